@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * signup: POST /api/v1/auth/email/register (API.md §1.2, §10.1).
+ * Fields: email, password, firstName, lastName (DTO order).
+ *   204  the user was created (role User, status Inactive)
+ *   422  validation messages; {"email":"emailAlreadyExists"} when any user,
+ *        deleted ones included, has the address
+ * Side effects: one users row.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "account.h"
+#include "endpoint.h"
+
+static const struct ptl_field fields[] = {
+	{"email", PTL_FIELD_EMAIL, {PTL_RULE_EMAIL}, NULL},
+	{"password", 0, {PTL_RULE_PASSWORD}, NULL},
+	{"firstName", PTL_FIELD_NUMBER, {PTL_RULE_NOT_EMPTY}, NULL},
+	{"lastName", PTL_FIELD_NUMBER, {PTL_RULE_NOT_EMPTY}, NULL},
+};
+
+static enum ptl_err
+handle(struct ptl_req *req, struct ptl_resp *resp)
+{
+	const struct ptl_value *v = req->vals;
+	int64_t user_id;
+	enum ptl_err e;
+
+	e = ptl_account_register(req->arena, req->app, v[0].s, v[1].s, v[1].len,
+				 v[2].s, v[3].s, PTL_ROLE_USER,
+				 PTL_STATUS_INACTIVE, req->now_ms, &user_id);
+	if (e == PTL_ERR_CONFLICT) {
+		ptl_resp_error(resp, "email", "emailAlreadyExists");
+		return PTL_ERR_VALIDATION;
+	}
+	if (e != PTL_OK)
+		return e;
+	resp->status = 204;
+	return PTL_OK;
+}
+
+static const struct ptl_route routes[] = {
+	{"POST", "/api/v1/auth/email/register", PTL_AUTH_NONE, PTL_FIELDS(fields),
+	 handle},
+};
+
+static const struct ptl_endpoint endpoint = {"signup", routes, 1};
+
+int
+main(void)
+{
+	return ptl_endpoint_main(&endpoint);
+}
