@@ -188,14 +188,14 @@ delete_session(struct ptl_req *req, struct ptl_resp *resp)
 }
 
 static const struct ptl_route routes[] = {
-	{"GET", "/api/v1/auth/me", PTL_AUTH_ACCESS, PTL_NO_FIELDS, get_me},
+	{"GET", "/api/v1/auth/me", PTL_AUTH_ACCESS, PTL_NO_FIELDS, get_me, PTL_BUCKET_NONE},
 	{"PATCH", "/api/v1/auth/me", PTL_AUTH_ACCESS, PTL_FIELDS(patch_fields),
-	 patch_me},
-	{"DELETE", "/api/v1/auth/me", PTL_AUTH_ACCESS, PTL_NO_FIELDS, delete_me},
+	 patch_me, PTL_BUCKET_NONE},
+	{"DELETE", "/api/v1/auth/me", PTL_AUTH_ACCESS, PTL_NO_FIELDS, delete_me, PTL_BUCKET_NONE},
 	{"GET", "/api/v1/auth/sessions", PTL_AUTH_ACCESS, PTL_NO_FIELDS,
-	 list_sessions},
+	 list_sessions, PTL_BUCKET_NONE},
 	{"DELETE", "/api/v1/auth/sessions/{id}", PTL_AUTH_ACCESS, PTL_NO_FIELDS,
-	 delete_session},
+	 delete_session, PTL_BUCKET_NONE},
 };
 
 static const struct ptl_endpoint endpoint = {"account", routes,

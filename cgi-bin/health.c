@@ -27,7 +27,7 @@ handle(struct ptl_req *req, struct ptl_resp *resp)
 }
 
 static const struct ptl_route routes[] = {
-	{"GET", "/api/v1/health", PTL_AUTH_NONE, PTL_NO_FIELDS, handle},
+	{"GET", "/api/v1/health", PTL_AUTH_NONE, PTL_NO_FIELDS, handle, PTL_BUCKET_NONE},
 };
 
 static const struct ptl_endpoint endpoint = {"health", routes, 1};

@@ -65,7 +65,7 @@ handle(struct ptl_req *req, struct ptl_resp *resp)
 
 static const struct ptl_route routes[] = {
 	{"POST", "/api/v1/auth/email/login", PTL_AUTH_NONE, PTL_FIELDS(fields),
-	 handle},
+	 handle, PTL_BUCKET_LOGIN},
 };
 
 static const struct ptl_endpoint endpoint = {"login", routes, 1};

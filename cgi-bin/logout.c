@@ -56,9 +56,9 @@ handle_all(struct ptl_req *req, struct ptl_resp *resp)
 }
 
 static const struct ptl_route routes[] = {
-	{"POST", "/api/v1/auth/logout", PTL_AUTH_ACCESS, PTL_NO_FIELDS, handle},
+	{"POST", "/api/v1/auth/logout", PTL_AUTH_ACCESS, PTL_NO_FIELDS, handle, PTL_BUCKET_NONE},
 	{"POST", "/api/v1/auth/logout/all", PTL_AUTH_ACCESS, PTL_NO_FIELDS,
-	 handle_all},
+	 handle_all, PTL_BUCKET_NONE},
 };
 
 static const struct ptl_endpoint endpoint = {"logout", routes, 2};

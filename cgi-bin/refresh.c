@@ -42,7 +42,7 @@ handle(struct ptl_req *req, struct ptl_resp *resp)
 }
 
 static const struct ptl_route routes[] = {
-	{"POST", "/api/v1/auth/refresh", PTL_AUTH_REFRESH, PTL_NO_FIELDS, handle},
+	{"POST", "/api/v1/auth/refresh", PTL_AUTH_REFRESH, PTL_NO_FIELDS, handle, PTL_BUCKET_NONE},
 };
 
 static const struct ptl_endpoint endpoint = {"refresh", routes, 1};

@@ -43,7 +43,7 @@ handle(struct ptl_req *req, struct ptl_resp *resp)
 
 static const struct ptl_route routes[] = {
 	{"POST", "/api/v1/auth/email/register", PTL_AUTH_NONE, PTL_FIELDS(fields),
-	 handle},
+	 handle, PTL_BUCKET_IP},
 };
 
 static const struct ptl_endpoint endpoint = {"signup", routes, 1};

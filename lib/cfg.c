@@ -231,7 +231,7 @@ load_secrets(struct ptl_cfg *cfg)
 enum ptl_err
 ptl_cfg_load(struct ptl_cfg *cfg)
 {
-	int64_t v;
+	int64_t v = 0;
 	bool good = true;
 
 	memset(cfg, 0, sizeof(*cfg));

@@ -102,6 +102,8 @@ static const char *const sql[PTL_Q__MAX] = {
 		"VALUES (?1, ?2, 1) ON CONFLICT (key) DO UPDATE SET "
 		"count = CASE WHEN window_start = ?2 THEN count + 1 ELSE 1 END, "
 		"window_start = ?2 RETURNING count",
+	[PTL_Q_RATE_PEEK] =
+		"SELECT count FROM rate_limits WHERE key = ?1 AND window_start = ?2",
 	[PTL_Q_RATE_GC] = "DELETE FROM rate_limits WHERE window_start < ?1",
 };
 

@@ -16,6 +16,7 @@
 #include "endpoint.h"
 #include "json.h"
 #include "log.h"
+#include "ratelimit.h"
 #include "session.h"
 #include "token.h"
 #include "validate.h"
@@ -582,6 +583,24 @@ respond(struct ptl_req *req, struct ptl_resp *resp, struct ptl_transport *t,
 	t->write(t->ctx, out.data, out.len);
 }
 
+/* Per-IP limits, counted before any work is done. */
+static enum ptl_err
+limit(struct ptl_req *req, struct ptl_resp *resp, const struct ptl_route *r)
+{
+	const struct ptl_cfg *cfg = &req->app->cfg;
+	unsigned max;
+	char *key;
+
+	if (!cfg->rate_limit || r->bucket == PTL_BUCKET_NONE)
+		return PTL_OK;
+	max = r->bucket == PTL_BUCKET_LOGIN ? cfg->rl_login_ip : cfg->rl_ip;
+	key = ptl_mem_printf(req->arena, "%s:%s",
+			     r->bucket == PTL_BUCKET_LOGIN ? "login-ip" : "ip",
+			     req->ip);
+	return ptl_ratelimit_hit(req->app, key, max, 5 * 60 * 1000, req->now_ms,
+				 &resp->retry_after_s);
+}
+
 /* --- one request ------------------------------------------------------- */
 
 static enum ptl_err
@@ -603,6 +622,9 @@ run(struct ptl_req *req, struct ptl_resp *resp, const struct ptl_endpoint *ep,
 		return e;
 	if (req->app->db == NULL)
 		return PTL_ERR_UNAVAILABLE;
+	e = limit(req, resp, r);
+	if (e != PTL_OK)
+		return e;
 	if (r->auth != PTL_AUTH_NONE)
 		req->bearer = bearer(req, t);
 	e = validate(req, resp, r);

@@ -42,6 +42,13 @@ struct ptl_field {
 	const char *custom_msg; /* replaces the NOT_EMPTY message */
 };
 
+/* Which per-IP rate limit a route counts against (API.md §10.7). */
+enum ptl_bucket {
+	PTL_BUCKET_NONE,
+	PTL_BUCKET_LOGIN, /* AUTH_RATE_LOGIN_IP per 5 min */
+	PTL_BUCKET_IP,    /* AUTH_RATE_IP per 5 min: register, forgot, ... */
+};
+
 typedef enum ptl_err (*ptl_handler)(struct ptl_req *req, struct ptl_resp *resp);
 
 struct ptl_route {
@@ -51,6 +58,7 @@ struct ptl_route {
 	const struct ptl_field *fields;
 	size_t nfields;
 	ptl_handler handle;
+	enum ptl_bucket bucket;
 };
 
 struct ptl_endpoint {

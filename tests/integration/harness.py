@@ -345,7 +345,10 @@ class Server:
         with open(conf, "w") as f:
             f.write(cp.stdout)
         lighttpd = shutil.which("lighttpd") or "/usr/sbin/lighttpd"
-        self._stdout = open(os.path.join(self.tmp, "lighttpd.stdout"), "wb")
+        # lighttpd -D keeps its own stderr, and the FastCGI workers inherit
+        # it: send it to the error log too (O_APPEND, like lighttpd's own
+        # writes), so that error_log() holds lighttpd's and the workers' lines.
+        self._stdout = open(os.path.join(self.rundir, "error.log"), "ab", buffering=0)
         self.proc = subprocess.Popen(
             [lighttpd, "-D", "-f", conf], env=self.env, cwd=self.tmp,
             stdout=self._stdout, stderr=subprocess.STDOUT,
@@ -353,9 +356,8 @@ class Server:
         deadline = time.monotonic() + self.start_timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise ServerError("lighttpd exited with %s:\n%s\n%s" % (
-                    self.proc.returncode, self._read(os.path.join(
-                        self.tmp, "lighttpd.stdout")), self.error_log()))
+                raise ServerError("lighttpd exited with %s:\n%s" % (
+                    self.proc.returncode, self.error_log()))
             try:
                 r = self.request("GET", "/api/v1/health", record=False,
                                  timeout=5)

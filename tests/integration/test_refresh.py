@@ -162,3 +162,15 @@ class Refresh(ApiTestCase):
         self.assertStatus(r, 200)
         self.assertNotIn(b'"user"', r.body)
         self.assertNotIn(b"$argon2", r.body)
+
+    def test_reuse_is_logged_without_the_token(self):
+        a = self.fresh()
+        self.assertStatus(S.refresh(a["refreshToken"]), 200)
+        before = len(S.error_log().splitlines())
+        self.assertUnauthorized(S.refresh(a["refreshToken"]))
+        new = S.error_log().splitlines()[before:]
+        self.assertTrue(any("reuse" in l.lower() for l in new),
+                        "no log line for the refresh-token reuse: %r" % new)
+        log = S.error_log()
+        self.assertNotIn(a["refreshToken"], log)
+        self.assertNotIn(a["token"], log)

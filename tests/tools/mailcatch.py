@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: ISC
-"""mailbox: read what smtp_catcher.py stored, for the Python tests.
+"""mailcatch: read what smtp_catcher.py stored, for the Python tests.
 
 read_messages(dir) parses every DIR/*.eml in arrival order into
 email.message.EmailMessage objects (policy=email.policy.default), each with

@@ -1,0 +1,1 @@
+# tests/unit/local.mk: included by Makefile.am; more unit tests.
