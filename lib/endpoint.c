@@ -312,6 +312,19 @@ field_value(struct ptl_req *req, const struct ptl_field *f,
 	return type;
 }
 
+/* EMAIL and PASSWORD already refuse every non-string. */
+static bool
+has_rule(const struct ptl_field *f, enum ptl_rule rule)
+{
+	size_t i;
+
+	for (i = 0; i < 3 && f->rules[i] != PTL_RULE_END; i++) {
+		if (f->rules[i] == rule)
+			return true;
+	}
+	return false;
+}
+
 static void
 validate_field(struct ptl_req *req, struct ptl_resp *resp,
 	       const struct ptl_field *f, struct ptl_value *v)
@@ -328,13 +341,13 @@ validate_field(struct ptl_req *req, struct ptl_resp *resp,
 		check_rule(req, resp, f, f->rules[i], v, type);
 	/* Anything that is still not text would reach the database as text:
 	 * refuse it here (API.md §10.13). */
-	if (v->present && v->s == NULL && f->rules[0] != PTL_RULE_EMAIL &&
-	    f->rules[0] != PTL_RULE_PASSWORD)
+	if (v->present && v->s == NULL && !has_rule(f, PTL_RULE_EMAIL) &&
+	    !has_rule(f, PTL_RULE_PASSWORD))
 		ptl_resp_error(resp, f->name,
 			       ptl_mem_printf(req->arena, "%s must be a string",
 					      f->name));
 	else if (v->s != NULL && v->len > FIELD_MAX_BYTES &&
-		 f->rules[0] != PTL_RULE_PASSWORD)
+		 !has_rule(f, PTL_RULE_PASSWORD))
 		ptl_resp_error(resp, f->name,
 			       ptl_mem_printf(req->arena, "%s must be shorter "
 					      "than or equal to %d characters",

@@ -11,6 +11,7 @@
 #endif
 
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -49,6 +50,42 @@ fcgi_write(void *ctx, const char *buf, size_t len)
 	(void)FCGX_PutStr(buf, (int)len, r->out);
 }
 
+/* Plain CGI (RFC 3875): FCGX_Accept_r has no CGI fallback, so one request
+ * is served from the environment, stdin and stdout. */
+static const char *
+cgi_param(void *ctx, const char *name)
+{
+	(void)ctx;
+	return getenv(name);
+}
+
+static size_t
+cgi_read(void *ctx, char *buf, size_t len)
+{
+	(void)ctx;
+	return fread(buf, 1, len, stdin);
+}
+
+static void
+cgi_write(void *ctx, const char *buf, size_t len)
+{
+	(void)ctx;
+	(void)!fwrite(buf, 1, len, stdout);
+	(void)fflush(stdout);
+}
+
+static int
+serve_cgi(struct ptl_app *app, const struct ptl_endpoint *ep)
+{
+	struct ptl_transport t = {cgi_param, cgi_read, cgi_write, NULL};
+	struct ptl_arena *a = ptl_mem_new();
+
+	ptl_endpoint_serve(app, ep, &t, a);
+	ptl_mem_free(a);
+	ptl_app_close(app);
+	return 0;
+}
+
 int
 ptl_endpoint_main(const struct ptl_endpoint *ep)
 {
@@ -72,6 +109,8 @@ ptl_endpoint_main(const struct ptl_endpoint *ep)
 	}
 	if (e != PTL_OK)
 		PTL_LOG_ERR("%s: database unavailable; answering 503", ep->name);
+	if (FCGX_IsCGI())
+		return serve_cgi(&app, ep);
 	if (FCGX_InitRequest(&req, 0, 0) != 0)
 		return 1;
 	a = ptl_mem_new();

@@ -49,6 +49,12 @@ prescan(const char *s, size_t len, const char **why)
 		}
 		if (c == '"') {
 			in_str = true;
+		} else if (c == '0' && i + 1 < len && s[i + 1] >= '0' &&
+			   s[i + 1] <= '9' &&
+			   (i == 0 || !strchr("0123456789.eE+-", s[i - 1]))) {
+			/* cJSON takes 01; JSON (RFC 8259 §6) does not. */
+			*why = "Unexpected number in JSON";
+			return false;
 		} else if (c == '[' || c == '{') {
 			if (++depth > PTL_JSON_MAX_DEPTH) {
 				*why = "JSON nesting too deep";

@@ -1,5 +1,10 @@
 /* SPDX-License-Identifier: ISC */
-/* jws: see jws.h. */
+/*
+ * jws: see jws.h. Tokens are signed here with HMAC-SHA-256 over the claims
+ * exactly as the token module wrote them, so that the claim order is the
+ * reference's (libjwt 1.10 would sort the keys); they are verified by
+ * libjwt, with the algorithm pinned.
+ */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
@@ -10,7 +15,9 @@
 
 #include <jwt.h>
 
+#include "crypto.h"
 #include "jws.h"
+#include "str.h"
 #include "log.h"
 
 struct ptl_jwt {
@@ -27,25 +34,22 @@ enum ptl_err
 ptl_jwt_sign(struct ptl_arena *a, const char *key, size_t key_len,
 	     const char *claims_json, char **token)
 {
-	jwt_t *jwt = NULL;
-	char *out;
+	/* {"alg":"HS256","typ":"JWT"}, the reference's header (API.md §3.1). */
+	static const char header[] = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.";
+	unsigned char mac[PTL_CRYPTO_DIGEST_LEN];
+	struct ptl_buf b;
 
-	if (jwt_new(&jwt) != 0)
-		ptl_mem_oom();
-	ptl_mem_defer(a, free_jwt, jwt);
-	if (jwt_set_alg(jwt, JWT_ALG_HS256, (const unsigned char *)key,
-			(int)key_len) != 0 ||
-	    jwt_add_grants_json(jwt, claims_json) != 0) {
-		PTL_LOG_ERR("jwt: cannot build a token");
+	ptl_buf_init(&b, a, 512, PTL_JWT_MAX_LEN);
+	ptl_buf_adds(&b, header);
+	ptl_buf_b64url(&b, claims_json, strlen(claims_json));
+	ptl_crypto_hmac(mac, (const unsigned char *)key, key_len, b.data, b.len);
+	ptl_buf_addc(&b, '.');
+	ptl_buf_b64url(&b, mac, sizeof(mac));
+	if (b.overflow) {
+		PTL_LOG_ERR("jws: token longer than %d bytes", PTL_JWT_MAX_LEN);
 		return PTL_ERR_INTERNAL;
 	}
-	out = jwt_encode_str(jwt);
-	if (out == NULL) {
-		PTL_LOG_ERR("jwt: cannot encode a token");
-		return PTL_ERR_INTERNAL;
-	}
-	*token = ptl_mem_strdup(a, out);
-	free(out);
+	*token = b.data;
 	return PTL_OK;
 }
 

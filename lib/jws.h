@@ -21,8 +21,8 @@
 
 struct ptl_jwt; /* a verified token; arena-owned */
 
-/* Signs the claims object claims_json (HS256, key[0..key_len)). OUT token:
- * arena-owned compact JWS. */
+/* Signs the claims object claims_json, kept byte for byte (HS256,
+ * key[0..key_len)). OUT token: arena-owned compact JWS. */
 enum ptl_err ptl_jwt_sign(struct ptl_arena *a, const char *key, size_t key_len,
 			  const char *claims_json, char **token)
 	__attribute__((warn_unused_result));

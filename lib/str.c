@@ -311,6 +311,33 @@ ptl_buf_urlencode(struct ptl_buf *b, const char *s, size_t len)
 	}
 }
 
+void
+ptl_buf_b64url(struct ptl_buf *b, const void *p, size_t len)
+{
+	static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+				  "0123456789-_";
+	const unsigned char *u = p;
+	size_t i;
+
+	for (i = 0; i + 2 < len; i += 3) {
+		char out[4] = {tab[u[i] >> 2], tab[((u[i] & 3) << 4) | (u[i + 1] >> 4)],
+			       tab[((u[i + 1] & 15) << 2) | (u[i + 2] >> 6)],
+			       tab[u[i + 2] & 63]};
+
+		ptl_buf_add(b, out, 4);
+	}
+	if (len - i == 1) {
+		char out[2] = {tab[u[i] >> 2], tab[(u[i] & 3) << 4]};
+
+		ptl_buf_add(b, out, 2);
+	} else if (len - i == 2) {
+		char out[3] = {tab[u[i] >> 2], tab[((u[i] & 3) << 4) | (u[i + 1] >> 4)],
+			       tab[(u[i + 1] & 15) << 2]};
+
+		ptl_buf_add(b, out, 3);
+	}
+}
+
 /* Units of the "ms" package (vercel/ms), long forms included. */
 static const struct {
 	const char *name;

@@ -61,6 +61,9 @@ bool ptl_str_ieq(const char *s, size_t len, const char *lit);
  * malformed escape. */
 size_t ptl_str_urldecode(const char *s, size_t len, char *out);
 
+/* Appends p[0..len) in base64url without padding (RFC 4648 §5). */
+void ptl_buf_b64url(struct ptl_buf *b, const void *p, size_t len);
+
 /* Appends s percent-encoded for a URL query value (RFC 3986 unreserved kept). */
 void ptl_buf_urlencode(struct ptl_buf *b, const char *s, size_t len);
 

@@ -2,10 +2,13 @@
 """POST /api/v1/auth/email/login and the access-token claims:
 API.md §1.1, §2, §3.1-3.3, §10.1, §10.2, §10.14."""
 
+import sqlite3
+import statistics
+import subprocess
 import time
 import urllib.parse
 
-from harness import (ApiTestCase, Server, unique_email, jwt_parts,
+from harness import (ApiTestCase, Server, unique_email, jwt_parts, CLI,
                      DEFAULT_PASSWORD, DEMO_ADMIN, DEMO_USER, DEMO_PASSWORD,
                      UNIFORM_LOGIN_ERROR, USER_KEYS)
 
@@ -199,3 +202,55 @@ class AccessTokenClaims(ApiTestCase):
         _h0, c0 = jwt_parts(fresh["token"])
         self.assertEqual(c["sessionId"], c0["sessionId"])
         self.assertEqual(c["exp"] - c["iat"], 900)
+
+
+def stored_hash(email):
+    """The Argon2 string stored for `email`, found without knowing the schema."""
+    con = sqlite3.connect("file:%s?mode=ro" % S.db_path, uri=True, timeout=10)
+    try:
+        tables = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        for t in tables:
+            for row in con.execute('SELECT * FROM "%s"' % t.replace('"', '""')):
+                if email in row:
+                    for v in row:
+                        if isinstance(v, str) and v.startswith("$argon2"):
+                            return v
+    finally:
+        con.close()
+    return None
+
+
+class PasswordHashing(ApiTestCase):
+    """§10.1: Argon2id, re-hash on login when the parameters change, and a
+    dummy verify for unknown users."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = S
+
+    def test_rehash_on_login_when_parameters_change(self):
+        email = unique_email("rehash")
+        pw = "Rehash-Me-Pw-3"
+        env = dict(S.env, AUTH_ARGON2_OPSLIMIT="3")
+        cp = subprocess.run([CLI, "user", "add", email, "--password", pw], env=env,
+                            cwd=S.tmp, capture_output=True, text=True, timeout=60)
+        self.assertEqual(cp.returncode, 0, cp.stderr)
+        before = stored_hash(email)
+        self.assertIsNotNone(before)
+        self.assertTrue(before.startswith("$argon2id$v=19$m=19456,t=3,p=1$"), before)
+        self.assertStatus(S.login(email, pw), 200)
+        after = stored_hash(email)
+        self.assertTrue(after.startswith("$argon2id$v=19$m=19456,t=2,p=1$"), after)
+        self.assertStatus(S.login(email, pw), 200)
+
+    def test_unknown_user_costs_a_verify(self):
+        def timed(email, pw):
+            t0 = time.monotonic()
+            r = S.login(email, pw)
+            dt = time.monotonic() - t0
+            self.assertBody(r, 422, UNIFORM_LOGIN_ERROR)
+            return dt
+        known = statistics.median(timed(DEMO_USER, "wrong-pw-%d" % i) for i in range(5))
+        unknown = statistics.median(timed(unique_email("nx"), "wrong-pw-%d" % i) for i in range(5))
+        # Without a dummy verify an unknown user answers ~20x faster.
+        self.assertGreater(unknown, known * 0.5, (known, unknown))
