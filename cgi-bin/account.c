@@ -7,9 +7,9 @@
  *          lastName, email, password, oldPassword (all optional). 422:
  *          validation messages, user:userNotFound, photo:imageNotExists,
  *          oldPassword:missingOldPassword|incorrectOldPassword,
- *          email:emailExists, email:emailChangeUnavailable (the change
- *          needs the confirmation mail, not built yet). A password change
- *          ends every other session of the user.
+ *          email:emailExists. A password change ends every other session
+ *          of the user. A new email is not applied: a confirm-new-email
+ *          mail goes to it (API.md §4.1), at most one a minute (429).
  *   DELETE /api/v1/auth/me            204; soft-deletes the user and ends
  *          every session
  *   GET    /api/v1/auth/sessions      200 [session...] newest first
@@ -26,6 +26,7 @@
 #include "crypto.h"
 #include "endpoint.h"
 #include "json.h"
+#include "outbox.h"
 #include "session.h"
 
 enum { F_PHOTO, F_FIRST, F_LAST, F_EMAIL, F_PASSWORD, F_OLD };
@@ -96,24 +97,37 @@ patch_check(struct ptl_req *req, struct ptl_resp *resp, const struct ptl_user *u
 
 		if (e != PTL_OK && e != PTL_ERR_NOT_FOUND)
 			return e;
-		ptl_resp_error(resp, "email", e == PTL_OK ? "emailExists"
-							  : "emailChangeUnavailable");
-		return PTL_ERR_VALIDATION;
+		if (e == PTL_OK) {
+			ptl_resp_error(resp, "email", "emailExists");
+			return PTL_ERR_VALIDATION;
+		}
 	}
 	return PTL_OK;
 }
 
+/* The new address, when the request changes it; else NULL. */
+static const char *
+new_email(struct ptl_req *req, const struct ptl_user *u)
+{
+	const struct ptl_value *v = &req->vals[F_EMAIL];
+
+	if (!v->present || (u->email != NULL && strcmp(v->s, u->email) == 0))
+		return NULL;
+	return v->s;
+}
+
+/* Every write of PATCH /me in one transaction; pw_hash made beforehand. */
 static enum ptl_err
-patch_write(struct ptl_req *req)
+patch_write(struct ptl_req *req, const char *pw_hash, const char *email,
+	    int64_t *mail_id)
 {
 	const struct ptl_value *v = req->vals;
 	struct ptl_app *app = req->app;
 	bool set_first = ptl_json_get(req->json, "firstName") != NULL;
 	bool set_last = ptl_json_get(req->json, "lastName") != NULL;
-	bool set_pw = v[F_PASSWORD].present && v[F_PASSWORD].len > 0;
 	enum ptl_err e;
 
-	if (!set_first && !set_last && !set_pw)
+	if (!set_first && !set_last && pw_hash == NULL && email == NULL)
 		return PTL_OK;
 	e = ptl_db_begin(app->db);
 	if (e != PTL_OK)
@@ -122,13 +136,15 @@ patch_write(struct ptl_req *req)
 		e = ptl_account_set_names(app, req->user_id, set_first,
 					  v[F_FIRST].s, set_last, v[F_LAST].s,
 					  req->now_ms);
-	if (e == PTL_OK && set_pw)
-		e = ptl_account_set_password(req->arena, app, req->user_id,
-					     v[F_PASSWORD].s, v[F_PASSWORD].len,
-					     req->now_ms);
-	if (e == PTL_OK && set_pw)
+	if (e == PTL_OK && pw_hash != NULL)
+		e = ptl_account_store_hash(app, req->user_id, pw_hash,
+					   req->now_ms);
+	if (e == PTL_OK && pw_hash != NULL)
 		e = ptl_session_revoke_user(app, req->user_id, req->session_id,
 					    "password_changed", req->now_ms);
+	if (e == PTL_OK && email != NULL)
+		e = ptl_outbox_enqueue(app, PTL_MAIL_CONFIRM_NEW, req->user_id,
+				       email, email, req->now_ms, mail_id);
 	if (e != PTL_OK) {
 		ptl_db_rollback(app->db);
 		return e;
@@ -140,6 +156,8 @@ static enum ptl_err
 patch_me(struct ptl_req *req, struct ptl_resp *resp)
 {
 	struct ptl_user u;
+	char *pw_hash = NULL;
+	int64_t mail_id = 0;
 	enum ptl_err e = ptl_account_get(req->arena, req->app, req->user_id, &u);
 
 	if (e == PTL_ERR_NOT_FOUND) {
@@ -148,10 +166,18 @@ patch_me(struct ptl_req *req, struct ptl_resp *resp)
 	}
 	if (e == PTL_OK)
 		e = patch_check(req, resp, &u);
+	if (e == PTL_OK && req->vals[F_PASSWORD].present &&
+	    req->vals[F_PASSWORD].len > 0)
+		e = ptl_account_hash(req->arena, req->app, req->vals[F_PASSWORD].s,
+				     req->vals[F_PASSWORD].len, &pw_hash);
 	if (e == PTL_OK)
-		e = patch_write(req);
+		e = patch_write(req, pw_hash, new_email(req, &u), &mail_id);
+	if (e == PTL_ERR_RATE_LIMITED)
+		resp->retry_after_s = 60;
 	if (e != PTL_OK)
 		return e;
+	if (mail_id != 0)
+		ptl_outbox_send_now(req->arena, req->app, mail_id, req->now_ms);
 	return user_body(req, resp);
 }
 

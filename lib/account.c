@@ -84,20 +84,20 @@ ptl_account_login(struct ptl_arena *a, struct ptl_app *app, const char *email,
 }
 
 enum ptl_err
-ptl_account_register(struct ptl_arena *a, struct ptl_app *app,
-		     const char *email, const char *pw, size_t pw_len,
-		     const char *first, const char *last, int64_t role_id,
-		     int64_t status_id, int64_t now_ms, int64_t *user_id)
+ptl_account_hash(struct ptl_arena *a, struct ptl_app *app, const char *pw,
+		 size_t pw_len, char **hash)
 {
-	struct ptl_stmt *st;
-	char *hash;
+	return ptl_crypto_pw_hash(a, &app->pw, pw, pw_len, hash);
+}
+
+enum ptl_err
+ptl_account_insert(struct ptl_app *app, const char *email, const char *hash,
+		   const char *first, const char *last, int64_t role_id,
+		   int64_t status_id, int64_t now_ms, int64_t *user_id)
+{
+	struct ptl_stmt *st = ptl_db_q(app->db, PTL_Q_USER_INSERT);
 	enum ptl_err e;
 
-	/* Hash first: the slow part stays outside any database lock. */
-	e = ptl_crypto_pw_hash(a, &app->pw, pw, pw_len, &hash);
-	if (e != PTL_OK)
-		return e;
-	st = ptl_db_q(app->db, PTL_Q_USER_INSERT);
 	ptl_db_bind_textz(st, 1, email);
 	ptl_db_bind_textz(st, 2, hash);
 	ptl_db_bind_textz(st, 3, "email");
@@ -112,6 +112,56 @@ ptl_account_register(struct ptl_arena *a, struct ptl_app *app,
 		return e;
 	*user_id = ptl_db_last_id(app->db);
 	return PTL_OK;
+}
+
+enum ptl_err
+ptl_account_register(struct ptl_arena *a, struct ptl_app *app,
+		     const char *email, const char *pw, size_t pw_len,
+		     const char *first, const char *last, int64_t role_id,
+		     int64_t status_id, int64_t now_ms, int64_t *user_id)
+{
+	char *hash;
+	enum ptl_err e = ptl_account_hash(a, app, pw, pw_len, &hash);
+
+	if (e != PTL_OK)
+		return e;
+	return ptl_account_insert(app, email, hash, first, last, role_id,
+				  status_id, now_ms, user_id);
+}
+
+enum ptl_err
+ptl_account_confirm(struct ptl_app *app, int64_t user_id,
+		    const char *new_email, bool only_inactive, int64_t now_ms)
+{
+	struct ptl_stmt *st = ptl_db_q(app->db, PTL_Q_USER_ANY);
+	int64_t status = 0, gone = 1;
+	bool found;
+	enum ptl_err e;
+
+	ptl_db_bind_int(st, 1, user_id);
+	e = ptl_db_step(st, &found);
+	if (e == PTL_OK && found) {
+		status = ptl_db_int(st, 0);
+		gone = ptl_db_int(st, 1);
+	}
+	ptl_db_done(st);
+	if (e != PTL_OK)
+		return e;
+	if (!found || gone || (only_inactive && status != PTL_STATUS_INACTIVE))
+		return PTL_ERR_NOT_FOUND;
+	if (new_email == NULL) {
+		st = ptl_db_q(app->db, PTL_Q_USER_SET_STATUS);
+		ptl_db_bind_int(st, 1, user_id);
+		ptl_db_bind_int(st, 2, PTL_STATUS_ACTIVE);
+		ptl_db_bind_int(st, 3, now_ms);
+		return ptl_db_exec(st);
+	}
+	st = ptl_db_q(app->db, PTL_Q_USER_SET_EMAIL);
+	ptl_db_bind_int(st, 1, user_id);
+	ptl_db_bind_textz(st, 2, new_email);
+	ptl_db_bind_int(st, 3, PTL_STATUS_ACTIVE);
+	ptl_db_bind_int(st, 4, now_ms);
+	return ptl_db_exec(st);
 }
 
 enum ptl_err
@@ -185,21 +235,28 @@ ptl_account_user_json(const struct ptl_user *u, struct ptl_buf *out)
 }
 
 enum ptl_err
-ptl_account_set_password(struct ptl_arena *a, struct ptl_app *app,
-			 int64_t user_id, const char *pw, size_t pw_len,
-			 int64_t now_ms)
+ptl_account_store_hash(struct ptl_app *app, int64_t user_id, const char *hash,
+		       int64_t now_ms)
 {
-	struct ptl_stmt *st;
-	char *hash;
-	enum ptl_err e = ptl_crypto_pw_hash(a, &app->pw, pw, pw_len, &hash);
+	struct ptl_stmt *st = ptl_db_q(app->db, PTL_Q_USER_SET_PASSWORD);
 
-	if (e != PTL_OK)
-		return e;
-	st = ptl_db_q(app->db, PTL_Q_USER_SET_PASSWORD);
 	ptl_db_bind_int(st, 1, user_id);
 	ptl_db_bind_textz(st, 2, hash);
 	ptl_db_bind_int(st, 3, now_ms);
 	return ptl_db_exec(st);
+}
+
+enum ptl_err
+ptl_account_set_password(struct ptl_arena *a, struct ptl_app *app,
+			 int64_t user_id, const char *pw, size_t pw_len,
+			 int64_t now_ms)
+{
+	char *hash;
+	enum ptl_err e = ptl_account_hash(a, app, pw, pw_len, &hash);
+
+	if (e != PTL_OK)
+		return e;
+	return ptl_account_store_hash(app, user_id, hash, now_ms);
 }
 
 enum ptl_err

@@ -68,6 +68,33 @@ enum ptl_err ptl_account_register(struct ptl_arena *a, struct ptl_app *app,
 				  int64_t *user_id)
 	__attribute__((warn_unused_result));
 
+/* The Argon2id hash of pw at the configured parameters, made before any
+ * write transaction begins (it is the slow part). OUT hash: arena-owned. */
+enum ptl_err ptl_account_hash(struct ptl_arena *a, struct ptl_app *app,
+			      const char *pw, size_t pw_len, char **hash)
+	__attribute__((warn_unused_result));
+
+/* ptl_account_register with a hash made by ptl_account_hash(), for use
+ * inside a transaction. provider NULL means "email". */
+enum ptl_err ptl_account_insert(struct ptl_app *app, const char *email,
+				const char *hash, const char *first,
+				const char *last, int64_t role_id,
+				int64_t status_id, int64_t now_ms,
+				int64_t *user_id) __attribute__((warn_unused_result));
+
+/* Stores a hash made by ptl_account_hash() as the user's password. */
+enum ptl_err ptl_account_store_hash(struct ptl_app *app, int64_t user_id,
+				    const char *hash, int64_t now_ms)
+	__attribute__((warn_unused_result));
+
+/* Confirms an address (API.md §1.3-1.4): PTL_ERR_NOT_FOUND when the user is
+ * missing or deleted, or (new_email NULL and only_inactive) not Inactive;
+ * else sets status Active and, with new_email, the address
+ * (PTL_ERR_CONFLICT when another user has it). */
+enum ptl_err ptl_account_confirm(struct ptl_app *app, int64_t user_id,
+				 const char *new_email, bool only_inactive,
+				 int64_t now_ms) __attribute__((warn_unused_result));
+
 /* Loads a live (not deleted, not disabled) user. PTL_ERR_NOT_FOUND. */
 enum ptl_err ptl_account_get(struct ptl_arena *a, struct ptl_app *app,
 			     int64_t user_id, struct ptl_user *u)

@@ -32,7 +32,14 @@ ptl_app_init(struct ptl_app *app)
 	app->refresh_key.len = strlen(cfg->refresh_secret);
 	app->refresh_key.bytes = ptl_crypto_key_copy(cfg->refresh_secret,
 						     app->refresh_key.len);
-	if (app->access_key.bytes == NULL || app->refresh_key.bytes == NULL)
+	app->confirm_key.len = strlen(cfg->confirm_secret);
+	app->confirm_key.bytes = ptl_crypto_key_copy(cfg->confirm_secret,
+						     app->confirm_key.len);
+	if (app->access_key.bytes == NULL || app->refresh_key.bytes == NULL ||
+	    app->confirm_key.bytes == NULL)
+		return PTL_ERR_INTERNAL;
+	e = ptl_mail_cfg_load(&app->mail);
+	if (e != PTL_OK)
 		return PTL_ERR_INTERNAL;
 	ptl_crypto_hmac(app->refresh_derive,
 			(const unsigned char *)app->refresh_key.bytes,

@@ -15,6 +15,7 @@
 #include "crypto.h"
 #include "db.h"
 #include "err.h"
+#include "mail.h"
 
 struct ptl_key {
 	const char *bytes; /* sodium_malloc, read-only */
@@ -26,6 +27,8 @@ struct ptl_app {
 	struct ptl_db *db;
 	struct ptl_key access_key;
 	struct ptl_key refresh_key;
+	struct ptl_key confirm_key;
+	struct ptl_mail_cfg mail;
 	/* HMAC key that derives refresh secrets from (nonce, generation). */
 	unsigned char refresh_derive[PTL_CRYPTO_DIGEST_LEN];
 	struct ptl_pw_params pw;

@@ -105,6 +105,40 @@ static const char *const sql[PTL_Q__MAX] = {
 	[PTL_Q_RATE_PEEK] =
 		"SELECT count FROM rate_limits WHERE key = ?1 AND window_start = ?2",
 	[PTL_Q_RATE_GC] = "DELETE FROM rate_limits WHERE window_start < ?1",
+	[PTL_Q_USER_SET_STATUS] =
+		"UPDATE users SET status_id = ?2, updated_at = ?3 WHERE id = ?1",
+	[PTL_Q_USER_SET_EMAIL] =
+		"UPDATE users SET email = ?2, status_id = ?3, updated_at = ?4 "
+		"WHERE id = ?1",
+	[PTL_Q_USER_ANY] =
+		"SELECT status_id, deleted_at IS NOT NULL OR disabled_at IS NOT "
+		"NULL, email FROM users WHERE id = ?1",
+	[PTL_Q_OUTBOX_INSERT] =
+		"INSERT INTO mail_outbox (kind, user_id, recipient, new_email, "
+		"created_at, next_attempt_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+	[PTL_Q_OUTBOX_CLAIM] =
+		"UPDATE mail_outbox SET claimed_until = ?3 WHERE id = ?1 "
+		"AND sent_at IS NULL AND failed_at IS NULL "
+		"AND (claimed_until IS NULL OR claimed_until < ?2)",
+	[PTL_Q_OUTBOX_GET] =
+		"SELECT kind, user_id, recipient, new_email, attempts "
+		"FROM mail_outbox WHERE id = ?1",
+	[PTL_Q_OUTBOX_SENT] =
+		"UPDATE mail_outbox SET sent_at = ?2, attempts = attempts + 1, "
+		"claimed_until = NULL, last_error = NULL WHERE id = ?1",
+	[PTL_Q_OUTBOX_RETRY] =
+		"UPDATE mail_outbox SET attempts = attempts + 1, "
+		"next_attempt_at = ?2, failed_at = ?3, last_error = ?4, "
+		"claimed_until = NULL WHERE id = ?1",
+	[PTL_Q_OUTBOX_DUE] =
+		"SELECT id FROM mail_outbox WHERE sent_at IS NULL AND "
+		"failed_at IS NULL AND next_attempt_at <= ?1 "
+		"AND (claimed_until IS NULL OR claimed_until < ?1) "
+		"ORDER BY next_attempt_at LIMIT ?2",
+	[PTL_Q_OUTBOX_LIST] =
+		"SELECT id, kind, recipient, created_at, attempts, "
+		"next_attempt_at, sent_at, failed_at, last_error "
+		"FROM mail_outbox ORDER BY id DESC LIMIT ?1",
 };
 
 struct ptl_db {

@@ -35,6 +35,12 @@ enum ptl_err ptl_jwt_verify(struct ptl_arena *a, const char *key,
 			    struct ptl_jwt **jwt)
 	__attribute__((warn_unused_result));
 
+/* Decodes token WITHOUT checking its signature, to read a claim that
+ * selects the key (the reset flow of API.md §4.3). Never trust the result
+ * before ptl_jwt_verify() with that key. PTL_ERR_UNAUTHORIZED if malformed. */
+enum ptl_err ptl_jwt_peek(struct ptl_arena *a, const char *token,
+			  struct ptl_jwt **jwt) __attribute__((warn_unused_result));
+
 /* Integer claim name; false if absent or not an integer. */
 bool ptl_jwt_int(struct ptl_jwt *jwt, const char *name, int64_t *out);
 

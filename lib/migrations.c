@@ -76,5 +76,29 @@ const struct ptl_migration ptl_migrations[] = {
 		"	count INTEGER NOT NULL\n"
 		") WITHOUT ROWID;\n"
 	},
+	{2, "002_mail_outbox.sql",
+		"-- SPDX-License-Identifier: ISC\n"
+		"-- 002: the durable mail outbox (API.md §10.6). A row is written in the\n"
+		"-- same transaction as the change that causes the mail and delivered right\n"
+		"-- after the commit; failures stay queued and are retried with back-off.\n"
+		"-- The row holds no secret: the link (a signed token) is made when the mail\n"
+		"-- is rendered for delivery.\n"
+		"CREATE TABLE mail_outbox (\n"
+		"	id INTEGER PRIMARY KEY AUTOINCREMENT,\n"
+		"	kind INTEGER NOT NULL,          -- enum ptl_mail_kind\n"
+		"	user_id INTEGER NOT NULL REFERENCES users (id),\n"
+		"	recipient TEXT NOT NULL,\n"
+		"	new_email TEXT,                 -- confirm-new-email only\n"
+		"	created_at INTEGER NOT NULL,\n"
+		"	attempts INTEGER NOT NULL DEFAULT 0,\n"
+		"	next_attempt_at INTEGER NOT NULL,\n"
+		"	claimed_until INTEGER,          -- a worker is delivering it\n"
+		"	sent_at INTEGER,\n"
+		"	failed_at INTEGER,              -- gave up after the last attempt\n"
+		"	last_error TEXT\n"
+		");\n"
+		"CREATE INDEX mail_outbox_due ON mail_outbox (next_attempt_at)\n"
+		"	WHERE sent_at IS NULL AND failed_at IS NULL;\n"
+	},
 };
-const unsigned ptl_migrations_len = 1;
+const unsigned ptl_migrations_len = 2;

@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include "crypto.h"
 #include "jws.h"
 #include "str.h"
 #include "token.h"
@@ -122,5 +123,106 @@ ptl_token_refresh_verify(struct ptl_arena *a, const struct ptl_app *app,
 	if (h == NULL || strlen(h) != 64)
 		return PTL_ERR_UNAUTHORIZED;
 	*hash = h;
+	return PTL_OK;
+}
+
+enum ptl_err
+ptl_token_confirm_issue(struct ptl_arena *a, const struct ptl_app *app,
+			int64_t user_id, const char *new_email, int64_t now_ms,
+			char **token)
+{
+	int64_t iat = now_ms / 1000;
+	struct ptl_buf b;
+
+	ptl_buf_init(&b, a, 160, 1024);
+	ptl_buf_addf(&b, "{\"confirmEmailUserId\":%lld", (long long)user_id);
+	if (new_email != NULL) {
+		ptl_buf_adds(&b, ",\"newEmail\":");
+		ptl_buf_json_strz(&b, new_email);
+	}
+	ptl_buf_addf(&b, ",\"iat\":%lld,\"exp\":%lld}", (long long)iat,
+		     (long long)(iat + app->cfg.confirm_ttl_ms / 1000));
+	if (b.overflow)
+		return PTL_ERR_INTERNAL;
+	return ptl_jwt_sign(a, app->confirm_key.bytes, app->confirm_key.len,
+			    b.data, token);
+}
+
+enum ptl_err
+ptl_token_confirm_verify(struct ptl_arena *a, const struct ptl_app *app,
+			 const char *token, int64_t now_ms, int64_t *user_id,
+			 const char **new_email)
+{
+	struct ptl_jwt *jwt;
+	const char *ne;
+
+	if (ptl_jwt_verify(a, app->confirm_key.bytes, app->confirm_key.len,
+			   token, &jwt) != PTL_OK ||
+	    !times_ok(jwt, now_ms) ||
+	    !ptl_jwt_int(jwt, "confirmEmailUserId", user_id) || *user_id <= 0)
+		return PTL_ERR_UNAUTHORIZED;
+	ne = ptl_jwt_str(jwt, "newEmail");
+	*new_email = ne != NULL ? ptl_mem_strdup(a, ne) : NULL;
+	return PTL_OK;
+}
+
+/* AUTH_FORGOT_SECRET || hash, in the arena; wiped by the caller. */
+static char *
+reset_key(struct ptl_arena *a, const struct ptl_app *app, const char *pw_hash,
+	  size_t *len)
+{
+	char *key = ptl_mem_printf(a, "%s%s", app->cfg.forgot_secret,
+				   pw_hash != NULL ? pw_hash : "");
+
+	*len = strlen(key);
+	return key;
+}
+
+enum ptl_err
+ptl_token_reset_issue(struct ptl_arena *a, const struct ptl_app *app,
+		      int64_t user_id, const char *pw_hash, int64_t now_ms,
+		      char **token, int64_t *expires_ms)
+{
+	int64_t iat = now_ms / 1000;
+	size_t key_len;
+	char *key = reset_key(a, app, pw_hash, &key_len);
+	char *claims = ptl_mem_printf(a, "{\"forgotUserId\":%lld,\"iat\":%lld,"
+				      "\"exp\":%lld}", (long long)user_id,
+				      (long long)iat,
+				      (long long)(iat + app->cfg.forgot_ttl_ms /
+							    1000));
+	enum ptl_err e = ptl_jwt_sign(a, key, key_len, claims, token);
+
+	ptl_crypto_wipe(key, key_len);
+	*expires_ms = now_ms + app->cfg.forgot_ttl_ms;
+	return e;
+}
+
+enum ptl_err
+ptl_token_reset_user(struct ptl_arena *a, const char *token, int64_t *user_id)
+{
+	struct ptl_jwt *jwt;
+
+	if (ptl_jwt_peek(a, token, &jwt) != PTL_OK ||
+	    !ptl_jwt_int(jwt, "forgotUserId", user_id) || *user_id <= 0)
+		return PTL_ERR_UNAUTHORIZED;
+	return PTL_OK;
+}
+
+enum ptl_err
+ptl_token_reset_verify(struct ptl_arena *a, const struct ptl_app *app,
+		       const char *token, int64_t user_id, const char *pw_hash,
+		       int64_t now_ms)
+{
+	struct ptl_jwt *jwt;
+	size_t key_len;
+	char *key = reset_key(a, app, pw_hash, &key_len);
+	enum ptl_err e = ptl_jwt_verify(a, key, key_len, token, &jwt);
+	int64_t id;
+
+	ptl_crypto_wipe(key, key_len);
+	if (e != PTL_OK || !times_ok(jwt, now_ms) ||
+	    !ptl_jwt_int(jwt, "forgotUserId", &id) || id != user_id)
+		return PTL_ERR_UNAUTHORIZED;
 	return PTL_OK;
 }

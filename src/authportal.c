@@ -12,6 +12,8 @@
  *   authportal user disable EMAIL
  *   authportal session list [EMAIL]
  *   authportal session revoke ID
+ *   authportal mail flush              deliver every due mail now (cron)
+ *   authportal mail list [N]           the last N outbox rows (default 50)
  * Exit status: 0 success, 1 failure, 2 usage.
  */
 #ifdef HAVE_CONFIG_H
@@ -26,6 +28,7 @@
 #include "app.h"
 #include "crypto.h"
 #include "log.h"
+#include "outbox.h"
 #include "session.h"
 #include "validate.h"
 
@@ -36,7 +39,8 @@ usage(void)
 	      "       authportal user add EMAIL [--password PW] [--first NAME]"
 	      " [--last NAME] [--admin] [--inactive]\n"
 	      "       authportal user list | user disable EMAIL\n"
-	      "       authportal session list [EMAIL] | session revoke ID\n",
+	      "       authportal session list [EMAIL] | session revoke ID\n"
+	      "       authportal mail flush | mail list [N]\n",
 	      stderr);
 	return 2;
 }
@@ -213,6 +217,53 @@ session_revoke(struct ptl_app *app, const char *arg)
 }
 
 static int
+mail_flush(struct ptl_arena *a, struct ptl_app *app)
+{
+	unsigned sent = 0, failed = 0, s, f;
+
+	/* In rounds, so that a long queue is drained entirely. */
+	do {
+		if (ptl_outbox_flush(a, app, ptl_app_now_ms(app), 100, &s, &f) !=
+		    PTL_OK)
+			return 1;
+		sent += s;
+		failed += f;
+	} while (s + f == 100 && s > 0);
+	printf("%u mail(s) delivered, %u failed\n", sent, failed);
+	return failed > 0 ? 1 : 0;
+}
+
+static int
+mail_list(struct ptl_app *app, const char *arg)
+{
+	static const char *const kinds[] = {"confirm", "confirm-new", "reset"};
+	struct ptl_stmt *st = ptl_db_q(app->db, PTL_Q_OUTBOX_LIST);
+	int64_t n = 50;
+	bool row;
+
+	if (arg != NULL && !ptl_str_to_i64(arg, strlen(arg), 1, 100000, &n))
+		return usage();
+	ptl_db_bind_int(st, 1, n);
+	printf("%-6s %-11s %-36s %-8s %-9s %s\n", "id", "kind", "to", "attempts",
+	       "state", "last error");
+	while (ptl_db_step(st, &row) == PTL_OK && row) {
+		int64_t kind = ptl_db_int(st, 1);
+		const char *err = ptl_db_text(st, 8);
+		const char *state = !ptl_db_is_null(st, 6)   ? "sent"
+				    : !ptl_db_is_null(st, 7) ? "FAILED"
+							     : "queued";
+
+		printf("%-6lld %-11s %-36s %-8lld %-9s %s\n",
+		       (long long)ptl_db_int(st, 0),
+		       kind >= 0 && kind < 3 ? kinds[kind] : "?",
+		       ptl_db_text(st, 2), (long long)ptl_db_int(st, 4), state,
+		       err != NULL ? err : "-");
+	}
+	ptl_db_done(st);
+	return 0;
+}
+
+static int
 run(struct ptl_arena *a, struct ptl_app *app, int argc, char **argv)
 {
 	const char *cmd = argv[1];
@@ -246,6 +297,10 @@ run(struct ptl_arena *a, struct ptl_app *app, int argc, char **argv)
 	if (strcmp(cmd, "session") == 0 && strcmp(sub, "revoke") == 0 &&
 	    argc == 4)
 		return session_revoke(app, argv[3]);
+	if (strcmp(cmd, "mail") == 0 && strcmp(sub, "flush") == 0 && argc == 3)
+		return mail_flush(a, app);
+	if (strcmp(cmd, "mail") == 0 && strcmp(sub, "list") == 0 && argc <= 4)
+		return mail_list(app, argc == 4 ? argv[3] : NULL);
 	return usage();
 }
 
