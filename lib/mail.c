@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include <time.h>
 
 #include <curl/curl.h>
@@ -27,6 +28,9 @@
 
 #ifndef PTL_MAIL_TEMPLATE_DIR
 #define PTL_MAIL_TEMPLATE_DIR "mail"
+#endif
+#ifndef PTL_MAIL_SOURCE_DIR
+#define PTL_MAIL_SOURCE_DIR "mail"
 #endif
 
 /* Bytes of a display name or title; header lines stay far below 998. */
@@ -313,6 +317,16 @@ check_cfg(const struct ptl_mail_cfg *mc)
 	return true;
 }
 
+/* The installed templates, or those of the source tree when the programs
+ * run from a build that was not installed (script/server, the tests). */
+static const char *
+default_template_dir(void)
+{
+	if (access(PTL_MAIL_TEMPLATE_DIR "/activation.html", R_OK) == 0)
+		return PTL_MAIL_TEMPLATE_DIR;
+	return PTL_MAIL_SOURCE_DIR;
+}
+
 enum ptl_err
 ptl_mail_cfg_load(struct ptl_mail_cfg *mc)
 {
@@ -325,7 +339,7 @@ ptl_mail_cfg_load(struct ptl_mail_cfg *mc)
 	mc->password = setting("MAIL_PASSWORD", NULL);
 	mc->from_email = setting("MAIL_DEFAULT_EMAIL", "noreply@example.com");
 	mc->from_name = setting("MAIL_DEFAULT_NAME", "Api");
-	mc->template_dir = setting("MAIL_TEMPLATE_DIR", PTL_MAIL_TEMPLATE_DIR);
+	mc->template_dir = setting("MAIL_TEMPLATE_DIR", default_template_dir());
 	good = good && get_int("MAIL_PORT", 1025, 1, 65535, &port);
 	good = good &&
 	       get_int("MAIL_CONNECT_TIMEOUT_MS", 3000, 1, 600000, &connect_ms);

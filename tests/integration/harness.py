@@ -38,6 +38,10 @@ CLI = os.path.join(REPO, "authportal")
 BINDIR = os.path.join(REPO, "cgi-bin")
 DOCROOT = os.path.join(REPO, "www")
 CONF_RENDERER = os.path.join(REPO, "script", "lighttpd-conf")
+MAIL_TEMPLATES = os.path.join(REPO, "mail")
+SMTP_CATCHER = os.path.join(REPO, "tests", "tools", "smtp_catcher.py")
+# The catcher needs Debian's python3-aiosmtpd.
+CATCHER_PYTHON = "/usr/bin/python3"
 
 DEMO_ADMIN = "admin@example.com"
 DEMO_USER = "john.doe@example.com"
@@ -237,6 +241,89 @@ class SmtpSink:
             pass
 
 
+class SmtpCatcher:
+    """tests/tools/smtp_catcher.py as a subprocess: a real SMTP server
+    (aiosmtpd) that stores every message as DIR/<seq>-<ms>.eml. Read them
+    with tests/tools/mailcatch.py. stop() and start() again (same port by
+    default) simulate an outage of the SMTP server.
+
+    envelopes() lists (mail_from, [rcpt_to...]) per message, from the
+    catcher's log, so that tests can check the SMTP envelope too."""
+
+    def __init__(self, directory, port=0):
+        self.dir = directory
+        os.makedirs(self.dir, exist_ok=True)
+        self.log_path = os.path.join(os.path.dirname(self.dir.rstrip("/")),
+                                     "smtp-catcher.log")
+        self.port = port
+        self.proc = None
+        self.start(port)
+
+    def start(self, port=None):
+        if self.proc is not None:
+            raise ServerError("smtp catcher already running")
+        want = self.port if port is None else port
+        log = open(self.log_path, "ab", buffering=0)
+        last = None
+        for _attempt in range(50):   # the old port may linger briefly
+            proc = subprocess.Popen(
+                [CATCHER_PYTHON, SMTP_CATCHER, "--port", str(want),
+                 "--dir", self.dir], stdout=subprocess.PIPE, stderr=log,
+                start_new_session=True)
+            line = proc.stdout.readline().decode("utf-8", "replace")
+            m = re.search(r"listening on [^:]+:(\d+)", line)
+            if m:
+                self.proc = proc
+                self.port = int(m.group(1))
+                log.close()
+                return self.port
+            proc.wait(timeout=10)
+            last = line
+            time.sleep(0.1)
+        log.close()
+        raise ServerError("smtp catcher did not start on port %s: %r\n%s" % (
+            want, last, Server._read(self.log_path)))
+
+    def stop(self):
+        """Stops the catcher (SIGTERM); the port is closed afterwards."""
+        if self.proc is None:
+            return
+        try:
+            self.proc.send_signal(signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            self.proc.wait(timeout=10)
+        try:
+            self.proc.stdout.close()
+        except Exception:
+            pass
+        self.proc = None
+
+    close = stop
+
+    @property
+    def running(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def envelopes(self):
+        """[(name, mail_from, [rcpt, ...])] in arrival order, from the log
+        lines "smtp catcher: NAME from FROM to A,B"."""
+        out = []
+        for l in Server._read(self.log_path).splitlines():
+            m = re.match(r"^smtp catcher: (\S+) from (.*?) to (.*)$", l)
+            if m:
+                out.append((m.group(1), m.group(2),
+                            [x for x in m.group(3).split(",") if x]))
+        return out
+
+
 class ServerError(RuntimeError):
     pass
 
@@ -246,6 +333,10 @@ class Server:
 
     env: overrides for the app environment; a value of None removes the key.
     maxprocs: FastCGI workers per executable (MAXPROCS of the template).
+    smtp: True (default) for the in-process SmtpSink, "catcher" for the
+      real tests/tools/smtp_catcher.py as a subprocess (Server.smtp is then
+      the SmtpCatcher and Server.mail_dir the folder of its .eml files),
+      False for no SMTP settings at all.
     """
 
     def __init__(self, env=None, maxprocs=2, smtp=True, start_timeout=30):
@@ -256,6 +347,7 @@ class Server:
         self.tmp = None
         self.proc = None
         self.smtp = None
+        self.mail_dir = None
         self.port = None
         self.seen = []          # every Response received, with its request
         self.seen_lock = threading.Lock()
@@ -294,6 +386,7 @@ class Server:
                 "MAIL_REQUIRE_TLS": "false",
                 "MAIL_DEFAULT_EMAIL": "noreply@example.com",
                 "MAIL_DEFAULT_NAME": "Api",
+                "MAIL_TEMPLATE_DIR": MAIL_TEMPLATES,
             })
         for k, v in self.overrides.items():
             if v is None:
@@ -312,7 +405,10 @@ class Server:
         os.makedirs(self.rundir)
         self.db_path = os.path.join(self.tmp, "authportal.db")
         try:
-            if self.use_smtp:
+            if self.use_smtp == "catcher":
+                self.mail_dir = os.path.join(self.tmp, "mail")
+                self.smtp = SmtpCatcher(self.mail_dir)
+            elif self.use_smtp:
                 self.smtp = SmtpSink()
             self.env = self._build_env()
             self.db_path = self.env.get("DATABASE_PATH", self.db_path)
