@@ -78,12 +78,12 @@ function request()
 		local t = tokens[next_token]
 		if t == nil then
 			exhausted = exhausted + 1
-			return wrk.format("POST", "/api/v1/auth/refresh")
+			return wrk.format("POST", "/api/v1/auth/refresh", nil, "")
 		end
 		tokens[next_token] = nil
 		next_token = next_token + 1
 		return wrk.format("POST", "/api/v1/auth/refresh",
-			{ ["Authorization"] = "Bearer " .. t })
+			{ ["Authorization"] = "Bearer " .. t }, "")
 	end
 	-- register: a new address on every request
 	n = n + 1

@@ -5,3 +5,5 @@ check_PROGRAMS += tests/unit/test_crypto
 tests_unit_test_crypto_SOURCES = tests/unit/test_crypto.c tests/unit/fixture.h tests/tap.h
 check_PROGRAMS += tests/unit/test_cfg
 tests_unit_test_cfg_SOURCES = tests/unit/test_cfg.c tests/unit/fixture.h tests/tap.h
+check_PROGRAMS += tests/unit/test_token
+tests_unit_test_token_SOURCES = tests/unit/test_token.c tests/unit/fixture.h tests/tap.h

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * log: one line per event on stderr, which is the web server's error log.
+ * Each line carries the process id, the current request id, the level, the
+ * source position and the message. Messages never hold secrets; values that
+ * come from a request go through ptl_str_logsafe() first.
+ */
+#ifndef PTL_LOG_H
+#define PTL_LOG_H
+
+enum ptl_log_level { PTL_LOG_ERROR, PTL_LOG_WARN, PTL_LOG_INFO, PTL_LOG_DEBUG };
+
+/* Sets the request id that later lines carry ("-" outside a request).
+ * The string is borrowed until the next call. */
+void ptl_log_set_request(const char *id);
+
+/* Lines above this level are dropped (default PTL_LOG_INFO). */
+void ptl_log_set_level(enum ptl_log_level level);
+
+void ptl_log_at(enum ptl_log_level level, const char *file, int line,
+		const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+#define PTL_LOG_ERR(...) ptl_log_at(PTL_LOG_ERROR, __FILE__, __LINE__, __VA_ARGS__)
+#define PTL_LOG_WARN(...) ptl_log_at(PTL_LOG_WARN, __FILE__, __LINE__, __VA_ARGS__)
+#define PTL_LOG_INFO(...) ptl_log_at(PTL_LOG_INFO, __FILE__, __LINE__, __VA_ARGS__)
+
+/* A security event (login failure, token reuse, revocation): INFO level,
+ * tagged "security" so that it can be grepped. */
+#define PTL_LOG_SEC(...) ptl_log_at(PTL_LOG_INFO, "security", 0, __VA_ARGS__)
+
+/* Aborts with a log line when cond is false, also under NDEBUG. */
+#define PTL_ASSERT(cond)                                                       \
+	do {                                                                   \
+		if (!(cond))                                                   \
+			ptl_log_abort(__FILE__, __LINE__, #cond);              \
+	} while (0)
+
+void ptl_log_abort(const char *file, int line, const char *what)
+	__attribute__((noreturn));
+
+#endif

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: ISC */
+/* ratelimit: see ratelimit.h. One UPSERT ... RETURNING per event. */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "log.h"
+#include "ratelimit.h"
+
+static int
+retry_after(int64_t window_start, int64_t window_ms, int64_t now_ms)
+{
+	int64_t left = window_start + window_ms - now_ms;
+
+	return (int)((left + 999) / 1000);
+}
+
+enum ptl_err
+ptl_ratelimit_hit(struct ptl_app *app, const char *key, unsigned limit,
+		  int64_t window_ms, int64_t now_ms, int *retry_after_s)
+{
+	int64_t start = now_ms - now_ms % window_ms;
+	struct ptl_stmt *st = ptl_db_q(app->db, PTL_Q_RATE_HIT);
+	int64_t count = 0;
+	bool row;
+	enum ptl_err e;
+
+	ptl_db_bind_textz(st, 1, key);
+	ptl_db_bind_int(st, 2, start);
+	e = ptl_db_step(st, &row);
+	if (e == PTL_OK && row)
+		count = ptl_db_int(st, 0);
+	ptl_db_done(st);
+	if (e != PTL_OK)
+		return e;
+	if (count > (int64_t)limit) {
+		*retry_after_s = retry_after(start, window_ms, now_ms);
+		PTL_LOG_SEC("rate limit reached for %s", key);
+		return PTL_ERR_RATE_LIMITED;
+	}
+	return PTL_OK;
+}
+
+enum ptl_err
+ptl_ratelimit_peek(struct ptl_app *app, const char *key, unsigned limit,
+		   int64_t window_ms, int64_t now_ms, int *retry_after_s)
+{
+	int64_t start = now_ms - now_ms % window_ms;
+	struct ptl_stmt *st = ptl_db_q(app->db, PTL_Q_RATE_PEEK);
+	int64_t count = 0;
+	bool row;
+	enum ptl_err e;
+
+	ptl_db_bind_textz(st, 1, key);
+	ptl_db_bind_int(st, 2, start);
+	e = ptl_db_step(st, &row);
+	if (e == PTL_OK && row)
+		count = ptl_db_int(st, 0);
+	ptl_db_done(st);
+	if (e != PTL_OK)
+		return e;
+	if (count >= (int64_t)limit) {
+		*retry_after_s = retry_after(start, window_ms, now_ms);
+		return PTL_ERR_RATE_LIMITED;
+	}
+	return PTL_OK;
+}

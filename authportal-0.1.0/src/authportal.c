@@ -1,0 +1,329 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * authportal: the admin command line. Reads the same settings as the
+ * server (environment, then .env) and works on the same database.
+ *   authportal migrate                 create/upgrade the database
+ *   authportal seed                    add the demo users (API.md §7)
+ *   authportal keygen                  print fresh secrets for .env
+ *   authportal check-config            load the settings and report
+ *   authportal user add EMAIL [--password PW] [--first F] [--last L]
+ *                       [--admin] [--inactive]
+ *   authportal user list
+ *   authportal user disable EMAIL
+ *   authportal session list [EMAIL]
+ *   authportal session revoke ID
+ *   authportal mail flush              deliver every due mail now (cron)
+ *   authportal mail list [N]           the last N outbox rows (default 50)
+ * Exit status: 0 success, 1 failure, 2 usage.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "account.h"
+#include "app.h"
+#include "crypto.h"
+#include "log.h"
+#include "outbox.h"
+#include "session.h"
+#include "validate.h"
+
+static int
+usage(void)
+{
+	fputs("usage: authportal migrate | seed | keygen | check-config\n"
+	      "       authportal user add EMAIL [--password PW] [--first NAME]"
+	      " [--last NAME] [--admin] [--inactive]\n"
+	      "       authportal user list | user disable EMAIL\n"
+	      "       authportal session list [EMAIL] | session revoke ID\n"
+	      "       authportal mail flush | mail list [N]\n",
+	      stderr);
+	return 2;
+}
+
+static int
+keygen(void)
+{
+	static const char *const names[] = {
+		"AUTH_JWT_SECRET", "AUTH_REFRESH_SECRET", "AUTH_FORGOT_SECRET",
+		"AUTH_CONFIRM_EMAIL_SECRET",
+	};
+	struct ptl_arena *a = ptl_mem_new();
+	size_t i;
+
+	if (ptl_crypto_init() != PTL_OK)
+		return 1;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		printf("%s=%s\n", names[i], ptl_crypto_random_hex(a, 32));
+	ptl_mem_free(a);
+	return 0;
+}
+
+/* Normalises and validates an address given on the command line. */
+static char *
+email_arg(struct ptl_arena *a, const char *in)
+{
+	size_t len = strlen(in);
+	char *out = ptl_mem_alloc(a, len + 1);
+
+	len = ptl_validate_email_normalise(in, len, out, len + 1);
+	if (len == SIZE_MAX || !ptl_validate_email(out, len)) {
+		fprintf(stderr, "authportal: not an email address: %s\n", in);
+		return NULL;
+	}
+	return out;
+}
+
+static int
+user_add(struct ptl_arena *a, struct ptl_app *app, int argc, char **argv)
+{
+	const char *pw = NULL, *first = NULL, *last = NULL;
+	int64_t role = PTL_ROLE_USER, status = PTL_STATUS_ACTIVE, id;
+	char *email, line[1100];
+	enum ptl_err e;
+	int i;
+
+	if (argc < 1)
+		return usage();
+	email = email_arg(a, argv[0]);
+	if (email == NULL)
+		return 1;
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--password") == 0 && i + 1 < argc)
+			pw = argv[++i];
+		else if (strcmp(argv[i], "--first") == 0 && i + 1 < argc)
+			first = argv[++i];
+		else if (strcmp(argv[i], "--last") == 0 && i + 1 < argc)
+			last = argv[++i];
+		else if (strcmp(argv[i], "--admin") == 0)
+			role = PTL_ROLE_ADMIN;
+		else if (strcmp(argv[i], "--inactive") == 0)
+			status = PTL_STATUS_INACTIVE;
+		else
+			return usage();
+	}
+	if (pw == NULL) {
+		/* From stdin, so that it stays out of the process list. */
+		if (fgets(line, sizeof(line), stdin) == NULL)
+			return usage();
+		line[strcspn(line, "\r\n")] = '\0';
+		pw = line;
+	}
+	if (strlen(pw) < app->cfg.password_min_len ||
+	    strlen(pw) > app->cfg.password_max_len) {
+		fprintf(stderr, "authportal: the password must have %zu to %zu "
+			"characters\n", app->cfg.password_min_len,
+			app->cfg.password_max_len);
+		return 1;
+	}
+	e = ptl_account_register(a, app, email, pw, strlen(pw), first, last,
+				 role, status, ptl_app_now_ms(app), &id);
+	if (e == PTL_ERR_CONFLICT)
+		fprintf(stderr, "authportal: %s is taken\n", email);
+	if (e != PTL_OK)
+		return 1;
+	printf("user %lld %s added\n", (long long)id, email);
+	return 0;
+}
+
+static int
+user_list(struct ptl_app *app)
+{
+	struct ptl_stmt *st = ptl_db_q(app->db, PTL_Q_USER_LIST);
+	bool row;
+
+	printf("%-6s %-40s %-9s %-6s %-9s %s\n", "id", "email", "provider",
+	       "role", "status", "state");
+	while (ptl_db_step(st, &row) == PTL_OK && row) {
+		const char *email = ptl_db_text(st, 1);
+		const char *state = !ptl_db_is_null(st, 6)   ? "deleted"
+				    : !ptl_db_is_null(st, 7) ? "disabled"
+							     : "live";
+
+		printf("%-6lld %-40s %-9s %-6s %-9s %s\n",
+		       (long long)ptl_db_int(st, 0), email ? email : "-",
+		       ptl_db_text(st, 2), ptl_db_int(st, 3) == 1 ? "Admin" : "User",
+		       ptl_db_int(st, 4) == 1 ? "Active" : "Inactive", state);
+	}
+	ptl_db_done(st);
+	return 0;
+}
+
+static int
+user_disable(struct ptl_arena *a, struct ptl_app *app, const char *arg)
+{
+	char *email = email_arg(a, arg);
+	int64_t id;
+
+	if (email == NULL)
+		return 1;
+	if (ptl_account_find(app, email, &id) != PTL_OK) {
+		fprintf(stderr, "authportal: no user %s\n", email);
+		return 1;
+	}
+	if (ptl_account_disable(app, id, ptl_app_now_ms(app)) != PTL_OK)
+		return 1;
+	printf("user %lld %s disabled; its sessions ended\n", (long long)id,
+	       email);
+	return 0;
+}
+
+static int
+session_list(struct ptl_arena *a, struct ptl_app *app, const char *arg)
+{
+	struct ptl_stmt *st;
+	char *email = NULL;
+	bool row;
+
+	if (arg != NULL) {
+		email = email_arg(a, arg);
+		if (email == NULL)
+			return 1;
+	}
+	st = ptl_db_q(app->db, PTL_Q_SESSION_LIST_ADMIN);
+	ptl_db_bind_int(st, 1, ptl_app_now_ms(app));
+	ptl_db_bind_textz(st, 2, email);
+	printf("%-8s %-40s %-15s %s\n", "id", "email", "ip", "user agent");
+	while (ptl_db_step(st, &row) == PTL_OK && row) {
+		const char *ip = ptl_db_text(st, 5), *ua = ptl_db_text(st, 4);
+
+		printf("%-8lld %-40s %-15s %s\n", (long long)ptl_db_int(st, 0),
+		       ptl_db_text(st, 1), ip ? ip : "-", ua ? ua : "-");
+	}
+	ptl_db_done(st);
+	return 0;
+}
+
+static int
+session_revoke(struct ptl_app *app, const char *arg)
+{
+	int64_t id;
+
+	if (!ptl_str_to_i64(arg, strlen(arg), 1, INT64_MAX, &id))
+		return usage();
+	if (ptl_session_revoke(app, id, "revoked_by_admin",
+			       ptl_app_now_ms(app)) != PTL_OK)
+		return 1;
+	if (ptl_db_changes(app->db) == 0) {
+		fprintf(stderr, "authportal: no live session %lld\n", (long long)id);
+		return 1;
+	}
+	printf("session %lld revoked\n", (long long)id);
+	return 0;
+}
+
+static int
+mail_flush(struct ptl_arena *a, struct ptl_app *app)
+{
+	unsigned sent = 0, failed = 0, s, f;
+
+	/* In rounds, so that a long queue is drained entirely. */
+	do {
+		if (ptl_outbox_flush(a, app, ptl_app_now_ms(app), 100, &s, &f) !=
+		    PTL_OK)
+			return 1;
+		sent += s;
+		failed += f;
+	} while (s + f == 100 && s > 0);
+	printf("%u mail(s) delivered, %u failed\n", sent, failed);
+	return failed > 0 ? 1 : 0;
+}
+
+static int
+mail_list(struct ptl_app *app, const char *arg)
+{
+	static const char *const kinds[] = {"confirm", "confirm-new", "reset"};
+	struct ptl_stmt *st = ptl_db_q(app->db, PTL_Q_OUTBOX_LIST);
+	int64_t n = 50;
+	bool row;
+
+	if (arg != NULL && !ptl_str_to_i64(arg, strlen(arg), 1, 100000, &n))
+		return usage();
+	ptl_db_bind_int(st, 1, n);
+	printf("%-6s %-11s %-36s %-8s %-9s %s\n", "id", "kind", "to", "attempts",
+	       "state", "last error");
+	while (ptl_db_step(st, &row) == PTL_OK && row) {
+		int64_t kind = ptl_db_int(st, 1);
+		const char *err = ptl_db_text(st, 8);
+		const char *state = !ptl_db_is_null(st, 6)   ? "sent"
+				    : !ptl_db_is_null(st, 7) ? "FAILED"
+							     : "queued";
+
+		printf("%-6lld %-11s %-36s %-8lld %-9s %s\n",
+		       (long long)ptl_db_int(st, 0),
+		       kind >= 0 && kind < 3 ? kinds[kind] : "?",
+		       ptl_db_text(st, 2), (long long)ptl_db_int(st, 4), state,
+		       err != NULL ? err : "-");
+	}
+	ptl_db_done(st);
+	return 0;
+}
+
+static int
+run(struct ptl_arena *a, struct ptl_app *app, int argc, char **argv)
+{
+	const char *cmd = argv[1];
+	const char *sub = argc > 2 ? argv[2] : "";
+	unsigned n;
+
+	if (strcmp(cmd, "migrate") == 0) {
+		printf("database %s at schema version %u\n",
+		       app->cfg.database_path, ptl_db_version(app->db));
+		return 0;
+	}
+	if (strcmp(cmd, "check-config") == 0) {
+		printf("configuration ok (NODE_ENV=%s, database %s)\n",
+		       app->cfg.node_env, app->cfg.database_path);
+		return 0;
+	}
+	if (strcmp(cmd, "seed") == 0) {
+		if (ptl_account_seed(a, app, &n) != PTL_OK)
+			return 1;
+		printf("seeded %u demo user(s)\n", n);
+		return 0;
+	}
+	if (strcmp(cmd, "user") == 0 && strcmp(sub, "add") == 0)
+		return user_add(a, app, argc - 3, argv + 3);
+	if (strcmp(cmd, "user") == 0 && strcmp(sub, "list") == 0)
+		return user_list(app);
+	if (strcmp(cmd, "user") == 0 && strcmp(sub, "disable") == 0 && argc == 4)
+		return user_disable(a, app, argv[3]);
+	if (strcmp(cmd, "session") == 0 && strcmp(sub, "list") == 0 && argc <= 4)
+		return session_list(a, app, argc == 4 ? argv[3] : NULL);
+	if (strcmp(cmd, "session") == 0 && strcmp(sub, "revoke") == 0 &&
+	    argc == 4)
+		return session_revoke(app, argv[3]);
+	if (strcmp(cmd, "mail") == 0 && strcmp(sub, "flush") == 0 && argc == 3)
+		return mail_flush(a, app);
+	if (strcmp(cmd, "mail") == 0 && strcmp(sub, "list") == 0 && argc <= 4)
+		return mail_list(app, argc == 4 ? argv[3] : NULL);
+	return usage();
+}
+
+int
+main(int argc, char **argv)
+{
+	struct ptl_arena *a;
+	struct ptl_app app;
+	int rc;
+
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "-h") == 0)
+		return usage();
+	if (strcmp(argv[1], "keygen") == 0)
+		return keygen();
+	if (ptl_app_init(&app) != PTL_OK) {
+		fprintf(stderr, "authportal: cannot start (see the messages "
+			"above)\n");
+		return 1;
+	}
+	a = ptl_mem_new();
+	rc = run(a, &app, argc, argv);
+	ptl_mem_free(a);
+	ptl_app_close(&app);
+	return rc;
+}

@@ -1,0 +1,129 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: ISC
+"""Runs every tests/integration/test_*.py module (or the ones named on the
+command line, e.g. `run.py test_login test_refresh`), prints one line per
+test, `ok <name>` or `FAIL <name>` followed by the failure detail, and ends
+with exactly one line `integration: N passed, M failed`. Exit status 1 when
+anything failed.
+
+Run with Debian's interpreter: /usr/bin/python3 tests/integration/run.py
+KEEP_TMP=1 keeps each server's temp dir (database, lighttpd.conf, run/error.log).
+"""
+
+import glob
+import os
+import sys
+import time
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+
+class LineResult(unittest.TestResult):
+    def __init__(self, stream):
+        super().__init__()
+        self.stream = stream
+        self.passed = 0
+        self.failed = 0
+        self._failed_ids = set()
+
+    @staticmethod
+    def _name(test):
+        tid = test.id()
+        return tid
+
+    def _line(self, text):
+        self.stream.write(text + "\n")
+        self.stream.flush()
+
+    def addSuccess(self, test):
+        super().addSuccess(test)
+        self.passed += 1
+        self._line("ok %s" % self._name(test))
+
+    def _fail(self, test, err, owner=None):
+        key = (owner or test).id()
+        if key not in self._failed_ids:   # a test counts once, whatever its subtests
+            self._failed_ids.add(key)
+            self.failed += 1
+        detail = self._exc_info_to_string(err, test)
+        self._line("FAIL %s" % self._name(test))
+        for l in detail.rstrip().splitlines():
+            self._line("    " + l)
+
+    def addFailure(self, test, err):
+        super().addFailure(test, err)
+        self._fail(test, err)
+
+    def addError(self, test, err):
+        super().addError(test, err)
+        self._fail(test, err)
+
+    def addSubTest(self, test, subtest, err):
+        # A failing subTest fails its test once; passing subtests are silent.
+        super().addSubTest(test, subtest, err)
+        if err is not None:
+            self._fail(subtest, err, owner=test)
+            self._subtest_failed.add(test.id())
+
+    def addSkip(self, test, reason):
+        super().addSkip(test, reason)
+        self.failed += 1
+        self._line("FAIL %s (skipped: %s)" % (self._name(test), reason))
+
+    def addUnexpectedSuccess(self, test):
+        super().addUnexpectedSuccess(test)
+        self.passed += 1
+        self._line("ok %s" % self._name(test))
+
+    def addExpectedFailure(self, test, err):
+        super().addExpectedFailure(test, err)
+        self.passed += 1
+        self._line("ok %s (expected failure)" % self._name(test))
+
+    def startTest(self, test):
+        super().startTest(test)
+        self._t0 = time.monotonic()
+
+
+class SubtestAwareResult(LineResult):
+    """A test whose subtests failed is reported through them, not again as
+    ok at the end."""
+
+    def __init__(self, stream):
+        super().__init__(stream)
+        self._subtest_failed = set()
+
+    def addSuccess(self, test):
+        if test.id() in self._subtest_failed:
+            unittest.TestResult.addSuccess(self, test)
+            return
+        super().addSuccess(test)
+
+
+def main(argv):
+    names = argv[1:]
+    if not names:
+        names = sorted(os.path.splitext(os.path.basename(p))[0]
+                       for p in glob.glob(os.path.join(HERE, "test_*.py")))
+    loader = unittest.TestLoader()
+    suite = unittest.TestSuite()
+    result = SubtestAwareResult(sys.stdout)
+    for name in names:
+        name = os.path.splitext(os.path.basename(name))[0]
+        try:
+            suite.addTests(loader.loadTestsFromName(name))
+        except Exception as e:  # import error: count it as a failure
+            result.failed += 1
+            result._line("FAIL %s (import: %s: %s)" % (name, type(e).__name__, e))
+    t0 = time.monotonic()
+    suite.run(result)
+    sys.stdout.write("# %.1fs\n" % (time.monotonic() - t0))
+    sys.stdout.write("integration: %d passed, %d failed\n" % (result.passed, result.failed))
+    sys.stdout.flush()
+    return 1 if result.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,141 @@
+# SPDX-License-Identifier: ISC
+"""Behaviour under non-default settings, sharing one server:
+AUTH_UNIFORM_ERRORS=false (API.md §1.1, §10.2),
+APP_CORS_ORIGINS=http://a.example (§9.1),
+AUTH_REFRESH_REUSE_INTERVAL=30 (§10.4)."""
+
+from harness import (ApiTestCase, Server, unique_email, DEFAULT_PASSWORD,
+                     DEMO_USER, DEMO_PASSWORD)
+
+S = None
+
+
+def setUpModule():
+    global S
+    S = Server(env={"AUTH_UNIFORM_ERRORS": "false",
+                    "APP_CORS_ORIGINS": " http://a.example , http://c.example",
+                    "AUTH_REFRESH_REUSE_INTERVAL": "30"})
+    S.start()
+
+
+def tearDownModule():
+    S.stop()
+
+
+class FieldSpecificErrors(ApiTestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.server = S
+
+    def test_unknown_user_not_found(self):
+        r = S.login(unique_email("ghost"), "whatever-pw")
+        self.assertBody(r, 422, b'{"status":422,"errors":{"email":"notFound"}}')
+        self.assertJsonCT(r)
+
+    def test_wrong_password_incorrect_password(self):
+        r = S.login(DEMO_USER, "wrong-password")
+        self.assertBody(r, 422, b'{"status":422,"errors":{"password":"incorrectPassword"}}')
+
+    def test_deleted_user_not_found(self):
+        email = S.new_user("gone")
+        tok = S.login_ok(email)["token"]
+        self.assertStatus(S.request("DELETE", "/api/v1/auth/me", headers=S.auth_headers(tok)), 204)
+        r = S.login(email, DEFAULT_PASSWORD)
+        self.assertBody(r, 422, b'{"status":422,"errors":{"email":"notFound"}}')
+
+    def test_validation_unchanged(self):
+        r = S.request("POST", "/api/v1/auth/email/login", body=b"{}")
+        self.assertBody(r, 422, b'{"status":422,"errors":{"email":"email should not be empty, '
+                                b'email must be an email","password":"password should not be empty"}}')
+
+    def test_correct_login_still_works(self):
+        self.assertStatus(S.login(DEMO_USER, DEMO_PASSWORD), 200)
+
+
+class CorsAllowList(ApiTestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.server = S
+
+    def test_listed_origin_echoed_with_vary(self):
+        for origin in ("http://a.example", "http://c.example"):
+            with self.subTest(origin=origin):
+                r = S.request("GET", "/api/v1/health", headers={"Origin": origin})
+                self.assertStatus(r, 200)
+                self.assertEqual(r.headers.get("access-control-allow-origin"), origin)
+                self.assertIn("Origin", [v.strip() for v in r.headers.get("vary", "").split(",")])
+
+    def test_unlisted_origin_no_acao(self):
+        for origin in ("http://b.example", "http://localhost:3000", "http://a.example.evil.com",
+                       "https://a.example", "null"):
+            with self.subTest(origin=origin):
+                r = S.request("GET", "/api/v1/health", headers={"Origin": origin})
+                self.assertBody(r, 200, b'{"status":"ok"}')
+                self.assertNotIn("access-control-allow-origin", r.headers)
+
+    def test_unlisted_origin_request_still_processed(self):
+        r = S.login(DEMO_USER, DEMO_PASSWORD, headers={"Origin": "http://b.example"})
+        self.assertStatus(r, 200)
+        self.assertNotIn("access-control-allow-origin", r.headers)
+
+    def test_preflight_listed(self):
+        r = S.request("OPTIONS", "/api/v1/auth/me", headers={
+            "Origin": "http://a.example", "Access-Control-Request-Method": "PATCH",
+            "Access-Control-Request-Headers": "authorization"})
+        self.assertBody(r, 204, b"")
+        self.assertEqual(r.headers.get("access-control-allow-origin"), "http://a.example")
+        self.assertEqual(r.headers.get("access-control-allow-methods"), "GET,HEAD,PUT,PATCH,POST,DELETE")
+        self.assertEqual(r.headers.get("access-control-allow-headers"), "authorization")
+        self.assertEqual(r.headers.get("vary"), "Origin, Access-Control-Request-Headers")
+        self.assertEqual(r.headers.get("content-length", "0"), "0")
+        self.assertSecurityHeaders(r)
+
+    def test_preflight_unlisted(self):
+        r = S.request("OPTIONS", "/api/v1/auth/me", headers={
+            "Origin": "http://b.example", "Access-Control-Request-Method": "PATCH"})
+        self.assertStatus(r, 204)
+        self.assertNotIn("access-control-allow-origin", r.headers)
+
+
+class ReuseInterval(ApiTestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.server = S
+        cls.email = S.new_user("reuse")
+
+    def test_previous_token_within_window_is_200_and_not_revoked(self):
+        a = S.login_ok(self.email)
+        r1 = S.refresh(a["refreshToken"])
+        self.assertStatus(r1, 200)
+        cur = r1.json()
+        # Another tab presents the immediately previous token: 200, no revocation.
+        r2 = S.refresh(a["refreshToken"])
+        self.assertStatus(r2, 200)
+        body = r2.json()
+        self.assertEqual(list(body.keys()), ["token", "refreshToken", "tokenExpires"])
+        self.assertStatus(S.me(body["token"]), 200)
+        self.assertStatus(S.me(cur["token"]), 200)
+        self.assertStatus(S.me(a["token"]), 200)
+        # The session goes on: the pair handed out by the replay refreshes.
+        r3 = S.refresh(body["refreshToken"])
+        self.assertStatus(r3, 200)
+        self.assertStatus(S.me(r3.json()["token"]), 200)
+
+    def test_older_token_is_reuse_and_revokes(self):
+        a = S.login_ok(self.email)
+        r1 = S.refresh(a["refreshToken"])
+        self.assertStatus(r1, 200)
+        r2 = S.refresh(r1.json()["refreshToken"])
+        self.assertStatus(r2, 200)
+        # a["refreshToken"] is two rotations old: not "the immediately previous".
+        self.assertUnauthorized(S.refresh(a["refreshToken"]))
+        self.assertUnauthorized(S.refresh(r2.json()["refreshToken"]))
+        self.assertUnauthorized(S.me(r2.json()["token"]))
+
+    def test_logged_out_session_previous_token_is_401(self):
+        a = S.login_ok(self.email)
+        r1 = S.refresh(a["refreshToken"])
+        self.assertStatus(r1, 200)
+        self.assertStatus(S.logout(r1.json()["token"]), 204)
+        self.assertUnauthorized(S.refresh(a["refreshToken"]))
+        self.assertUnauthorized(S.refresh(r1.json()["refreshToken"]))
