@@ -6,16 +6,22 @@
  *   422  validation messages; with AUTH_UNIFORM_ERRORS (default) every
  *        failure is {"email":"incorrectEmailOrPassword","password":...},
  *        otherwise notFound / needLoginViaProvider:<p> / incorrectPassword
- * Side effects: a sessions row; a re-hash when the Argon2 parameters changed.
+ *   429  AUTH_RATE_LOGIN_IP sign-ins per IP, or AUTH_RATE_LOGIN_FAIL failed
+ *        ones per account, in their windows (API.md §10.7)
+ * Side effects: a sessions row; a re-hash when the Argon2 parameters changed;
+ * a failure counts against the account.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
 
+#include <limits.h>
+
 #include "account.h"
 #include "endpoint.h"
 #include "log.h"
 #include "pair.h"
+#include "ratelimit.h"
 
 static const struct ptl_field fields[] = {
 	{"email", PTL_FIELD_EMAIL, {PTL_RULE_NOT_EMPTY, PTL_RULE_EMAIL}, NULL},
@@ -42,6 +48,26 @@ fail(struct ptl_req *req, struct ptl_resp *resp, enum ptl_login_fail why,
 	return PTL_ERR_VALIDATION;
 }
 
+#define FAIL_WINDOW_MS (15 * 60 * 1000)
+
+/* Failed sign-ins per account: checked before any work, counted after. */
+static enum ptl_err
+account_limit(struct ptl_req *req, struct ptl_resp *resp, bool count)
+{
+	const struct ptl_cfg *cfg = &req->app->cfg;
+	char *key;
+
+	if (!cfg->rate_limit)
+		return PTL_OK;
+	key = ptl_mem_printf(req->arena, "login-fail:%s", req->vals[0].s);
+	if (count)
+		return ptl_ratelimit_hit(req->app, key, UINT_MAX, FAIL_WINDOW_MS,
+					 req->now_ms, &resp->retry_after_s);
+	return ptl_ratelimit_peek(req->app, key, cfg->rl_login_fail,
+				  FAIL_WINDOW_MS, req->now_ms,
+				  &resp->retry_after_s);
+}
+
 static enum ptl_err
 handle(struct ptl_req *req, struct ptl_resp *resp)
 {
@@ -50,13 +76,21 @@ handle(struct ptl_req *req, struct ptl_resp *resp)
 	struct ptl_login login;
 	enum ptl_err e;
 
+	e = account_limit(req, resp, false);
+	if (e != PTL_OK)
+		return e;
+
 	/* No stored password is longer than the maximum: no need to hash. */
 	if (v[1].len > req->app->cfg.password_max_len)
 		return fail(req, resp, PTL_LOGIN_PASSWORD, NULL);
 	e = ptl_account_login(req->arena, req->app, v[0].s, v[1].s, v[1].len,
 			      req->user_agent, req->ip, req->now_ms, &login, &why);
-	if (e == PTL_ERR_UNAUTHORIZED)
+	if (e == PTL_ERR_UNAUTHORIZED) {
+		e = account_limit(req, resp, true);
+		if (e != PTL_OK)
+			return e;
 		return fail(req, resp, why, login.provider);
+	}
 	if (e != PTL_OK)
 		return e;
 	return ptl_pair_login(req, resp, &login.user, login.session_id,

@@ -20,7 +20,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "app.h"
+#include "db.h"
 #include "tap.h"
 
 #define FIX_NOW_MS 1764115199123LL /* 2025-11-25T23:59:59.123Z */
@@ -120,6 +123,46 @@ fix_rmdir(const char *dir)
 	}
 	(void)closedir(d);
 	(void)rmdir(dir);
+}
+
+/* The first column of the first row of sql on the database at path, read
+ * through a connection of its own; -1 on any error. */
+static __attribute__((unused)) long long
+fix_sql_int(const char *path, const char *sql)
+{
+	sqlite3 *h = NULL;
+	sqlite3_stmt *st = NULL;
+	long long v = -1;
+
+	if (sqlite3_open_v2(path, &h, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+	    sqlite3_busy_timeout(h, 5000) == SQLITE_OK &&
+	    sqlite3_prepare_v2(h, sql, -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(h);
+	return v;
+}
+
+/* Inserts a user row directly (no password hashing). Returns its id or 0. */
+static __attribute__((unused)) int64_t
+fix_user(struct ptl_app *app, const char *email, const char *password,
+	 const char *provider, int64_t role_id)
+{
+	struct ptl_stmt *st = ptl_db_q(app->db, PTL_Q_USER_INSERT);
+
+	ptl_db_bind_textz(st, 1, email);
+	ptl_db_bind_textz(st, 2, password);
+	ptl_db_bind_textz(st, 3, provider);
+	ptl_db_bind_null(st, 4);
+	ptl_db_bind_textz(st, 5, NULL);
+	ptl_db_bind_textz(st, 6, NULL);
+	ptl_db_bind_int(st, 7, role_id);
+	ptl_db_bind_int(st, 8, 1);
+	ptl_db_bind_int(st, 9, FIX_NOW_MS);
+	if (ptl_db_exec(st) != PTL_OK)
+		return 0;
+	return ptl_db_last_id(app->db);
 }
 
 /* Initialises app on a new database in a new temp directory. Bails out of
