@@ -36,8 +36,10 @@ end(struct ptl_req *req, struct ptl_resp *resp, const char *scope)
 		ptl_resp_error(resp, "scope", "invalidScope");
 		return PTL_ERR_VALIDATION;
 	}
-	if (e == PTL_OK)
+	if (e == PTL_OK) {
 		resp->status = 204;
+		resp->clear_cookies = true;
+	}
 	return e;
 }
 

@@ -31,7 +31,7 @@ static const struct ptl_field forgot_fields[] = {
 
 static const struct ptl_field reset_fields[] = {
 	{"password", 0, {PTL_RULE_NOT_EMPTY, PTL_RULE_PASSWORD}, NULL},
-	{"hash", 0, {PTL_RULE_NOT_EMPTY}, NULL},
+	{"hash", PTL_FIELD_TRIM, {PTL_RULE_NOT_EMPTY}, NULL},
 };
 
 static enum ptl_err

@@ -18,33 +18,22 @@
 #include "config.h"
 #endif
 
-#include <string.h>
-
 #include "account.h"
 #include "endpoint.h"
 #include "token.h"
 
 static const struct ptl_field fields[] = {
-	{"hash", 0, {PTL_RULE_NOT_EMPTY}, NULL},
+	{"hash", PTL_FIELD_TRIM, {PTL_RULE_NOT_EMPTY}, NULL},
 };
 
 static enum ptl_err
 confirm(struct ptl_req *req, struct ptl_resp *resp, bool is_new)
 {
-	const struct ptl_value *v = req->vals;
-	const char *s = v[0].s, *new_email;
-	size_t len = v[0].len;
+	const char *new_email;
 	int64_t user_id;
 	enum ptl_err e;
 
-	while (len > 0 && strchr(" \t\r\n", s[0]) != NULL) {
-		s++;
-		len--;
-	}
-	while (len > 0 && strchr(" \t\r\n", s[len - 1]) != NULL)
-		len--;
-	e = ptl_token_confirm_verify(req->arena, req->app,
-				     ptl_mem_strndup(req->arena, s, len),
+	e = ptl_token_confirm_verify(req->arena, req->app, req->vals[0].s,
 				     req->now_ms, &user_id, &new_email);
 	if (e != PTL_OK) {
 		ptl_resp_error(resp, "hash", "invalidHash");

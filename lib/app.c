@@ -71,6 +71,12 @@ ptl_app_close(struct ptl_app *app)
 	ptl_db_close(app->db);
 	app->db = NULL;
 	ptl_crypto_wipe(app->refresh_derive, sizeof(app->refresh_derive));
+	ptl_crypto_key_free(app->access_key.bytes);
+	ptl_crypto_key_free(app->refresh_key.bytes);
+	ptl_crypto_key_free(app->confirm_key.bytes);
+	app->access_key.bytes = NULL;
+	app->refresh_key.bytes = NULL;
+	app->confirm_key.bytes = NULL;
 }
 
 int64_t

@@ -65,6 +65,19 @@ dotenv_line(char *line)
 	if (end - val >= 2 && (*val == '"' || *val == '\'') && end[-1] == *val) {
 		val++;
 		end[-1] = '\0';
+	} else {
+		/* Unquoted: " #" starts a comment, as in dotenv. */
+		char *hash = strstr(val, " #");
+		char *tab = strstr(val, "\t#");
+
+		if (tab != NULL && (hash == NULL || tab < hash))
+			hash = tab;
+		if (hash != NULL) {
+			*hash = '\0';
+			end = hash;
+			while (end > val && isspace((unsigned char)end[-1]))
+				*--end = '\0';
+		}
 	}
 	if (dotenv_len == DOTENV_MAX)
 		return;

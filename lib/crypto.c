@@ -9,6 +9,7 @@
 #endif
 
 #include <crypt.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -197,4 +198,12 @@ ptl_crypto_key_copy(const char *s, size_t len)
 	k[len] = '\0';
 	(void)sodium_mprotect_readonly(k);
 	return k;
+}
+
+void
+ptl_crypto_key_free(const char *key)
+{
+	/* sodium_free zeroes the pages; the cast drops our own const. */
+	if (key != NULL)
+		sodium_free((void *)(uintptr_t)key);
 }

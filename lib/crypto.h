@@ -77,4 +77,7 @@ void ptl_crypto_wipe(void *p, size_t len);
  * Process-lifetime; NULL only if the copy cannot be made (logged). */
 const char *ptl_crypto_key_copy(const char *s, size_t len);
 
+/* Frees a key made by ptl_crypto_key_copy() (zeroed first). NULL: no-op. */
+void ptl_crypto_key_free(const char *key);
+
 #endif

@@ -132,7 +132,7 @@ static const char *const sql[PTL_Q__MAX] = {
 		"claimed_until = NULL WHERE id = ?1",
 	[PTL_Q_OUTBOX_DUE] =
 		"SELECT id FROM mail_outbox WHERE sent_at IS NULL AND "
-		"failed_at IS NULL AND next_attempt_at <= ?1 "
+		"failed_at IS NULL AND next_attempt_at <= ?3 "
 		"AND (claimed_until IS NULL OR claimed_until < ?1) "
 		"ORDER BY next_attempt_at LIMIT ?2",
 	[PTL_Q_OUTBOX_LIST] =
@@ -258,6 +258,27 @@ prepare_all(struct ptl_db *db)
 	return PTL_OK;
 }
 
+/* Switching a new file to WAL takes an exclusive lock without calling the
+ * busy handler: when several workers open a new database at once, some get
+ * SQLITE_BUSY at once. Retry for up to the busy timeout. */
+static enum ptl_err
+set_wal(struct ptl_db *db, int busy_timeout_ms)
+{
+	int waited = 0;
+
+	for (;;) {
+		int rc = sqlite3_exec(db->h, "PRAGMA journal_mode = WAL", NULL,
+				      NULL, NULL);
+
+		if (rc == SQLITE_OK)
+			return PTL_OK;
+		if ((rc & 0xff) != SQLITE_BUSY || waited >= busy_timeout_ms)
+			return map_rc(db->h, rc, "PRAGMA journal_mode = WAL");
+		sqlite3_sleep(10);
+		waited += 10;
+	}
+}
+
 enum ptl_err
 ptl_db_open(const char *path, int busy_timeout_ms, struct ptl_db **out)
 {
@@ -280,8 +301,11 @@ ptl_db_open(const char *path, int busy_timeout_ms, struct ptl_db **out)
 	}
 	sqlite3_busy_timeout(db->h, busy_timeout_ms);
 	sqlite3_extended_result_codes(db->h, 1);
-	e = exec_sql(db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
-			 " PRAGMA foreign_keys = ON; PRAGMA trusted_schema = OFF;");
+	e = set_wal(db, busy_timeout_ms);
+	if (e == PTL_OK)
+		e = exec_sql(db, "PRAGMA synchronous = NORMAL; "
+				 "PRAGMA foreign_keys = ON; "
+				 "PRAGMA trusted_schema = OFF;");
 	if (e == PTL_OK)
 		e = ptl_db_migrate(db, NULL);
 	if (e == PTL_OK)

@@ -14,6 +14,7 @@
 
 #include "crypto.h"
 #include "endpoint.h"
+#include "form.h"
 #include "json.h"
 #include "log.h"
 #include "ratelimit.h"
@@ -138,6 +139,10 @@ read_meta(struct ptl_req *req, struct ptl_transport *t)
 	req->user_agent = param(t, "HTTP_USER_AGENT");
 	req->origin = param(t, "HTTP_ORIGIN");
 	req->content_type = param(t, "CONTENT_TYPE");
+	req->cookies = param(t, "HTTP_COOKIE");
+	req->accept = param(t, "HTTP_ACCEPT");
+	req->referer = param(t, "HTTP_REFERER");
+	req->host = param(t, "HTTP_HOST");
 	req->ip = client_ip(req, t);
 }
 
@@ -190,13 +195,14 @@ parse_body(struct ptl_req *req, struct ptl_resp *resp)
 {
 	enum ptl_err e = PTL_OK;
 
+	req->form = media_is(req->content_type,
+			     "application/x-www-form-urlencoded");
 	if (req->body_len == 0)
 		return PTL_OK;
 	if (media_is(req->content_type, "application/json"))
 		e = ptl_json_parse(req->arena, req->body, req->body_len,
 				   &req->json, &resp->message);
-	else if (media_is(req->content_type,
-			  "application/x-www-form-urlencoded"))
+	else if (req->form)
 		e = ptl_json_from_form(req->arena, req->body, req->body_len,
 				       &req->json);
 	if (e == PTL_ERR_BAD_REQUEST && resp->message == NULL)
@@ -300,6 +306,16 @@ field_value(struct ptl_req *req, const struct ptl_field *f,
 	} else if (type == PTL_JSON_NUMBER && (f->flags & PTL_FIELD_NUMBER)) {
 		v->s = ptl_json_num_text(req->arena, j);
 		v->len = strlen(v->s);
+	}
+	if (v->s != NULL && (f->flags & PTL_FIELD_TRIM)) {
+		/* Links copied out of mails come with line ends (API.md §4.0). */
+		while (v->len > 0 && strchr(" \t\r\n", v->s[0]) != NULL) {
+			v->s++;
+			v->len--;
+		}
+		while (v->len > 0 && strchr(" \t\r\n", v->s[v->len - 1]) != NULL)
+			v->len--;
+		v->s = ptl_mem_strndup(req->arena, v->s, v->len);
 	}
 	if (v->s != NULL && (f->flags & PTL_FIELD_EMAIL)) {
 		char *out = ptl_mem_alloc(req->arena, v->len + 1);
@@ -576,7 +592,13 @@ respond(struct ptl_req *req, struct ptl_resp *resp, struct ptl_transport *t,
 			    (int)(req->path_len > 200 ? 200 : req->path_len),
 			    req->path, status, ptl_err_info(e)->code);
 	ptl_buf_init(&out, req->arena, 1024, RESP_MAX);
-	ptl_buf_addf(&out, "Status: %d %s\r\n", status, reason(status));
+	if (req->browser && !preflight) {
+		/* A browser form post: 303 and cookies (API.md §10.10). */
+		ptl_form_respond(req, resp, e, &out);
+		body = NULL;
+	} else {
+		ptl_buf_addf(&out, "Status: %d %s\r\n", status, reason(status));
+	}
 	if (body != NULL)
 		ptl_buf_adds(&out, "Content-Type: application/json; charset=utf-8\r\n");
 	ptl_buf_addf(&out, "Content-Length: %zu\r\n", body != NULL ? body->len : 0);
@@ -631,6 +653,9 @@ run(struct ptl_req *req, struct ptl_resp *resp, const struct ptl_endpoint *ep,
 		resp->message = "Request body does not match Content-Length";
 	if (e == PTL_OK)
 		e = parse_body(req, resp);
+	ptl_form_detect(req);
+	if (e == PTL_OK && req->form)
+		e = ptl_form_csrf(req);
 	if (e != PTL_OK)
 		return e;
 	if (req->app->db == NULL)
@@ -638,8 +663,22 @@ run(struct ptl_req *req, struct ptl_resp *resp, const struct ptl_endpoint *ep,
 	e = limit(req, resp, r);
 	if (e != PTL_OK)
 		return e;
-	if (r->auth != PTL_AUTH_NONE)
+	if (r->auth != PTL_AUTH_NONE) {
 		req->bearer = bearer(req, t);
+		if (req->bearer == NULL && param(t, "HTTP_AUTHORIZATION") == NULL) {
+			/* A browser: the token of the cookie (API.md §10.10). */
+			req->bearer = ptl_form_cookie(req, r->auth == PTL_AUTH_ACCESS
+								   ? PTL_COOKIE_ACCESS
+								   : PTL_COOKIE_REFRESH);
+			req->cookie_auth = req->bearer != NULL;
+		}
+		if (req->cookie_auth && !req->form && !req->head &&
+		    strcmp(req->method, "GET") != 0) {
+			e = ptl_form_csrf(req);
+			if (e != PTL_OK)
+				return e;
+		}
+	}
 	e = validate(req, resp, r);
 	if (e != PTL_OK && r->auth == PTL_AUTH_NONE)
 		return e;

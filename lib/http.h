@@ -53,6 +53,13 @@ struct ptl_req {
 	struct ptl_json *json; /* the parsed body (object), or NULL */
 	struct ptl_value *vals; /* validated fields, in route field order */
 	const char *bearer;    /* the token of "Authorization: Bearer" */
+	const char *cookies;   /* the Cookie header */
+	const char *accept;
+	const char *referer;
+	const char *host;      /* HTTP_HOST */
+	bool form;             /* an application/x-www-form-urlencoded body */
+	bool browser;          /* a form post that prefers text/html: 303s */
+	bool cookie_auth;      /* the token came from a cookie */
 	int64_t user_id;       /* from the access token */
 	int64_t session_id;
 	bool head;             /* HEAD: answer without a body */
@@ -74,6 +81,10 @@ struct ptl_resp {
 	size_t nerrors;
 	const char *message;   /* 400 message */
 	int retry_after_s;     /* 429 */
+	/* Tokens for the cookies of a browser form post (API.md §10.10). */
+	const char *set_access;
+	const char *set_refresh;
+	bool clear_cookies;    /* logout: expire both cookies */
 };
 
 /* Adds (or extends, joining with ", ") the 422 error of field. */

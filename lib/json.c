@@ -55,6 +55,12 @@ prescan(const char *s, size_t len, const char **why)
 			/* cJSON takes 01; JSON (RFC 8259 §6) does not. */
 			*why = "Unexpected number in JSON";
 			return false;
+		} else if (c == '.' &&
+			   (i == 0 || i + 1 >= len || s[i - 1] < '0' ||
+			    s[i - 1] > '9' || s[i + 1] < '0' || s[i + 1] > '9')) {
+			/* cJSON takes 1. and .5; JSON does not. */
+			*why = "Unexpected token in JSON";
+			return false;
 		} else if (c == '[' || c == '{') {
 			if (++depth > PTL_JSON_MAX_DEPTH) {
 				*why = "JSON nesting too deep";
@@ -66,6 +72,55 @@ prescan(const char *s, size_t len, const char **why)
 		}
 	}
 	return true;
+}
+
+/* cJSON stops at the last byte of a body that ends too early: parsed again
+ * with one more byte, such a body fails past its end. */
+static bool
+truncated(struct ptl_arena *a, const char *body, size_t len)
+{
+	char *padded = ptl_mem_alloc(a, len + 2);
+	const char *end = NULL;
+	cJSON *tree;
+
+	memcpy(padded, body, len);
+	padded[len] = ' ';
+	padded[len + 1] = '\0';
+	tree = cJSON_ParseWithLengthOpts(padded, len + 1, &end, 0);
+	cJSON_Delete(tree);
+	return tree == NULL && end != NULL && (size_t)(end - padded) >= len;
+}
+
+static int
+cmp_names(const void *x, const void *y)
+{
+	return strcmp(*(const char *const *)x, *(const char *const *)y);
+}
+
+/* Members of the top-level object with the same name: JSON.parse would keep
+ * the last and cJSON the first, so such a body is refused (sorted, so that
+ * a 100 kB body of members stays cheap). */
+static bool
+has_duplicates(struct ptl_arena *a, const cJSON *obj)
+{
+	const cJSON *c;
+	const char **names;
+	size_t n = 0, i;
+
+	for (c = obj->child; c != NULL; c = c->next)
+		n++;
+	if (n < 2)
+		return false;
+	names = ptl_mem_alloc(a, n * sizeof(*names));
+	n = 0;
+	for (c = obj->child; c != NULL; c = c->next)
+		names[n++] = c->string;
+	qsort(names, n, sizeof(*names), cmp_names);
+	for (i = 1; i < n; i++) {
+		if (strcmp(names[i - 1], names[i]) == 0)
+			return true;
+	}
+	return false;
 }
 
 enum ptl_err
@@ -89,7 +144,7 @@ ptl_json_parse(struct ptl_arena *a, const char *body, size_t len,
 	if (tree == NULL) {
 		size_t pos = end != NULL && end >= body ? (size_t)(end - body) : 0;
 
-		if (pos >= len)
+		if (pos >= len || (pos + 1 == len && truncated(a, body, len)))
 			*msg = "Unexpected end of JSON input";
 		else
 			*msg = ptl_mem_printf(a, "Unexpected token in JSON at "
@@ -108,6 +163,10 @@ ptl_json_parse(struct ptl_arena *a, const char *body, size_t len,
 	}
 	if (!cJSON_IsObject(tree) && !cJSON_IsArray(tree)) {
 		*msg = "Unexpected token in JSON at position 0";
+		return PTL_ERR_BAD_JSON;
+	}
+	if (cJSON_IsObject(tree) && has_duplicates(a, tree)) {
+		*msg = "Duplicate member in JSON object";
 		return PTL_ERR_BAD_JSON;
 	}
 	*root = (struct ptl_json *)tree;
@@ -207,22 +266,61 @@ ptl_json_num(const struct ptl_json *v)
 	return cJSON_GetNumberValue((const cJSON *)v);
 }
 
+/* ECMA-262 Number::toString(10): the shortest digits that read back to d,
+ * written fixed for exponents in [-6, 21) and exponential otherwise. */
 char *
 ptl_json_num_text(struct ptl_arena *a, const struct ptl_json *v)
 {
 	double d = ptl_json_num(v);
-	char out[32];
-	int prec;
+	char sci[40], digits[24];
+	int prec, exp10, k, n, i;
+	struct ptl_buf b;
+	const char *p;
 
 	if (!isfinite(d))
 		return ptl_mem_strdup(a, "null");
-	if (d == floor(d) && fabs(d) < 1e21)
-		return ptl_mem_printf(a, "%.0f", d);
-	/* The shortest representation that reads back to the same double. */
-	for (prec = 1; prec <= 17; prec++) {
-		(void)snprintf(out, sizeof(out), "%.*g", prec, d);
-		if (strtod(out, NULL) == d)
+	if (d == 0)
+		return ptl_mem_strdup(a, "0"); /* -0 too */
+	for (prec = 0; prec < 17; prec++) {
+		(void)snprintf(sci, sizeof(sci), "%.*e", prec, d);
+		if (strtod(sci, NULL) == d)
 			break;
 	}
-	return ptl_mem_strdup(a, out);
+	/* sci is [-]d[.ddd]e[+-]x */
+	k = 0;
+	for (p = sci; *p != 'e'; p++) {
+		if (*p >= '0' && *p <= '9')
+			digits[k++] = *p;
+	}
+	while (k > 1 && digits[k - 1] == '0')
+		k--;
+	digits[k] = '\0';
+	exp10 = (int)strtol(p + 1, NULL, 10);
+	n = exp10 + 1;
+	ptl_buf_init(&b, a, 32, 64);
+	if (d < 0)
+		ptl_buf_addc(&b, '-');
+	if (k <= n && n <= 21) {
+		ptl_buf_add(&b, digits, (size_t)k);
+		for (i = k; i < n; i++)
+			ptl_buf_addc(&b, '0');
+	} else if (0 < n && n <= 21) {
+		ptl_buf_add(&b, digits, (size_t)n);
+		ptl_buf_addc(&b, '.');
+		ptl_buf_add(&b, digits + n, (size_t)(k - n));
+	} else if (-6 < n && n <= 0) {
+		ptl_buf_adds(&b, "0.");
+		for (i = 0; i < -n; i++)
+			ptl_buf_addc(&b, '0');
+		ptl_buf_add(&b, digits, (size_t)k);
+	} else {
+		ptl_buf_addc(&b, digits[0]);
+		if (k > 1) {
+			ptl_buf_addc(&b, '.');
+			ptl_buf_add(&b, digits + 1, (size_t)(k - 1));
+		}
+		ptl_buf_addf(&b, "e%c%d", n - 1 < 0 ? '-' : '+',
+			     n - 1 < 0 ? 1 - n : n - 1);
+	}
+	return b.data;
 }

@@ -202,7 +202,7 @@ ptl_outbox_deliver(struct ptl_arena *a, struct ptl_app *app, int64_t id,
 
 enum ptl_err
 ptl_outbox_flush(struct ptl_arena *a, struct ptl_app *app, int64_t now_ms,
-		 unsigned max, unsigned *sent, unsigned *failed_n)
+		 unsigned max, bool all, unsigned *sent, unsigned *failed_n)
 {
 	struct ptl_stmt *st = ptl_db_q(app->db, PTL_Q_OUTBOX_DUE);
 	int64_t *ids = ptl_mem_alloc(a, sizeof(*ids) * (max + 1));
@@ -212,6 +212,7 @@ ptl_outbox_flush(struct ptl_arena *a, struct ptl_app *app, int64_t now_ms,
 
 	ptl_db_bind_int(st, 1, now_ms);
 	ptl_db_bind_int(st, 2, max);
+	ptl_db_bind_int(st, 3, all ? INT64_MAX : now_ms);
 	for (;;) {
 		e = ptl_db_step(st, &row);
 		if (e != PTL_OK || !row || n == max)
@@ -239,5 +240,5 @@ ptl_outbox_send_now(struct ptl_arena *a, struct ptl_app *app, int64_t id,
 		    int64_t now_ms)
 {
 	if (ptl_outbox_deliver(a, app, id, now_ms) == PTL_OK)
-		(void)ptl_outbox_flush(a, app, now_ms, 3, NULL, NULL);
+		(void)ptl_outbox_flush(a, app, now_ms, 3, false, NULL, NULL);
 }

@@ -11,6 +11,7 @@
 #ifndef PTL_OUTBOX_H
 #define PTL_OUTBOX_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "app.h"
@@ -40,10 +41,12 @@ enum ptl_err ptl_outbox_enqueue(struct ptl_app *app, enum ptl_mail_kind kind,
 enum ptl_err ptl_outbox_deliver(struct ptl_arena *a, struct ptl_app *app,
 				int64_t id, int64_t now_ms);
 
-/* Delivers up to max due mails. OUT sent, OUT failed (either may be NULL). */
+/* Delivers up to max due mails; with all, every queued mail whatever its
+ * back-off (`authportal mail flush`: the operator says the server is back).
+ * OUT sent, OUT failed (either may be NULL). */
 enum ptl_err ptl_outbox_flush(struct ptl_arena *a, struct ptl_app *app,
-			      int64_t now_ms, unsigned max, unsigned *sent,
-			      unsigned *failed);
+			      int64_t now_ms, unsigned max, bool all,
+			      unsigned *sent, unsigned *failed);
 
 /* After the commit that queued id: delivers it and, when the SMTP server
  * answered, up to 3 other due mails (so a recovered server drains the

@@ -22,6 +22,8 @@ ptl_pair_login(struct ptl_req *req, struct ptl_resp *resp,
 					    hash, req->now_ms, &refresh);
 	if (e != PTL_OK)
 		return e;
+	resp->set_access = access;
+	resp->set_refresh = refresh;
 	ptl_buf_adds(&resp->body, "{\"refreshToken\":");
 	ptl_buf_json_strz(&resp->body, refresh);
 	ptl_buf_adds(&resp->body, ",\"token\":");
@@ -49,6 +51,8 @@ ptl_pair_refresh(struct ptl_req *req, struct ptl_resp *resp, int64_t user_id,
 					    hash, req->now_ms, &refresh);
 	if (e != PTL_OK)
 		return e;
+	resp->set_access = access;
+	resp->set_refresh = refresh;
 	ptl_buf_adds(&resp->body, "{\"token\":");
 	ptl_buf_json_strz(&resp->body, access);
 	ptl_buf_adds(&resp->body, ",\"refreshToken\":");

@@ -18,7 +18,6 @@
 struct ptl_access {
 	int64_t user_id;
 	int64_t session_id; /* 0 when the token carries none */
-	int64_t role_id;    /* 0 when the token carries none */
 };
 
 /*

@@ -12,7 +12,7 @@
  *   authportal user disable EMAIL
  *   authportal session list [EMAIL]
  *   authportal session revoke ID
- *   authportal mail flush              deliver every due mail now (cron)
+ *   authportal mail flush              deliver every queued mail now (cron)
  *   authportal mail list [N]           the last N outbox rows (default 50)
  * Exit status: 0 success, 1 failure, 2 usage.
  */
@@ -223,7 +223,7 @@ mail_flush(struct ptl_arena *a, struct ptl_app *app)
 
 	/* In rounds, so that a long queue is drained entirely. */
 	do {
-		if (ptl_outbox_flush(a, app, ptl_app_now_ms(app), 100, &s, &f) !=
+		if (ptl_outbox_flush(a, app, ptl_app_now_ms(app), 100, true, &s, &f) !=
 		    PTL_OK)
 			return 1;
 		sent += s;

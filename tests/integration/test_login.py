@@ -122,13 +122,23 @@ class Login(ApiTestCase):
 
     def test_form_urlencoded_login(self):
         body = urllib.parse.urlencode({"email": DEMO_USER, "password": DEMO_PASSWORD})
+        # A form post must say where it comes from (API.md §10.10, CSRF).
         r = S.request("POST", PATH, body=body,
                       headers={"Content-Type": "application/x-www-form-urlencoded",
-                               "Accept": "application/json"})
+                               "Accept": "application/json",
+                               "Origin": "http://localhost:3000"})
         self.assertStatus(r, 200)
         self.assertJsonCT(r)
         self.assertEqual(list(r.json().keys()), ["refreshToken", "token", "tokenExpires", "user"])
         self.assertEqual(r.json()["user"]["email"], DEMO_USER)
+
+    def test_form_post_without_origin_is_403(self):
+        body = urllib.parse.urlencode({"email": DEMO_USER, "password": DEMO_PASSWORD})
+        r = S.request("POST", PATH, body=body,
+                      headers={"Content-Type": "application/x-www-form-urlencoded",
+                               "Accept": "application/json"})
+        self.assertBody(r, 403, b'{"message":"Forbidden resource","error":"Forbidden",'
+                                b'"statusCode":403}')
 
     def test_other_content_type_gives_validation_errors(self):
         body = b'{"email":"john.doe@example.com","password":"secret"}'

@@ -7,7 +7,8 @@
  * processes race to create and migrate one new file, then four processes
  * write 200 audit rows and 200 rate-limit hits each in autocommit plus
  * transactions; every write must be there and none may see
- * PTL_ERR_BUSY.
+ * PTL_ERR_BUSY. Versions are checked against ptl_migrations[], so the
+ * test stays valid as migrations are added.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -132,6 +133,7 @@ test_statements(void)
 
 	st = ptl_db_q(db, PTL_Q_USER_INSERT);
 	ptl_db_bind_textz(st, 1, "u@example.com");
+	ptl_db_bind_textz(st, 3, "email");
 	ptl_db_bind_int(st, 7, 2);
 	ptl_db_bind_int(st, 8, 1);
 	ptl_db_bind_int(st, 9, 1000);
@@ -341,16 +343,34 @@ race(const char *path, bool write)
 static void
 test_concurrency(void)
 {
-	const char *p = fix_path("c.db");
 	char path[512];
-	int st;
+	int st = 0, i, busy = 0;
 
-	(void)snprintf(path, sizeof(path), "%s", p);
-	st = race(path, false);
-	is_int(st, 0, "4 processes create and migrate one new file");
-	if (st & 2)
-		diag("an open saw PTL_ERR_BUSY");
+	/* Twenty fresh files, four first opens each: PRAGMA journal_mode =
+	 * WAL on a new file can fail at once with SQLITE_BUSY, without the
+	 * busy handler (SQLite documents it), so a worker that starts beside
+	 * another one on a new database gets 503. */
+	for (i = 0; i < 20; i++) {
+		int one;
 
+		(void)snprintf(path, sizeof(path), "%s/race%d.db", fix_dir, i);
+		one = race(path, false);
+		st |= one & ~2;
+		busy += (one & 2) != 0;
+	}
+	is_int(st, 0, "20 x 4 processes create and migrate new files");
+	ok(busy == 0, "no first open of a new file sees PTL_ERR_BUSY");
+	if (busy > 0)
+		diag("%d of 20 races had an open fail with PTL_ERR_BUSY", busy);
+
+	/* The writers use a file that exists and is migrated. */
+	(void)snprintf(path, sizeof(path), "%s", fix_path("c.db"));
+	{
+		struct ptl_db *db = NULL;
+
+		ok(ptl_db_open(path, 10000, &db) == PTL_OK, "create c.db");
+		ptl_db_close(db);
+	}
 	st = race(path, true);
 	is_int(st, 0, "4 writers: no failure");
 	ok(!(st & 2), "  no writer saw PTL_ERR_BUSY");

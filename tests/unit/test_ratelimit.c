@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * test_ratelimit: lib/ratelimit.c on a temp database with a fixed clock.
+ * Hits up to the limit pass, the next one is limited with the seconds to
+ * the window's end; keys are independent; a new window starts over; peek
+ * reads without counting.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <stdbool.h>
+#include <string.h>
+
+#include "fixture.h"
+#include "ratelimit.h"
+#include "tap.h"
+
+#define WIN 60000LL
+/* The window of FIX_NOW_MS starts at ...140000 and ends at ...200000. */
+#define START (FIX_NOW_MS - FIX_NOW_MS % WIN)
+
+static struct ptl_app app;
+
+static enum ptl_err
+hit(const char *key, unsigned limit, int64_t now, int *retry)
+{
+	*retry = -1;
+	return ptl_ratelimit_hit(&app, key, limit, WIN, now, retry);
+}
+
+static void
+test_hits(void)
+{
+	int retry = -1, i;
+	bool all = true;
+
+	for (i = 1; i <= 3; i++)
+		all = all && hit("login-ip:1.2.3.4", 3, FIX_NOW_MS, &retry) == PTL_OK;
+	ok(all, "hits 1..3 of limit 3 pass");
+	is_int(ptl_ratelimit_peek(&app, "login-ip:1.2.3.4", 3, WIN, FIX_NOW_MS,
+				  &retry),
+	       PTL_ERR_RATE_LIMITED, "peek at count 3 of 3: limited");
+	is_int(ptl_ratelimit_peek(&app, "login-ip:1.2.3.4", 4, WIN, FIX_NOW_MS,
+				  &retry),
+	       PTL_OK, "peek at count 3 of 4: fine");
+	is_int(hit("login-ip:1.2.3.4", 3, FIX_NOW_MS, &retry),
+	       PTL_ERR_RATE_LIMITED, "hit 4 of limit 3: limited");
+	is_int(retry, (START + WIN - FIX_NOW_MS + 999) / 1000,
+	       "retry after = seconds to the window's end, rounded up");
+	ok(retry > 0, "  positive");
+	is_int(hit("login-ip:1.2.3.4", 3, FIX_NOW_MS + 1, &retry),
+	       PTL_ERR_RATE_LIMITED, "still limited");
+	is_int(hit("login-ip:5.6.7.8", 3, FIX_NOW_MS, &retry), PTL_OK,
+	       "another key is counted apart");
+	is_int(ptl_ratelimit_peek(&app, "never-seen", 1, WIN, FIX_NOW_MS, &retry),
+	       PTL_OK, "peek of an unknown key");
+
+	/* The next window starts over. */
+	is_int(hit("login-ip:1.2.3.4", 3, START + WIN, &retry), PTL_OK,
+	       "new window: first hit passes");
+	is_int(ptl_ratelimit_peek(&app, "login-ip:1.2.3.4", 1, WIN, START + WIN,
+				  &retry),
+	       PTL_ERR_RATE_LIMITED, "  and is counted (peek limit 1)");
+	is_int(ptl_ratelimit_peek(&app, "login-ip:1.2.3.4", 2, WIN, START + WIN,
+				  &retry),
+	       PTL_OK, "  count is 1");
+	is_int(ptl_ratelimit_peek(&app, "login-ip:1.2.3.4", 1, WIN,
+				  START + 2 * WIN, &retry),
+	       PTL_OK, "peek in a later window: nothing counted");
+}
+
+static void
+test_retry_after(void)
+{
+	static const struct {
+		int64_t at;
+		int want;
+	} cases[] = {
+		{START, 60},
+		{START + 1, 60},
+		{START + 1000, 59},
+		{START + 59000, 1},
+		{START + 59999, 1},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char key[32];
+		int retry = -1;
+
+		(void)snprintf(key, sizeof(key), "retry:%zu", i);
+		ok(hit(key, 1, cases[i].at, &retry) == PTL_OK &&
+			   hit(key, 1, cases[i].at, &retry) ==
+				   PTL_ERR_RATE_LIMITED &&
+			   retry == cases[i].want,
+		   "retry after %d s at +%lld ms", cases[i].want,
+		   (long long)(cases[i].at - START));
+		if (retry != cases[i].want)
+			diag("got %d", retry);
+	}
+}
+
+static void
+test_fake_clock(void)
+{
+	int retry, i;
+	bool all = true;
+
+	/* Through the app clock, as the endpoint layer calls it. */
+	app.fake_now_ms = START + 30000;
+	for (i = 0; i < 5; i++)
+		all = all && hit("clock", 5, ptl_app_now_ms(&app), &retry) == PTL_OK;
+	ok(all, "five hits on the fake clock");
+	is_int(hit("clock", 5, ptl_app_now_ms(&app), &retry), PTL_ERR_RATE_LIMITED,
+	       "sixth limited");
+	is_int(retry, 30, "  30 s left");
+	app.fake_now_ms = START + WIN;
+	is_int(hit("clock", 5, ptl_app_now_ms(&app), &retry), PTL_OK,
+	       "clock moved to the next window: passes");
+	app.fake_now_ms = FIX_NOW_MS;
+}
+
+int
+main(void)
+{
+	fix_app_open(&app);
+	test_hits();
+	test_retry_after();
+	test_fake_clock();
+	fix_app_close(&app);
+	return done();
+}
