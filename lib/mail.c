@@ -15,9 +15,12 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <dlfcn.h>
 #include <unistd.h>
 #include <time.h>
 
+/* The functions are reached through dlopen(): no type-checking macros. */
+#define CURL_DISABLE_TYPECHECK 1
 #include <curl/curl.h>
 #include <sodium.h>
 
@@ -26,6 +29,9 @@
 #include "mail.h"
 #include "str.h"
 
+#ifndef PTL_CURL_SONAME
+#define PTL_CURL_SONAME "libcurl.so.4"
+#endif
 #ifndef PTL_MAIL_TEMPLATE_DIR
 #define PTL_MAIL_TEMPLATE_DIR "mail"
 #endif
@@ -762,7 +768,61 @@ read_message(char *dst, size_t size, size_t nitems, void *userp)
 	return n;
 }
 
-/* The one curl_global_init() of the process (it is single-threaded). */
+/*
+ * libcurl is loaded with dlopen() on the first delivery, not linked: it
+ * brings some thirty libraries (TLS, Kerberos, LDAP, ...) that would
+ * otherwise be mapped into every worker, costing resident memory in each
+ * and start-up time in CGI mode, although most processes never send mail.
+ * The header still gives the types and constants; the soname is libcurl's
+ * stable ABI name.
+ */
+static struct {
+	CURLcode (*global_init)(long);
+	CURL *(*easy_init)(void);
+	CURLcode (*easy_setopt)(CURL *, CURLoption, ...);
+	CURLcode (*easy_perform)(CURL *);
+	CURLcode (*easy_getinfo)(CURL *, CURLINFO, ...);
+	void (*easy_cleanup)(CURL *);
+	const char *(*easy_strerror)(CURLcode);
+	struct curl_slist *(*slist_append)(struct curl_slist *, const char *);
+	void (*slist_free_all)(struct curl_slist *);
+} cu;
+
+static bool
+load_curl(void)
+{
+	void *h = dlopen(PTL_CURL_SONAME, RTLD_NOW | RTLD_LOCAL);
+
+	if (h == NULL) {
+		PTL_LOG_ERR("mail: cannot load %s: %s", PTL_CURL_SONAME, dlerror());
+		return false;
+	}
+	/* POSIX dlsym returns void *; converting it to a function pointer is
+	 * what dlsym is for (POSIX.1-2008, XSH dlsym RATIONALE). */
+#define SYM(field, name) *(void **)(&cu.field) = dlsym(h, name)
+	SYM(global_init, "curl_global_init");
+	SYM(easy_init, "curl_easy_init");
+	SYM(easy_setopt, "curl_easy_setopt");
+	SYM(easy_perform, "curl_easy_perform");
+	SYM(easy_getinfo, "curl_easy_getinfo");
+	SYM(easy_cleanup, "curl_easy_cleanup");
+	SYM(easy_strerror, "curl_easy_strerror");
+	SYM(slist_append, "curl_slist_append");
+	SYM(slist_free_all, "curl_slist_free_all");
+#undef SYM
+	if (cu.global_init == NULL || cu.easy_init == NULL ||
+	    cu.easy_setopt == NULL || cu.easy_perform == NULL ||
+	    cu.easy_getinfo == NULL || cu.easy_cleanup == NULL ||
+	    cu.easy_strerror == NULL || cu.slist_append == NULL ||
+	    cu.slist_free_all == NULL) {
+		PTL_LOG_ERR("mail: %s lacks a needed function", PTL_CURL_SONAME);
+		return false;
+	}
+	return true;
+}
+
+/* Loads libcurl and runs the one curl_global_init() of the process (it is
+ * single-threaded). */
 static bool
 global_init(void)
 {
@@ -771,10 +831,11 @@ global_init(void)
 
 	if (initialised)
 		return true;
-	rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+	if (!load_curl())
+		return false;
+	rc = cu.global_init(CURL_GLOBAL_DEFAULT);
 	if (rc != CURLE_OK) {
-		PTL_LOG_ERR("mail: curl_global_init: %s",
-			    curl_easy_strerror(rc));
+		PTL_LOG_ERR("mail: curl_global_init: %s", cu.easy_strerror(rc));
 		return false;
 	}
 	initialised = true;
@@ -811,35 +872,35 @@ setup(CURL *curl, const struct ptl_mail_cfg *mc, const char *url,
       const char *from, struct curl_slist *rcpt, struct upload *up,
       char *errbuf)
 {
-	if (curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf) != CURLE_OK ||
-	    curl_easy_setopt(curl, CURLOPT_URL, url) != CURLE_OK ||
+	if (cu.easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf) != CURLE_OK ||
+	    cu.easy_setopt(curl, CURLOPT_URL, url) != CURLE_OK ||
 #if LIBCURL_VERSION_NUM >= 0x075500
-	    curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "smtp,smtps") !=
+	    cu.easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "smtp,smtps") !=
 		CURLE_OK ||
 #else
-	    curl_easy_setopt(curl, CURLOPT_PROTOCOLS,
+	    cu.easy_setopt(curl, CURLOPT_PROTOCOLS,
 			     (long)(CURLPROTO_SMTP | CURLPROTO_SMTPS)) !=
 		CURLE_OK ||
 #endif
-	    curl_easy_setopt(curl, CURLOPT_MAIL_FROM, from) != CURLE_OK ||
-	    curl_easy_setopt(curl, CURLOPT_MAIL_RCPT, rcpt) != CURLE_OK ||
-	    curl_easy_setopt(curl, CURLOPT_READFUNCTION, read_message) !=
+	    cu.easy_setopt(curl, CURLOPT_MAIL_FROM, from) != CURLE_OK ||
+	    cu.easy_setopt(curl, CURLOPT_MAIL_RCPT, rcpt) != CURLE_OK ||
+	    cu.easy_setopt(curl, CURLOPT_READFUNCTION, read_message) !=
 		CURLE_OK ||
-	    curl_easy_setopt(curl, CURLOPT_READDATA, up) != CURLE_OK ||
-	    curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L) != CURLE_OK ||
-	    curl_easy_setopt(curl, CURLOPT_INFILESIZE_LARGE,
+	    cu.easy_setopt(curl, CURLOPT_READDATA, up) != CURLE_OK ||
+	    cu.easy_setopt(curl, CURLOPT_UPLOAD, 1L) != CURLE_OK ||
+	    cu.easy_setopt(curl, CURLOPT_INFILESIZE_LARGE,
 			     (curl_off_t)up->left) != CURLE_OK ||
-	    curl_easy_setopt(curl, CURLOPT_USE_SSL, use_ssl(mc)) != CURLE_OK ||
-	    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
+	    cu.easy_setopt(curl, CURLOPT_USE_SSL, use_ssl(mc)) != CURLE_OK ||
+	    cu.easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
 			     mc->connect_timeout_ms) != CURLE_OK ||
-	    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, mc->timeout_ms) !=
+	    cu.easy_setopt(curl, CURLOPT_TIMEOUT_MS, mc->timeout_ms) !=
 		CURLE_OK ||
-	    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L) != CURLE_OK)
+	    cu.easy_setopt(curl, CURLOPT_NOSIGNAL, 1L) != CURLE_OK)
 		return false;
 	if (mc->user == NULL)
 		return true;
-	return curl_easy_setopt(curl, CURLOPT_USERNAME, mc->user) == CURLE_OK &&
-	       curl_easy_setopt(curl, CURLOPT_PASSWORD,
+	return cu.easy_setopt(curl, CURLOPT_USERNAME, mc->user) == CURLE_OK &&
+	       cu.easy_setopt(curl, CURLOPT_PASSWORD,
 				mc->password != NULL ? mc->password : "") ==
 		   CURLE_OK;
 }
@@ -853,7 +914,7 @@ log_failure(const char *url, CURLcode rc, char *errbuf, long code)
 
 	if (errbuf[0] == '\0')
 		(void)snprintf(errbuf, CURL_ERROR_SIZE, "%s",
-			       curl_easy_strerror(rc));
+			       cu.easy_strerror(rc));
 	for (i = 0; errbuf[i] != '\0'; i++) {
 		if ((unsigned char)errbuf[i] < 0x20 || errbuf[i] == 0x7f)
 			errbuf[i] = '?';
@@ -884,22 +945,22 @@ ptl_mail_send(const struct ptl_mail_cfg *mc, const char *to, const char *msg,
 	smtp_url(url, sizeof(url), mc);
 	(void)snprintf(from, sizeof(from), "<%s>", mc->from_email);
 	(void)snprintf(rcpt_addr, sizeof(rcpt_addr), "<%s>", to);
-	curl = curl_easy_init();
+	curl = cu.easy_init();
 	if (curl != NULL)
-		rcpt = curl_slist_append(NULL, rcpt_addr);
+		rcpt = cu.slist_append(NULL, rcpt_addr);
 	if (rcpt == NULL || !setup(curl, mc, url, from, rcpt, &up, errbuf)) {
 		PTL_LOG_ERR("mail: cannot set up a curl handle");
 		goto out;
 	}
-	rc = curl_easy_perform(curl);
-	(void)curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
+	rc = cu.easy_perform(curl);
+	(void)cu.easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
 	if (rc != CURLE_OK || code != 250) {
 		log_failure(url, rc, errbuf, code);
 		goto out;
 	}
 	e = PTL_OK;
 out:
-	curl_slist_free_all(rcpt);
-	curl_easy_cleanup(curl);
+	cu.slist_free_all(rcpt);
+	cu.easy_cleanup(curl);
 	return e;
 }
