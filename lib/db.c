@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <sqlite3.h>
 
@@ -145,6 +146,8 @@ struct ptl_db {
 	sqlite3 *h;
 	sqlite3_stmt *stmts[PTL_Q__MAX];
 	bool in_tx;
+	int busy_timeout_ms;
+	struct timespec busy_since;
 };
 
 /* A statement handle is the sqlite3_stmt; the wrapper type keeps sqlite3.h
@@ -242,20 +245,52 @@ ptl_db_migrate(struct ptl_db *db, unsigned *applied)
 	return PTL_OK;
 }
 
+/* Statements are prepared on first use and kept for the life of the
+ * process: a FastCGI worker prepares each once, and a CGI process (one
+ * request) prepares only the few it runs. */
 static enum ptl_err
-prepare_all(struct ptl_db *db)
+prepare(struct ptl_db *db, enum ptl_q q)
+{
+	int rc = sqlite3_prepare_v3(db->h, sql[q], -1, SQLITE_PREPARE_PERSISTENT,
+				    &db->stmts[q], NULL);
+
+	return rc == SQLITE_OK ? PTL_OK : map_rc(db->h, rc, sql[q]);
+}
+
+enum ptl_err
+ptl_db_prepare_all(struct ptl_db *db)
 {
 	int i;
 
 	for (i = 0; i < PTL_Q__MAX; i++) {
-		int rc = sqlite3_prepare_v3(db->h, sql[i], -1,
-					    SQLITE_PREPARE_PERSISTENT,
-					    &db->stmts[i], NULL);
-
-		if (rc != SQLITE_OK)
-			return map_rc(db->h, rc, sql[i]);
+		if (db->stmts[i] == NULL && prepare(db, (enum ptl_q)i) != PTL_OK)
+			return PTL_ERR_INTERNAL;
 	}
 	return PTL_OK;
+}
+
+/* SQLite's default busy handler sleeps 1, 2, 5, 10 ... ms between tries:
+ * far longer than a write transaction here lasts (tens of microseconds),
+ * so under contention workers slept while the lock was free. Retry
+ * quickly at first, then back off, until the busy timeout. */
+static int
+busy_wait(void *ctx, int count)
+{
+	struct ptl_db *db = ctx;
+	struct timespec now, pause;
+	int64_t waited_us;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (count == 0)
+		db->busy_since = now;
+	waited_us = (int64_t)(now.tv_sec - db->busy_since.tv_sec) * 1000000 +
+		    (now.tv_nsec - db->busy_since.tv_nsec) / 1000;
+	if (waited_us >= (int64_t)db->busy_timeout_ms * 1000)
+		return 0;
+	pause.tv_sec = 0;
+	pause.tv_nsec = count < 50 ? 20000 : count < 200 ? 200000 : 1000000;
+	(void)nanosleep(&pause, NULL);
+	return 1;
 }
 
 /* Switching a new file to WAL takes an exclusive lock without calling the
@@ -299,7 +334,8 @@ ptl_db_open(const char *path, int busy_timeout_ms, struct ptl_db **out)
 		ptl_db_close(db);
 		return PTL_ERR_UNAVAILABLE;
 	}
-	sqlite3_busy_timeout(db->h, busy_timeout_ms);
+	db->busy_timeout_ms = busy_timeout_ms;
+	sqlite3_busy_handler(db->h, busy_wait, db);
 	sqlite3_extended_result_codes(db->h, 1);
 	e = set_wal(db, busy_timeout_ms);
 	if (e == PTL_OK)
@@ -308,8 +344,6 @@ ptl_db_open(const char *path, int busy_timeout_ms, struct ptl_db **out)
 				 "PRAGMA trusted_schema = OFF;");
 	if (e == PTL_OK)
 		e = ptl_db_migrate(db, NULL);
-	if (e == PTL_OK)
-		e = prepare_all(db);
 	if (e != PTL_OK) {
 		ptl_db_close(db);
 		return e == PTL_ERR_BUSY ? e : PTL_ERR_UNAVAILABLE;
@@ -336,7 +370,10 @@ ptl_db_q(struct ptl_db *db, enum ptl_q q)
 {
 	sqlite3_stmt *st;
 
-	PTL_ASSERT((unsigned)q < PTL_Q__MAX && db->stmts[q] != NULL);
+	PTL_ASSERT((unsigned)q < PTL_Q__MAX);
+	/* The SQL is fixed and the schema migrated: a failure here is a bug. */
+	if (db->stmts[q] == NULL)
+		PTL_ASSERT(prepare(db, q) == PTL_OK);
 	st = db->stmts[q];
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);

@@ -65,11 +65,16 @@ extern const struct ptl_migration ptl_migrations[];
 extern const unsigned ptl_migrations_len;
 
 /*
- * Opens (creating if needed) the database at path, sets the pragmas,
- * applies pending migrations and prepares every statement. OUT db.
+ * Opens (creating if needed) the database at path, sets the pragmas and
+ * applies pending migrations. Statements are prepared on first use. OUT db.
  */
 enum ptl_err ptl_db_open(const char *path, int busy_timeout_ms,
 			 struct ptl_db **db) __attribute__((warn_unused_result));
+
+/* Prepares every statement now (they are otherwise prepared on first use):
+ * checks the SQL against the schema. PTL_ERR_INTERNAL, logged, if one fails. */
+enum ptl_err ptl_db_prepare_all(struct ptl_db *db)
+	__attribute__((warn_unused_result));
 
 /* Finalises the statements and closes. NULL is a no-op. */
 void ptl_db_close(struct ptl_db *db);

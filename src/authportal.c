@@ -276,6 +276,8 @@ run(struct ptl_arena *a, struct ptl_app *app, int argc, char **argv)
 		return 0;
 	}
 	if (strcmp(cmd, "check-config") == 0) {
+		if (ptl_db_prepare_all(app->db) != PTL_OK)
+			return 1;
 		printf("configuration ok (NODE_ENV=%s, database %s)\n",
 		       app->cfg.node_env, app->cfg.database_path);
 		return 0;
