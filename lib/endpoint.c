@@ -155,6 +155,26 @@ read_meta(struct ptl_req *req, struct ptl_transport *t)
 	req->ip = client_ip(req, t);
 }
 
+/* Reads and drops up to 1 MiB of a refused body in a small buffer: under
+ * Apache's mod_cgid, closing a pipe with the body unread can lose the
+ * answer. Beyond that, the connection is the server's to close. */
+static void
+drain(struct ptl_transport *t, int64_t len)
+{
+	char sink[4096];
+	int64_t left = len < (1 << 20) ? len : (1 << 20);
+
+	while (left > 0) {
+		size_t n = t->read(t->ctx, sink, left < (int64_t)sizeof(sink)
+							 ? (size_t)left
+							 : sizeof(sink));
+
+		if (n == 0)
+			break;
+		left -= (int64_t)n;
+	}
+}
+
 /* Reads exactly CONTENT_LENGTH bytes, refusing more than body_max before
  * allocating anything. */
 static enum ptl_err
@@ -169,8 +189,10 @@ read_body(struct ptl_req *req, struct ptl_transport *t)
 		return PTL_OK;
 	if (!ptl_str_to_i64(cl, strlen(cl), 0, INT64_MAX, &len))
 		return PTL_ERR_BAD_REQUEST;
-	if ((uint64_t)len > req->app->cfg.body_max)
+	if ((uint64_t)len > req->app->cfg.body_max) {
+		drain(t, len);
 		return PTL_ERR_TOO_LARGE;
+	}
 	buf = ptl_mem_alloc(req->arena, (size_t)len + 1);
 	while (got < (size_t)len) {
 		size_t n = t->read(t->ctx, buf + got, (size_t)len - got);
@@ -393,11 +415,21 @@ validate(struct ptl_req *req, struct ptl_resp *resp, const struct ptl_route *r)
 
 /* --- authentication ---------------------------------------------------- */
 
+/* The Authorization header; behind Apache's RewriteRule fallback for
+ * servers without CGIPassAuth it arrives as REDIRECT_HTTP_AUTHORIZATION. */
+static const char *
+authorization(struct ptl_transport *t)
+{
+	const char *h = param(t, "HTTP_AUTHORIZATION");
+
+	return h != NULL ? h : param(t, "REDIRECT_HTTP_AUTHORIZATION");
+}
+
 /* "Bearer <token>": scheme case-insensitive, any run of spaces. */
 static const char *
 bearer(struct ptl_req *req, struct ptl_transport *t)
 {
-	const char *h = param(t, "HTTP_AUTHORIZATION");
+	const char *h = authorization(t);
 	size_t len;
 
 	if (h == NULL)
@@ -674,7 +706,7 @@ run(struct ptl_req *req, struct ptl_resp *resp, const struct ptl_endpoint *ep,
 		return e;
 	if (r->auth != PTL_AUTH_NONE) {
 		req->bearer = bearer(req, t);
-		if (req->bearer == NULL && param(t, "HTTP_AUTHORIZATION") == NULL) {
+		if (req->bearer == NULL && authorization(t) == NULL) {
 			/* A browser: the token of the cookie (API.md §10.10). */
 			req->bearer = ptl_form_cookie(req, r->auth == PTL_AUTH_ACCESS
 								   ? PTL_COOKIE_ACCESS

@@ -369,9 +369,11 @@ test_limits(void)
 	is_str(resp_body(),
 	       "{\"statusCode\":413,\"message\":\"request entity too large\"}",
 	       "  body");
-	is_int(m.reads, 0, "  nothing was read");
+	/* The refused body is only drained (into a fixed buffer), never kept:
+	 * the memory transport offered 2 bytes, and they were discarded. */
+	ok(m.reads > 0 && !resp_has("{}\""), "  body drained, not parsed");
 	serve(&ep, vars2, "{}", 2);
-	ok(resp_status(413) && m.reads == 0, "102401 bytes: 413, nothing read");
+	ok(resp_status(413), "102401 bytes: 413");
 	serve(&ep, vars7, "{}", 2);
 	ok(resp_status(404) && m.reads == 0, "unknown route: 404 before the size");
 
