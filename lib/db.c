@@ -98,13 +98,18 @@ static const char *const sql[PTL_Q__MAX] = {
 	[PTL_Q_AUDIT_INSERT] =
 		"INSERT INTO audit_log (at, event, user_id, session_id, ip, "
 		"detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	/* A window opens at the first event after the last one closed, so
+	 * that a limit of 1 per minute means a minute between two events. */
 	[PTL_Q_RATE_HIT] =
 		"INSERT INTO rate_limits (key, window_start, count) "
 		"VALUES (?1, ?2, 1) ON CONFLICT (key) DO UPDATE SET "
-		"count = CASE WHEN window_start = ?2 THEN count + 1 ELSE 1 END, "
-		"window_start = ?2 RETURNING count",
+		"count = CASE WHEN ?2 - window_start < ?3 THEN count + 1 "
+		"ELSE 1 END, "
+		"window_start = CASE WHEN ?2 - window_start < ?3 THEN "
+		"window_start ELSE ?2 END RETURNING count, window_start",
 	[PTL_Q_RATE_PEEK] =
-		"SELECT count FROM rate_limits WHERE key = ?1 AND window_start = ?2",
+		"SELECT count, window_start FROM rate_limits WHERE key = ?1 "
+		"AND ?2 - window_start < ?3",
 	[PTL_Q_RATE_GC] = "DELETE FROM rate_limits WHERE window_start < ?1",
 	[PTL_Q_USER_SET_STATUS] =
 		"UPDATE users SET status_id = ?2, updated_at = ?3 WHERE id = ?1",

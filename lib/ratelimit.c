@@ -1,5 +1,10 @@
 /* SPDX-License-Identifier: ISC */
-/* ratelimit: see ratelimit.h. One UPSERT ... RETURNING per event. */
+/*
+ * ratelimit: see ratelimit.h. One UPSERT ... RETURNING per event. A window
+ * opens at the first event after the previous window ended (not on the
+ * clock's minute): a limit of one mail a minute then really keeps a minute
+ * between two mails.
+ */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
@@ -19,17 +24,19 @@ enum ptl_err
 ptl_ratelimit_hit(struct ptl_app *app, const char *key, unsigned limit,
 		  int64_t window_ms, int64_t now_ms, int *retry_after_s)
 {
-	int64_t start = now_ms - now_ms % window_ms;
 	struct ptl_stmt *st = ptl_db_q(app->db, PTL_Q_RATE_HIT);
-	int64_t count = 0;
+	int64_t count = 0, start = now_ms;
 	bool row;
 	enum ptl_err e;
 
 	ptl_db_bind_textz(st, 1, key);
-	ptl_db_bind_int(st, 2, start);
+	ptl_db_bind_int(st, 2, now_ms);
+	ptl_db_bind_int(st, 3, window_ms);
 	e = ptl_db_step(st, &row);
-	if (e == PTL_OK && row)
+	if (e == PTL_OK && row) {
 		count = ptl_db_int(st, 0);
+		start = ptl_db_int(st, 1);
+	}
 	ptl_db_done(st);
 	if (e != PTL_OK)
 		return e;
@@ -45,17 +52,19 @@ enum ptl_err
 ptl_ratelimit_peek(struct ptl_app *app, const char *key, unsigned limit,
 		   int64_t window_ms, int64_t now_ms, int *retry_after_s)
 {
-	int64_t start = now_ms - now_ms % window_ms;
 	struct ptl_stmt *st = ptl_db_q(app->db, PTL_Q_RATE_PEEK);
-	int64_t count = 0;
+	int64_t count = 0, start = now_ms;
 	bool row;
 	enum ptl_err e;
 
 	ptl_db_bind_textz(st, 1, key);
-	ptl_db_bind_int(st, 2, start);
+	ptl_db_bind_int(st, 2, now_ms);
+	ptl_db_bind_int(st, 3, window_ms);
 	e = ptl_db_step(st, &row);
-	if (e == PTL_OK && row)
+	if (e == PTL_OK && row) {
 		count = ptl_db_int(st, 0);
+		start = ptl_db_int(st, 1);
+	}
 	ptl_db_done(st);
 	if (e != PTL_OK)
 		return e;

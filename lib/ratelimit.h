@@ -11,7 +11,8 @@
 
 #include "app.h"
 
-/* Counts one event for key in the current window of window_ms. Returns
+/* Counts one event for key in its window of window_ms, which opens at the
+ * first event after the previous window ended. Returns
  * PTL_ERR_RATE_LIMITED (and OUT retry_after_s, the seconds to the window's
  * end) when the count passes limit; PTL_OK otherwise. */
 enum ptl_err ptl_ratelimit_hit(struct ptl_app *app, const char *key,

@@ -274,6 +274,7 @@ writer(const char *path, int n)
 		st = ptl_db_q(db, PTL_Q_RATE_HIT);
 		ptl_db_bind_textz(st, 1, "shared");
 		ptl_db_bind_int(st, 2, WINDOW);
+		ptl_db_bind_int(st, 3, 60000);
 		e = ptl_db_step(st, &row);
 		if (e == PTL_OK && row) {
 			if (ptl_db_int(st, 0) <= last)

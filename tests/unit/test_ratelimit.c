@@ -2,8 +2,9 @@
 /*
  * test_ratelimit: lib/ratelimit.c on a temp database with a fixed clock.
  * Hits up to the limit pass, the next one is limited with the seconds to
- * the window's end; keys are independent; a new window starts over; peek
- * reads without counting.
+ * the window's end; keys are independent; a window opens at the first hit
+ * after the previous one ended (so one per minute keeps a minute between
+ * two events, whatever the clock's minute); peek reads without counting.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -17,8 +18,8 @@
 #include "tap.h"
 
 #define WIN 60000LL
-/* The window of FIX_NOW_MS starts at ...140000 and ends at ...200000. */
-#define START (FIX_NOW_MS - FIX_NOW_MS % WIN)
+/* Windows open at their first hit: the first hit of test_hits is here. */
+#define START FIX_NOW_MS
 
 static struct ptl_app app;
 
@@ -56,7 +57,11 @@ test_hits(void)
 	is_int(ptl_ratelimit_peek(&app, "never-seen", 1, WIN, FIX_NOW_MS, &retry),
 	       PTL_OK, "peek of an unknown key");
 
-	/* The next window starts over. */
+	/* Anchored windows: 59.999 s after the first hit it is still the
+	 * same window; at 60 s a new one opens. */
+	is_int(hit("login-ip:1.2.3.4", 3, START + WIN - 1, &retry),
+	       PTL_ERR_RATE_LIMITED, "window anchored at its first hit");
+	is_int(retry, 1, "  1 s left");
 	is_int(hit("login-ip:1.2.3.4", 3, START + WIN, &retry), PTL_OK,
 	       "new window: first hit passes");
 	is_int(ptl_ratelimit_peek(&app, "login-ip:1.2.3.4", 1, WIN, START + WIN,
@@ -74,30 +79,40 @@ static void
 test_retry_after(void)
 {
 	static const struct {
-		int64_t at;
+		int64_t after; /* ms from the first hit to the second */
 		int want;
 	} cases[] = {
-		{START, 60},
-		{START + 1, 60},
-		{START + 1000, 59},
-		{START + 59000, 1},
-		{START + 59999, 1},
+		{0, 60}, {1, 60}, {1000, 59}, {59000, 1}, {59999, 1},
 	};
 	size_t i;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char key[32];
 		int retry = -1;
+		/* Any clock phase: windows do not follow the clock's minute. */
+		int64_t first = START + 12345 + (int64_t)i * 7;
 
 		(void)snprintf(key, sizeof(key), "retry:%zu", i);
-		ok(hit(key, 1, cases[i].at, &retry) == PTL_OK &&
-			   hit(key, 1, cases[i].at, &retry) ==
+		ok(hit(key, 1, first, &retry) == PTL_OK &&
+			   hit(key, 1, first + cases[i].after, &retry) ==
 				   PTL_ERR_RATE_LIMITED &&
 			   retry == cases[i].want,
 		   "retry after %d s at +%lld ms", cases[i].want,
-		   (long long)(cases[i].at - START));
+		   (long long)cases[i].after);
 		if (retry != cases[i].want)
 			diag("got %d", retry);
+	}
+	{
+		int retry = -1;
+
+		/* One a minute: two events across a clock minute are still
+		 * a minute apart. */
+		ok(hit("mail", 1, START + 59990, &retry) == PTL_OK &&
+			   hit("mail", 1, START + 60010, &retry) ==
+				   PTL_ERR_RATE_LIMITED,
+		   "one per minute holds across the clock's minute");
+		ok(hit("mail", 1, START + 59990 + WIN, &retry) == PTL_OK,
+		   "  and passes a minute after the first");
 	}
 }
 
@@ -112,10 +127,11 @@ test_fake_clock(void)
 	for (i = 0; i < 5; i++)
 		all = all && hit("clock", 5, ptl_app_now_ms(&app), &retry) == PTL_OK;
 	ok(all, "five hits on the fake clock");
+	app.fake_now_ms = START + 60000;
 	is_int(hit("clock", 5, ptl_app_now_ms(&app), &retry), PTL_ERR_RATE_LIMITED,
 	       "sixth limited");
 	is_int(retry, 30, "  30 s left");
-	app.fake_now_ms = START + WIN;
+	app.fake_now_ms = START + 30000 + WIN;
 	is_int(hit("clock", 5, ptl_app_now_ms(&app), &retry), PTL_OK,
 	       "clock moved to the next window: passes");
 	app.fake_now_ms = FIX_NOW_MS;
