@@ -4,6 +4,7 @@
 #include "config.h"
 #endif
 
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -12,6 +13,26 @@
 #include "str.h"
 
 static const char refresh_label[] = "authportal refresh secret v1";
+
+/* A secret in locked memory, raw (libjwt verifies with it) and prepared
+ * for signing. */
+static bool
+key_init(struct ptl_key *k, const char *secret)
+{
+	k->len = strlen(secret);
+	k->bytes = ptl_crypto_key_copy(secret, k->len);
+	k->mac = ptl_crypto_hmac_key_new(secret, k->len);
+	return k->bytes != NULL && k->mac != NULL;
+}
+
+static void
+key_free(struct ptl_key *k)
+{
+	ptl_crypto_key_free(k->bytes);
+	ptl_crypto_hmac_key_free(k->mac);
+	k->bytes = NULL;
+	k->mac = NULL;
+}
 
 enum ptl_err
 ptl_app_init(struct ptl_app *app)
@@ -26,25 +47,26 @@ ptl_app_init(struct ptl_app *app)
 	e = ptl_crypto_init();
 	if (e != PTL_OK)
 		return e;
-	app->access_key.len = strlen(cfg->jwt_secret);
-	app->access_key.bytes = ptl_crypto_key_copy(cfg->jwt_secret,
-						    app->access_key.len);
-	app->refresh_key.len = strlen(cfg->refresh_secret);
-	app->refresh_key.bytes = ptl_crypto_key_copy(cfg->refresh_secret,
-						     app->refresh_key.len);
-	app->confirm_key.len = strlen(cfg->confirm_secret);
-	app->confirm_key.bytes = ptl_crypto_key_copy(cfg->confirm_secret,
-						     app->confirm_key.len);
-	if (app->access_key.bytes == NULL || app->refresh_key.bytes == NULL ||
-	    app->confirm_key.bytes == NULL)
+	if (!key_init(&app->access_key, cfg->jwt_secret) ||
+	    !key_init(&app->refresh_key, cfg->refresh_secret) ||
+	    !key_init(&app->confirm_key, cfg->confirm_secret))
 		return PTL_ERR_INTERNAL;
 	e = ptl_mail_cfg_load(&app->mail);
 	if (e != PTL_OK)
 		return PTL_ERR_INTERNAL;
-	ptl_crypto_hmac(app->refresh_derive,
-			(const unsigned char *)app->refresh_key.bytes,
-			app->refresh_key.len, refresh_label,
-			sizeof(refresh_label) - 1);
+	{
+		unsigned char derive[PTL_CRYPTO_DIGEST_LEN];
+
+		ptl_crypto_hmac(derive,
+				(const unsigned char *)app->refresh_key.bytes,
+				app->refresh_key.len, refresh_label,
+				sizeof(refresh_label) - 1);
+		app->refresh_derive = ptl_crypto_hmac_key_new(derive,
+							      sizeof(derive));
+		ptl_crypto_wipe(derive, sizeof(derive));
+		if (app->refresh_derive == NULL)
+			return PTL_ERR_INTERNAL;
+	}
 	app->pw.ops = cfg->argon2_ops;
 	app->pw.mem = cfg->argon2_mem;
 	/* Caps for hashes read from the database: 4x the configured cost. */
@@ -70,13 +92,13 @@ ptl_app_close(struct ptl_app *app)
 {
 	ptl_db_close(app->db);
 	app->db = NULL;
-	ptl_crypto_wipe(app->refresh_derive, sizeof(app->refresh_derive));
-	ptl_crypto_key_free(app->access_key.bytes);
-	ptl_crypto_key_free(app->refresh_key.bytes);
-	ptl_crypto_key_free(app->confirm_key.bytes);
-	app->access_key.bytes = NULL;
-	app->refresh_key.bytes = NULL;
-	app->confirm_key.bytes = NULL;
+	free(app->token_cache);
+	app->token_cache = NULL;
+	ptl_crypto_hmac_key_free(app->refresh_derive);
+	app->refresh_derive = NULL;
+	key_free(&app->access_key);
+	key_free(&app->refresh_key);
+	key_free(&app->confirm_key);
 }
 
 int64_t

@@ -20,6 +20,7 @@
 struct ptl_key {
 	const char *bytes; /* sodium_malloc, read-only */
 	size_t len;
+	const struct ptl_hmac_key *mac; /* the same key, prepared for signing */
 };
 
 struct ptl_app {
@@ -30,8 +31,10 @@ struct ptl_app {
 	struct ptl_key confirm_key;
 	struct ptl_mail_cfg mail;
 	/* HMAC key that derives refresh secrets from (nonce, generation). */
-	unsigned char refresh_derive[PTL_CRYPTO_DIGEST_LEN];
+	const struct ptl_hmac_key *refresh_derive;
 	struct ptl_pw_params pw;
+	/* Access tokens already verified by this process (token.c). */
+	struct ptl_token_cache *token_cache;
 	/* Test hook: when non-zero, the time in ms (tests set PTL_FAKE_NOW_MS). */
 	int64_t fake_now_ms;
 };

@@ -207,3 +207,51 @@ ptl_crypto_key_free(const char *key)
 	if (key != NULL)
 		sodium_free((void *)(uintptr_t)key);
 }
+
+struct ptl_hmac_key {
+	crypto_auth_hmacsha256_state st;
+};
+
+const struct ptl_hmac_key *
+ptl_crypto_hmac_key_new(const void *key, size_t len)
+{
+	struct ptl_hmac_key *k = sodium_malloc(sizeof(*k));
+
+	if (k == NULL) {
+		PTL_LOG_ERR("sodium_malloc failed for a MAC key");
+		return NULL;
+	}
+	crypto_auth_hmacsha256_init(&k->st, key, len);
+	(void)sodium_mprotect_readonly(k);
+	return k;
+}
+
+void
+ptl_crypto_hmac_key_free(const struct ptl_hmac_key *k)
+{
+	if (k != NULL)
+		sodium_free((void *)(uintptr_t)k);
+}
+
+void
+ptl_crypto_hmac_with(unsigned char out[PTL_CRYPTO_DIGEST_LEN],
+		     const struct ptl_hmac_key *k, const void *msg,
+		     size_t msg_len)
+{
+	crypto_auth_hmacsha256_state st = k->st;
+
+	crypto_auth_hmacsha256_update(&st, msg, msg_len);
+	crypto_auth_hmacsha256_final(&st, out);
+	sodium_memzero(&st, sizeof(st));
+}
+
+uint64_t
+ptl_crypto_shorthash(const unsigned char key[16], const void *in, size_t len)
+{
+	unsigned char out[crypto_shorthash_BYTES];
+	uint64_t v;
+
+	crypto_shorthash(out, in, len, key);
+	memcpy(&v, out, sizeof(v));
+	return v;
+}

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "err.h"
 #include "mem.h"
@@ -62,6 +63,26 @@ bool ptl_crypto_pw_needs_rehash(const struct ptl_pw_params *p,
 void ptl_crypto_hmac(unsigned char out[PTL_CRYPTO_DIGEST_LEN],
 		     const unsigned char *key, size_t key_len, const void *msg,
 		     size_t msg_len);
+
+/* An HMAC-SHA-256 key with its inner and outer pads already hashed, so that
+ * a MAC costs only the message (the pads are two compressions per call
+ * otherwise). Opaque; lives in locked, read-only memory. */
+struct ptl_hmac_key;
+
+/* A prepared key for key[0..len); NULL (logged) if it cannot be made.
+ * Free with ptl_crypto_hmac_key_free(). */
+const struct ptl_hmac_key *ptl_crypto_hmac_key_new(const void *key, size_t len);
+void ptl_crypto_hmac_key_free(const struct ptl_hmac_key *k);
+
+/* HMAC-SHA-256 of msg under a prepared key. */
+void ptl_crypto_hmac_with(unsigned char out[PTL_CRYPTO_DIGEST_LEN],
+			  const struct ptl_hmac_key *k, const void *msg,
+			  size_t msg_len);
+
+/* SipHash-2-4 of in under a 16-byte key: hash-table indexes that an
+ * attacker cannot steer. */
+uint64_t ptl_crypto_shorthash(const unsigned char key[16], const void *in,
+			      size_t len);
 
 /* BLAKE2b-256 of in (for storing token secrets as hashes). */
 void ptl_crypto_digest(unsigned char out[PTL_CRYPTO_DIGEST_LEN], const void *in,

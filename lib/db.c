@@ -346,7 +346,12 @@ ptl_db_open(const char *path, int busy_timeout_ms, struct ptl_db **out)
 	if (e == PTL_OK)
 		e = exec_sql(db, "PRAGMA synchronous = NORMAL; "
 				 "PRAGMA foreign_keys = ON; "
-				 "PRAGMA trusted_schema = OFF;");
+				 "PRAGMA trusted_schema = OFF; "
+				 /* Reads through the OS page cache, shared by
+				  * every worker, rather than a private copy in
+				  * each: less memory, fewer read(2) calls. */
+				 "PRAGMA mmap_size = 67108864; "
+				 "PRAGMA cache_size = -512;");
 	if (e == PTL_OK)
 		e = ptl_db_migrate(db, NULL);
 	if (e != PTL_OK) {

@@ -21,18 +21,68 @@
 #include "endpoint.h"
 #include "log.h"
 
+/* The CGI variables the endpoint layer reads, found in one pass over the
+ * request's environment (FCGX_GetParam scans it all for every name). */
+static const char *const wanted[] = {
+	"REQUEST_METHOD", "REQUEST_URI", "SCRIPT_NAME", "QUERY_STRING",
+	"CONTENT_LENGTH", "CONTENT_TYPE", "HTTP_AUTHORIZATION",
+	"REDIRECT_HTTP_AUTHORIZATION", "HTTP_USER_AGENT", "HTTP_ORIGIN",
+	"HTTP_COOKIE", "HTTP_ACCEPT", "HTTP_REFERER", "HTTP_HOST", "REMOTE_ADDR",
+	"HTTP_X_FORWARDED_FOR", "HTTP_ACCESS_CONTROL_REQUEST_HEADERS",
+};
+#define NWANTED (sizeof(wanted) / sizeof(wanted[0]))
+
+struct fcgi_ctx {
+	FCGX_Request req;
+	const char *value[NWANTED];
+	size_t len[NWANTED];
+};
+
+static void
+index_params(struct fcgi_ctx *c)
+{
+	char **env;
+	size_t i;
+
+	for (i = 0; i < NWANTED; i++) {
+		c->value[i] = NULL;
+		if (c->len[i] == 0)
+			c->len[i] = strlen(wanted[i]);
+	}
+	for (env = c->req.envp; env != NULL && *env != NULL; env++) {
+		const char *eq = strchr(*env, '=');
+		size_t n;
+
+		if (eq == NULL)
+			continue;
+		n = (size_t)(eq - *env);
+		for (i = 0; i < NWANTED; i++) {
+			if (c->len[i] == n && c->value[i] == NULL &&
+			    memcmp(*env, wanted[i], n) == 0) {
+				c->value[i] = eq + 1;
+				break;
+			}
+		}
+	}
+}
+
 static const char *
 fcgi_param(void *ctx, const char *name)
 {
-	FCGX_Request *r = ctx;
+	struct fcgi_ctx *c = ctx;
+	size_t i;
 
-	return FCGX_GetParam(name, r->envp);
+	for (i = 0; i < NWANTED; i++) {
+		if (strcmp(name, wanted[i]) == 0)
+			return c->value[i];
+	}
+	return FCGX_GetParam(name, c->req.envp);
 }
 
 static size_t
 fcgi_read(void *ctx, char *buf, size_t len)
 {
-	FCGX_Request *r = ctx;
+	FCGX_Request *r = &((struct fcgi_ctx *)ctx)->req;
 	int n;
 
 	if (len > 1 << 30)
@@ -44,7 +94,7 @@ fcgi_read(void *ctx, char *buf, size_t len)
 static void
 fcgi_write(void *ctx, const char *buf, size_t len)
 {
-	FCGX_Request *r = ctx;
+	FCGX_Request *r = &((struct fcgi_ctx *)ctx)->req;
 
 	/* A client gone away is not an error of ours. */
 	(void)FCGX_PutStr(buf, (int)len, r->out);
@@ -92,7 +142,8 @@ ptl_endpoint_main(const struct ptl_endpoint *ep)
 	struct ptl_transport t;
 	struct ptl_arena *a;
 	struct ptl_app app;
-	FCGX_Request req;
+	static struct fcgi_ctx ctx;
+	FCGX_Request *req = &ctx.req;
 	enum ptl_err e;
 
 	(void)signal(SIGPIPE, SIG_IGN);
@@ -111,20 +162,21 @@ ptl_endpoint_main(const struct ptl_endpoint *ep)
 		PTL_LOG_ERR("%s: database unavailable; answering 503", ep->name);
 	if (FCGX_IsCGI())
 		return serve_cgi(&app, ep);
-	if (FCGX_InitRequest(&req, 0, 0) != 0)
+	if (FCGX_InitRequest(req, 0, 0) != 0)
 		return 1;
 	a = ptl_mem_new();
 	t.param = fcgi_param;
 	t.read = fcgi_read;
 	t.write = fcgi_write;
-	t.ctx = &req;
-	while (FCGX_Accept_r(&req) >= 0) {
+	t.ctx = &ctx;
+	while (FCGX_Accept_r(req) >= 0) {
+		index_params(&ctx);
 		if (app.db == NULL && app.cfg.database_path != NULL &&
 		    ptl_db_open(app.cfg.database_path, app.cfg.busy_timeout_ms,
 				&app.db) != PTL_OK)
 			app.db = NULL;
 		ptl_endpoint_serve(&app, ep, &t, a);
-		FCGX_Finish_r(&req);
+		FCGX_Finish_r(req);
 		ptl_mem_reset(a);
 	}
 	ptl_mem_free(a);

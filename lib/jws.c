@@ -31,7 +31,7 @@ free_jwt(void *p)
 }
 
 enum ptl_err
-ptl_jwt_sign(struct ptl_arena *a, const char *key, size_t key_len,
+ptl_jwt_sign(struct ptl_arena *a, const struct ptl_hmac_key *k,
 	     const char *claims_json, char **token)
 {
 	/* {"alg":"HS256","typ":"JWT"}, the reference's header (API.md §3.1). */
@@ -42,7 +42,7 @@ ptl_jwt_sign(struct ptl_arena *a, const char *key, size_t key_len,
 	ptl_buf_init(&b, a, 512, PTL_JWT_MAX_LEN);
 	ptl_buf_adds(&b, header);
 	ptl_buf_b64url(&b, claims_json, strlen(claims_json));
-	ptl_crypto_hmac(mac, (const unsigned char *)key, key_len, b.data, b.len);
+	ptl_crypto_hmac_with(mac, k, b.data, b.len);
 	ptl_buf_addc(&b, '.');
 	ptl_buf_b64url(&b, mac, sizeof(mac));
 	if (b.overflow) {

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "crypto.h"
 #include "err.h"
 #include "mem.h"
 
@@ -21,9 +22,9 @@
 
 struct ptl_jwt; /* a verified token; arena-owned */
 
-/* Signs the claims object claims_json, kept byte for byte (HS256,
- * key[0..key_len)). OUT token: arena-owned compact JWS. */
-enum ptl_err ptl_jwt_sign(struct ptl_arena *a, const char *key, size_t key_len,
+/* Signs the claims object claims_json, kept byte for byte (HS256 under the
+ * prepared key k). OUT token: arena-owned compact JWS. */
+enum ptl_err ptl_jwt_sign(struct ptl_arena *a, const struct ptl_hmac_key *k,
 			  const char *claims_json, char **token)
 	__attribute__((warn_unused_result));
 

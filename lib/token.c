@@ -43,8 +43,7 @@ ptl_token_access_issue(struct ptl_arena *a, const struct ptl_app *app,
 	ptl_buf_addf(&b, "},\"sessionId\":%lld,\"iat\":%lld,\"exp\":%lld}",
 		     (long long)session_id, (long long)iat, (long long)exp);
 	*expires_ms = now_ms + app->cfg.access_ttl_ms;
-	return ptl_jwt_sign(a, app->access_key.bytes, app->access_key.len, b.data,
-			    token);
+	return ptl_jwt_sign(a, app->access_key.mac, b.data, token);
 }
 
 /* exp required and in the future; nbf, when present, not in the future. */
@@ -62,20 +61,59 @@ times_ok(struct ptl_jwt *jwt, int64_t now_ms)
 	return true;
 }
 
-enum ptl_err
-ptl_token_access_verify(struct ptl_arena *a, const struct ptl_app *app,
-			const char *token, int64_t now_ms, struct ptl_access *out)
+/*
+ * A client sends the same access token with every request for its whole
+ * lifetime, and verifying it (libjwt: base64, JSON, HMAC) is most of the
+ * work of a request such as GET /me. Each worker therefore remembers the
+ * last tokens it verified, with their claims: a later request with the
+ * byte-identical token skips the verification but not the expiry check,
+ * nor the session check of the caller. Slots are chosen by SipHash under a
+ * random per-process key, and a hit needs the whole token to be equal
+ * (compared in constant time), so the cache neither leaks nor can be
+ * steered. Keys never change while the process lives.
+ */
+#define CACHE_SLOTS 64
+#define CACHE_TOKEN_MAX 512
+
+struct cached {
+	size_t len;
+	int64_t exp_s;
+	struct ptl_access acc;
+	char token[CACHE_TOKEN_MAX];
+};
+
+struct ptl_token_cache {
+	unsigned char key[16];
+	struct cached slot[CACHE_SLOTS];
+};
+
+static struct cached *
+cache_slot(struct ptl_app *app, const char *token, size_t len)
+{
+	struct ptl_token_cache *c = app->token_cache;
+
+	if (c == NULL) {
+		c = ptl_mem_xmalloc(sizeof(*c));
+		memset(c, 0, sizeof(*c));
+		ptl_crypto_random(c->key, sizeof(c->key));
+		app->token_cache = c;
+	}
+	return &c->slot[ptl_crypto_shorthash(c->key, token, len) % CACHE_SLOTS];
+}
+
+static enum ptl_err
+verify_access(struct ptl_arena *a, const struct ptl_app *app, const char *token,
+	      int64_t now_ms, struct ptl_access *out, int64_t *exp_s)
 {
 	struct ptl_jwt *jwt;
 	enum ptl_err e;
 
-	memset(out, 0, sizeof(*out));
 	e = ptl_jwt_verify(a, app->access_key.bytes, app->access_key.len, token,
 			   &jwt);
 	if (e != PTL_OK)
 		return PTL_ERR_UNAUTHORIZED;
-	if (!times_ok(jwt, now_ms) || !ptl_jwt_int(jwt, "id", &out->user_id) ||
-	    out->user_id <= 0)
+	if (!times_ok(jwt, now_ms) || !ptl_jwt_int(jwt, "exp", exp_s) ||
+	    !ptl_jwt_int(jwt, "id", &out->user_id) || out->user_id <= 0)
 		return PTL_ERR_UNAUTHORIZED;
 	/* A refresh token carries "hash": never an access token. */
 	if (ptl_jwt_str(jwt, "hash") != NULL)
@@ -85,7 +123,37 @@ ptl_token_access_verify(struct ptl_arena *a, const struct ptl_app *app,
 			return PTL_ERR_UNAUTHORIZED;
 		out->session_id = 0;
 	}
+	/* nbf in the future: valid later, so not cached now. */
 	return PTL_OK;
+}
+
+enum ptl_err
+ptl_token_access_verify(struct ptl_arena *a, struct ptl_app *app,
+			const char *token, int64_t now_ms, struct ptl_access *out)
+{
+	size_t len = strlen(token);
+	struct cached *slot = NULL;
+	int64_t exp_s = 0;
+	enum ptl_err e;
+
+	memset(out, 0, sizeof(*out));
+	if (len < CACHE_TOKEN_MAX) {
+		slot = cache_slot(app, token, len);
+		if (slot->len == len && ptl_crypto_equal(slot->token, token, len)) {
+			if (slot->exp_s <= now_ms / 1000)
+				return PTL_ERR_UNAUTHORIZED;
+			*out = slot->acc;
+			return PTL_OK;
+		}
+	}
+	e = verify_access(a, app, token, now_ms, out, &exp_s);
+	if (e == PTL_OK && slot != NULL) {
+		memcpy(slot->token, token, len);
+		slot->len = len;
+		slot->exp_s = exp_s;
+		slot->acc = *out;
+	}
+	return e;
 }
 
 enum ptl_err
@@ -101,8 +169,7 @@ ptl_token_refresh_issue(struct ptl_arena *a, const struct ptl_app *app,
 				      (long long)session_id, hash,
 				      (long long)iat, (long long)exp);
 
-	return ptl_jwt_sign(a, app->refresh_key.bytes, app->refresh_key.len,
-			    claims, token);
+	return ptl_jwt_sign(a, app->refresh_key.mac, claims, token);
 }
 
 enum ptl_err
@@ -144,8 +211,7 @@ ptl_token_confirm_issue(struct ptl_arena *a, const struct ptl_app *app,
 		     (long long)(iat + app->cfg.confirm_ttl_ms / 1000));
 	if (b.overflow)
 		return PTL_ERR_INTERNAL;
-	return ptl_jwt_sign(a, app->confirm_key.bytes, app->confirm_key.len,
-			    b.data, token);
+	return ptl_jwt_sign(a, app->confirm_key.mac, b.data, token);
 }
 
 enum ptl_err
@@ -191,8 +257,11 @@ ptl_token_reset_issue(struct ptl_arena *a, const struct ptl_app *app,
 				      (long long)iat,
 				      (long long)(iat + app->cfg.forgot_ttl_ms /
 							    1000));
-	enum ptl_err e = ptl_jwt_sign(a, key, key_len, claims, token);
+	const struct ptl_hmac_key *mac = ptl_crypto_hmac_key_new(key, key_len);
+	enum ptl_err e = mac != NULL ? ptl_jwt_sign(a, mac, claims, token)
+				     : PTL_ERR_INTERNAL;
 
+	ptl_crypto_hmac_key_free(mac);
 	ptl_crypto_wipe(key, key_len);
 	*expires_ms = now_ms + app->cfg.forgot_ttl_ms;
 	return e;

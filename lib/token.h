@@ -33,10 +33,12 @@ enum ptl_err ptl_token_access_issue(struct ptl_arena *a, const struct ptl_app *a
 				    int64_t *expires_ms)
 	__attribute__((warn_unused_result));
 
-/* Verifies an access token. PTL_ERR_UNAUTHORIZED for any defect. */
-enum ptl_err ptl_token_access_verify(struct ptl_arena *a,
-				     const struct ptl_app *app, const char *token,
-				     int64_t now_ms, struct ptl_access *out)
+/* Verifies an access token. PTL_ERR_UNAUTHORIZED for any defect. Tokens
+ * verified before by this process are recognised from a small cache
+ * (app->token_cache), their expiry checked again. */
+enum ptl_err ptl_token_access_verify(struct ptl_arena *a, struct ptl_app *app,
+				     const char *token, int64_t now_ms,
+				     struct ptl_access *out)
 	__attribute__((warn_unused_result));
 
 /* Signs a refresh token {sessionId, hash, iat, exp}. OUT token. */

@@ -463,6 +463,38 @@ test_names(void)
 	ok(ptl_token_status_name(9) == NULL, "unknown status");
 }
 
+/* The verified-token cache of token.c: a hit still checks expiry, and only
+ * the byte-identical token hits. */
+static void
+test_cache(void)
+{
+	struct ptl_access acc;
+	char *tok, *other;
+	int64_t exp_ms;
+	size_t len;
+
+	if (!ok(ptl_token_access_issue(arena, &app, 9, 2, true, 5, FIX_NOW_MS,
+				       &tok, &exp_ms) == PTL_OK,
+		"cache: issue"))
+		return;
+	is_int(ptl_token_access_verify(arena, &app, tok, FIX_NOW_MS, &acc),
+	       PTL_OK, "cache: first verification");
+	is_int(ptl_token_access_verify(arena, &app, tok, FIX_NOW_MS + 899000,
+				       &acc),
+	       PTL_OK, "cache: hit before expiry");
+	is_int(acc.user_id, 9, "cache: claims kept (id)");
+	is_int(acc.session_id, 5, "cache: claims kept (sessionId)");
+	is_int(ptl_token_access_verify(arena, &app, tok, FIX_NOW_MS + 900000,
+				       &acc),
+	       PTL_ERR_UNAUTHORIZED, "cache: hit at expiry refused");
+	/* Same length, one signature character changed: not the cached one. */
+	len = strlen(tok);
+	other = ptl_mem_strdup(arena, tok);
+	other[len - 2] = other[len - 2] == 'A' ? 'B' : 'A';
+	is_int(ptl_token_access_verify(arena, &app, other, FIX_NOW_MS, &acc),
+	       PTL_ERR_UNAUTHORIZED, "cache: a changed token is verified anew");
+}
+
 int
 main(void)
 {
@@ -475,6 +507,7 @@ main(void)
 	test_tampered();
 	test_forged_refresh();
 	test_names();
+	test_cache();
 	ptl_mem_free(arena);
 	fix_app_close(&app);
 	ok(app.access_key.bytes == NULL && app.refresh_key.bytes == NULL,
