@@ -62,6 +62,11 @@ user_body(struct ptl_req *req, struct ptl_resp *resp)
 static enum ptl_err
 get_me(struct ptl_req *req, struct ptl_resp *resp)
 {
+	/* The session check already loaded the user (unless it is off). */
+	if (req->user != NULL) {
+		ptl_account_user_json(req->user, &resp->body);
+		return PTL_OK;
+	}
 	return user_body(req, resp);
 }
 

@@ -11,7 +11,6 @@
 #include "config.h"
 #endif
 
-#include "account.h"
 #include "endpoint.h"
 #include "pair.h"
 #include "session.h"
@@ -21,8 +20,7 @@ static enum ptl_err
 handle(struct ptl_req *req, struct ptl_resp *resp)
 {
 	const char *presented;
-	int64_t session_id, user_id;
-	struct ptl_user u;
+	int64_t session_id, user_id, role_id;
 	char *hash;
 	enum ptl_err e;
 
@@ -31,14 +29,10 @@ handle(struct ptl_req *req, struct ptl_resp *resp)
 	if (e == PTL_OK)
 		e = ptl_session_rotate(req->arena, req->app, session_id,
 				       presented, req->ip, req->now_ms, &user_id,
-				       &hash);
-	if (e == PTL_OK)
-		e = ptl_account_get(req->arena, req->app, user_id, &u);
-	if (e == PTL_ERR_NOT_FOUND)
-		e = PTL_ERR_UNAUTHORIZED;
+				       &role_id, &hash);
 	if (e != PTL_OK)
 		return e;
-	return ptl_pair_refresh(req, resp, u.id, u.role_id, session_id, hash);
+	return ptl_pair_refresh(req, resp, user_id, role_id, session_id, hash);
 }
 
 static const struct ptl_route routes[] = {

@@ -164,22 +164,10 @@ ptl_account_confirm(struct ptl_app *app, int64_t user_id,
 	return ptl_db_exec(st);
 }
 
-enum ptl_err
-ptl_account_get(struct ptl_arena *a, struct ptl_app *app, int64_t user_id,
-		struct ptl_user *u)
+/* Reads the USER_COLS row of st into u (strings copied to the arena). */
+static void
+read_user(struct ptl_arena *a, struct ptl_stmt *st, struct ptl_user *u)
 {
-	struct ptl_stmt *st = ptl_db_q(app->db, PTL_Q_USER_GET);
-	bool found;
-	enum ptl_err e;
-
-	ptl_db_bind_int(st, 1, user_id);
-	e = ptl_db_step(st, &found);
-	if (e != PTL_OK)
-		return e;
-	if (!found) {
-		ptl_db_done(st);
-		return PTL_ERR_NOT_FOUND;
-	}
 	u->id = ptl_db_int(st, 0);
 	u->email = dup_text(a, st, 1);
 	u->provider = dup_text(a, st, 2);
@@ -191,8 +179,44 @@ ptl_account_get(struct ptl_arena *a, struct ptl_app *app, int64_t user_id,
 	u->created_at = ptl_db_int(st, 8);
 	u->updated_at = ptl_db_int(st, 9);
 	u->password = dup_text(a, st, 10);
+}
+
+/* Runs a bound statement that selects USER_COLS: one row into u. */
+static enum ptl_err
+fetch_user(struct ptl_arena *a, struct ptl_stmt *st, struct ptl_user *u)
+{
+	bool found;
+	enum ptl_err e = ptl_db_step(st, &found);
+
+	if (e == PTL_OK && found)
+		read_user(a, st, u);
 	ptl_db_done(st);
-	return PTL_OK;
+	if (e != PTL_OK)
+		return e;
+	return found ? PTL_OK : PTL_ERR_NOT_FOUND;
+}
+
+enum ptl_err
+ptl_account_get(struct ptl_arena *a, struct ptl_app *app, int64_t user_id,
+		struct ptl_user *u)
+{
+	struct ptl_stmt *st = ptl_db_q(app->db, PTL_Q_USER_GET);
+
+	ptl_db_bind_int(st, 1, user_id);
+	return fetch_user(a, st, u);
+}
+
+enum ptl_err
+ptl_account_get_by_session(struct ptl_arena *a, struct ptl_app *app,
+			   int64_t session_id, int64_t user_id, int64_t now_ms,
+			   struct ptl_user *u)
+{
+	struct ptl_stmt *st = ptl_db_q(app->db, PTL_Q_SESSION_USER);
+
+	ptl_db_bind_int(st, 1, session_id);
+	ptl_db_bind_int(st, 2, now_ms);
+	ptl_db_bind_int(st, 3, user_id);
+	return fetch_user(a, st, u);
 }
 
 static void

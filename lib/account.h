@@ -100,6 +100,15 @@ enum ptl_err ptl_account_get(struct ptl_arena *a, struct ptl_app *app,
 			     int64_t user_id, struct ptl_user *u)
 	__attribute__((warn_unused_result));
 
+/* Loads the live user of a live session in one query: the session check of
+ * every access-token request (API.md §10.3), which also gives the handler
+ * its user. PTL_ERR_NOT_FOUND when the session is ended or expired, is not
+ * user_id's, or the user is deleted or disabled. */
+enum ptl_err ptl_account_get_by_session(struct ptl_arena *a, struct ptl_app *app,
+					int64_t session_id, int64_t user_id,
+					int64_t now_ms, struct ptl_user *u)
+	__attribute__((warn_unused_result));
+
 /* Writes u as the User object of API.md §2.1 (group "me"). */
 void ptl_account_user_json(const struct ptl_user *u, struct ptl_buf *out);
 

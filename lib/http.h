@@ -28,6 +28,7 @@ struct ptl_transport {
 };
 
 struct ptl_json;
+struct ptl_user;
 struct ptl_value {
 	bool present; /* in the body, and not null */
 	const char *s; /* the value as text (numbers converted); NULL if null */
@@ -62,6 +63,7 @@ struct ptl_req {
 	bool cookie_auth;      /* the token came from a cookie */
 	int64_t user_id;       /* from the access token */
 	int64_t session_id;
+	struct ptl_user *user; /* loaded by the session check, or NULL */
 	bool head;             /* HEAD: answer without a body */
 };
 

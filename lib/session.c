@@ -71,8 +71,8 @@ ptl_session_create(struct ptl_arena *a, struct ptl_app *app, int64_t user_id,
 }
 
 struct row {
-	int64_t user_id, gen, rotated_at, expires_at;
-	bool revoked, has_prev;
+	int64_t user_id, gen, rotated_at, expires_at, role_id;
+	bool revoked, has_prev, user_live;
 	unsigned char hash[PTL_CRYPTO_DIGEST_LEN], prev[PTL_CRYPTO_DIGEST_LEN];
 	unsigned char nonce[NONCE_LEN];
 };
@@ -110,6 +110,8 @@ load(struct ptl_app *app, int64_t session_id, struct row *r)
 	r->rotated_at = ptl_db_int(st, 5);
 	r->expires_at = ptl_db_int(st, 6);
 	r->revoked = !ptl_db_is_null(st, 7);
+	r->role_id = ptl_db_int(st, 8);
+	r->user_live = ptl_db_int(st, 9) != 0;
 	ptl_db_done(st);
 	return PTL_OK;
 }
@@ -190,7 +192,7 @@ rotate_fast(struct ptl_arena *a, struct ptl_app *app, int64_t session_id,
 
 	if (e != PTL_OK)
 		return e;
-	if (r->revoked || r->expires_at <= now_ms)
+	if (r->revoked || r->expires_at <= now_ms || !r->user_live)
 		return PTL_ERR_UNAUTHORIZED;
 	if (!ptl_crypto_equal(d, r->hash, sizeof(r->hash)))
 		return PTL_ERR_CONFLICT; /* not current: decide under the lock */
@@ -214,7 +216,7 @@ rotate_fast(struct ptl_arena *a, struct ptl_app *app, int64_t session_id,
 enum ptl_err
 ptl_session_rotate(struct ptl_arena *a, struct ptl_app *app,
 		   int64_t session_id, const char *presented, const char *ip,
-		   int64_t now_ms, int64_t *user_id, char **hash)
+		   int64_t now_ms, int64_t *user_id, int64_t *role_id, char **hash)
 {
 	unsigned char d[PTL_CRYPTO_DIGEST_LEN];
 	struct row r;
@@ -225,15 +227,17 @@ ptl_session_rotate(struct ptl_arena *a, struct ptl_app *app,
 	digest_hex(presented, d);
 	e = rotate_fast(a, app, session_id, d, now_ms, &r, hash);
 	if (e != PTL_ERR_CONFLICT) {
-		if (e == PTL_OK)
+		if (e == PTL_OK) {
 			*user_id = r.user_id;
+			*role_id = r.role_id;
+		}
 		return e;
 	}
 	e = ptl_db_begin(app->db);
 	if (e != PTL_OK)
 		return e;
 	e = load(app, session_id, &r);
-	if (e == PTL_OK && (r.revoked || r.expires_at <= now_ms))
+	if (e == PTL_OK && (r.revoked || r.expires_at <= now_ms || !r.user_live))
 		e = PTL_ERR_UNAUTHORIZED;
 	if (e == PTL_OK)
 		e = decide(a, app, session_id, &r, d, ip, now_ms, hash, &wrote);
@@ -245,8 +249,10 @@ ptl_session_rotate(struct ptl_arena *a, struct ptl_app *app,
 	} else {
 		ptl_db_rollback(app->db);
 	}
-	if (e == PTL_OK)
+	if (e == PTL_OK) {
 		*user_id = r.user_id;
+		*role_id = r.role_id;
+	}
 	return e;
 }
 

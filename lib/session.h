@@ -26,14 +26,16 @@ enum ptl_err ptl_session_create(struct ptl_arena *a, struct ptl_app *app,
 	__attribute__((warn_unused_result));
 
 /*
- * Rotates session_id from the presented secret. OUT user_id; OUT hash: the
- * new secret (or, for a tolerated reuse, the current one). Errors:
- * PTL_ERR_UNAUTHORIZED (unknown, ended, expired, reused), PTL_ERR_BUSY.
+ * Rotates session_id from the presented secret. OUT user_id and role_id of
+ * its user; OUT hash: the new secret (or, for a tolerated reuse, the
+ * current one). Errors: PTL_ERR_UNAUTHORIZED (unknown, ended, expired,
+ * reused, or the user deleted or disabled), PTL_ERR_BUSY.
  */
 enum ptl_err ptl_session_rotate(struct ptl_arena *a, struct ptl_app *app,
 				int64_t session_id, const char *presented,
 				const char *ip, int64_t now_ms, int64_t *user_id,
-				char **hash) __attribute__((warn_unused_result));
+				int64_t *role_id, char **hash)
+	__attribute__((warn_unused_result));
 
 /* PTL_OK when session_id is live and belongs to user_id, else
  * PTL_ERR_UNAUTHORIZED. */

@@ -57,11 +57,11 @@ new_session(int64_t user, int64_t now, char **hash)
 static enum ptl_err
 rotate(int64_t id, const char *secret, int64_t now, char **out)
 {
-	int64_t user = 0;
+	int64_t user = 0, role = 0;
 
 	*out = NULL;
 	return ptl_session_rotate(arena, &app, id, secret, "127.0.0.1", now, &user,
-				  out);
+				  &role, out);
 }
 
 static long long
@@ -79,7 +79,7 @@ static void
 test_rotate_and_reuse(void)
 {
 	char *h0 = NULL, *h1, *h2, *h3, *h;
-	int64_t id = new_session(alice, T0, &h0), user = 0;
+	int64_t id = new_session(alice, T0, &h0), user = 0, role = 0;
 
 	if (!ok(id > 0, "create"))
 		return;
@@ -91,9 +91,10 @@ test_rotate_and_reuse(void)
 	       "check unknown session");
 
 	is_int(ptl_session_rotate(arena, &app, id, h0, "127.0.0.1", T0 + 1000,
-				  &user, &h1),
+				  &user, &role, &h1),
 	       PTL_OK, "rotate with the secret");
 	is_int(user, alice, "rotate tells the user");
+	is_int(role, 2, "  and the user's role");
 	ok(is_hex64(h1) && strcmp(h1, h0) != 0, "new secret differs");
 	is_int(rotate(id, h1, T0 + 2000, &h2), PTL_OK, "rotate again");
 	ok(is_hex64(h2) && strcmp(h2, h1) != 0 && strcmp(h2, h0) != 0,
