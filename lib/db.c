@@ -162,6 +162,7 @@ struct ptl_db {
 	bool in_tx;
 	int busy_timeout_ms;
 	struct timespec busy_since;
+	unsigned calls; /* ptl_db_maintain() */
 };
 
 /* A statement handle is the sqlite3_stmt; the wrapper type keeps sqlite3.h
@@ -508,6 +509,28 @@ void
 ptl_db_done(struct ptl_stmt *st)
 {
 	sqlite3_reset(ST(st));
+}
+
+#define MAINTAIN_EVERY 500
+#define WAL_RESTART_FRAMES 65536 /* 256 MiB of 4 KiB pages: a safety net */
+
+void
+ptl_db_maintain(struct ptl_db *db)
+{
+	int log = 0, done = 0;
+
+	if (++db->calls % MAINTAIN_EVERY != 0)
+		return;
+	if (sqlite3_wal_checkpoint_v2(db->h, NULL, SQLITE_CHECKPOINT_PASSIVE,
+				      &log, &done) != SQLITE_OK ||
+	    log < WAL_RESTART_FRAMES)
+		return;
+	/* Waits (busy handler) for readers of the old frames, then lets the
+	 * next writer start the WAL from the beginning. */
+	if (sqlite3_wal_checkpoint_v2(db->h, NULL, SQLITE_CHECKPOINT_TRUNCATE,
+				      &log, &done) != SQLITE_OK)
+		PTL_LOG_INFO("WAL of %d frames not truncated this time: %s", log,
+			     sqlite3_errmsg(db->h));
 }
 
 int64_t

@@ -178,6 +178,8 @@ ptl_endpoint_main(const struct ptl_endpoint *ep)
 		ptl_endpoint_serve(&app, ep, &t, a);
 		FCGX_Finish_r(req);
 		ptl_mem_reset(a);
+		if (app.db != NULL)
+			ptl_db_maintain(app.db);
 	}
 	ptl_mem_free(a);
 	ptl_app_close(&app);
