@@ -150,11 +150,7 @@ patch_write(struct ptl_req *req, const char *pw_hash, const char *email,
 	if (e == PTL_OK && email != NULL)
 		e = ptl_outbox_enqueue(app, PTL_MAIL_CONFIRM_NEW, req->user_id,
 				       email, email, req->now_ms, mail_id);
-	if (e != PTL_OK) {
-		ptl_db_rollback(app->db);
-		return e;
-	}
-	return ptl_db_commit(app->db);
+	return ptl_db_end(app->db, e);
 }
 
 static enum ptl_err

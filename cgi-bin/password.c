@@ -43,11 +43,7 @@ queue(struct ptl_req *req, int64_t user_id, const char *email, int64_t *id)
 		return e;
 	e = ptl_outbox_enqueue(req->app, PTL_MAIL_RESET, user_id, email, NULL,
 			       req->now_ms, id);
-	if (e != PTL_OK) {
-		ptl_db_rollback(req->app->db);
-		return e;
-	}
-	return ptl_db_commit(req->app->db);
+	return ptl_db_end(req->app->db, e);
 }
 
 static enum ptl_err
@@ -98,11 +94,7 @@ store(struct ptl_req *req, int64_t user_id, const char *hash)
 	if (e == PTL_OK)
 		e = ptl_session_revoke_user(app, user_id, 0, "password_reset",
 					    req->now_ms);
-	if (e != PTL_OK) {
-		ptl_db_rollback(app->db);
-		return e;
-	}
-	return ptl_db_commit(app->db);
+	return ptl_db_end(app->db, e);
 }
 
 static enum ptl_err

@@ -42,11 +42,7 @@ create(struct ptl_req *req, const char *hash, int64_t *mail_id)
 				       NULL, req->now_ms, mail_id);
 	if (e == PTL_ERR_RATE_LIMITED)
 		e = PTL_OK; /* a mail to this address a moment ago: no other */
-	if (e != PTL_OK) {
-		ptl_db_rollback(app->db);
-		return e;
-	}
-	return ptl_db_commit(app->db);
+	return ptl_db_end(app->db, e);
 }
 
 static enum ptl_err

@@ -315,11 +315,7 @@ end_user(struct ptl_app *app, enum ptl_q q, int64_t user_id, int64_t now_ms,
 	e = ptl_db_exec(st);
 	if (e == PTL_OK)
 		e = ptl_session_revoke_user(app, user_id, 0, reason, now_ms);
-	if (e != PTL_OK) {
-		ptl_db_rollback(app->db);
-		return e;
-	}
-	return ptl_db_commit(app->db);
+	return ptl_db_end(app->db, e);
 }
 
 enum ptl_err

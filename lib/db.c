@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sched.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include <sqlite3.h>
@@ -512,18 +513,19 @@ ptl_db_done(struct ptl_stmt *st)
 }
 
 #define MAINTAIN_EVERY 500
-#define WAL_RESTART_FRAMES 65536 /* 256 MiB of 4 KiB pages: a safety net */
+#define WAL_TRUNCATE_BYTES ((off_t)256 << 20) /* a safety net */
 
 void
 ptl_db_maintain(struct ptl_db *db)
 {
+	const char *wal;
+	struct stat sb;
 	int log = 0, done = 0;
 
 	if (++db->calls % MAINTAIN_EVERY != 0)
 		return;
-	if (sqlite3_wal_checkpoint_v2(db->h, NULL, SQLITE_CHECKPOINT_PASSIVE,
-				      &log, &done) != SQLITE_OK ||
-	    log < WAL_RESTART_FRAMES)
+	wal = sqlite3_filename_wal(sqlite3_db_filename(db->h, "main"));
+	if (wal == NULL || stat(wal, &sb) != 0 || sb.st_size < WAL_TRUNCATE_BYTES)
 		return;
 	/* Waits (busy handler) for readers of the old frames, then lets the
 	 * next writer start the WAL from the beginning. */
@@ -563,6 +565,16 @@ ptl_db_commit(struct ptl_db *db)
 		ptl_db_rollback(db);
 	db->in_tx = false;
 	return e;
+}
+
+enum ptl_err
+ptl_db_end(struct ptl_db *db, enum ptl_err e)
+{
+	if (e != PTL_OK) {
+		ptl_db_rollback(db);
+		return e;
+	}
+	return ptl_db_commit(db);
 }
 
 void

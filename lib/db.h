@@ -115,11 +115,11 @@ const void *ptl_db_blob(struct ptl_stmt *st, int col, size_t *len);
 void ptl_db_done(struct ptl_stmt *st);
 
 /* Upkeep between requests (after the response went out): every few
- * hundred calls, a passive checkpoint; and when overlapping readers kept
- * the WAL from restarting until it passed 256 MiB, a truncating one. The
- * threshold is high on purpose: the truncation waits for readers and holds
- * writers back (measured: a 250 ms pause at 64 MiB under load), while a
- * long WAL costs little. */
+ * hundred calls, looks at the size of the WAL, and when overlapping readers
+ * kept SQLite's own checkpoints from restarting it until it passed 256 MiB,
+ * runs a truncating checkpoint. The threshold is high on purpose: the
+ * truncation waits for readers and holds writers back (measured: a 250 ms
+ * pause at 64 MiB under load), while a long WAL costs little. */
 void ptl_db_maintain(struct ptl_db *db);
 
 /* Rows changed by the last INSERT/UPDATE/DELETE. */
@@ -132,5 +132,10 @@ enum ptl_err ptl_db_begin(struct ptl_db *db) __attribute__((warn_unused_result))
 enum ptl_err ptl_db_commit(struct ptl_db *db) __attribute__((warn_unused_result));
 /* Rolls back if a transaction is open; safe to call on every error path. */
 void ptl_db_rollback(struct ptl_db *db);
+
+/* Ends the open transaction by the outcome e of its work: commits on PTL_OK
+ * (and returns the commit's result), otherwise rolls back and returns e. */
+enum ptl_err ptl_db_end(struct ptl_db *db, enum ptl_err e)
+	__attribute__((warn_unused_result));
 
 #endif
