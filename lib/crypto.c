@@ -2,7 +2,10 @@
 /*
  * crypto: see crypto.h. Argon2id through crypto_pwhash_str (libsodium's
  * encoding, "$argon2id$v=19$m=...,t=...,p=1$salt$hash"). bcrypt hashes
- * imported from the reference are checked with crypt_r(3) (libxcrypt).
+ * imported from the reference are checked with crypt_rn(3) (libxcrypt's
+ * crypt_r that returns NULL on failure; AddressSanitizer's crypt_r
+ * interceptor crashes with libxcrypt, so crypt_rn also keeps the ASan build
+ * usable).
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -103,7 +106,7 @@ bcrypt_verify(const char *hash, const char *pw, size_t len)
 	cd = calloc(1, sizeof(*cd));
 	if (cd == NULL)
 		ptl_mem_oom();
-	out = crypt_r(copy, hash, cd);
+	out = crypt_rn(copy, hash, cd, (int)sizeof(*cd));
 	match = out != NULL && strlen(out) == 60 && sodium_memcmp(out, hash, 60) == 0;
 	sodium_memzero(copy, len);
 	free(copy);

@@ -34,8 +34,11 @@ import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
-CLI = os.path.join(REPO, "authportal")
-BINDIR = os.path.join(REPO, "cgi-bin")
+# PTL_BUILD_DIR: run another build of the same tree (script/test runs the
+# suite again against its ASan+UBSan build).
+BUILD = os.path.abspath(os.environ.get("PTL_BUILD_DIR", REPO))
+CLI = os.path.join(BUILD, "authportal")
+BINDIR = os.path.join(BUILD, "cgi-bin")
 DOCROOT = os.path.join(REPO, "www")
 CONF_RENDERER = os.path.join(REPO, "script", "lighttpd-conf")
 MAIL_TEMPLATES = os.path.join(REPO, "mail")
@@ -337,10 +340,19 @@ class Server:
       real tests/tools/smtp_catcher.py as a subprocess (Server.smtp is then
       the SmtpCatcher and Server.mail_dir the folder of its .eml files),
       False for no SMTP settings at all.
+    port_env: optional callable port -> dict of further overrides (None
+      removes the key), applied once the port is chosen and before lighttpd
+      starts (again at each start attempt), so that settings can name the
+      server's own address, e.g. a FRONTEND_DOMAIN of
+      "http://localhost:%d" % port. Server.env (and so cli()) holds them.
+      A subclass that replaces _start_lighttpd calls _apply_port_env()
+      itself after it picks self.port.
     """
 
-    def __init__(self, env=None, maxprocs=2, smtp=True, start_timeout=30):
+    def __init__(self, env=None, maxprocs=2, smtp=True, start_timeout=30,
+                 port_env=None):
         self.overrides = dict(env or {})
+        self.port_env = port_env
         self.maxprocs = maxprocs
         self.use_smtp = smtp
         self.start_timeout = start_timeout
@@ -430,8 +442,19 @@ class Server:
             self.stop()
             raise
 
+    def _apply_port_env(self):
+        """Applies port_env(self.port) to self.env (see the class doc)."""
+        if self.port_env is None:
+            return
+        for k, v in dict(self.port_env(self.port)).items():
+            if v is None:
+                self.env.pop(k, None)
+            else:
+                self.env[k] = str(v)
+
     def _start_lighttpd(self):
         self.port = _free_port()
+        self._apply_port_env()
         conf = os.path.join(self.tmp, "lighttpd.conf")
         cp = subprocess.run(
             [CONF_RENDERER, str(self.port), BINDIR, self.rundir, DOCROOT,

@@ -2,7 +2,7 @@
 /*
  * test_crypto: lib/crypto.c. Argon2id hash, verify and needs-rehash at
  * tiny parameters (t=1, m=8 MiB); the parameter caps on stored hashes;
- * bcrypt $2a$/$2b$/$2y$ hashes made at test time with crypt_r(3); the
+ * bcrypt $2a$/$2b$/$2y$ hashes made at test time with crypt_rn(3); the
  * HMAC-SHA-256 vectors of RFC 4231 and BLAKE2b-256 vectors; constant-time
  * equality; random hex; locked key copies.
  */
@@ -151,9 +151,9 @@ test_bcrypt(void)
 
 	if (cd == NULL)
 		ptl_mem_oom();
-	out = crypt_r(PW, "$2b$04$abcdefghijklmnopqrstuu", cd);
+	out = crypt_rn(PW, "$2b$04$abcdefghijklmnopqrstuu", cd, (int)sizeof(*cd));
 	if (!ok(out != NULL && strlen(out) == 60 && out[0] == '$',
-		"crypt_r makes a $2b$04$ hash")) {
+		"crypt_rn makes a $2b$04$ hash")) {
 		free(cd);
 		return;
 	}
