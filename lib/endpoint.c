@@ -644,18 +644,26 @@ respond(struct ptl_req *req, struct ptl_resp *resp, struct ptl_transport *t,
 		ptl_form_respond(req, resp, e, &out);
 		body = NULL;
 	} else {
-		ptl_buf_addf(&out, "Status: %d %s\r\n", status, reason(status));
+		ptl_buf_adds(&out, "Status: ");
+		ptl_buf_addi(&out, status);
+		ptl_buf_addc(&out, ' ');
+		ptl_buf_adds(&out, reason(status));
+		ptl_buf_adds(&out, "\r\n");
 	}
 	if (body != NULL)
 		ptl_buf_adds(&out, "Content-Type: application/json; charset=utf-8\r\n");
-	ptl_buf_addf(&out, "Content-Length: %zu\r\n", body != NULL ? body->len : 0);
+	ptl_buf_adds(&out, "Content-Length: ");
+	ptl_buf_addi(&out, body != NULL ? (long long)body->len : 0);
+	ptl_buf_adds(&out, "\r\n");
 	security_headers(&out);
 	cors_headers(req, &out, preflight, acrh);
 	if (!preflight)
 		ptl_buf_adds(&out, "Cache-Control: no-store\r\nPragma: no-cache\r\n");
 	if (e == PTL_ERR_RATE_LIMITED && resp->retry_after_s > 0)
 		ptl_buf_addf(&out, "Retry-After: %d\r\n", resp->retry_after_s);
-	ptl_buf_addf(&out, "X-Request-Id: %s\r\n", req->id);
+	ptl_buf_adds(&out, "X-Request-Id: ");
+	ptl_buf_adds(&out, req->id);
+	ptl_buf_adds(&out, "\r\n");
 	if (resp->headers.len > 0)
 		ptl_buf_add(&out, resp->headers.data, resp->headers.len);
 	ptl_buf_adds(&out, "\r\n");

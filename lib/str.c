@@ -105,9 +105,18 @@ void
 ptl_buf_addi(struct ptl_buf *b, long long v)
 {
 	char tmp[24];
-	int n = snprintf(tmp, sizeof(tmp), "%lld", v);
+	char *p = tmp + sizeof(tmp);
+	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v
+				     : (unsigned long long)v;
 
-	ptl_buf_add(b, tmp, (size_t)n);
+	/* Digits by hand: this runs for every number of every response. */
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	if (v < 0)
+		*--p = '-';
+	ptl_buf_add(b, p, (size_t)(tmp + sizeof(tmp) - p));
 }
 
 void
@@ -170,22 +179,48 @@ ptl_buf_json_strz(struct ptl_buf *b, const char *s)
 		ptl_buf_json_str(b, s, strlen(s));
 }
 
+/* Writes v as exactly n digits, from the right. */
+static void
+digits(char *out, unsigned v, int n)
+{
+	while (n-- > 0) {
+		out[n] = (char)('0' + v % 10);
+		v /= 10;
+	}
+}
+
 void
 ptl_buf_json_time(struct ptl_buf *b, int64_t ms)
 {
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-	char out[40];
-	int n;
+	/* Days to civil date (H. Hinnant, "chrono-Compatible Low-Level Date
+	 * Algorithms"), without gmtime_r and snprintf on every timestamp. */
+	int64_t secs = ms >= 0 ? ms / 1000 : (ms - 999) / 1000;
+	int64_t days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
+	int64_t sod = secs - days * 86400;
+	int64_t z = days + 719468;
+	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+	unsigned doe = (unsigned)(z - era * 146097);
+	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	int64_t y = (int64_t)yoe + era * 400;
+	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	unsigned mp = (5 * doy + 2) / 153;
+	unsigned d = doy - (153 * mp + 2) / 5 + 1;
+	unsigned m = mp < 10 ? mp + 3 : mp - 9;
+	char out[26] = "\"0000-00-00T00:00:00.000Z\"";
 
-	if (gmtime_r(&t, &tm) == NULL) {
+	y += m <= 2;
+	if (y < 0 || y > 9999) {
 		ptl_buf_add(b, "null", 4);
 		return;
 	}
-	n = snprintf(out, sizeof(out), "\"%04d-%02d-%02dT%02d:%02d:%02d.%03dZ\"",
-		     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-		     tm.tm_min, tm.tm_sec, (int)(ms % 1000));
-	ptl_buf_add(b, out, (size_t)n);
+	digits(out + 1, (unsigned)y, 4);
+	digits(out + 6, m, 2);
+	digits(out + 9, d, 2);
+	digits(out + 12, (unsigned)(sod / 3600), 2);
+	digits(out + 15, (unsigned)(sod / 60 % 60), 2);
+	digits(out + 18, (unsigned)(sod % 60), 2);
+	digits(out + 21, (unsigned)(ms - secs * 1000), 3);
+	ptl_buf_add(b, out, sizeof(out));
 }
 
 void

@@ -35,13 +35,22 @@ ptl_token_access_issue(struct ptl_arena *a, const struct ptl_app *app,
 	struct ptl_buf b;
 
 	ptl_buf_init(&b, a, 160, 512);
-	ptl_buf_addf(&b, "{\"id\":%lld,\"role\":{\"id\":%lld", (long long)user_id,
-		     (long long)role_id);
-	if (full_role && name != NULL)
-		ptl_buf_addf(&b, ",\"name\":\"%s\",\"__entity\":\"RoleEntity\"",
-			     name);
-	ptl_buf_addf(&b, "},\"sessionId\":%lld,\"iat\":%lld,\"exp\":%lld}",
-		     (long long)session_id, (long long)iat, (long long)exp);
+	ptl_buf_adds(&b, "{\"id\":");
+	ptl_buf_addi(&b, user_id);
+	ptl_buf_adds(&b, ",\"role\":{\"id\":");
+	ptl_buf_addi(&b, role_id);
+	if (full_role && name != NULL) {
+		ptl_buf_adds(&b, ",\"name\":\"");
+		ptl_buf_adds(&b, name);
+		ptl_buf_adds(&b, "\",\"__entity\":\"RoleEntity\"");
+	}
+	ptl_buf_adds(&b, "},\"sessionId\":");
+	ptl_buf_addi(&b, session_id);
+	ptl_buf_adds(&b, ",\"iat\":");
+	ptl_buf_addi(&b, iat);
+	ptl_buf_adds(&b, ",\"exp\":");
+	ptl_buf_addi(&b, exp);
+	ptl_buf_addc(&b, '}');
 	*expires_ms = now_ms + app->cfg.access_ttl_ms;
 	return ptl_jwt_sign(a, app->access_key.mac, b.data, token);
 }
@@ -163,13 +172,19 @@ ptl_token_refresh_issue(struct ptl_arena *a, const struct ptl_app *app,
 {
 	int64_t iat = now_ms / 1000;
 	int64_t exp = iat + app->cfg.refresh_ttl_ms / 1000;
-	char *claims = ptl_mem_printf(a,
-				      "{\"sessionId\":%lld,\"hash\":\"%s\","
-				      "\"iat\":%lld,\"exp\":%lld}",
-				      (long long)session_id, hash,
-				      (long long)iat, (long long)exp);
+	struct ptl_buf b;
 
-	return ptl_jwt_sign(a, app->refresh_key.mac, claims, token);
+	ptl_buf_init(&b, a, 160, 512);
+	ptl_buf_adds(&b, "{\"sessionId\":");
+	ptl_buf_addi(&b, session_id);
+	ptl_buf_adds(&b, ",\"hash\":\"");
+	ptl_buf_adds(&b, hash);
+	ptl_buf_adds(&b, "\",\"iat\":");
+	ptl_buf_addi(&b, iat);
+	ptl_buf_adds(&b, ",\"exp\":");
+	ptl_buf_addi(&b, exp);
+	ptl_buf_addc(&b, '}');
+	return ptl_jwt_sign(a, app->refresh_key.mac, b.data, token);
 }
 
 enum ptl_err

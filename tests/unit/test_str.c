@@ -59,6 +59,29 @@ test_json(struct ptl_arena *a)
 		ptl_buf_init(&b, a, 8, 100);
 		ptl_buf_json_time(&b, 1795650172499LL);
 		is_str(b.data, "\"2026-11-25T23:42:52.499Z\"", "ISO time");
+		/* Civil-date arithmetic across leap rules and the epoch. */
+		static const struct {
+			int64_t ms;
+			const char *want;
+		} t[] = {
+			{0, "\"1970-01-01T00:00:00.000Z\""},
+			{951782400000LL, "\"2000-02-29T00:00:00.000Z\""},
+			{951868799999LL, "\"2000-02-29T23:59:59.999Z\""},
+			{1709164800123LL, "\"2024-02-29T00:00:00.123Z\""},
+			{4107542400000LL, "\"2100-03-01T00:00:00.000Z\""},
+			{253402300799999LL, "\"9999-12-31T23:59:59.999Z\""},
+			{-1, "\"1969-12-31T23:59:59.999Z\""},
+		};
+		size_t k;
+
+		for (k = 0; k < sizeof(t) / sizeof(t[0]); k++) {
+			ptl_buf_init(&b, a, 8, 100);
+			ptl_buf_json_time(&b, t[k].ms);
+			is_str(b.data, t[k].want, "ISO time table");
+		}
+		ptl_buf_init(&b, a, 8, 100);
+		ptl_buf_addi(&b, -9223372036854775807LL - 1);
+		is_str(b.data, "-9223372036854775808", "addi of INT64_MIN");
 		ptl_buf_init(&b, a, 8, 100);
 		ptl_buf_json_strz(&b, NULL);
 		is_str(b.data, "null", "NULL is null");
