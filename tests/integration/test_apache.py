@@ -102,12 +102,24 @@ class ApacheServer(Server):
             raise ServerError("no apache2 at %s (script/bootstrap --test)" % APACHE)
         user, group = _run_as()
         self.port = _free_port()
-        docroot = DOCROOT
+        # Apache's children run as www-data, which may not be able to reach
+        # the checkout (CI may clone under a private folder): the
+        # executables, the pages and the mail templates are copied into
+        # the temp dir, which is given to that user below.
+        bindir = os.path.join(self.tmp, "bin")
+        os.makedirs(bindir, exist_ok=True)
+        for exe in EXECUTABLES:
+            shutil.copy2(os.path.join(BINDIR, exe), os.path.join(bindir, exe))
+        docroot = os.path.join(self.tmp, "www")
+        shutil.copytree(DOCROOT, docroot, dirs_exist_ok=True)
+        mail = os.path.join(self.tmp, "mail-templates")
+        shutil.copytree(os.path.join(REPO, "mail"), mail, dirs_exist_ok=True)
+        self.env["MAIL_TEMPLATE_DIR"] = mail
         if self.kind == "htaccess":
             docroot = self._make_site()
         env = dict(self.env, APACHE_RUN_USER=user, APACHE_RUN_GROUP=group)
         cp = subprocess.run(
-            [RENDERER, self.kind, str(self.port), BINDIR, self.rundir, docroot],
+            [RENDERER, self.kind, str(self.port), bindir, self.rundir, docroot],
             capture_output=True, text=True, cwd=REPO, env=env)
         if cp.returncode != 0:
             raise ServerError("apache-conf failed: %s" % cp.stderr)
