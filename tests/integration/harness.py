@@ -162,6 +162,22 @@ def _headers_dict(pairs):
     return d
 
 
+
+def _terminate(proc, timeout):
+    """SIGTERM, then SIGKILL to its process group if it outlives timeout."""
+    try:
+        proc.send_signal(signal.SIGTERM)
+    except ProcessLookupError:
+        pass
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        proc.wait(timeout=10)
+
 def _free_port():
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
@@ -291,18 +307,7 @@ class SmtpCatcher:
         """Stops the catcher (SIGTERM); the port is closed afterwards."""
         if self.proc is None:
             return
-        try:
-            self.proc.send_signal(signal.SIGTERM)
-        except ProcessLookupError:
-            pass
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            try:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            self.proc.wait(timeout=10)
+        _terminate(self.proc, 10)
         try:
             self.proc.stdout.close()
         except Exception:
@@ -492,18 +497,7 @@ class Server:
         if self.proc is None:
             return
         if self.proc.poll() is None:
-            try:
-                self.proc.send_signal(signal.SIGTERM)
-            except ProcessLookupError:
-                pass
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                try:
-                    os.killpg(self.proc.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-                self.proc.wait(timeout=10)
+            _terminate(self.proc, 15)
         self.proc = None
         try:
             self._stdout.close()
