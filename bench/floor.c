@@ -12,7 +12,7 @@
 #include "config.h"
 #endif
 
-#include "endpoint.h"
+#include "web/endpoint.h"
 
 static enum ptl_err
 handle(struct ptl_req *req, struct ptl_resp *resp)

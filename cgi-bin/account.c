@@ -22,12 +22,12 @@
 
 #include <string.h>
 
-#include "account.h"
-#include "crypto.h"
-#include "endpoint.h"
-#include "json.h"
-#include "outbox.h"
-#include "session.h"
+#include "domain/account.h"
+#include "adapters/crypto.h"
+#include "web/endpoint.h"
+#include "adapters/json.h"
+#include "domain/outbox.h"
+#include "domain/session.h"
 
 enum { F_PHOTO, F_FIRST, F_LAST, F_EMAIL, F_PASSWORD, F_OLD };
 

@@ -17,11 +17,11 @@
 
 #include <limits.h>
 
-#include "account.h"
-#include "endpoint.h"
-#include "log.h"
-#include "pair.h"
-#include "ratelimit.h"
+#include "domain/account.h"
+#include "web/endpoint.h"
+#include "base/log.h"
+#include "web/pair.h"
+#include "domain/ratelimit.h"
 
 static const struct ptl_field fields[] = {
 	{"email", PTL_FIELD_EMAIL, {PTL_RULE_NOT_EMPTY, PTL_RULE_EMAIL}, NULL},

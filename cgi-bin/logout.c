@@ -14,8 +14,8 @@
 
 #include <string.h>
 
-#include "endpoint.h"
-#include "session.h"
+#include "web/endpoint.h"
+#include "domain/session.h"
 
 static enum ptl_err
 end(struct ptl_req *req, struct ptl_resp *resp, const char *scope)

@@ -18,12 +18,12 @@
 
 #include <string.h>
 
-#include "account.h"
-#include "endpoint.h"
-#include "log.h"
-#include "outbox.h"
-#include "session.h"
-#include "token.h"
+#include "domain/account.h"
+#include "web/endpoint.h"
+#include "base/log.h"
+#include "domain/outbox.h"
+#include "domain/session.h"
+#include "domain/token.h"
 
 static const struct ptl_field forgot_fields[] = {
 	{"email", PTL_FIELD_EMAIL, {PTL_RULE_EMAIL}, NULL},

@@ -11,10 +11,10 @@
 #include "config.h"
 #endif
 
-#include "endpoint.h"
-#include "pair.h"
-#include "session.h"
-#include "token.h"
+#include "web/endpoint.h"
+#include "web/pair.h"
+#include "domain/session.h"
+#include "domain/token.h"
 
 static enum ptl_err
 handle(struct ptl_req *req, struct ptl_resp *resp)

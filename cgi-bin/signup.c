@@ -14,9 +14,9 @@
 #include "config.h"
 #endif
 
-#include "account.h"
-#include "endpoint.h"
-#include "outbox.h"
+#include "domain/account.h"
+#include "web/endpoint.h"
+#include "domain/outbox.h"
 
 static const struct ptl_field fields[] = {
 	{"email", PTL_FIELD_EMAIL, {PTL_RULE_EMAIL}, NULL},

@@ -18,9 +18,9 @@
 #include "config.h"
 #endif
 
-#include "account.h"
-#include "endpoint.h"
-#include "token.h"
+#include "domain/account.h"
+#include "web/endpoint.h"
+#include "domain/token.h"
 
 static const struct ptl_field fields[] = {
 	{"hash", PTL_FIELD_TRIM, {PTL_RULE_NOT_EMPTY}, NULL},

@@ -24,13 +24,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "account.h"
-#include "app.h"
-#include "crypto.h"
-#include "log.h"
-#include "outbox.h"
-#include "session.h"
-#include "validate.h"
+#include "domain/account.h"
+#include "domain/app.h"
+#include "adapters/crypto.h"
+#include "base/log.h"
+#include "domain/outbox.h"
+#include "domain/session.h"
+#include "base/email.h"
 
 static int
 usage(void)
@@ -70,8 +70,8 @@ email_arg(struct ptl_arena *a, const char *in)
 	size_t len = strlen(in);
 	char *out = ptl_mem_alloc(a, len + 1);
 
-	len = ptl_validate_email_normalise(in, len, out, len + 1);
-	if (len == SIZE_MAX || !ptl_validate_email(out, len)) {
+	len = ptl_email_normalise(in, len, out, len + 1);
+	if (len == SIZE_MAX || !ptl_email_valid(out, len)) {
 		fprintf(stderr, "authportal: not an email address: %s\n", in);
 		return NULL;
 	}

@@ -18,6 +18,6 @@ libs="-lfcgi -lsqlite3 -lsodium -ljwt -lcjson -lcurl -lcrypt -lm"
 for t in json jwt request; do
 	# shellcheck disable=SC2086
 	$CC $flags -fsanitize=fuzzer -o "$out/fuzz_$t" tests/fuzz/fuzz_$t.c \
-		tests/fuzz/fuzz_app.c lib/*.c $libs
+		tests/fuzz/fuzz_app.c lib/*/*.c $libs
 done
 echo "built: $out/fuzz_json $out/fuzz_jwt $out/fuzz_request"

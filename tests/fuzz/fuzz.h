@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "app.h"
+#include "domain/app.h"
 
 #define FUZZ_NOW_MS 1764115199123LL
 

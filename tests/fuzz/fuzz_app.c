@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "fuzz.h"
-#include "log.h"
+#include "base/log.h"
 
 static struct ptl_app app;
 static char dir[256];

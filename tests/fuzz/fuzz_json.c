@@ -11,8 +11,8 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "json.h"
-#include "mem.h"
+#include "adapters/json.h"
+#include "base/mem.h"
 
 static const char *const keys[] = {"email", "password", "a", "", "n"};
 

@@ -12,8 +12,8 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "mem.h"
-#include "token.h"
+#include "base/mem.h"
+#include "domain/token.h"
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -16,10 +16,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "endpoint.h"
+#include "web/endpoint.h"
 #include "fuzz.h"
-#include "http.h"
-#include "mem.h"
+#include "web/http.h"
+#include "base/mem.h"
 
 #define NLINES 7
 

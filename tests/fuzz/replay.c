@@ -17,7 +17,7 @@
 #include <sys/stat.h>
 
 #include "fuzz.h"
-#include "mem.h"
+#include "base/mem.h"
 
 #ifndef PTL_FUZZ_CORPUS
 #error "PTL_FUZZ_CORPUS names the corpus directory"

@@ -114,7 +114,7 @@ def now_ms():
 
 def same_minute_window(margin_ms=3000):
     """The one-mail-a-minute limit (§10.7) counts in minute windows aligned
-    to the clock (lib/ratelimit.c). Two requests meant to fall in the same
+    to the clock (lib/domain/ratelimit.c). Two requests meant to fall in the same
     minute are started at least margin_ms before the next boundary: this
     sleeps (at most margin_ms) past it when it is too close."""
     left = 60000 - now_ms() % 60000

@@ -22,8 +22,8 @@
 
 #include <sqlite3.h>
 
-#include "app.h"
-#include "db.h"
+#include "domain/app.h"
+#include "adapters/db.h"
 #include "tap.h"
 
 #define FIX_NOW_MS 1764115199123LL /* 2025-11-25T23:59:59.123Z */

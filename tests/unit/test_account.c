@@ -13,11 +13,11 @@
 #include <stdbool.h>
 #include <string.h>
 
-#include "account.h"
+#include "domain/account.h"
 #include "fixture.h"
-#include "mem.h"
-#include "session.h"
-#include "str.h"
+#include "base/mem.h"
+#include "domain/session.h"
+#include "base/str.h"
 #include "tap.h"
 
 #define T0 FIX_NOW_MS

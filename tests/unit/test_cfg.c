@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cfg.h"
+#include "base/cfg.h"
 #include "fixture.h"
 #include "tap.h"
 

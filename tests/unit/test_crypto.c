@@ -15,10 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "crypto.h"
+#include "adapters/crypto.h"
 #include "fixture.h"
-#include "mem.h"
-#include "str.h"
+#include "base/mem.h"
+#include "base/str.h"
 #include "tap.h"
 
 #define MIB (1024 * 1024)

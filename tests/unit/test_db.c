@@ -23,7 +23,7 @@
 
 #include <sqlite3.h>
 
-#include "db.h"
+#include "adapters/db.h"
 #include "fixture.h"
 #include "tap.h"
 

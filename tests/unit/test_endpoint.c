@@ -18,14 +18,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "endpoint.h"
+#include "web/endpoint.h"
 #include "fixture.h"
-#include "http.h"
-#include "mem.h"
-#include "session.h"
-#include "str.h"
+#include "web/http.h"
+#include "base/mem.h"
+#include "domain/session.h"
+#include "base/str.h"
 #include "tap.h"
-#include "token.h"
+#include "domain/token.h"
 
 #define OUT_MAX (512 * 1024)
 

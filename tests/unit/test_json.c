@@ -13,9 +13,9 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "json.h"
-#include "mem.h"
-#include "str.h"
+#include "adapters/json.h"
+#include "base/mem.h"
+#include "base/str.h"
 #include "fixture.h"
 #include "tap.h"
 

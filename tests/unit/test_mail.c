@@ -23,10 +23,10 @@
 
 #include <sodium.h>
 
-#include "cfg.h"
-#include "mail.h"
-#include "mem.h"
-#include "str.h"
+#include "base/cfg.h"
+#include "adapters/mail.h"
+#include "base/mem.h"
+#include "base/str.h"
 #include "tap.h"
 
 #define NOW_MS 1764115199123LL /* Tue, 25 Nov 2025 23:59:59 UTC */

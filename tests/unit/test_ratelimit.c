@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "fixture.h"
-#include "ratelimit.h"
+#include "domain/ratelimit.h"
 #include "tap.h"
 
 #define WIN 60000LL

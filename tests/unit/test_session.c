@@ -14,9 +14,9 @@
 #include <string.h>
 
 #include "fixture.h"
-#include "mem.h"
-#include "session.h"
-#include "str.h"
+#include "base/mem.h"
+#include "domain/session.h"
+#include "base/str.h"
 #include "tap.h"
 
 #define T0 FIX_NOW_MS

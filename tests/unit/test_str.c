@@ -8,8 +8,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "mem.h"
-#include "str.h"
+#include "base/mem.h"
+#include "base/str.h"
 #include "tap.h"
 
 static void

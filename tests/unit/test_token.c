@@ -21,12 +21,12 @@
 #include <jwt.h>
 #include <sodium.h>
 
-#include "app.h"
+#include "domain/app.h"
 #include "fixture.h"
-#include "jws.h"
-#include "mem.h"
+#include "adapters/jws.h"
+#include "base/mem.h"
 #include "tap.h"
-#include "token.h"
+#include "domain/token.h"
 
 #define NOW_S (FIX_NOW_MS / 1000)
 #define HASH64 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"

@@ -1,0 +1,586 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * db: see db.h. Every statement of the project is in the table below.
+ * Concurrency: many worker processes share the file. WAL lets readers run
+ * beside the one writer; every write transaction starts with BEGIN
+ * IMMEDIATE and single statements run in autocommit, so SQLITE_BUSY is only
+ * returned after busy_timeout, never on a lock upgrade. synchronous=NORMAL
+ * in WAL mode keeps every committed transaction across a crash of the
+ * process (only a power loss can drop the last ones).
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sched.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <sqlite3.h>
+
+#include "adapters/db.h"
+#include "base/log.h"
+#include "base/mem.h"
+
+#define USER_COLS                                                              \
+	"id, email, provider, social_id, first_name, last_name, role_id, "     \
+	"status_id, created_at, updated_at, password"
+
+static const char *const sql[PTL_Q__MAX] = {
+	[PTL_Q_HEALTH] = "SELECT 1",
+	[PTL_Q_USER_LOGIN] =
+		"SELECT id, password, provider FROM users "
+		"WHERE email = ?1 AND deleted_at IS NULL AND disabled_at IS NULL",
+	[PTL_Q_USER_INSERT] =
+		"INSERT INTO users (email, password, provider, social_id, "
+		"first_name, last_name, role_id, status_id, created_at, "
+		"updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)",
+	[PTL_Q_USER_GET] =
+		"SELECT " USER_COLS " FROM users "
+		"WHERE id = ?1 AND deleted_at IS NULL AND disabled_at IS NULL",
+	[PTL_Q_USER_BY_EMAIL_ANY] = "SELECT id FROM users WHERE email = ?1",
+	[PTL_Q_USER_SET_PASSWORD] =
+		"UPDATE users SET password = ?2, updated_at = ?3 WHERE id = ?1",
+	[PTL_Q_USER_SET_NAMES] =
+		"UPDATE users SET "
+		"first_name = CASE WHEN ?2 THEN ?3 ELSE first_name END, "
+		"last_name = CASE WHEN ?4 THEN ?5 ELSE last_name END, "
+		"updated_at = ?6 WHERE id = ?1",
+	[PTL_Q_USER_DELETE] =
+		"UPDATE users SET deleted_at = ?2, updated_at = ?2 "
+		"WHERE id = ?1 AND deleted_at IS NULL",
+	[PTL_Q_USER_DISABLE] =
+		"UPDATE users SET disabled_at = ?2, updated_at = ?2 "
+		"WHERE id = ?1 AND disabled_at IS NULL",
+	[PTL_Q_USER_LIST] =
+		"SELECT id, email, provider, role_id, status_id, created_at, "
+		"deleted_at, disabled_at FROM users ORDER BY id",
+	[PTL_Q_USER_COUNT_ROLE] = "SELECT count(*) FROM users WHERE role_id = ?1",
+	[PTL_Q_SESSION_INSERT] =
+		"INSERT INTO sessions (user_id, hash, nonce, generation, "
+		"created_at, last_used_at, expires_at, user_agent, ip) "
+		"VALUES (?1, ?2, ?3, 0, ?4, ?4, ?5, ?6, ?7)",
+	[PTL_Q_SESSION_GET] =
+		"SELECT s.user_id, s.hash, s.prev_hash, s.nonce, s.generation, "
+		"s.rotated_at, s.expires_at, s.revoked_at, u.role_id, "
+		"u.deleted_at IS NULL AND u.disabled_at IS NULL "
+		"FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = ?1",
+	[PTL_Q_SESSION_USER] =
+		"SELECT u.id, u.email, u.provider, u.social_id, u.first_name, "
+		"u.last_name, u.role_id, u.status_id, u.created_at, u.updated_at, "
+		"u.password FROM sessions s JOIN users u ON u.id = s.user_id "
+		"WHERE s.id = ?1 AND s.revoked_at IS NULL AND s.expires_at > ?2 "
+		"AND u.id = ?3 AND u.deleted_at IS NULL AND u.disabled_at IS NULL",
+	[PTL_Q_SESSION_ROTATE] =
+		"UPDATE sessions SET prev_hash = hash, hash = ?3, "
+		"generation = generation + 1, rotated_at = ?4, last_used_at = ?4, "
+		"expires_at = ?5 "
+		"WHERE id = ?1 AND hash = ?2 AND revoked_at IS NULL",
+	[PTL_Q_SESSION_LIVE] =
+		"SELECT user_id FROM sessions "
+		"WHERE id = ?1 AND revoked_at IS NULL AND expires_at > ?2",
+	[PTL_Q_SESSION_REVOKE] =
+		"UPDATE sessions SET revoked_at = ?2, revoke_reason = ?3 "
+		"WHERE id = ?1 AND revoked_at IS NULL",
+	[PTL_Q_SESSION_REVOKE_OWNED] =
+		"UPDATE sessions SET revoked_at = ?3, revoke_reason = ?4 "
+		"WHERE id = ?1 AND user_id = ?2 AND revoked_at IS NULL "
+		"AND expires_at > ?3",
+	[PTL_Q_SESSION_REVOKE_OTHERS] =
+		"UPDATE sessions SET revoked_at = ?3, revoke_reason = ?4 "
+		"WHERE user_id = ?1 AND id <> ?2 AND revoked_at IS NULL",
+	[PTL_Q_SESSION_REVOKE_ALL] =
+		"UPDATE sessions SET revoked_at = ?2, revoke_reason = ?3 "
+		"WHERE user_id = ?1 AND revoked_at IS NULL",
+	[PTL_Q_SESSION_LIST] =
+		"SELECT id, created_at, last_used_at, user_agent, ip "
+		"FROM sessions WHERE user_id = ?1 AND revoked_at IS NULL "
+		"AND expires_at > ?2 ORDER BY id DESC",
+	[PTL_Q_SESSION_LIST_ADMIN] =
+		"SELECT s.id, u.email, s.created_at, s.last_used_at, "
+		"s.user_agent, s.ip FROM sessions s JOIN users u "
+		"ON u.id = s.user_id WHERE s.revoked_at IS NULL "
+		"AND s.expires_at > ?1 AND (?2 IS NULL OR u.email = ?2) "
+		"ORDER BY s.id",
+	[PTL_Q_AUDIT_INSERT] =
+		"INSERT INTO audit_log (at, event, user_id, session_id, ip, "
+		"detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	/* A window opens at the first event after the last one closed, so
+	 * that a limit of 1 per minute means a minute between two events. */
+	[PTL_Q_RATE_HIT] =
+		"INSERT INTO rate_limits (key, window_start, count) "
+		"VALUES (?1, ?2, 1) ON CONFLICT (key) DO UPDATE SET "
+		"count = CASE WHEN ?2 - window_start < ?3 THEN count + 1 "
+		"ELSE 1 END, "
+		"window_start = CASE WHEN ?2 - window_start < ?3 THEN "
+		"window_start ELSE ?2 END RETURNING count, window_start",
+	[PTL_Q_RATE_PEEK] =
+		"SELECT count, window_start FROM rate_limits WHERE key = ?1 "
+		"AND ?2 - window_start < ?3",
+	[PTL_Q_RATE_GC] = "DELETE FROM rate_limits WHERE window_start < ?1",
+	[PTL_Q_USER_SET_STATUS] =
+		"UPDATE users SET status_id = ?2, updated_at = ?3 WHERE id = ?1",
+	[PTL_Q_USER_SET_EMAIL] =
+		"UPDATE users SET email = ?2, status_id = ?3, updated_at = ?4 "
+		"WHERE id = ?1",
+	[PTL_Q_USER_ANY] =
+		"SELECT status_id, deleted_at IS NOT NULL OR disabled_at IS NOT "
+		"NULL, email FROM users WHERE id = ?1",
+	[PTL_Q_OUTBOX_INSERT] =
+		"INSERT INTO mail_outbox (kind, user_id, recipient, new_email, "
+		"created_at, next_attempt_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+	[PTL_Q_OUTBOX_CLAIM] =
+		"UPDATE mail_outbox SET claimed_until = ?3 WHERE id = ?1 "
+		"AND sent_at IS NULL AND failed_at IS NULL "
+		"AND (claimed_until IS NULL OR claimed_until < ?2)",
+	[PTL_Q_OUTBOX_GET] =
+		"SELECT kind, user_id, recipient, new_email, attempts "
+		"FROM mail_outbox WHERE id = ?1",
+	[PTL_Q_OUTBOX_SENT] =
+		"UPDATE mail_outbox SET sent_at = ?2, attempts = attempts + 1, "
+		"claimed_until = NULL, last_error = NULL WHERE id = ?1",
+	[PTL_Q_OUTBOX_RETRY] =
+		"UPDATE mail_outbox SET attempts = attempts + 1, "
+		"next_attempt_at = ?2, failed_at = ?3, last_error = ?4, "
+		"claimed_until = NULL WHERE id = ?1",
+	[PTL_Q_OUTBOX_DUE] =
+		"SELECT id FROM mail_outbox WHERE sent_at IS NULL AND "
+		"failed_at IS NULL AND next_attempt_at <= ?3 "
+		"AND (claimed_until IS NULL OR claimed_until < ?1) "
+		"ORDER BY next_attempt_at LIMIT ?2",
+	[PTL_Q_OUTBOX_LIST] =
+		"SELECT id, kind, recipient, created_at, attempts, "
+		"next_attempt_at, sent_at, failed_at, last_error "
+		"FROM mail_outbox ORDER BY id DESC LIMIT ?1",
+};
+
+struct ptl_db {
+	sqlite3 *h;
+	sqlite3_stmt *stmts[PTL_Q__MAX];
+	bool in_tx;
+	int busy_timeout_ms;
+	struct timespec busy_since;
+	unsigned calls; /* ptl_db_maintain() */
+};
+
+/* A statement handle is the sqlite3_stmt; the wrapper type keeps sqlite3.h
+ * out of every other file. */
+#define ST(s) ((sqlite3_stmt *)(void *)(s))
+
+static enum ptl_err
+map_rc(sqlite3 *h, int rc, const char *what)
+{
+	int base = rc & 0xff;
+
+	if (base == SQLITE_CONSTRAINT &&
+	    (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY))
+		return PTL_ERR_CONFLICT;
+	if (base == SQLITE_BUSY || base == SQLITE_LOCKED) {
+		PTL_LOG_ERR("sqlite: %s: database busy: %s", what, sqlite3_errmsg(h));
+		return PTL_ERR_BUSY;
+	}
+	PTL_LOG_ERR("sqlite: %s: %s (%d)", what, sqlite3_errmsg(h), rc);
+	return PTL_ERR_INTERNAL;
+}
+
+static enum ptl_err
+exec_sql(struct ptl_db *db, const char *text)
+{
+	char *msg = NULL;
+	int rc = sqlite3_exec(db->h, text, NULL, NULL, &msg);
+
+	if (rc != SQLITE_OK) {
+		enum ptl_err e = map_rc(db->h, rc, msg != NULL ? msg : text);
+
+		sqlite3_free(msg);
+		return e;
+	}
+	return PTL_OK;
+}
+
+unsigned
+ptl_db_version(struct ptl_db *db)
+{
+	sqlite3_stmt *st = NULL;
+	unsigned v = 0;
+
+	if (sqlite3_prepare_v2(db->h, "PRAGMA user_version", -1, &st, NULL) ==
+		    SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		v = (unsigned)sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+enum ptl_err
+ptl_db_migrate(struct ptl_db *db, unsigned *applied)
+{
+	unsigned i, n = 0;
+	enum ptl_err e;
+
+	if (applied != NULL)
+		*applied = 0;
+	/* The common case, without taking the write lock. */
+	if (ptl_migrations_len == 0 ||
+	    ptl_db_version(db) >= ptl_migrations[ptl_migrations_len - 1].version)
+		return PTL_OK;
+	for (i = 0; i < ptl_migrations_len; i++) {
+		const struct ptl_migration *m = &ptl_migrations[i];
+		char pragma[64];
+
+		/* Checked inside the write lock: another process may have
+		 * migrated since. */
+		e = ptl_db_begin(db);
+		if (e != PTL_OK)
+			return e;
+		if (ptl_db_version(db) >= m->version) {
+			ptl_db_rollback(db);
+			continue;
+		}
+		(void)snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %u",
+			       m->version);
+		e = exec_sql(db, m->sql);
+		if (e == PTL_OK)
+			e = exec_sql(db, pragma);
+		if (e != PTL_OK) {
+			PTL_LOG_ERR("migration %s failed", m->name);
+			ptl_db_rollback(db);
+			return e;
+		}
+		e = ptl_db_commit(db);
+		if (e != PTL_OK)
+			return e;
+		PTL_LOG_INFO("applied migration %s", m->name);
+		n++;
+	}
+	if (applied != NULL)
+		*applied = n;
+	return PTL_OK;
+}
+
+/* Statements are prepared on first use and kept for the life of the
+ * process: a FastCGI worker prepares each once, and a CGI process (one
+ * request) prepares only the few it runs. */
+static enum ptl_err
+prepare(struct ptl_db *db, enum ptl_q q)
+{
+	int rc = sqlite3_prepare_v3(db->h, sql[q], -1, SQLITE_PREPARE_PERSISTENT,
+				    &db->stmts[q], NULL);
+
+	return rc == SQLITE_OK ? PTL_OK : map_rc(db->h, rc, sql[q]);
+}
+
+enum ptl_err
+ptl_db_prepare_all(struct ptl_db *db)
+{
+	int i;
+
+	for (i = 0; i < PTL_Q__MAX; i++) {
+		if (db->stmts[i] == NULL && prepare(db, (enum ptl_q)i) != PTL_OK)
+			return PTL_ERR_INTERNAL;
+	}
+	return PTL_OK;
+}
+
+/* SQLite's default busy handler sleeps 1, 2, 5, 10 ... ms between tries:
+ * far longer than a write transaction here lasts (tens of microseconds),
+ * so under contention workers slept while the lock was free. Retry
+ * quickly at first, then back off, until the busy timeout. */
+static int
+busy_wait(void *ctx, int count)
+{
+	struct ptl_db *db = ctx;
+	struct timespec now, pause;
+	int64_t waited_us;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (count == 0)
+		db->busy_since = now;
+	waited_us = (int64_t)(now.tv_sec - db->busy_since.tv_sec) * 1000000 +
+		    (now.tv_nsec - db->busy_since.tv_nsec) / 1000;
+	if (waited_us >= (int64_t)db->busy_timeout_ms * 1000)
+		return 0;
+	/* First give the CPU to the holder (likely runnable on this core),
+	 * then sleep a little, then more. */
+	if (count < 20) {
+		(void)sched_yield();
+		return 1;
+	}
+	pause.tv_sec = 0;
+	pause.tv_nsec = count < 200 ? 50000 : 1000000;
+	(void)nanosleep(&pause, NULL);
+	return 1;
+}
+
+/* Switching a new file to WAL takes an exclusive lock without calling the
+ * busy handler: when several workers open a new database at once, some get
+ * SQLITE_BUSY at once. Retry for up to the busy timeout. */
+static enum ptl_err
+set_wal(struct ptl_db *db, int busy_timeout_ms)
+{
+	int waited = 0;
+
+	for (;;) {
+		int rc = sqlite3_exec(db->h, "PRAGMA journal_mode = WAL", NULL,
+				      NULL, NULL);
+
+		if (rc == SQLITE_OK)
+			return PTL_OK;
+		if ((rc & 0xff) != SQLITE_BUSY || waited >= busy_timeout_ms)
+			return map_rc(db->h, rc, "PRAGMA journal_mode = WAL");
+		sqlite3_sleep(10);
+		waited += 10;
+	}
+}
+
+enum ptl_err
+ptl_db_open(const char *path, int busy_timeout_ms, struct ptl_db **out)
+{
+	struct ptl_db *db;
+	enum ptl_err e;
+	int rc;
+
+	*out = NULL;
+	db = ptl_mem_xmalloc(sizeof(*db));
+	memset(db, 0, sizeof(*db));
+	rc = sqlite3_open_v2(path, &db->h,
+			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+				     SQLITE_OPEN_NOMUTEX,
+			     NULL);
+	if (rc != SQLITE_OK) {
+		PTL_LOG_ERR("sqlite: cannot open %s: %s", path,
+			    db->h != NULL ? sqlite3_errmsg(db->h) : "out of memory");
+		ptl_db_close(db);
+		return PTL_ERR_UNAVAILABLE;
+	}
+	db->busy_timeout_ms = busy_timeout_ms;
+	sqlite3_busy_handler(db->h, busy_wait, db);
+	sqlite3_extended_result_codes(db->h, 1);
+	e = set_wal(db, busy_timeout_ms);
+	if (e == PTL_OK)
+		e = exec_sql(db, "PRAGMA synchronous = NORMAL; "
+				 "PRAGMA foreign_keys = ON; "
+				 "PRAGMA trusted_schema = OFF; "
+				 /* A small private cache: the OS page cache
+				  * holds the file for every worker. (mmap_size
+				  * was measured: it costs an mmap, munmap and
+				  * fstat per request here.) */
+				 "PRAGMA cache_size = -512;");
+	if (e == PTL_OK)
+		e = ptl_db_migrate(db, NULL);
+	if (e != PTL_OK) {
+		ptl_db_close(db);
+		return e == PTL_ERR_BUSY ? e : PTL_ERR_UNAVAILABLE;
+	}
+	*out = db;
+	return PTL_OK;
+}
+
+void
+ptl_db_close(struct ptl_db *db)
+{
+	int i;
+
+	if (db == NULL)
+		return;
+	for (i = 0; i < PTL_Q__MAX; i++)
+		sqlite3_finalize(db->stmts[i]);
+	sqlite3_close(db->h);
+	free(db);
+}
+
+struct ptl_stmt *
+ptl_db_q(struct ptl_db *db, enum ptl_q q)
+{
+	sqlite3_stmt *st;
+
+	PTL_ASSERT((unsigned)q < PTL_Q__MAX);
+	/* The SQL is fixed and the schema migrated: a failure here is a bug. */
+	if (db->stmts[q] == NULL)
+		PTL_ASSERT(prepare(db, q) == PTL_OK);
+	st = db->stmts[q];
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return (struct ptl_stmt *)(void *)st;
+}
+
+static void
+check_bind(struct ptl_stmt *st, int rc)
+{
+	/* Only a programming error (bad index) or OOM can fail a bind. */
+	if (rc == SQLITE_NOMEM)
+		ptl_mem_oom();
+	(void)st;
+	PTL_ASSERT(rc == SQLITE_OK);
+}
+
+void
+ptl_db_bind_int(struct ptl_stmt *st, int i, int64_t v)
+{
+	check_bind(st, sqlite3_bind_int64(ST(st), i, v));
+}
+
+void
+ptl_db_bind_text(struct ptl_stmt *st, int i, const char *s, size_t len)
+{
+	check_bind(st, sqlite3_bind_text64(ST(st), i, s, len, SQLITE_TRANSIENT,
+					   SQLITE_UTF8));
+}
+
+void
+ptl_db_bind_textz(struct ptl_stmt *st, int i, const char *s)
+{
+	if (s == NULL)
+		ptl_db_bind_null(st, i);
+	else
+		ptl_db_bind_text(st, i, s, strlen(s));
+}
+
+void
+ptl_db_bind_blob(struct ptl_stmt *st, int i, const void *p, size_t len)
+{
+	check_bind(st, sqlite3_bind_blob64(ST(st), i, p, len, SQLITE_TRANSIENT));
+}
+
+void
+ptl_db_bind_null(struct ptl_stmt *st, int i)
+{
+	check_bind(st, sqlite3_bind_null(ST(st), i));
+}
+
+enum ptl_err
+ptl_db_step(struct ptl_stmt *st, bool *row)
+{
+	int rc = sqlite3_step(ST(st));
+
+	*row = rc == SQLITE_ROW;
+	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+		return PTL_OK;
+	rc = sqlite3_extended_errcode(sqlite3_db_handle(ST(st)));
+	{
+		enum ptl_err e = map_rc(sqlite3_db_handle(ST(st)), rc,
+					sqlite3_sql(ST(st)));
+
+		sqlite3_reset(ST(st));
+		return e;
+	}
+}
+
+enum ptl_err
+ptl_db_exec(struct ptl_stmt *st)
+{
+	bool row;
+	enum ptl_err e = ptl_db_step(st, &row);
+
+	sqlite3_reset(ST(st));
+	return e;
+}
+
+int64_t
+ptl_db_int(struct ptl_stmt *st, int col)
+{
+	return sqlite3_column_int64(ST(st), col);
+}
+
+bool
+ptl_db_is_null(struct ptl_stmt *st, int col)
+{
+	return sqlite3_column_type(ST(st), col) == SQLITE_NULL;
+}
+
+const char *
+ptl_db_text(struct ptl_stmt *st, int col)
+{
+	return (const char *)sqlite3_column_text(ST(st), col);
+}
+
+const void *
+ptl_db_blob(struct ptl_stmt *st, int col, size_t *len)
+{
+	const void *p = sqlite3_column_blob(ST(st), col);
+
+	*len = (size_t)sqlite3_column_bytes(ST(st), col);
+	return p;
+}
+
+void
+ptl_db_done(struct ptl_stmt *st)
+{
+	sqlite3_reset(ST(st));
+}
+
+#define MAINTAIN_EVERY 500
+#define WAL_TRUNCATE_BYTES ((off_t)256 << 20) /* a safety net */
+
+void
+ptl_db_maintain(struct ptl_db *db)
+{
+	const char *wal;
+	struct stat sb;
+	int log = 0, done = 0;
+
+	if (++db->calls % MAINTAIN_EVERY != 0)
+		return;
+	wal = sqlite3_filename_wal(sqlite3_db_filename(db->h, "main"));
+	if (wal == NULL || stat(wal, &sb) != 0 || sb.st_size < WAL_TRUNCATE_BYTES)
+		return;
+	/* Waits (busy handler) for readers of the old frames, then lets the
+	 * next writer start the WAL from the beginning. */
+	if (sqlite3_wal_checkpoint_v2(db->h, NULL, SQLITE_CHECKPOINT_TRUNCATE,
+				      &log, &done) != SQLITE_OK)
+		PTL_LOG_INFO("WAL of %d frames not truncated this time: %s", log,
+			     sqlite3_errmsg(db->h));
+}
+
+int64_t
+ptl_db_changes(struct ptl_db *db)
+{
+	return sqlite3_changes64(db->h);
+}
+
+int64_t
+ptl_db_last_id(struct ptl_db *db)
+{
+	return sqlite3_last_insert_rowid(db->h);
+}
+
+enum ptl_err
+ptl_db_begin(struct ptl_db *db)
+{
+	enum ptl_err e = exec_sql(db, "BEGIN IMMEDIATE");
+
+	db->in_tx = e == PTL_OK;
+	return e;
+}
+
+enum ptl_err
+ptl_db_commit(struct ptl_db *db)
+{
+	enum ptl_err e = exec_sql(db, "COMMIT");
+
+	if (e != PTL_OK)
+		ptl_db_rollback(db);
+	db->in_tx = false;
+	return e;
+}
+
+enum ptl_err
+ptl_db_end(struct ptl_db *db, enum ptl_err e)
+{
+	if (e != PTL_OK) {
+		ptl_db_rollback(db);
+		return e;
+	}
+	return ptl_db_commit(db);
+}
+
+void
+ptl_db_rollback(struct ptl_db *db)
+{
+	if (!sqlite3_get_autocommit(db->h))
+		(void)sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+	db->in_tx = false;
+}

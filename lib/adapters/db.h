@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * db: the SQLite adapter. Opens the one database file with WAL, a busy
+ * timeout and foreign keys, applies the embedded migrations (sql/NNN_*.sql,
+ * tracked with PRAGMA user_version), and keeps every statement of the
+ * project in one enum-indexed table, prepared once per process (ksql).
+ * No SQL text exists outside db.c; callers bind parameters by position.
+ */
+#ifndef PTL_DB_H
+#define PTL_DB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/err.h"
+
+enum ptl_q {
+	PTL_Q_HEALTH,
+	PTL_Q_USER_LOGIN,        /* email -> id, password, provider */
+	PTL_Q_USER_INSERT,
+	PTL_Q_USER_GET,          /* live user by id */
+	PTL_Q_USER_BY_EMAIL_ANY, /* any user (deleted too) with this email */
+	PTL_Q_USER_SET_PASSWORD,
+	PTL_Q_USER_SET_NAMES,
+	PTL_Q_USER_DELETE,
+	PTL_Q_USER_DISABLE,
+	PTL_Q_USER_LIST,
+	PTL_Q_USER_COUNT_ROLE,
+	PTL_Q_SESSION_INSERT,
+	PTL_Q_SESSION_GET,
+	PTL_Q_SESSION_USER,      /* live session -> its live user */
+	PTL_Q_SESSION_ROTATE,
+	PTL_Q_SESSION_LIVE,
+	PTL_Q_SESSION_REVOKE,
+	PTL_Q_SESSION_REVOKE_OWNED,
+	PTL_Q_SESSION_REVOKE_OTHERS,
+	PTL_Q_SESSION_REVOKE_ALL,
+	PTL_Q_SESSION_LIST,
+	PTL_Q_SESSION_LIST_ADMIN,
+	PTL_Q_AUDIT_INSERT,
+	PTL_Q_RATE_HIT,
+	PTL_Q_RATE_PEEK,
+	PTL_Q_RATE_GC,
+	PTL_Q_USER_SET_STATUS,
+	PTL_Q_USER_SET_EMAIL,
+	PTL_Q_USER_ANY,          /* any user by id (deleted too) */
+	PTL_Q_OUTBOX_INSERT,
+	PTL_Q_OUTBOX_CLAIM,
+	PTL_Q_OUTBOX_GET,
+	PTL_Q_OUTBOX_SENT,
+	PTL_Q_OUTBOX_RETRY,
+	PTL_Q_OUTBOX_DUE,
+	PTL_Q_OUTBOX_LIST,
+	PTL_Q__MAX
+};
+
+struct ptl_db;
+
+struct ptl_migration {
+	unsigned version;
+	const char *name;
+	const char *sql;
+};
+extern const struct ptl_migration ptl_migrations[];
+extern const unsigned ptl_migrations_len;
+
+/*
+ * Opens (creating if needed) the database at path, sets the pragmas and
+ * applies pending migrations. Statements are prepared on first use. OUT db.
+ */
+enum ptl_err ptl_db_open(const char *path, int busy_timeout_ms,
+			 struct ptl_db **db) __attribute__((warn_unused_result));
+
+/* Prepares every statement now (they are otherwise prepared on first use):
+ * checks the SQL against the schema. PTL_ERR_INTERNAL, logged, if one fails. */
+enum ptl_err ptl_db_prepare_all(struct ptl_db *db)
+	__attribute__((warn_unused_result));
+
+/* Finalises the statements and closes. NULL is a no-op. */
+void ptl_db_close(struct ptl_db *db);
+
+/* Applies pending migrations in one transaction each. OUT applied: how many
+ * ran (may be NULL). Called by ptl_db_open; exposed for `authportal migrate`. */
+enum ptl_err ptl_db_migrate(struct ptl_db *db, unsigned *applied)
+	__attribute__((warn_unused_result));
+
+/* The schema version (PRAGMA user_version). */
+unsigned ptl_db_version(struct ptl_db *db);
+
+/*
+ * Statement use: ptl_db_q() resets and clears the statement and returns a
+ * handle to bind into; ptl_db_step() runs it (OUT row: a row is ready);
+ * the column getters read that row. Parameters are 1-based, columns 0-based.
+ * Text returned by ptl_db_text is valid until the next step or reset.
+ */
+struct ptl_stmt;
+struct ptl_stmt *ptl_db_q(struct ptl_db *db, enum ptl_q q);
+void ptl_db_bind_int(struct ptl_stmt *st, int i, int64_t v);
+void ptl_db_bind_text(struct ptl_stmt *st, int i, const char *s, size_t len);
+void ptl_db_bind_textz(struct ptl_stmt *st, int i, const char *s); /* NULL binds NULL */
+void ptl_db_bind_blob(struct ptl_stmt *st, int i, const void *p, size_t len);
+void ptl_db_bind_null(struct ptl_stmt *st, int i);
+/* PTL_OK with *row set; PTL_ERR_CONFLICT on a UNIQUE violation;
+ * PTL_ERR_BUSY when the lock wait ran out; PTL_ERR_INTERNAL otherwise. */
+enum ptl_err ptl_db_step(struct ptl_stmt *st, bool *row)
+	__attribute__((warn_unused_result));
+/* Runs a statement that returns no row, then resets it. */
+enum ptl_err ptl_db_exec(struct ptl_stmt *st) __attribute__((warn_unused_result));
+int64_t ptl_db_int(struct ptl_stmt *st, int col);
+bool ptl_db_is_null(struct ptl_stmt *st, int col);
+const char *ptl_db_text(struct ptl_stmt *st, int col); /* NULL for NULL */
+const void *ptl_db_blob(struct ptl_stmt *st, int col, size_t *len);
+/* Resets st (releases its read lock). */
+void ptl_db_done(struct ptl_stmt *st);
+
+/* Upkeep between requests (after the response went out): every few
+ * hundred calls, looks at the size of the WAL, and when overlapping readers
+ * kept SQLite's own checkpoints from restarting it until it passed 256 MiB,
+ * runs a truncating checkpoint. The threshold is high on purpose: the
+ * truncation waits for readers and holds writers back (measured: a 250 ms
+ * pause at 64 MiB under load), while a long WAL costs little. */
+void ptl_db_maintain(struct ptl_db *db);
+
+/* Rows changed by the last INSERT/UPDATE/DELETE. */
+int64_t ptl_db_changes(struct ptl_db *db);
+int64_t ptl_db_last_id(struct ptl_db *db);
+
+/* BEGIN IMMEDIATE: takes the write lock at once (waiting up to the busy
+ * timeout), so a transaction never fails on a lock upgrade. */
+enum ptl_err ptl_db_begin(struct ptl_db *db) __attribute__((warn_unused_result));
+enum ptl_err ptl_db_commit(struct ptl_db *db) __attribute__((warn_unused_result));
+/* Rolls back if a transaction is open; safe to call on every error path. */
+void ptl_db_rollback(struct ptl_db *db);
+
+/* Ends the open transaction by the outcome e of its work: commits on PTL_OK
+ * (and returns the commit's result), otherwise rolls back and returns e. */
+enum ptl_err ptl_db_end(struct ptl_db *db, enum ptl_err e)
+	__attribute__((warn_unused_result));
+
+#endif

@@ -1,0 +1,182 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * fcgi: see fcgi.h. The only file that includes fcgiapp.h (never
+ * fcgi_stdio.h).
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <fcgiapp.h>
+
+#include "adapters/fcgi.h"
+#include "base/log.h"
+
+/* The CGI variables the endpoint layer reads, found in one pass over the
+ * request's environment (FCGX_GetParam scans it all for every name). */
+static const char *const wanted[] = {
+	"REQUEST_METHOD", "REQUEST_URI", "SCRIPT_NAME", "QUERY_STRING",
+	"CONTENT_LENGTH", "CONTENT_TYPE", "HTTP_AUTHORIZATION",
+	"REDIRECT_HTTP_AUTHORIZATION", "HTTP_USER_AGENT", "HTTP_ORIGIN",
+	"HTTP_COOKIE", "HTTP_ACCEPT", "HTTP_REFERER", "HTTP_HOST", "REMOTE_ADDR",
+	"HTTP_X_FORWARDED_FOR", "HTTP_ACCESS_CONTROL_REQUEST_HEADERS",
+};
+#define NWANTED (sizeof(wanted) / sizeof(wanted[0]))
+
+struct fcgi_ctx {
+	FCGX_Request req;
+	const char *value[NWANTED];
+	size_t len[NWANTED];
+};
+
+static void
+index_params(struct fcgi_ctx *c)
+{
+	char **env;
+	size_t i;
+
+	for (i = 0; i < NWANTED; i++) {
+		c->value[i] = NULL;
+		if (c->len[i] == 0)
+			c->len[i] = strlen(wanted[i]);
+	}
+	for (env = c->req.envp; env != NULL && *env != NULL; env++) {
+		const char *eq = strchr(*env, '=');
+		size_t n;
+
+		if (eq == NULL)
+			continue;
+		n = (size_t)(eq - *env);
+		for (i = 0; i < NWANTED; i++) {
+			if (c->len[i] == n && c->value[i] == NULL &&
+			    memcmp(*env, wanted[i], n) == 0) {
+				c->value[i] = eq + 1;
+				break;
+			}
+		}
+	}
+}
+
+static const char *
+fcgi_param(void *ctx, const char *name)
+{
+	struct fcgi_ctx *c = ctx;
+	size_t i;
+
+	for (i = 0; i < NWANTED; i++) {
+		if (strcmp(name, wanted[i]) == 0)
+			return c->value[i];
+	}
+	return FCGX_GetParam(name, c->req.envp);
+}
+
+static size_t
+fcgi_read(void *ctx, char *buf, size_t len)
+{
+	FCGX_Request *r = &((struct fcgi_ctx *)ctx)->req;
+	int n;
+
+	if (len > 1 << 30)
+		len = 1 << 30;
+	n = FCGX_GetStr(buf, (int)len, r->in);
+	return n > 0 ? (size_t)n : 0;
+}
+
+static void
+fcgi_write(void *ctx, const char *buf, size_t len)
+{
+	FCGX_Request *r = &((struct fcgi_ctx *)ctx)->req;
+
+	/* A client gone away is not an error of ours. */
+	(void)FCGX_PutStr(buf, (int)len, r->out);
+}
+
+/* Plain CGI (RFC 3875): FCGX_Accept_r has no CGI fallback, so one request
+ * is served from the environment, stdin and stdout. */
+static const char *
+cgi_param(void *ctx, const char *name)
+{
+	(void)ctx;
+	return getenv(name);
+}
+
+static size_t
+cgi_read(void *ctx, char *buf, size_t len)
+{
+	(void)ctx;
+	return fread(buf, 1, len, stdin);
+}
+
+static void
+cgi_write(void *ctx, const char *buf, size_t len)
+{
+	(void)ctx;
+	(void)!fwrite(buf, 1, len, stdout);
+	(void)fflush(stdout);
+}
+
+struct ptl_fcgi {
+	struct fcgi_ctx ctx;
+	bool cgi;
+	bool accepted;
+};
+
+struct ptl_fcgi *
+ptl_fcgi_open(void)
+{
+	static struct ptl_fcgi f;
+
+	(void)signal(SIGPIPE, SIG_IGN);
+	if (FCGX_Init() != 0) {
+		PTL_LOG_ERR("FCGX_Init failed");
+		return NULL;
+	}
+	f.cgi = FCGX_IsCGI() != 0;
+	if (!f.cgi && FCGX_InitRequest(&f.ctx.req, 0, 0) != 0) {
+		PTL_LOG_ERR("FCGX_InitRequest failed");
+		return NULL;
+	}
+	return &f;
+}
+
+bool
+ptl_fcgi_accept(struct ptl_fcgi *f, struct ptl_transport *t)
+{
+	if (f->cgi) {
+		/* Plain CGI: exactly one request, from the environment. */
+		if (f->accepted)
+			return false;
+		f->accepted = true;
+		t->param = cgi_param;
+		t->read = cgi_read;
+		t->write = cgi_write;
+		t->ctx = NULL;
+		return true;
+	}
+	if (f->accepted)
+		FCGX_Finish_r(&f->ctx.req);
+	f->accepted = false;
+	if (FCGX_Accept_r(&f->ctx.req) < 0)
+		return false;
+	f->accepted = true;
+	index_params(&f->ctx);
+	t->param = fcgi_param;
+	t->read = fcgi_read;
+	t->write = fcgi_write;
+	t->ctx = &f->ctx;
+	return true;
+}
+
+void
+ptl_fcgi_finish(struct ptl_fcgi *f)
+{
+	if (!f->cgi && f->accepted) {
+		FCGX_Finish_r(&f->ctx.req);
+		f->accepted = false;
+	}
+}

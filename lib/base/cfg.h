@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * cfg: the settings, read once per process from the environment first and
+ * then from a .env file (ENV_FILE, default ./.env). Every setting is listed
+ * in env-example with its default. cfg does not touch the network or the
+ * database; it only parses and checks values.
+ */
+#ifndef PTL_CFG_H
+#define PTL_CFG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/err.h"
+
+struct ptl_cfg {
+	const char *node_env;       /* NODE_ENV, default "production" */
+	bool production;            /* NODE_ENV is not development/test */
+	const char *app_name;       /* APP_NAME */
+	const char *database_path;  /* DATABASE_PATH */
+
+	const char *jwt_secret;     /* AUTH_JWT_SECRET */
+	const char *refresh_secret; /* AUTH_REFRESH_SECRET */
+	const char *forgot_secret;  /* AUTH_FORGOT_SECRET */
+	const char *confirm_secret; /* AUTH_CONFIRM_EMAIL_SECRET */
+	int64_t access_ttl_ms;      /* AUTH_JWT_TOKEN_EXPIRES_IN, 15m */
+	int64_t refresh_ttl_ms;     /* AUTH_REFRESH_TOKEN_EXPIRES_IN, 30d */
+	int64_t forgot_ttl_ms;      /* AUTH_FORGOT_TOKEN_EXPIRES_IN, 30m */
+	int64_t confirm_ttl_ms;     /* AUTH_CONFIRM_EMAIL_TOKEN_EXPIRES_IN, 1d */
+
+	bool uniform_errors;        /* AUTH_UNIFORM_ERRORS, true */
+	bool session_check;         /* AUTH_SESSION_CHECK, true */
+	int64_t reuse_interval_s;   /* AUTH_REFRESH_REUSE_INTERVAL, 0 */
+	size_t password_min_len;    /* AUTH_PASSWORD_MIN_LENGTH, 8 */
+	size_t password_max_len;    /* 1024 bytes (API.md §10.1) */
+	unsigned long long argon2_ops; /* AUTH_ARGON2_OPSLIMIT, 2 */
+	size_t argon2_mem;          /* AUTH_ARGON2_MEMLIMIT_KIB, 19456, in bytes */
+
+	const char *cors_origins;   /* APP_CORS_ORIGINS, else FRONTEND_DOMAIN, else "*" */
+	const char *frontend_domain; /* FRONTEND_DOMAIN */
+	const char *backend_domain; /* BACKEND_DOMAIN */
+	const char *trusted_proxies; /* TRUSTED_PROXIES, comma-separated IPs */
+
+	bool rate_limit;            /* AUTH_RATE_LIMIT, true */
+	unsigned rl_login_ip;       /* AUTH_RATE_LOGIN_IP, 150 per 5 min */
+	unsigned rl_login_fail;     /* AUTH_RATE_LOGIN_FAIL, 10 per 15 min per account */
+	unsigned rl_ip;             /* AUTH_RATE_IP, 30 per 5 min (register, ...) */
+
+	size_t body_max;            /* 100 kB (API.md §0) */
+	int busy_timeout_ms;        /* DATABASE_BUSY_TIMEOUT_MS, 10000 */
+};
+
+/*
+ * Fills cfg from the environment and the .env file. Strings are
+ * process-lifetime. Returns PTL_ERR_INTERNAL (and logs which setting is
+ * wrong) when a required secret is missing, a value does not parse, or a
+ * weak secret is used outside development (API.md §10.5).
+ */
+enum ptl_err ptl_cfg_load(struct ptl_cfg *cfg)
+	__attribute__((warn_unused_result));
+
+/* The raw value of a setting: environment first, then .env; NULL if unset.
+ * Valid after ptl_cfg_load(). Process-lifetime. */
+const char *ptl_cfg_get(const char *name);
+
+/* The list a,b,c (trimmed) contains s[0..len), exactly. */
+bool ptl_cfg_list_has(const char *list, const char *s, size_t len);
+
+#endif

@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * account: users (API.md §1.1, §1.2, §1.7, §1.10, §1.11, §2, §7): register,
+ * sign in (opening a session), load and serialise, update names and
+ * password, soft-delete, disable, seed the demo users. Email addresses
+ * arrive already normalised and validated (validate.c, endpoint.c).
+ */
+#ifndef PTL_ACCOUNT_H
+#define PTL_ACCOUNT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "domain/app.h"
+#include "base/mem.h"
+#include "base/str.h"
+
+#define PTL_ROLE_ADMIN 1
+#define PTL_ROLE_USER 2
+#define PTL_STATUS_ACTIVE 1
+#define PTL_STATUS_INACTIVE 2
+
+/* A user row; strings are arena-owned, NULL for SQL NULL. */
+struct ptl_user {
+	int64_t id, role_id, status_id, created_at, updated_at;
+	const char *email, *provider, *social_id, *first_name, *last_name;
+	const char *password; /* the stored hash: never serialised */
+};
+
+/* Why a sign-in failed, for the field-specific errors of API.md §1.1. */
+enum ptl_login_fail {
+	PTL_LOGIN_OK,
+	PTL_LOGIN_NOT_FOUND,
+	PTL_LOGIN_PROVIDER, /* social account: needLoginViaProvider */
+	PTL_LOGIN_PASSWORD,
+};
+
+struct ptl_login {
+	struct ptl_user user; /* the signed-in user */
+	int64_t session_id;
+	char *hash;           /* refresh secret of the new session */
+	const char *provider; /* for PTL_LOGIN_PROVIDER */
+};
+
+/*
+ * Checks email/password and opens a session. Unknown users and social
+ * accounts cost one dummy Argon2id run, so timing does not tell them apart.
+ * Re-hashes the password when the parameters changed. OUT fail: the reason
+ * when PTL_ERR_UNAUTHORIZED is returned.
+ */
+enum ptl_err ptl_account_login(struct ptl_arena *a, struct ptl_app *app,
+			       const char *email, const char *pw, size_t pw_len,
+			       const char *user_agent, const char *ip,
+			       int64_t now_ms, struct ptl_login *out,
+			       enum ptl_login_fail *fail)
+	__attribute__((warn_unused_result));
+
+/*
+ * Creates an email user (role User, status Inactive). PTL_ERR_CONFLICT when
+ * any user, deleted ones included, has the address. OUT user_id.
+ */
+enum ptl_err ptl_account_register(struct ptl_arena *a, struct ptl_app *app,
+				  const char *email, const char *pw,
+				  size_t pw_len, const char *first,
+				  const char *last, int64_t role_id,
+				  int64_t status_id, int64_t now_ms,
+				  int64_t *user_id)
+	__attribute__((warn_unused_result));
+
+/* The Argon2id hash of pw at the configured parameters, made before any
+ * write transaction begins (it is the slow part). OUT hash: arena-owned. */
+enum ptl_err ptl_account_hash(struct ptl_arena *a, struct ptl_app *app,
+			      const char *pw, size_t pw_len, char **hash)
+	__attribute__((warn_unused_result));
+
+/* ptl_account_register with a hash made by ptl_account_hash(), for use
+ * inside a transaction. provider NULL means "email". */
+enum ptl_err ptl_account_insert(struct ptl_app *app, const char *email,
+				const char *hash, const char *first,
+				const char *last, int64_t role_id,
+				int64_t status_id, int64_t now_ms,
+				int64_t *user_id) __attribute__((warn_unused_result));
+
+/* Stores a hash made by ptl_account_hash() as the user's password. */
+enum ptl_err ptl_account_store_hash(struct ptl_app *app, int64_t user_id,
+				    const char *hash, int64_t now_ms)
+	__attribute__((warn_unused_result));
+
+/* Confirms an address (API.md §1.3-1.4): PTL_ERR_NOT_FOUND when the user is
+ * missing or deleted, or (new_email NULL and only_inactive) not Inactive;
+ * else sets status Active and, with new_email, the address
+ * (PTL_ERR_CONFLICT when another user has it). */
+enum ptl_err ptl_account_confirm(struct ptl_app *app, int64_t user_id,
+				 const char *new_email, bool only_inactive,
+				 int64_t now_ms) __attribute__((warn_unused_result));
+
+/* Loads a live (not deleted, not disabled) user. PTL_ERR_NOT_FOUND. */
+enum ptl_err ptl_account_get(struct ptl_arena *a, struct ptl_app *app,
+			     int64_t user_id, struct ptl_user *u)
+	__attribute__((warn_unused_result));
+
+/* Loads the live user of a live session in one query: the session check of
+ * every access-token request (API.md §10.3), which also gives the handler
+ * its user. PTL_ERR_NOT_FOUND when the session is ended or expired, is not
+ * user_id's, or the user is deleted or disabled. */
+enum ptl_err ptl_account_get_by_session(struct ptl_arena *a, struct ptl_app *app,
+					int64_t session_id, int64_t user_id,
+					int64_t now_ms, struct ptl_user *u)
+	__attribute__((warn_unused_result));
+
+/* Writes u as the User object of API.md §2.1 (group "me"). */
+void ptl_account_user_json(const struct ptl_user *u, struct ptl_buf *out);
+
+/* Stores an Argon2id hash of pw. */
+enum ptl_err ptl_account_set_password(struct ptl_arena *a, struct ptl_app *app,
+				      int64_t user_id, const char *pw,
+				      size_t pw_len, int64_t now_ms)
+	__attribute__((warn_unused_result));
+
+/* Sets first/last name where set_* is true (value NULL stores NULL). */
+enum ptl_err ptl_account_set_names(struct ptl_app *app, int64_t user_id,
+				   bool set_first, const char *first,
+				   bool set_last, const char *last,
+				   int64_t now_ms)
+	__attribute__((warn_unused_result));
+
+/* Soft-deletes the user and ends every session (API.md §10.3, §10.8). */
+enum ptl_err ptl_account_delete(struct ptl_app *app, int64_t user_id,
+				int64_t now_ms) __attribute__((warn_unused_result));
+
+/* Disables the user (admin) and ends every session. */
+enum ptl_err ptl_account_disable(struct ptl_app *app, int64_t user_id,
+				 int64_t now_ms) __attribute__((warn_unused_result));
+
+/* Id of any user (deleted included) with this email; PTL_ERR_NOT_FOUND. */
+enum ptl_err ptl_account_find(struct ptl_app *app, const char *email,
+			      int64_t *user_id) __attribute__((warn_unused_result));
+
+/* Inserts the demo users of API.md §7 unless users with those roles exist
+ * (the reference's idempotence rule). OUT created: how many. */
+enum ptl_err ptl_account_seed(struct ptl_arena *a, struct ptl_app *app,
+			      unsigned *created) __attribute__((warn_unused_result));
+
+#endif

@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: ISC */
+/* app: see app.h. */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "domain/app.h"
+#include "base/log.h"
+#include "base/str.h"
+
+static const char refresh_label[] = "authportal refresh secret v1";
+
+/* A secret in locked memory, raw (libjwt verifies with it) and prepared
+ * for signing. */
+static bool
+key_init(struct ptl_key *k, const char *secret)
+{
+	k->len = strlen(secret);
+	k->bytes = ptl_crypto_key_copy(secret, k->len);
+	k->mac = ptl_crypto_hmac_key_new(secret, k->len);
+	return k->bytes != NULL && k->mac != NULL;
+}
+
+static void
+key_free(struct ptl_key *k)
+{
+	ptl_crypto_key_free(k->bytes);
+	ptl_crypto_hmac_key_free(k->mac);
+	k->bytes = NULL;
+	k->mac = NULL;
+}
+
+enum ptl_err
+ptl_app_init(struct ptl_app *app)
+{
+	struct ptl_cfg *cfg = &app->cfg;
+	enum ptl_err e;
+
+	memset(app, 0, sizeof(*app));
+	e = ptl_cfg_load(cfg);
+	if (e != PTL_OK)
+		return e;
+	e = ptl_crypto_init();
+	if (e != PTL_OK)
+		return e;
+	if (!key_init(&app->access_key, cfg->jwt_secret) ||
+	    !key_init(&app->refresh_key, cfg->refresh_secret) ||
+	    !key_init(&app->confirm_key, cfg->confirm_secret))
+		return PTL_ERR_INTERNAL;
+	e = ptl_mail_cfg_load(&app->mail);
+	if (e != PTL_OK)
+		return PTL_ERR_INTERNAL;
+	{
+		unsigned char derive[PTL_CRYPTO_DIGEST_LEN];
+
+		ptl_crypto_hmac(derive,
+				(const unsigned char *)app->refresh_key.bytes,
+				app->refresh_key.len, refresh_label,
+				sizeof(refresh_label) - 1);
+		app->refresh_derive = ptl_crypto_hmac_key_new(derive,
+							      sizeof(derive));
+		ptl_crypto_wipe(derive, sizeof(derive));
+		if (app->refresh_derive == NULL)
+			return PTL_ERR_INTERNAL;
+	}
+	app->pw.ops = cfg->argon2_ops;
+	app->pw.mem = cfg->argon2_mem;
+	/* Caps for hashes read from the database: 4x the configured cost. */
+	app->pw.max_ops = cfg->argon2_ops * 4 > 8 ? cfg->argon2_ops * 4 : 8;
+	app->pw.max_mem = cfg->argon2_mem * 4 > (256u << 20) ? cfg->argon2_mem * 4
+							    : (256u << 20);
+	{
+		const char *fake = ptl_cfg_get("PTL_FAKE_NOW_MS");
+		int64_t v;
+
+		if (fake != NULL && !cfg->production &&
+		    ptl_str_to_i64(fake, strlen(fake), 1, INT64_MAX, &v))
+			app->fake_now_ms = v;
+	}
+	e = ptl_db_open(cfg->database_path, cfg->busy_timeout_ms, &app->db);
+	/* Settings are fine: a database failure is reported apart, so that
+	 * the server can answer 503 and try again later. */
+	return e == PTL_OK ? PTL_OK : PTL_ERR_UNAVAILABLE;
+}
+
+void
+ptl_app_close(struct ptl_app *app)
+{
+	ptl_db_close(app->db);
+	app->db = NULL;
+	free(app->token_cache);
+	app->token_cache = NULL;
+	ptl_crypto_hmac_key_free(app->refresh_derive);
+	app->refresh_derive = NULL;
+	key_free(&app->access_key);
+	key_free(&app->refresh_key);
+	key_free(&app->confirm_key);
+}
+
+int64_t
+ptl_app_now_ms(const struct ptl_app *app)
+{
+	struct timespec ts;
+
+	if (app->fake_now_ms != 0)
+		return app->fake_now_ms;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}

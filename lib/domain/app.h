@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * app: what one process holds for its whole life, created before the accept
+ * loop: the settings, the database with its prepared statements, the keys
+ * (in locked, read-only memory) and the password parameters. Domain
+ * functions take it as their first argument.
+ */
+#ifndef PTL_APP_H
+#define PTL_APP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/cfg.h"
+#include "adapters/crypto.h"
+#include "adapters/db.h"
+#include "base/err.h"
+#include "adapters/mail.h"
+
+struct ptl_key {
+	const char *bytes; /* sodium_malloc, read-only */
+	size_t len;
+	const struct ptl_hmac_key *mac; /* the same key, prepared for signing */
+};
+
+struct ptl_app {
+	struct ptl_cfg cfg;
+	struct ptl_db *db;
+	struct ptl_key access_key;
+	struct ptl_key refresh_key;
+	struct ptl_key confirm_key;
+	struct ptl_mail_cfg mail;
+	/* HMAC key that derives refresh secrets from (nonce, generation). */
+	const struct ptl_hmac_key *refresh_derive;
+	struct ptl_pw_params pw;
+	/* Access tokens already verified by this process (token.c). */
+	struct ptl_token_cache *token_cache;
+	/* Test hook: when non-zero, the time in ms (tests set PTL_FAKE_NOW_MS). */
+	int64_t fake_now_ms;
+};
+
+/*
+ * Loads the settings, starts libsodium, copies the keys and opens (and
+ * migrates) the database. Logs the first failure and returns
+ * PTL_ERR_INTERNAL for unusable settings, PTL_ERR_UNAVAILABLE when only the
+ * database could not be opened (app->db is then NULL; all else is set).
+ */
+enum ptl_err ptl_app_init(struct ptl_app *app) __attribute__((warn_unused_result));
+
+/* Closes the database and forgets the keys. */
+void ptl_app_close(struct ptl_app *app);
+
+/* Milliseconds since the Unix epoch (or the test clock). */
+int64_t ptl_app_now_ms(const struct ptl_app *app);
+
+#endif

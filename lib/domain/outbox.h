@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * outbox: the durable mail queue (API.md §10.6, issue 3). A mail is queued
+ * in the transaction of the change that causes it, then delivered after the
+ * commit, before the HTTP response. A failed delivery stays queued and is
+ * retried with back-off (by later requests and `authportal mail flush`)
+ * until it succeeds or PTL_OUTBOX_MAX_ATTEMPTS is reached; a delivered mail
+ * is never sent again. The link of a mail (a signed token) is made when it
+ * is rendered, so the queue holds no secret.
+ */
+#ifndef PTL_OUTBOX_H
+#define PTL_OUTBOX_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "domain/app.h"
+#include "adapters/mail.h"
+#include "base/mem.h"
+
+#define PTL_OUTBOX_MAX_ATTEMPTS 8
+
+/*
+ * Queues a mail of kind for user_id to address to (new_email: the address
+ * of a confirm-new-email mail, else NULL). Call it inside the write
+ * transaction of the change. At most one mail per minute per address and
+ * kind (API.md §10.7): PTL_ERR_RATE_LIMITED then, and nothing is queued.
+ * OUT id: the outbox row.
+ */
+enum ptl_err ptl_outbox_enqueue(struct ptl_app *app, enum ptl_mail_kind kind,
+				int64_t user_id, const char *to,
+				const char *new_email, int64_t now_ms,
+				int64_t *id) __attribute__((warn_unused_result));
+
+/*
+ * Delivers mail id now unless it was sent, given up, or is being delivered
+ * by another process. PTL_OK when it was delivered (or needs nothing);
+ * PTL_ERR_UNAVAILABLE when this attempt failed (it stays queued, or is
+ * given up after the last attempt; logged either way).
+ */
+enum ptl_err ptl_outbox_deliver(struct ptl_arena *a, struct ptl_app *app,
+				int64_t id, int64_t now_ms);
+
+/* Delivers up to max due mails; with all, every queued mail whatever its
+ * back-off (`authportal mail flush`: the operator says the server is back).
+ * OUT sent, OUT failed (either may be NULL). */
+enum ptl_err ptl_outbox_flush(struct ptl_arena *a, struct ptl_app *app,
+			      int64_t now_ms, unsigned max, bool all,
+			      unsigned *sent, unsigned *failed);
+
+/* After the commit that queued id: delivers it and, when the SMTP server
+ * answered, up to 3 other due mails (so a recovered server drains the
+ * queue through ordinary traffic). Failures are logged and queued, never
+ * returned: the request that caused the mail succeeds anyway. */
+void ptl_outbox_send_now(struct ptl_arena *a, struct ptl_app *app, int64_t id,
+			 int64_t now_ms);
+
+#endif

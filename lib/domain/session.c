@@ -1,0 +1,382 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * session: see session.h. The refresh secret of generation g is
+ * hex(HMAC-SHA-256(K, nonce || g)) with K derived from AUTH_REFRESH_SECRET:
+ * the database holds only the nonce and BLAKE2b digests, which are useless
+ * without K, and the current secret can be re-derived for the tolerated
+ * multi-tab reuse of API.md §10.4 without ever storing it.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <string.h>
+
+#include "adapters/crypto.h"
+#include "base/log.h"
+#include "domain/session.h"
+
+#define NONCE_LEN 16
+#define SECRET_HEX 64
+
+static void
+derive(const struct ptl_app *app, const unsigned char nonce[NONCE_LEN],
+       int64_t gen, char out[SECRET_HEX + 1])
+{
+	unsigned char msg[NONCE_LEN + 8], mac[PTL_CRYPTO_DIGEST_LEN];
+	int i;
+
+	memcpy(msg, nonce, NONCE_LEN);
+	for (i = 0; i < 8; i++)
+		msg[NONCE_LEN + i] = (unsigned char)((uint64_t)gen >> (56 - 8 * i));
+	ptl_crypto_hmac_with(mac, app->refresh_derive, msg, sizeof(msg));
+	ptl_str_hex(out, mac, sizeof(mac));
+	ptl_crypto_wipe(mac, sizeof(mac));
+}
+
+static void
+digest_hex(const char *secret, unsigned char out[PTL_CRYPTO_DIGEST_LEN])
+{
+	ptl_crypto_digest(out, secret, strlen(secret));
+}
+
+enum ptl_err
+ptl_session_create(struct ptl_arena *a, struct ptl_app *app, int64_t user_id,
+		   const char *user_agent, const char *ip, int64_t now_ms,
+		   int64_t *session_id, char **hash)
+{
+	unsigned char nonce[NONCE_LEN], d[PTL_CRYPTO_DIGEST_LEN];
+	char secret[SECRET_HEX + 1];
+	struct ptl_stmt *st;
+	enum ptl_err e;
+
+	ptl_crypto_random(nonce, sizeof(nonce));
+	derive(app, nonce, 0, secret);
+	digest_hex(secret, d);
+	st = ptl_db_q(app->db, PTL_Q_SESSION_INSERT);
+	ptl_db_bind_int(st, 1, user_id);
+	ptl_db_bind_blob(st, 2, d, sizeof(d));
+	ptl_db_bind_blob(st, 3, nonce, sizeof(nonce));
+	ptl_db_bind_int(st, 4, now_ms);
+	ptl_db_bind_int(st, 5, now_ms + app->cfg.refresh_ttl_ms);
+	ptl_db_bind_textz(st, 6, user_agent);
+	ptl_db_bind_textz(st, 7, ip);
+	e = ptl_db_exec(st);
+	if (e != PTL_OK)
+		return e;
+	*session_id = ptl_db_last_id(app->db);
+	*hash = ptl_mem_strndup(a, secret, SECRET_HEX);
+	ptl_crypto_wipe(secret, sizeof(secret));
+	return PTL_OK;
+}
+
+struct row {
+	int64_t user_id, gen, rotated_at, expires_at, role_id;
+	bool revoked, has_prev, user_live;
+	unsigned char hash[PTL_CRYPTO_DIGEST_LEN], prev[PTL_CRYPTO_DIGEST_LEN];
+	unsigned char nonce[NONCE_LEN];
+};
+
+static enum ptl_err
+load(struct ptl_app *app, int64_t session_id, struct row *r)
+{
+	struct ptl_stmt *st = ptl_db_q(app->db, PTL_Q_SESSION_GET);
+	const void *p;
+	size_t len;
+	bool found;
+	enum ptl_err e;
+
+	ptl_db_bind_int(st, 1, session_id);
+	e = ptl_db_step(st, &found);
+	if (e != PTL_OK)
+		return e;
+	if (!found) {
+		ptl_db_done(st);
+		return PTL_ERR_UNAUTHORIZED;
+	}
+	memset(r, 0, sizeof(*r));
+	r->user_id = ptl_db_int(st, 0);
+	p = ptl_db_blob(st, 1, &len);
+	if (p != NULL && len == sizeof(r->hash))
+		memcpy(r->hash, p, len);
+	p = ptl_db_blob(st, 2, &len);
+	r->has_prev = p != NULL && len == sizeof(r->prev);
+	if (r->has_prev)
+		memcpy(r->prev, p, len);
+	p = ptl_db_blob(st, 3, &len);
+	if (p != NULL && len == sizeof(r->nonce))
+		memcpy(r->nonce, p, len);
+	r->gen = ptl_db_int(st, 4);
+	r->rotated_at = ptl_db_int(st, 5);
+	r->expires_at = ptl_db_int(st, 6);
+	r->revoked = !ptl_db_is_null(st, 7);
+	r->role_id = ptl_db_int(st, 8);
+	r->user_live = ptl_db_int(st, 9) != 0;
+	ptl_db_done(st);
+	return PTL_OK;
+}
+
+/* Inside the write transaction: what the presented digest d means. */
+static enum ptl_err
+decide(struct ptl_arena *a, struct ptl_app *app, int64_t session_id,
+       const struct row *r, const unsigned char *d, const char *ip,
+       int64_t now_ms, char **hash, bool *wrote)
+{
+	char secret[SECRET_HEX + 1];
+	unsigned char nd[PTL_CRYPTO_DIGEST_LEN];
+	struct ptl_stmt *st;
+	enum ptl_err e;
+
+	if (ptl_crypto_equal(d, r->hash, sizeof(r->hash))) {
+		derive(app, r->nonce, r->gen + 1, secret);
+		digest_hex(secret, nd);
+		st = ptl_db_q(app->db, PTL_Q_SESSION_ROTATE);
+		ptl_db_bind_int(st, 1, session_id);
+		ptl_db_bind_blob(st, 2, r->hash, sizeof(r->hash));
+		ptl_db_bind_blob(st, 3, nd, sizeof(nd));
+		ptl_db_bind_int(st, 4, now_ms);
+		ptl_db_bind_int(st, 5, now_ms + app->cfg.refresh_ttl_ms);
+		e = ptl_db_exec(st);
+		if (e == PTL_OK && ptl_db_changes(app->db) != 1)
+			e = PTL_ERR_UNAUTHORIZED;
+		*wrote = e == PTL_OK;
+		if (e == PTL_OK)
+			*hash = ptl_mem_strndup(a, secret, SECRET_HEX);
+		ptl_crypto_wipe(secret, sizeof(secret));
+		return e;
+	}
+	if (r->has_prev && ptl_crypto_equal(d, r->prev, sizeof(r->prev)) &&
+	    app->cfg.reuse_interval_s > 0 &&
+	    now_ms - r->rotated_at <= app->cfg.reuse_interval_s * 1000) {
+		/* Another tab refreshed a moment ago: hand out the current
+		 * pair rather than ending the session (API.md §10.4). */
+		derive(app, r->nonce, r->gen, secret);
+		*hash = ptl_mem_strndup(a, secret, SECRET_HEX);
+		ptl_crypto_wipe(secret, sizeof(secret));
+		return PTL_OK;
+	}
+	/* A validly signed refresh token of this session that is not the
+	 * current one: it was rotated away. Reuse ends the session. */
+	st = ptl_db_q(app->db, PTL_Q_SESSION_REVOKE);
+	ptl_db_bind_int(st, 1, session_id);
+	ptl_db_bind_int(st, 2, now_ms);
+	ptl_db_bind_textz(st, 3, "refresh_reuse");
+	e = ptl_db_exec(st);
+	if (e != PTL_OK)
+		return e;
+	*wrote = true;
+	ptl_session_audit(app, "refresh_reuse", r->user_id, session_id, ip,
+			  "rotated refresh token presented; session revoked",
+			  now_ms);
+	PTL_LOG_SEC("refresh token reuse: session %lld of user %lld revoked",
+		    (long long)session_id, (long long)r->user_id);
+	return PTL_ERR_UNAUTHORIZED;
+}
+
+/*
+ * The common case without the write lock held across the work: read the
+ * row in autocommit, derive the next secret, then one UPDATE whose WHERE
+ * hash = <presented> is the compare-and-swap (of concurrent refreshes with
+ * one token, exactly one changes the row). Only when the presented secret
+ * is not the current one (reuse, or a lost race) is the decision taken
+ * again inside BEGIN IMMEDIATE, so that revocation and audit are atomic.
+ */
+static enum ptl_err
+rotate_fast(struct ptl_arena *a, struct ptl_app *app, int64_t session_id,
+	    const unsigned char *d, int64_t now_ms, struct row *r, char **hash)
+{
+	char secret[SECRET_HEX + 1];
+	unsigned char nd[PTL_CRYPTO_DIGEST_LEN];
+	struct ptl_stmt *st;
+	enum ptl_err e = load(app, session_id, r);
+
+	if (e != PTL_OK)
+		return e;
+	if (r->revoked || r->expires_at <= now_ms || !r->user_live)
+		return PTL_ERR_UNAUTHORIZED;
+	if (!ptl_crypto_equal(d, r->hash, sizeof(r->hash)))
+		return PTL_ERR_CONFLICT; /* not current: decide under the lock */
+	derive(app, r->nonce, r->gen + 1, secret);
+	digest_hex(secret, nd);
+	st = ptl_db_q(app->db, PTL_Q_SESSION_ROTATE);
+	ptl_db_bind_int(st, 1, session_id);
+	ptl_db_bind_blob(st, 2, d, PTL_CRYPTO_DIGEST_LEN);
+	ptl_db_bind_blob(st, 3, nd, sizeof(nd));
+	ptl_db_bind_int(st, 4, now_ms);
+	ptl_db_bind_int(st, 5, now_ms + app->cfg.refresh_ttl_ms);
+	e = ptl_db_exec(st);
+	if (e == PTL_OK && ptl_db_changes(app->db) != 1)
+		e = PTL_ERR_CONFLICT; /* another request rotated it first */
+	if (e == PTL_OK)
+		*hash = ptl_mem_strndup(a, secret, SECRET_HEX);
+	ptl_crypto_wipe(secret, sizeof(secret));
+	return e;
+}
+
+enum ptl_err
+ptl_session_rotate(struct ptl_arena *a, struct ptl_app *app,
+		   int64_t session_id, const char *presented, const char *ip,
+		   int64_t now_ms, int64_t *user_id, int64_t *role_id, char **hash)
+{
+	unsigned char d[PTL_CRYPTO_DIGEST_LEN];
+	struct row r;
+	enum ptl_err e, e2;
+	bool wrote = false;
+
+	memset(&r, 0, sizeof(r));
+	digest_hex(presented, d);
+	e = rotate_fast(a, app, session_id, d, now_ms, &r, hash);
+	if (e != PTL_ERR_CONFLICT) {
+		if (e == PTL_OK) {
+			*user_id = r.user_id;
+			*role_id = r.role_id;
+		}
+		return e;
+	}
+	e = ptl_db_begin(app->db);
+	if (e != PTL_OK)
+		return e;
+	e = load(app, session_id, &r);
+	if (e == PTL_OK && (r.revoked || r.expires_at <= now_ms || !r.user_live))
+		e = PTL_ERR_UNAUTHORIZED;
+	if (e == PTL_OK)
+		e = decide(a, app, session_id, &r, d, ip, now_ms, hash, &wrote);
+	/* Commit a rotation and a reuse revocation (which must stick). */
+	if (wrote) {
+		e2 = ptl_db_commit(app->db);
+		if (e2 != PTL_OK)
+			return e2;
+	} else {
+		ptl_db_rollback(app->db);
+	}
+	if (e == PTL_OK) {
+		*user_id = r.user_id;
+		*role_id = r.role_id;
+	}
+	return e;
+}
+
+enum ptl_err
+ptl_session_check(struct ptl_app *app, int64_t session_id, int64_t user_id,
+		  int64_t now_ms)
+{
+	struct ptl_stmt *st = ptl_db_q(app->db, PTL_Q_SESSION_LIVE);
+	bool found;
+	enum ptl_err e;
+	int64_t owner;
+
+	ptl_db_bind_int(st, 1, session_id);
+	ptl_db_bind_int(st, 2, now_ms);
+	e = ptl_db_step(st, &found);
+	if (e != PTL_OK)
+		return e;
+	owner = found ? ptl_db_int(st, 0) : 0;
+	ptl_db_done(st);
+	return found && owner == user_id ? PTL_OK : PTL_ERR_UNAUTHORIZED;
+}
+
+enum ptl_err
+ptl_session_revoke(struct ptl_app *app, int64_t session_id, const char *reason,
+		   int64_t now_ms)
+{
+	struct ptl_stmt *st = ptl_db_q(app->db, PTL_Q_SESSION_REVOKE);
+
+	ptl_db_bind_int(st, 1, session_id);
+	ptl_db_bind_int(st, 2, now_ms);
+	ptl_db_bind_textz(st, 3, reason);
+	return ptl_db_exec(st);
+}
+
+enum ptl_err
+ptl_session_revoke_owned(struct ptl_app *app, int64_t session_id,
+			 int64_t user_id, const char *reason, int64_t now_ms)
+{
+	struct ptl_stmt *st = ptl_db_q(app->db, PTL_Q_SESSION_REVOKE_OWNED);
+	enum ptl_err e;
+
+	ptl_db_bind_int(st, 1, session_id);
+	ptl_db_bind_int(st, 2, user_id);
+	ptl_db_bind_int(st, 3, now_ms);
+	ptl_db_bind_textz(st, 4, reason);
+	e = ptl_db_exec(st);
+	if (e == PTL_OK && ptl_db_changes(app->db) == 0)
+		e = PTL_ERR_NOT_FOUND;
+	return e;
+}
+
+enum ptl_err
+ptl_session_revoke_user(struct ptl_app *app, int64_t user_id, int64_t keep_id,
+			const char *reason, int64_t now_ms)
+{
+	struct ptl_stmt *st;
+
+	if (keep_id == 0) {
+		st = ptl_db_q(app->db, PTL_Q_SESSION_REVOKE_ALL);
+		ptl_db_bind_int(st, 1, user_id);
+		ptl_db_bind_int(st, 2, now_ms);
+		ptl_db_bind_textz(st, 3, reason);
+	} else {
+		st = ptl_db_q(app->db, PTL_Q_SESSION_REVOKE_OTHERS);
+		ptl_db_bind_int(st, 1, user_id);
+		ptl_db_bind_int(st, 2, keep_id);
+		ptl_db_bind_int(st, 3, now_ms);
+		ptl_db_bind_textz(st, 4, reason);
+	}
+	return ptl_db_exec(st);
+}
+
+enum ptl_err
+ptl_session_list_json(struct ptl_app *app, int64_t user_id, int64_t current_id,
+		      int64_t now_ms, struct ptl_buf *out)
+{
+	struct ptl_stmt *st = ptl_db_q(app->db, PTL_Q_SESSION_LIST);
+	bool row, first = true;
+	enum ptl_err e;
+
+	ptl_db_bind_int(st, 1, user_id);
+	ptl_db_bind_int(st, 2, now_ms);
+	ptl_buf_addc(out, '[');
+	for (;;) {
+		int64_t id;
+
+		e = ptl_db_step(st, &row);
+		if (e != PTL_OK || !row)
+			break;
+		id = ptl_db_int(st, 0);
+		ptl_buf_adds(out, first ? "{\"id\":" : ",{\"id\":");
+		first = false;
+		ptl_buf_addi(out, id);
+		ptl_buf_adds(out, ",\"createdAt\":");
+		ptl_buf_json_time(out, ptl_db_int(st, 1));
+		ptl_buf_adds(out, ",\"lastUsedAt\":");
+		ptl_buf_json_time(out, ptl_db_int(st, 2));
+		ptl_buf_adds(out, ",\"userAgent\":");
+		ptl_buf_json_strz(out, ptl_db_text(st, 3));
+		ptl_buf_adds(out, ",\"ip\":");
+		ptl_buf_json_strz(out, ptl_db_text(st, 4));
+		ptl_buf_adds(out, id == current_id ? ",\"current\":true}"
+						   : ",\"current\":false}");
+	}
+	ptl_db_done(st);
+	ptl_buf_addc(out, ']');
+	return e;
+}
+
+void
+ptl_session_audit(struct ptl_app *app, const char *event, int64_t user_id,
+		  int64_t session_id, const char *ip, const char *detail,
+		  int64_t now_ms)
+{
+	struct ptl_stmt *st = ptl_db_q(app->db, PTL_Q_AUDIT_INSERT);
+
+	ptl_db_bind_int(st, 1, now_ms);
+	ptl_db_bind_textz(st, 2, event);
+	if (user_id > 0)
+		ptl_db_bind_int(st, 3, user_id);
+	if (session_id > 0)
+		ptl_db_bind_int(st, 4, session_id);
+	ptl_db_bind_textz(st, 5, ip);
+	ptl_db_bind_textz(st, 6, detail);
+	if (ptl_db_exec(st) != PTL_OK)
+		PTL_LOG_WARN("audit event %s not recorded", event);
+}

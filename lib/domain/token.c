@@ -1,0 +1,312 @@
+/* SPDX-License-Identifier: ISC */
+/* token: see token.h. Claims are written in the order of API.md §3.2. */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <string.h>
+
+#include "adapters/crypto.h"
+#include "adapters/jws.h"
+#include "base/str.h"
+#include "domain/token.h"
+
+const char *
+ptl_token_role_name(int64_t role_id)
+{
+	return role_id == 1 ? "Admin" : role_id == 2 ? "User" : NULL;
+}
+
+const char *
+ptl_token_status_name(int64_t status_id)
+{
+	return status_id == 1 ? "Active" : status_id == 2 ? "Inactive" : NULL;
+}
+
+enum ptl_err
+ptl_token_access_issue(struct ptl_arena *a, const struct ptl_app *app,
+		       int64_t user_id, int64_t role_id, bool full_role,
+		       int64_t session_id, int64_t now_ms, char **token,
+		       int64_t *expires_ms)
+{
+	int64_t iat = now_ms / 1000;
+	int64_t exp = iat + app->cfg.access_ttl_ms / 1000;
+	const char *name = ptl_token_role_name(role_id);
+	struct ptl_buf b;
+
+	ptl_buf_init(&b, a, 160, 512);
+	ptl_buf_adds(&b, "{\"id\":");
+	ptl_buf_addi(&b, user_id);
+	ptl_buf_adds(&b, ",\"role\":{\"id\":");
+	ptl_buf_addi(&b, role_id);
+	if (full_role && name != NULL) {
+		ptl_buf_adds(&b, ",\"name\":\"");
+		ptl_buf_adds(&b, name);
+		ptl_buf_adds(&b, "\",\"__entity\":\"RoleEntity\"");
+	}
+	ptl_buf_adds(&b, "},\"sessionId\":");
+	ptl_buf_addi(&b, session_id);
+	ptl_buf_adds(&b, ",\"iat\":");
+	ptl_buf_addi(&b, iat);
+	ptl_buf_adds(&b, ",\"exp\":");
+	ptl_buf_addi(&b, exp);
+	ptl_buf_addc(&b, '}');
+	*expires_ms = now_ms + app->cfg.access_ttl_ms;
+	return ptl_jwt_sign(a, app->access_key.mac, b.data, token);
+}
+
+/* exp required and in the future; nbf, when present, not in the future. */
+static bool
+times_ok(struct ptl_jwt *jwt, int64_t now_ms)
+{
+	int64_t exp, nbf, now_s = now_ms / 1000;
+
+	if (!ptl_jwt_int(jwt, "exp", &exp) || exp <= now_s)
+		return false;
+	if (ptl_jwt_str(jwt, "nbf") != NULL)
+		return false;
+	if (ptl_jwt_int(jwt, "nbf", &nbf) && nbf > now_s)
+		return false;
+	return true;
+}
+
+/*
+ * A client sends the same access token with every request for its whole
+ * lifetime, and verifying it (libjwt: base64, JSON, HMAC) is most of the
+ * work of a request such as GET /me. Each worker therefore remembers the
+ * last tokens it verified, with their claims: a later request with the
+ * byte-identical token skips the verification but not the expiry check,
+ * nor the session check of the caller. Slots are chosen by SipHash under a
+ * random per-process key, and a hit needs the whole token to be equal
+ * (compared in constant time), so the cache neither leaks nor can be
+ * steered. Keys never change while the process lives.
+ */
+#define CACHE_SLOTS 64
+#define CACHE_TOKEN_MAX 512
+
+struct cached {
+	size_t len;
+	int64_t exp_s;
+	struct ptl_access acc;
+	char token[CACHE_TOKEN_MAX];
+};
+
+struct ptl_token_cache {
+	unsigned char key[16];
+	struct cached slot[CACHE_SLOTS];
+};
+
+static struct cached *
+cache_slot(struct ptl_app *app, const char *token, size_t len)
+{
+	struct ptl_token_cache *c = app->token_cache;
+
+	if (c == NULL) {
+		c = ptl_mem_xmalloc(sizeof(*c));
+		memset(c, 0, sizeof(*c));
+		ptl_crypto_random(c->key, sizeof(c->key));
+		app->token_cache = c;
+	}
+	return &c->slot[ptl_crypto_shorthash(c->key, token, len) % CACHE_SLOTS];
+}
+
+static enum ptl_err
+verify_access(struct ptl_arena *a, const struct ptl_app *app, const char *token,
+	      int64_t now_ms, struct ptl_access *out, int64_t *exp_s)
+{
+	struct ptl_jwt *jwt;
+	enum ptl_err e;
+
+	e = ptl_jwt_verify(a, app->access_key.bytes, app->access_key.len, token,
+			   &jwt);
+	if (e != PTL_OK)
+		return PTL_ERR_UNAUTHORIZED;
+	if (!times_ok(jwt, now_ms) || !ptl_jwt_int(jwt, "exp", exp_s) ||
+	    !ptl_jwt_int(jwt, "id", &out->user_id) || out->user_id <= 0)
+		return PTL_ERR_UNAUTHORIZED;
+	/* A refresh token carries "hash": never an access token. */
+	if (ptl_jwt_str(jwt, "hash") != NULL)
+		return PTL_ERR_UNAUTHORIZED;
+	if (!ptl_jwt_int(jwt, "sessionId", &out->session_id)) {
+		if (app->cfg.session_check)
+			return PTL_ERR_UNAUTHORIZED;
+		out->session_id = 0;
+	}
+	/* nbf in the future: valid later, so not cached now. */
+	return PTL_OK;
+}
+
+enum ptl_err
+ptl_token_access_verify(struct ptl_arena *a, struct ptl_app *app,
+			const char *token, int64_t now_ms, struct ptl_access *out)
+{
+	size_t len = strlen(token);
+	struct cached *slot = NULL;
+	int64_t exp_s = 0;
+	enum ptl_err e;
+
+	memset(out, 0, sizeof(*out));
+	if (len < CACHE_TOKEN_MAX) {
+		slot = cache_slot(app, token, len);
+		if (slot->len == len && ptl_crypto_equal(slot->token, token, len)) {
+			if (slot->exp_s <= now_ms / 1000)
+				return PTL_ERR_UNAUTHORIZED;
+			*out = slot->acc;
+			return PTL_OK;
+		}
+	}
+	e = verify_access(a, app, token, now_ms, out, &exp_s);
+	if (e == PTL_OK && slot != NULL) {
+		memcpy(slot->token, token, len);
+		slot->len = len;
+		slot->exp_s = exp_s;
+		slot->acc = *out;
+	}
+	return e;
+}
+
+enum ptl_err
+ptl_token_refresh_issue(struct ptl_arena *a, const struct ptl_app *app,
+			int64_t session_id, const char *hash, int64_t now_ms,
+			char **token)
+{
+	int64_t iat = now_ms / 1000;
+	int64_t exp = iat + app->cfg.refresh_ttl_ms / 1000;
+	struct ptl_buf b;
+
+	ptl_buf_init(&b, a, 160, 512);
+	ptl_buf_adds(&b, "{\"sessionId\":");
+	ptl_buf_addi(&b, session_id);
+	ptl_buf_adds(&b, ",\"hash\":\"");
+	ptl_buf_adds(&b, hash);
+	ptl_buf_adds(&b, "\",\"iat\":");
+	ptl_buf_addi(&b, iat);
+	ptl_buf_adds(&b, ",\"exp\":");
+	ptl_buf_addi(&b, exp);
+	ptl_buf_addc(&b, '}');
+	return ptl_jwt_sign(a, app->refresh_key.mac, b.data, token);
+}
+
+enum ptl_err
+ptl_token_refresh_verify(struct ptl_arena *a, const struct ptl_app *app,
+			 const char *token, int64_t now_ms, int64_t *session_id,
+			 const char **hash)
+{
+	struct ptl_jwt *jwt;
+	const char *h;
+
+	if (ptl_jwt_verify(a, app->refresh_key.bytes, app->refresh_key.len,
+			   token, &jwt) != PTL_OK)
+		return PTL_ERR_UNAUTHORIZED;
+	if (!times_ok(jwt, now_ms) ||
+	    !ptl_jwt_int(jwt, "sessionId", session_id) || *session_id <= 0)
+		return PTL_ERR_UNAUTHORIZED;
+	h = ptl_jwt_str(jwt, "hash");
+	if (h == NULL || strlen(h) != 64)
+		return PTL_ERR_UNAUTHORIZED;
+	*hash = h;
+	return PTL_OK;
+}
+
+enum ptl_err
+ptl_token_confirm_issue(struct ptl_arena *a, const struct ptl_app *app,
+			int64_t user_id, const char *new_email, int64_t now_ms,
+			char **token)
+{
+	int64_t iat = now_ms / 1000;
+	struct ptl_buf b;
+
+	ptl_buf_init(&b, a, 160, 1024);
+	ptl_buf_addf(&b, "{\"confirmEmailUserId\":%lld", (long long)user_id);
+	if (new_email != NULL) {
+		ptl_buf_adds(&b, ",\"newEmail\":");
+		ptl_buf_json_strz(&b, new_email);
+	}
+	ptl_buf_addf(&b, ",\"iat\":%lld,\"exp\":%lld}", (long long)iat,
+		     (long long)(iat + app->cfg.confirm_ttl_ms / 1000));
+	if (b.overflow)
+		return PTL_ERR_INTERNAL;
+	return ptl_jwt_sign(a, app->confirm_key.mac, b.data, token);
+}
+
+enum ptl_err
+ptl_token_confirm_verify(struct ptl_arena *a, const struct ptl_app *app,
+			 const char *token, int64_t now_ms, int64_t *user_id,
+			 const char **new_email)
+{
+	struct ptl_jwt *jwt;
+	const char *ne;
+
+	if (ptl_jwt_verify(a, app->confirm_key.bytes, app->confirm_key.len,
+			   token, &jwt) != PTL_OK ||
+	    !times_ok(jwt, now_ms) ||
+	    !ptl_jwt_int(jwt, "confirmEmailUserId", user_id) || *user_id <= 0)
+		return PTL_ERR_UNAUTHORIZED;
+	ne = ptl_jwt_str(jwt, "newEmail");
+	*new_email = ne != NULL ? ptl_mem_strdup(a, ne) : NULL;
+	return PTL_OK;
+}
+
+/* AUTH_FORGOT_SECRET || hash, in the arena; wiped by the caller. */
+static char *
+reset_key(struct ptl_arena *a, const struct ptl_app *app, const char *pw_hash,
+	  size_t *len)
+{
+	char *key = ptl_mem_printf(a, "%s%s", app->cfg.forgot_secret,
+				   pw_hash != NULL ? pw_hash : "");
+
+	*len = strlen(key);
+	return key;
+}
+
+enum ptl_err
+ptl_token_reset_issue(struct ptl_arena *a, const struct ptl_app *app,
+		      int64_t user_id, const char *pw_hash, int64_t now_ms,
+		      char **token, int64_t *expires_ms)
+{
+	int64_t iat = now_ms / 1000;
+	size_t key_len;
+	char *key = reset_key(a, app, pw_hash, &key_len);
+	char *claims = ptl_mem_printf(a, "{\"forgotUserId\":%lld,\"iat\":%lld,"
+				      "\"exp\":%lld}", (long long)user_id,
+				      (long long)iat,
+				      (long long)(iat + app->cfg.forgot_ttl_ms /
+							    1000));
+	const struct ptl_hmac_key *mac = ptl_crypto_hmac_key_new(key, key_len);
+	enum ptl_err e = mac != NULL ? ptl_jwt_sign(a, mac, claims, token)
+				     : PTL_ERR_INTERNAL;
+
+	ptl_crypto_hmac_key_free(mac);
+	ptl_crypto_wipe(key, key_len);
+	*expires_ms = now_ms + app->cfg.forgot_ttl_ms;
+	return e;
+}
+
+enum ptl_err
+ptl_token_reset_user(struct ptl_arena *a, const char *token, int64_t *user_id)
+{
+	struct ptl_jwt *jwt;
+
+	if (ptl_jwt_peek(a, token, &jwt) != PTL_OK ||
+	    !ptl_jwt_int(jwt, "forgotUserId", user_id) || *user_id <= 0)
+		return PTL_ERR_UNAUTHORIZED;
+	return PTL_OK;
+}
+
+enum ptl_err
+ptl_token_reset_verify(struct ptl_arena *a, const struct ptl_app *app,
+		       const char *token, int64_t user_id, const char *pw_hash,
+		       int64_t now_ms)
+{
+	struct ptl_jwt *jwt;
+	size_t key_len;
+	char *key = reset_key(a, app, pw_hash, &key_len);
+	enum ptl_err e = ptl_jwt_verify(a, key, key_len, token, &jwt);
+	int64_t id;
+
+	ptl_crypto_wipe(key, key_len);
+	if (e != PTL_OK || !times_ok(jwt, now_ms) ||
+	    !ptl_jwt_int(jwt, "forgotUserId", &id) || id != user_id)
+		return PTL_ERR_UNAUTHORIZED;
+	return PTL_OK;
+}

@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * token: the access JWT and the refresh JWT of API.md §3, HS256 with their
+ * own secrets. Verification pins the algorithm (jwt.c), requires an integer
+ * exp in the future, honours nbf, and requires the claims of its kind, so a
+ * token of another kind never passes (API.md §10.5). Not responsible for
+ * sessions: the caller checks that the session is live.
+ */
+#ifndef PTL_TOKEN_H
+#define PTL_TOKEN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "domain/app.h"
+#include "base/mem.h"
+
+struct ptl_access {
+	int64_t user_id;
+	int64_t session_id; /* 0 when the token carries none */
+};
+
+/*
+ * Signs an access token {id, role, sessionId, iat, exp}. full_role: the
+ * role object with name and __entity (after login), else {"id":N} (after
+ * refresh), as API.md §3.2 says. OUT token (arena-owned), OUT expires_ms:
+ * now + AUTH_JWT_TOKEN_EXPIRES_IN, the tokenExpires of the response.
+ */
+enum ptl_err ptl_token_access_issue(struct ptl_arena *a, const struct ptl_app *app,
+				    int64_t user_id, int64_t role_id,
+				    bool full_role, int64_t session_id,
+				    int64_t now_ms, char **token,
+				    int64_t *expires_ms)
+	__attribute__((warn_unused_result));
+
+/* Verifies an access token. PTL_ERR_UNAUTHORIZED for any defect. Tokens
+ * verified before by this process are recognised from a small cache
+ * (app->token_cache), their expiry checked again. */
+enum ptl_err ptl_token_access_verify(struct ptl_arena *a, struct ptl_app *app,
+				     const char *token, int64_t now_ms,
+				     struct ptl_access *out)
+	__attribute__((warn_unused_result));
+
+/* Signs a refresh token {sessionId, hash, iat, exp}. OUT token. */
+enum ptl_err ptl_token_refresh_issue(struct ptl_arena *a,
+				     const struct ptl_app *app,
+				     int64_t session_id, const char *hash,
+				     int64_t now_ms, char **token)
+	__attribute__((warn_unused_result));
+
+/* Verifies a refresh token. OUT session_id, OUT hash (borrowed from the
+ * arena). PTL_ERR_UNAUTHORIZED for any defect. */
+enum ptl_err ptl_token_refresh_verify(struct ptl_arena *a,
+				      const struct ptl_app *app,
+				      const char *token, int64_t now_ms,
+				      int64_t *session_id, const char **hash)
+	__attribute__((warn_unused_result));
+
+/* Signs a confirm-email token {confirmEmailUserId[, newEmail], iat, exp}
+ * with AUTH_CONFIRM_EMAIL_SECRET (API.md §4.1). new_email NULL: the
+ * registration token. OUT token. */
+enum ptl_err ptl_token_confirm_issue(struct ptl_arena *a,
+				     const struct ptl_app *app, int64_t user_id,
+				     const char *new_email, int64_t now_ms,
+				     char **token) __attribute__((warn_unused_result));
+
+/* Verifies a confirm token. OUT user_id, OUT new_email (NULL when the
+ * token has none; arena-owned). PTL_ERR_UNAUTHORIZED for any defect. */
+enum ptl_err ptl_token_confirm_verify(struct ptl_arena *a,
+				      const struct ptl_app *app,
+				      const char *token, int64_t now_ms,
+				      int64_t *user_id, const char **new_email)
+	__attribute__((warn_unused_result));
+
+/* Signs a reset token {forgotUserId, iat, exp} under AUTH_FORGOT_SECRET
+ * followed by the user's current password hash (pw_hash NULL: ""), so that
+ * any password change kills it (API.md §4.2-4.3). OUT token, OUT
+ * expires_ms (the link's "expires"). */
+enum ptl_err ptl_token_reset_issue(struct ptl_arena *a,
+				   const struct ptl_app *app, int64_t user_id,
+				   const char *pw_hash, int64_t now_ms,
+				   char **token, int64_t *expires_ms)
+	__attribute__((warn_unused_result));
+
+/* The forgotUserId of a reset token, read WITHOUT verifying it. */
+enum ptl_err ptl_token_reset_user(struct ptl_arena *a, const char *token,
+				  int64_t *user_id)
+	__attribute__((warn_unused_result));
+
+/* Verifies a reset token against the user's current password hash. */
+enum ptl_err ptl_token_reset_verify(struct ptl_arena *a,
+				    const struct ptl_app *app,
+				    const char *token, int64_t user_id,
+				    const char *pw_hash, int64_t now_ms)
+	__attribute__((warn_unused_result));
+
+/* Role and status names of API.md §6, or NULL for an unknown id. */
+const char *ptl_token_role_name(int64_t role_id);
+const char *ptl_token_status_name(int64_t status_id);
+
+#endif

@@ -1,0 +1,271 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * form: see form.h. Redirect targets are never taken on trust: a relative
+ * path is resolved against FRONTEND_DOMAIN, an absolute URL must have the
+ * origin of FRONTEND_DOMAIN or be listed in AUTH_ALLOWED_REDIRECTS, and
+ * anything else goes to FRONTEND_DOMAIN/?error=invalidRedirect (no open
+ * redirects). Header values are checked for control characters first.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <ctype.h>
+#include <string.h>
+#include <strings.h>
+
+#include "web/form.h"
+#include "adapters/json.h"
+#include "base/log.h"
+
+void
+ptl_form_detect(struct ptl_req *req)
+{
+	const char *html, *json;
+
+	if (!req->form || req->accept == NULL)
+		return;
+	html = strstr(req->accept, "text/html");
+	json = strstr(req->accept, "application/json");
+	req->browser = html != NULL && (json == NULL || html < json);
+}
+
+/* The length of the origin (scheme://host[:port]) at the start of url, or
+ * 0 when url is not an absolute http(s) URL. */
+static size_t
+origin_len(const char *url)
+{
+	const char *p;
+
+	if (strncasecmp(url, "http://", 7) == 0)
+		p = url + 7;
+	else if (strncasecmp(url, "https://", 8) == 0)
+		p = url + 8;
+	else
+		return 0;
+	if (*p == '\0' || *p == '/')
+		return 0;
+	p += strcspn(p, "/?#\\");
+	return (size_t)(p - url);
+}
+
+static bool
+same_origin(const char *a, size_t alen, const char *b)
+{
+	size_t blen;
+
+	if (b == NULL)
+		return false;
+	blen = origin_len(b);
+	return blen != 0 && blen == alen && strncasecmp(a, b, alen) == 0;
+}
+
+static bool
+origin_allowed(struct ptl_req *req, const char *origin, size_t len)
+{
+	const struct ptl_cfg *cfg = &req->app->cfg;
+
+	if (same_origin(origin, len, cfg->frontend_domain))
+		return true;
+	return strcmp(cfg->cors_origins, "*") != 0 &&
+	       ptl_cfg_list_has(cfg->cors_origins, origin, len);
+}
+
+enum ptl_err
+ptl_form_csrf(struct ptl_req *req)
+{
+	const char *o = req->origin;
+	size_t len = 0;
+
+	if (o != NULL && strcmp(o, "null") != 0)
+		len = origin_len(o) == strlen(o) ? strlen(o) : 0;
+	else if (o == NULL && req->referer != NULL) {
+		o = req->referer;
+		len = origin_len(o);
+	}
+	if (len > 0 && origin_allowed(req, o, len))
+		return PTL_OK;
+	PTL_LOG_SEC("cross-site request refused (origin %s)",
+		    o != NULL ? ptl_str_logsafe(req->arena, o, 100) : "none");
+	return PTL_ERR_FORBIDDEN;
+}
+
+const char *
+ptl_form_cookie(struct ptl_req *req, const char *name)
+{
+	const char *p = req->cookies;
+	size_t nlen = strlen(name);
+
+	while (p != NULL && *p != '\0') {
+		size_t len;
+
+		while (*p == ' ' || *p == ';')
+			p++;
+		len = strcspn(p, ";");
+		if (len > nlen && strncmp(p, name, nlen) == 0 && p[nlen] == '=')
+			return ptl_mem_strndup(req->arena, p + nlen + 1,
+					       len - nlen - 1);
+		p += len;
+	}
+	return NULL;
+}
+
+static bool
+printable(const char *s)
+{
+	for (; *s != '\0'; s++) {
+		if ((unsigned char)*s <= ' ' || *s == 0x7f)
+			return false;
+	}
+	return true;
+}
+
+static bool
+prefix_listed(const char *list, const char *url)
+{
+	const char *p = list;
+
+	while (p != NULL && *p != '\0') {
+		const char *end = strchr(p, ',');
+		size_t len = end != NULL ? (size_t)(end - p) : strlen(p);
+		const char *b = p;
+
+		while (len > 0 && isspace((unsigned char)*b)) {
+			b++;
+			len--;
+		}
+		while (len > 0 && isspace((unsigned char)b[len - 1]))
+			len--;
+		/* An entry matches at a boundary: "https://a.example" must not
+		 * admit "https://a.example.evil". */
+		if (len > 0 && strncmp(url, b, len) == 0 &&
+		    (b[len - 1] == '/' || strchr("/?#", url[len]) != NULL))
+			return true;
+		p = end != NULL ? end + 1 : NULL;
+	}
+	return false;
+}
+
+/* target made safe, or NULL when it is not acceptable. Arena-owned. */
+static const char *
+checked(struct ptl_req *req, const char *target)
+{
+	const struct ptl_cfg *cfg = &req->app->cfg;
+	const char *allowed = ptl_cfg_get("AUTH_ALLOWED_REDIRECTS");
+	size_t olen;
+
+	if (target == NULL || *target == '\0' || strlen(target) > 2048 ||
+	    !printable(target))
+		return NULL;
+	if (target[0] == '/' && target[1] != '/' && target[1] != '\\')
+		return cfg->frontend_domain != NULL
+			       ? ptl_mem_printf(req->arena, "%s%s",
+						cfg->frontend_domain, target)
+			       : NULL;
+	olen = origin_len(target);
+	if (olen == 0)
+		return NULL;
+	if (same_origin(target, olen, cfg->frontend_domain) ||
+	    (allowed != NULL && prefix_listed(allowed, target)))
+		return target;
+	return NULL;
+}
+
+static const char *
+field(struct ptl_req *req, const char *name)
+{
+	size_t len;
+	const struct ptl_json *v = ptl_json_get(req->json, name);
+
+	return ptl_json_type(v) == PTL_JSON_STRING ? ptl_json_str(v, &len) : NULL;
+}
+
+static const char *
+message_key(const struct ptl_resp *resp, enum ptl_err e)
+{
+	switch (e) {
+	case PTL_ERR_VALIDATION:
+		return resp->nerrors > 0 ? resp->errors[0].msg : "invalid";
+	case PTL_ERR_UNAUTHORIZED: return "unauthorized";
+	case PTL_ERR_FORBIDDEN: return "forbidden";
+	case PTL_ERR_NOT_FOUND: return "notFound";
+	case PTL_ERR_RATE_LIMITED: return "tooManyRequests";
+	case PTL_ERR_TOO_LARGE: return "tooLarge";
+	case PTL_ERR_BAD_JSON:
+	case PTL_ERR_BAD_REQUEST: return "badRequest";
+	default: return "serverError";
+	}
+}
+
+static bool
+secure_cookies(struct ptl_req *req)
+{
+	const char *host = req->host;
+
+	/* Only a development server on the loopback may drop Secure. */
+	if (req->app->cfg.production || host == NULL)
+		return true;
+	return !(strncmp(host, "localhost", 9) == 0 ||
+		 strncmp(host, "127.0.0.1", 9) == 0 ||
+		 strncmp(host, "[::1]", 5) == 0);
+}
+
+static void
+cookies(struct ptl_req *req, struct ptl_resp *resp, struct ptl_buf *out)
+{
+	const struct ptl_cfg *cfg = &req->app->cfg;
+	const char *sec = secure_cookies(req) ? "; Secure" : "";
+
+	if (resp->set_access != NULL)
+		ptl_buf_addf(out, "Set-Cookie: " PTL_COOKIE_ACCESS "=%s; Max-Age="
+			     "%lld; Path=/; HttpOnly%s; SameSite=Lax\r\n",
+			     resp->set_access,
+			     (long long)(cfg->access_ttl_ms / 1000), sec);
+	if (resp->set_refresh != NULL)
+		ptl_buf_addf(out, "Set-Cookie: " PTL_COOKIE_REFRESH "=%s; Max-Age="
+			     "%lld; Path=/api/v1/auth; HttpOnly%s; "
+			     "SameSite=Strict\r\n",
+			     resp->set_refresh,
+			     (long long)(cfg->refresh_ttl_ms / 1000), sec);
+	if (resp->clear_cookies) {
+		ptl_buf_addf(out, "Set-Cookie: " PTL_COOKIE_ACCESS "=; Max-Age=0; "
+			     "Path=/; HttpOnly%s; SameSite=Lax\r\n", sec);
+		ptl_buf_addf(out, "Set-Cookie: " PTL_COOKIE_REFRESH "=; Max-Age=0; "
+			     "Path=/api/v1/auth; HttpOnly%s; SameSite=Strict\r\n",
+			     sec);
+	}
+}
+
+void
+ptl_form_respond(struct ptl_req *req, struct ptl_resp *resp, enum ptl_err e,
+		 struct ptl_buf *out)
+{
+	const char *front = req->app->cfg.frontend_domain;
+	const char *home = front != NULL ? ptl_mem_printf(req->arena, "%s/", front)
+					 : "/";
+	const char *target, *key;
+
+	if (e == PTL_OK) {
+		target = field(req, "redirect");
+		key = NULL;
+		if (target != NULL && checked(req, target) == NULL)
+			key = "invalidRedirect";
+		target = target != NULL ? checked(req, target) : home;
+	} else {
+		target = checked(req, field(req, "error_redirect"));
+		if (target == NULL)
+			target = checked(req, req->referer);
+		key = message_key(resp, e);
+	}
+	if (target == NULL)
+		target = home;
+	ptl_buf_adds(out, "Status: 303 See Other\r\nLocation: ");
+	ptl_buf_add(out, target, strcspn(target, "#"));
+	if (key != NULL) {
+		ptl_buf_adds(out, strchr(target, '?') != NULL ? "&error=" : "?error=");
+		ptl_buf_urlencode(out, key, strlen(key));
+	}
+	ptl_buf_adds(out, "\r\n");
+	if (e == PTL_OK)
+		cookies(req, resp, out);
+}
