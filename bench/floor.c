@@ -12,6 +12,7 @@
 #include "config.h"
 #endif
 
+#include "base/buf.h"
 #include "web/endpoint.h"
 
 static enum ptl_err

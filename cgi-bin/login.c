@@ -48,24 +48,18 @@ fail(struct ptl_req *req, struct ptl_resp *resp, enum ptl_login_fail why,
 	return PTL_ERR_VALIDATION;
 }
 
-#define FAIL_WINDOW_MS (15 * 60 * 1000)
-
 /* Failed sign-ins per account: checked before any work, counted after. */
 static enum ptl_err
 account_limit(struct ptl_req *req, struct ptl_resp *resp, bool count)
 {
-	const struct ptl_cfg *cfg = &req->app->cfg;
-	char *key;
-
-	if (!cfg->rate_limit)
+	if (!req->app->cfg.rate_limit)
 		return PTL_OK;
-	key = ptl_mem_printf(req->arena, "login-fail:%s", req->vals[0].s);
 	if (count)
-		return ptl_ratelimit_hit(req->app, key, UINT_MAX, FAIL_WINDOW_MS,
-					 req->now_ms, &resp->retry_after_s);
-	return ptl_ratelimit_peek(req->app, key, cfg->rl_login_fail,
-				  FAIL_WINDOW_MS, req->now_ms,
-				  &resp->retry_after_s);
+		return ptl_ratelimit_hit(req->app, PTL_RL_LOGIN_FAIL,
+					 req->vals[0].s, req->now_ms,
+					 &resp->retry_after_s);
+	return ptl_ratelimit_check(req->app, PTL_RL_LOGIN_FAIL, req->vals[0].s,
+				   req->now_ms, &resp->retry_after_s);
 }
 
 static enum ptl_err

@@ -31,6 +31,7 @@
 #include "domain/outbox.h"
 #include "domain/session.h"
 #include "base/email.h"
+#include "base/str.h"
 
 static int
 usage(void)

@@ -15,6 +15,7 @@
 #include <cjson/cJSON.h>
 
 #include "adapters/json.h"
+#include "base/buf.h"
 #include "base/str.h"
 #include "base/utf8.h"
 

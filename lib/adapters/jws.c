@@ -18,7 +18,7 @@
 
 #include "adapters/crypto.h"
 #include "adapters/jws.h"
-#include "base/str.h"
+#include "base/buf.h"
 #include "base/log.h"
 
 struct ptl_jwt {

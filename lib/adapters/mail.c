@@ -27,6 +27,7 @@
 #include "base/cfg.h"
 #include "base/log.h"
 #include "adapters/mail.h"
+#include "base/buf.h"
 #include "base/str.h"
 
 #ifndef PTL_CURL_SONAME

@@ -35,10 +35,11 @@ ptl_log_at(enum ptl_log_level level, const char *file, int line,
 	   const char *fmt, ...)
 {
 	static const char *const names[] = {"error", "warn", "info", "debug"};
-	char out[1024];
+	static const char hex[] = "0123456789abcdef";
+	char out[1024], msg[1024];
 	va_list ap;
 	int n, m;
-	size_t len;
+	size_t len, i;
 
 	if (level > max_level)
 		return;
@@ -52,17 +53,26 @@ ptl_log_at(enum ptl_log_level level, const char *file, int line,
 	if (n < 0 || (size_t)n >= sizeof(out))
 		return;
 	va_start(ap, fmt);
-	m = vsnprintf(out + n, sizeof(out) - (size_t)n - 1, fmt, ap);
+	m = vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	if (m < 0)
 		return;
-	len = (size_t)n + (size_t)m;
-	if (len > sizeof(out) - 2)
-		len = sizeof(out) - 2;
-	/* One event, one line: fold any newline in the message. */
-	for (size_t i = (size_t)n; i < len; i++) {
-		if (out[i] == '\n' || out[i] == '\r')
-			out[i] = ' ';
+	/* One event, one line, and nothing a request sent can forge another
+	 * line or a terminal escape: every control byte, DEL and '\' of the
+	 * message is written as \xNN (kcgi logmsg). This covers every value
+	 * from a request (paths, addresses, user agents) at one place. */
+	len = (size_t)n;
+	for (i = 0; msg[i] != '\0' && len < sizeof(out) - 6; i++) {
+		unsigned char c = (unsigned char)msg[i];
+
+		if (c < 0x20 || c == 0x7f || c == '\\') {
+			out[len++] = '\\';
+			out[len++] = 'x';
+			out[len++] = hex[c >> 4];
+			out[len++] = hex[c & 0xf];
+		} else {
+			out[len++] = (char)c;
+		}
 	}
 	out[len++] = '\n';
 	(void)!write(STDERR_FILENO, out, len);

@@ -2,8 +2,11 @@
 /*
  * log: one line per event on stderr, which is the web server's error log.
  * Each line carries the process id, the current request id, the level, the
- * source position and the message. Messages never hold secrets; values that
- * come from a request go through ptl_str_logsafe() first.
+ * source position and the message. Messages never hold secrets. Every
+ * control byte, DEL and backslash of a message is written as \xNN, so a
+ * value that came from a request (a path, an address, a user agent) can
+ * neither forge a line nor reach a terminal as an escape; the caller bounds
+ * long values with a precision ("%.200s"). A line is at most 1 KiB.
  */
 #ifndef PTL_LOG_H
 #define PTL_LOG_H

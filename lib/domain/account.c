@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include "base/buf.h"
 #include "domain/account.h"
 #include "adapters/crypto.h"
 #include "base/log.h"

@@ -14,7 +14,7 @@
 
 #include "domain/app.h"
 #include "base/mem.h"
-#include "base/str.h"
+#include "base/buf.h"
 
 #define PTL_ROLE_ADMIN 1
 #define PTL_ROLE_USER 2

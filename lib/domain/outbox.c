@@ -38,8 +38,8 @@ ptl_outbox_enqueue(struct ptl_app *app, enum ptl_mail_kind kind,
 	enum ptl_err e;
 
 	PTL_ASSERT((unsigned)kind < PTL_MAIL__MAX);
-	(void)snprintf(key, sizeof(key), "mail-%s:%s", kind_name[kind], to);
-	e = ptl_ratelimit_hit(app, key, 1, 60 * 1000, now_ms, &retry);
+	(void)snprintf(key, sizeof(key), "%s:%s", kind_name[kind], to);
+	e = ptl_ratelimit_hit(app, PTL_RL_MAIL, key, now_ms, &retry);
 	if (e != PTL_OK)
 		return e;
 	st = ptl_db_q(app->db, PTL_Q_OUTBOX_INSERT);

@@ -9,6 +9,8 @@
 #include "config.h"
 #endif
 
+#include <stdio.h>
+
 #include "base/log.h"
 #include "domain/ratelimit.h"
 
@@ -43,17 +45,64 @@ window(struct ptl_app *app, enum ptl_q q, const char *key, int64_t window_ms,
 	return e;
 }
 
-enum ptl_err
-ptl_ratelimit_hit(struct ptl_app *app, const char *key, unsigned limit,
-		  int64_t window_ms, int64_t now_ms, int *retry_after_s)
-{
-	int64_t count, start;
-	enum ptl_err e = window(app, PTL_Q_RATE_HIT, key, window_ms, now_ms,
-				&count, &start);
+/* Every window and limit (API.md §10.7). A key in the table is the
+ * policy's name, then ':' and the subject. */
+static const struct {
+	const char *name;
+	int64_t window_ms;
+} policies[PTL_RL__MAX] = {
+	[PTL_RL_LOGIN_IP] = {"login-ip", 5 * 60 * 1000},
+	[PTL_RL_IP] = {"ip", 5 * 60 * 1000},
+	[PTL_RL_LOGIN_FAIL] = {"login-fail", 15 * 60 * 1000},
+	[PTL_RL_MAIL] = {"mail", 60 * 1000},
+};
 
+static unsigned
+policy_limit(const struct ptl_app *app, enum ptl_rl policy)
+{
+	switch (policy) {
+	case PTL_RL_LOGIN_IP:
+		return app->cfg.rl_login_ip;
+	case PTL_RL_IP:
+		return app->cfg.rl_ip;
+	case PTL_RL_LOGIN_FAIL:
+		return app->cfg.rl_login_fail;
+	case PTL_RL_MAIL:
+	case PTL_RL__MAX:
+		break;
+	}
+	return 1;
+}
+
+/* "<policy>:<subject>", or NULL when it would not fit (the subjects are
+ * validated emails and addresses, far shorter). */
+static const char *
+policy_key(char *buf, size_t size, enum ptl_rl policy, const char *subject)
+{
+	int n;
+
+	PTL_ASSERT((unsigned)policy < PTL_RL__MAX);
+	n = snprintf(buf, size, "%s:%s", policies[policy].name, subject);
+	return n > 0 && (size_t)n < size ? buf : NULL;
+}
+
+enum ptl_err
+ptl_ratelimit_hit(struct ptl_app *app, enum ptl_rl policy, const char *subject,
+		  int64_t now_ms, int *retry_after_s)
+{
+	char buf[1200];
+	const char *key = policy_key(buf, sizeof(buf), policy, subject);
+	int64_t window_ms, count, start;
+	enum ptl_err e;
+
+	if (key == NULL)
+		return PTL_ERR_BAD_REQUEST;
+	window_ms = policies[policy].window_ms;
+	e = window(app, PTL_Q_RATE_HIT, key, window_ms, now_ms, &count, &start);
 	if (e != PTL_OK)
 		return e;
-	if (count > (int64_t)limit) {
+	if (policy != PTL_RL_LOGIN_FAIL &&
+	    count > (int64_t)policy_limit(app, policy)) {
 		*retry_after_s = retry_after(start, window_ms, now_ms);
 		PTL_LOG_SEC("rate limit reached for %s", key);
 		return PTL_ERR_RATE_LIMITED;
@@ -62,16 +111,21 @@ ptl_ratelimit_hit(struct ptl_app *app, const char *key, unsigned limit,
 }
 
 enum ptl_err
-ptl_ratelimit_peek(struct ptl_app *app, const char *key, unsigned limit,
-		   int64_t window_ms, int64_t now_ms, int *retry_after_s)
+ptl_ratelimit_check(struct ptl_app *app, enum ptl_rl policy,
+		    const char *subject, int64_t now_ms, int *retry_after_s)
 {
-	int64_t count, start;
-	enum ptl_err e = window(app, PTL_Q_RATE_PEEK, key, window_ms, now_ms,
-				&count, &start);
+	char buf[1200];
+	const char *key = policy_key(buf, sizeof(buf), policy, subject);
+	int64_t window_ms, count, start;
+	enum ptl_err e;
 
+	if (key == NULL)
+		return PTL_ERR_BAD_REQUEST;
+	window_ms = policies[policy].window_ms;
+	e = window(app, PTL_Q_RATE_PEEK, key, window_ms, now_ms, &count, &start);
 	if (e != PTL_OK)
 		return e;
-	if (count >= (int64_t)limit) {
+	if (count >= (int64_t)policy_limit(app, policy)) {
 		*retry_after_s = retry_after(start, window_ms, now_ms);
 		return PTL_ERR_RATE_LIMITED;
 	}

@@ -11,20 +11,35 @@
 
 #include "domain/app.h"
 
-/* Counts one event for key in its window of window_ms, which opens at the
- * first event after the previous window ended. Returns
- * PTL_ERR_RATE_LIMITED (and OUT retry_after_s, the seconds to the window's
- * end) when the count passes limit; PTL_OK otherwise. */
-enum ptl_err ptl_ratelimit_hit(struct ptl_app *app, const char *key,
-			       unsigned limit, int64_t window_ms, int64_t now_ms,
+/*
+ * The policies: what is counted, in which window, and how many are
+ * allowed. One table in ratelimit.c holds every window and count; the
+ * counts that are settings come from app->cfg (read at start).
+ */
+enum ptl_rl {
+	PTL_RL_LOGIN_IP,   /* sign-ins per client IP: AUTH_RATE_LOGIN_IP / 5 min */
+	PTL_RL_IP,         /* other public POSTs per IP: AUTH_RATE_IP / 5 min */
+	PTL_RL_LOGIN_FAIL, /* failed sign-ins per account: AUTH_RATE_LOGIN_FAIL / 15 min */
+	PTL_RL_MAIL,       /* mails of one kind to one address: 1 / minute */
+	PTL_RL__MAX
+};
+
+/* Counts one event of policy for subject (an IP address, an email, ...) in
+ * its window, which opens at the first event after the previous window
+ * ended. Returns PTL_ERR_RATE_LIMITED (and OUT retry_after_s, the seconds
+ * to the window's end) when the count passes the policy's limit; PTL_OK
+ * otherwise. PTL_RL_LOGIN_FAIL only counts here (its limit is checked by
+ * ptl_ratelimit_check() before the next attempt): it never refuses. */
+enum ptl_err ptl_ratelimit_hit(struct ptl_app *app, enum ptl_rl policy,
+			       const char *subject, int64_t now_ms,
 			       int *retry_after_s)
-	__attribute__((warn_unused_result));
+	__attribute__((warn_unused_result, nonnull));
 
 /* Like ptl_ratelimit_hit, but only reads: limited when the count already
- * reached limit. */
-enum ptl_err ptl_ratelimit_peek(struct ptl_app *app, const char *key,
-				unsigned limit, int64_t window_ms,
-				int64_t now_ms, int *retry_after_s)
-	__attribute__((warn_unused_result));
+ * reached the policy's limit. */
+enum ptl_err ptl_ratelimit_check(struct ptl_app *app, enum ptl_rl policy,
+				 const char *subject, int64_t now_ms,
+				 int *retry_after_s)
+	__attribute__((warn_unused_result, nonnull));
 
 #endif

@@ -12,6 +12,8 @@
 
 #include <string.h>
 
+#include "base/buf.h"
+#include "base/str.h"
 #include "adapters/crypto.h"
 #include "base/log.h"
 #include "domain/session.h"

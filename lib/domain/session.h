@@ -15,7 +15,7 @@
 
 #include "domain/app.h"
 #include "base/mem.h"
-#include "base/str.h"
+#include "base/buf.h"
 
 /* Creates a session for user_id. OUT session_id, OUT hash: the refresh
  * secret to put into the refresh token (arena-owned, 64 hex chars). */

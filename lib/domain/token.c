@@ -8,7 +8,7 @@
 
 #include "adapters/crypto.h"
 #include "adapters/jws.h"
-#include "base/str.h"
+#include "base/buf.h"
 #include "domain/token.h"
 
 const char *

@@ -12,6 +12,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "base/buf.h"
+#include "base/str.h"
 #include "domain/account.h"
 #include "adapters/crypto.h"
 #include "web/endpoint.h"
@@ -678,18 +680,12 @@ respond(struct ptl_req *req, struct ptl_resp *resp, struct ptl_transport *t,
 static enum ptl_err
 limit(struct ptl_req *req, struct ptl_resp *resp, const struct ptl_route *r)
 {
-	const struct ptl_cfg *cfg = &req->app->cfg;
-	unsigned max;
-	char *key;
-
-	if (!cfg->rate_limit || r->bucket == PTL_BUCKET_NONE)
+	if (!req->app->cfg.rate_limit || r->bucket == PTL_BUCKET_NONE)
 		return PTL_OK;
-	max = r->bucket == PTL_BUCKET_LOGIN ? cfg->rl_login_ip : cfg->rl_ip;
-	key = ptl_mem_printf(req->arena, "%s:%s",
-			     r->bucket == PTL_BUCKET_LOGIN ? "login-ip" : "ip",
-			     req->ip);
-	return ptl_ratelimit_hit(req->app, key, max, 5 * 60 * 1000, req->now_ms,
-				 &resp->retry_after_s);
+	return ptl_ratelimit_hit(req->app,
+				 r->bucket == PTL_BUCKET_LOGIN ? PTL_RL_LOGIN_IP
+							       : PTL_RL_IP,
+				 req->ip, req->now_ms, &resp->retry_after_s);
 }
 
 /* --- one request ------------------------------------------------------- */

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "base/buf.h"
 #include "web/form.h"
 #include "adapters/json.h"
 #include "base/log.h"
@@ -85,8 +86,8 @@ ptl_form_csrf(struct ptl_req *req)
 	}
 	if (len > 0 && origin_allowed(req, o, len))
 		return PTL_OK;
-	PTL_LOG_SEC("cross-site request refused (origin %s)",
-		    o != NULL ? ptl_str_logsafe(req->arena, o, 100) : "none");
+	PTL_LOG_SEC("cross-site request refused (origin %.100s)",
+		    o != NULL ? o : "none");
 	return PTL_ERR_FORBIDDEN;
 }
 

@@ -13,7 +13,7 @@
 
 #include "base/err.h"
 #include "web/http.h"
-#include "base/str.h"
+#include "base/buf.h"
 
 #define PTL_COOKIE_ACCESS "authportal_access"
 #define PTL_COOKIE_REFRESH "authportal_refresh"

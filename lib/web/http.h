@@ -16,6 +16,7 @@
 #include "adapters/fcgi.h"
 #include "domain/app.h"
 #include "base/mem.h"
+#include "base/buf.h"
 #include "base/str.h"
 
 

@@ -4,6 +4,7 @@
 #include "config.h"
 #endif
 
+#include "base/buf.h"
 #include "web/pair.h"
 #include "domain/token.h"
 

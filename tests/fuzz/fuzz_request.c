@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/buf.h"
 #include "web/endpoint.h"
 #include "fuzz.h"
 #include "web/http.h"

@@ -23,7 +23,7 @@
 #include "web/http.h"
 #include "base/mem.h"
 #include "domain/session.h"
-#include "base/str.h"
+#include "base/buf.h"
 #include "tap.h"
 #include "domain/token.h"
 

@@ -15,7 +15,7 @@
 
 #include "adapters/json.h"
 #include "base/mem.h"
-#include "base/str.h"
+#include "base/buf.h"
 #include "fixture.h"
 #include "tap.h"
 

@@ -26,6 +26,7 @@
 #include "base/cfg.h"
 #include "adapters/mail.h"
 #include "base/mem.h"
+#include "base/buf.h"
 #include "base/str.h"
 #include "tap.h"
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * test_ratelimit: lib/ratelimit.c on a temp database with a fixed clock.
+ * test_ratelimit: lib/domain/ratelimit.c on a temp database with a fixed
+ * clock, through its policy table.
  * Hits up to the limit pass, the next one is limited with the seconds to
  * the window's end; keys are independent; a window opens at the first hit
  * after the previous one ended (so one per minute keeps a minute between
@@ -17,17 +18,38 @@
 #include "domain/ratelimit.h"
 #include "tap.h"
 
-#define WIN 60000LL
+/* PTL_RL_LOGIN_IP: 5 minutes, app.cfg.rl_login_ip (set to 3 below). */
+#define WIN (5 * 60000LL)
+/* PTL_RL_MAIL: one a minute. */
+#define MAIL_WIN 60000LL
 /* Windows open at their first hit: the first hit of test_hits is here. */
 #define START FIX_NOW_MS
 
 static struct ptl_app app;
 
 static enum ptl_err
-hit(const char *key, unsigned limit, int64_t now, int *retry)
+hit_as(enum ptl_rl policy, const char *subject, int64_t now, int *retry)
 {
 	*retry = -1;
-	return ptl_ratelimit_hit(&app, key, limit, WIN, now, retry);
+	return ptl_ratelimit_hit(&app, policy, subject, now, retry);
+}
+
+/* The login-ip policy with a limit of 3. */
+static enum ptl_err
+hit(const char *subject, int64_t now, int *retry)
+{
+	return hit_as(PTL_RL_LOGIN_IP, subject, now, retry);
+}
+
+static enum ptl_err
+peek(const char *subject, unsigned limit, int64_t now, int *retry)
+{
+	enum ptl_err e;
+
+	app.cfg.rl_login_ip = limit;
+	e = ptl_ratelimit_check(&app, PTL_RL_LOGIN_IP, subject, now, retry);
+	app.cfg.rl_login_ip = 3;
+	return e;
 }
 
 static void
@@ -37,41 +59,40 @@ test_hits(void)
 	bool all = true;
 
 	for (i = 1; i <= 3; i++)
-		all = all && hit("login-ip:1.2.3.4", 3, FIX_NOW_MS, &retry) == PTL_OK;
+		all = all && hit("1.2.3.4", FIX_NOW_MS, &retry) == PTL_OK;
 	ok(all, "hits 1..3 of limit 3 pass");
-	is_int(ptl_ratelimit_peek(&app, "login-ip:1.2.3.4", 3, WIN, FIX_NOW_MS,
+	is_int(peek("1.2.3.4", 3, FIX_NOW_MS,
 				  &retry),
 	       PTL_ERR_RATE_LIMITED, "peek at count 3 of 3: limited");
-	is_int(ptl_ratelimit_peek(&app, "login-ip:1.2.3.4", 4, WIN, FIX_NOW_MS,
+	is_int(peek("1.2.3.4", 4, FIX_NOW_MS,
 				  &retry),
 	       PTL_OK, "peek at count 3 of 4: fine");
-	is_int(hit("login-ip:1.2.3.4", 3, FIX_NOW_MS, &retry),
+	is_int(hit("1.2.3.4", FIX_NOW_MS, &retry),
 	       PTL_ERR_RATE_LIMITED, "hit 4 of limit 3: limited");
 	is_int(retry, (START + WIN - FIX_NOW_MS + 999) / 1000,
 	       "retry after = seconds to the window's end, rounded up");
 	ok(retry > 0, "  positive");
-	is_int(hit("login-ip:1.2.3.4", 3, FIX_NOW_MS + 1, &retry),
+	is_int(hit("1.2.3.4", FIX_NOW_MS + 1, &retry),
 	       PTL_ERR_RATE_LIMITED, "still limited");
-	is_int(hit("login-ip:5.6.7.8", 3, FIX_NOW_MS, &retry), PTL_OK,
+	is_int(hit("5.6.7.8", FIX_NOW_MS, &retry), PTL_OK,
 	       "another key is counted apart");
-	is_int(ptl_ratelimit_peek(&app, "never-seen", 1, WIN, FIX_NOW_MS, &retry),
+	is_int(peek("never-seen", 1, FIX_NOW_MS, &retry),
 	       PTL_OK, "peek of an unknown key");
 
 	/* Anchored windows: 59.999 s after the first hit it is still the
 	 * same window; at 60 s a new one opens. */
-	is_int(hit("login-ip:1.2.3.4", 3, START + WIN - 1, &retry),
+	is_int(hit("1.2.3.4", START + WIN - 1, &retry),
 	       PTL_ERR_RATE_LIMITED, "window anchored at its first hit");
 	is_int(retry, 1, "  1 s left");
-	is_int(hit("login-ip:1.2.3.4", 3, START + WIN, &retry), PTL_OK,
+	is_int(hit("1.2.3.4", START + WIN, &retry), PTL_OK,
 	       "new window: first hit passes");
-	is_int(ptl_ratelimit_peek(&app, "login-ip:1.2.3.4", 1, WIN, START + WIN,
+	is_int(peek("1.2.3.4", 1, START + WIN,
 				  &retry),
 	       PTL_ERR_RATE_LIMITED, "  and is counted (peek limit 1)");
-	is_int(ptl_ratelimit_peek(&app, "login-ip:1.2.3.4", 2, WIN, START + WIN,
+	is_int(peek("1.2.3.4", 2, START + WIN,
 				  &retry),
 	       PTL_OK, "  count is 1");
-	is_int(ptl_ratelimit_peek(&app, "login-ip:1.2.3.4", 1, WIN,
-				  START + 2 * WIN, &retry),
+	is_int(peek("1.2.3.4", 1, START + 2 * WIN, &retry),
 	       PTL_OK, "peek in a later window: nothing counted");
 }
 
@@ -93,8 +114,9 @@ test_retry_after(void)
 		int64_t first = START + 12345 + (int64_t)i * 7;
 
 		(void)snprintf(key, sizeof(key), "retry:%zu", i);
-		ok(hit(key, 1, first, &retry) == PTL_OK &&
-			   hit(key, 1, first + cases[i].after, &retry) ==
+		ok(hit_as(PTL_RL_MAIL, key, first, &retry) == PTL_OK &&
+			   hit_as(PTL_RL_MAIL, key, first + cases[i].after,
+				  &retry) ==
 				   PTL_ERR_RATE_LIMITED &&
 			   retry == cases[i].want,
 		   "retry after %d s at +%lld ms", cases[i].want,
@@ -107,11 +129,13 @@ test_retry_after(void)
 
 		/* One a minute: two events across a clock minute are still
 		 * a minute apart. */
-		ok(hit("mail", 1, START + 59990, &retry) == PTL_OK &&
-			   hit("mail", 1, START + 60010, &retry) ==
-				   PTL_ERR_RATE_LIMITED,
+		ok(hit_as(PTL_RL_MAIL, "a@example.com", START + 59990, &retry) ==
+				   PTL_OK &&
+			   hit_as(PTL_RL_MAIL, "a@example.com", START + 60010,
+				  &retry) == PTL_ERR_RATE_LIMITED,
 		   "one per minute holds across the clock's minute");
-		ok(hit("mail", 1, START + 59990 + WIN, &retry) == PTL_OK,
+		ok(hit_as(PTL_RL_MAIL, "a@example.com", START + 59990 + MAIL_WIN,
+			  &retry) == PTL_OK,
 		   "  and passes a minute after the first");
 	}
 }
@@ -124,23 +148,55 @@ test_fake_clock(void)
 
 	/* Through the app clock, as the endpoint layer calls it. */
 	app.fake_now_ms = START + 30000;
-	for (i = 0; i < 5; i++)
-		all = all && hit("clock", 5, ptl_app_now_ms(&app), &retry) == PTL_OK;
-	ok(all, "five hits on the fake clock");
+	for (i = 0; i < 3; i++)
+		all = all && hit("clock", ptl_app_now_ms(&app), &retry) == PTL_OK;
+	ok(all, "three hits on the fake clock");
 	app.fake_now_ms = START + 60000;
-	is_int(hit("clock", 5, ptl_app_now_ms(&app), &retry), PTL_ERR_RATE_LIMITED,
-	       "sixth limited");
-	is_int(retry, 30, "  30 s left");
+	is_int(hit("clock", ptl_app_now_ms(&app), &retry), PTL_ERR_RATE_LIMITED,
+	       "fourth limited");
+	is_int(retry, 270, "  270 s left of the 5-minute window");
 	app.fake_now_ms = START + 30000 + WIN;
-	is_int(hit("clock", 5, ptl_app_now_ms(&app), &retry), PTL_OK,
+	is_int(hit("clock", ptl_app_now_ms(&app), &retry), PTL_OK,
 	       "clock moved to the next window: passes");
 	app.fake_now_ms = FIX_NOW_MS;
+}
+
+/* The table: each policy has its own window and limit, and its own keys. */
+static void
+test_policies(void)
+{
+	int retry, i;
+	bool all = true;
+
+	app.cfg.rl_login_fail = 2;
+	for (i = 0; i < 5; i++)
+		all = all && hit_as(PTL_RL_LOGIN_FAIL, "u@example.com", START,
+				    &retry) == PTL_OK;
+	ok(all, "login-fail hits only count: five pass");
+	is_int(ptl_ratelimit_check(&app, PTL_RL_LOGIN_FAIL, "u@example.com",
+				   START, &retry),
+	       PTL_ERR_RATE_LIMITED, "check at 5 of AUTH_RATE_LOGIN_FAIL=2");
+	is_int(retry, 15 * 60, "  its window is 15 minutes");
+	is_int(ptl_ratelimit_check(&app, PTL_RL_LOGIN_FAIL, "u@example.com",
+				   START + 15 * 60000, &retry),
+	       PTL_OK, "  and ends then");
+	is_int(ptl_ratelimit_check(&app, PTL_RL_LOGIN_IP, "u@example.com",
+				   START, &retry),
+	       PTL_OK, "the same subject under another policy is apart");
+	app.cfg.rl_ip = 1;
+	ok(hit_as(PTL_RL_IP, "9.9.9.9", START, &retry) == PTL_OK &&
+		   hit_as(PTL_RL_IP, "9.9.9.9", START, &retry) ==
+			   PTL_ERR_RATE_LIMITED &&
+		   retry == 5 * 60,
+	   "ip policy: AUTH_RATE_IP per 5 minutes");
 }
 
 int
 main(void)
 {
 	fix_app_open(&app);
+	app.cfg.rl_login_ip = 3;
+	test_policies();
 	test_hits();
 	test_retry_after();
 	test_fake_clock();

@@ -16,7 +16,7 @@
 #include "fixture.h"
 #include "base/mem.h"
 #include "domain/session.h"
-#include "base/str.h"
+#include "base/buf.h"
 #include "tap.h"
 
 #define T0 FIX_NOW_MS

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "base/mem.h"
+#include "base/buf.h"
 #include "base/str.h"
 #include "tap.h"
 
