@@ -12,12 +12,46 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <malloc.h>
+
 #include <cjson/cJSON.h>
 
 #include "adapters/json.h"
 #include "base/buf.h"
+#include "base/mem.h"
 #include "base/str.h"
 #include "base/utf8.h"
+
+/* Every cJSON allocation goes through these: a request body's passwords
+ * and tokens end up in cJSON's strings, outside the arena that
+ * ptl_mem_reset() wipes, so each block is overwritten before it is freed. */
+static void *
+json_malloc(size_t size)
+{
+	return ptl_mem_xmalloc(size);
+}
+
+static void
+json_free(void *p)
+{
+	if (p == NULL)
+		return;
+	explicit_bzero(p, malloc_usable_size(p));
+	free(p);
+}
+
+/* cJSON's hooks are process-wide: set once, before the first tree. */
+static void
+hooks(void)
+{
+	static bool set;
+	cJSON_Hooks h = {json_malloc, json_free};
+
+	if (set)
+		return;
+	cJSON_InitHooks(&h);
+	set = true;
+}
 
 static void
 free_tree(void *p)
@@ -131,6 +165,7 @@ ptl_json_parse(struct ptl_arena *a, const char *body, size_t len,
 	const char *end = NULL, *why = NULL;
 	cJSON *tree;
 
+	hooks();
 	*root = NULL;
 	*msg = NULL;
 	if (!ptl_utf8_valid(body, len)) {
@@ -202,9 +237,11 @@ enum ptl_err
 ptl_json_from_form(struct ptl_arena *a, const char *body, size_t len,
 		   struct ptl_json **root)
 {
-	cJSON *obj = cJSON_CreateObject();
+	cJSON *obj;
 	size_t i = 0;
 
+	hooks();
+	obj = cJSON_CreateObject();
 	if (obj == NULL)
 		ptl_mem_oom();
 	ptl_mem_defer(a, free_tree, obj);

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * mem: a chunked bump allocator with deferred destructors. With
- * --enable-arena-malloc (PTL_ARENA_MALLOC) every allocation is its own
- * malloc, so ASan and valgrind see use after reset.
+ * mem: a chunked bump allocator with deferred destructors. A reset wipes
+ * every byte that was handed out (explicit_bzero, which the compiler may not
+ * drop) before the memory is freed or reused: a request's passwords, bearer
+ * and refresh tokens and reset hashes live here and must not stay behind in
+ * freed memory. With --enable-arena-malloc (PTL_ARENA_MALLOC) every
+ * allocation is its own malloc, so ASan and valgrind see use after reset.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -96,11 +99,24 @@ ptl_mem_reset(struct ptl_arena *a)
 	}
 	for (c = a->head; c != NULL && c != a->first; c = next) {
 		next = c->next;
+		explicit_bzero(c->data, c->used);
 		free(c);
 	}
+	explicit_bzero(a->first->data, a->first->used);
 	a->first->used = 0;
 	a->first->next = NULL;
 	a->head = a->first;
+}
+
+size_t
+ptl_mem_used(const struct ptl_arena *a)
+{
+	const struct chunk *c;
+	size_t n = 0;
+
+	for (c = a->head; c != NULL; c = c->next)
+		n += c->used;
+	return n;
 }
 
 void

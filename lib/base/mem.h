@@ -18,8 +18,13 @@ struct ptl_arena;
 struct ptl_arena *ptl_mem_new(void);
 
 /* Releases everything allocated since creation or the last reset, running the
- * deferred destructors in reverse order. Keeps the first chunk for reuse. */
+ * deferred destructors in reverse order, then overwrites every byte that was
+ * allocated with zeros before it is freed or reused (secrets leave no trace
+ * in freed memory). Keeps the first chunk for reuse. */
 void ptl_mem_reset(struct ptl_arena *a);
+
+/* Bytes handed out since creation or the last reset (alignment included). */
+size_t ptl_mem_used(const struct ptl_arena *a) __attribute__((nonnull));
 
 /* Resets and frees the arena itself. NULL is a no-op. */
 void ptl_mem_free(struct ptl_arena *a);

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "domain/app.h"
+#include "domain/token.h"
 #include "base/log.h"
 #include "base/str.h"
 
@@ -92,8 +93,7 @@ ptl_app_close(struct ptl_app *app)
 {
 	ptl_db_close(app->db);
 	app->db = NULL;
-	free(app->token_cache);
-	app->token_cache = NULL;
+	ptl_token_cache_free(app);
 	ptl_crypto_hmac_key_free(app->refresh_derive);
 	app->refresh_derive = NULL;
 	key_free(&app->access_key);

@@ -4,6 +4,7 @@
 #include "config.h"
 #endif
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "adapters/crypto.h"
@@ -108,6 +109,16 @@ cache_slot(struct ptl_app *app, const char *token, size_t len)
 		app->token_cache = c;
 	}
 	return &c->slot[ptl_crypto_shorthash(c->key, token, len) % CACHE_SLOTS];
+}
+
+void
+ptl_token_cache_free(struct ptl_app *app)
+{
+	if (app->token_cache == NULL)
+		return;
+	ptl_crypto_wipe(app->token_cache, sizeof(*app->token_cache));
+	free(app->token_cache);
+	app->token_cache = NULL;
 }
 
 static enum ptl_err

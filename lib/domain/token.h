@@ -41,6 +41,11 @@ enum ptl_err ptl_token_access_verify(struct ptl_arena *a, struct ptl_app *app,
 				     struct ptl_access *out)
 	__attribute__((warn_unused_result));
 
+/* Wipes and frees app's cache of verified access tokens (the tokens in it
+ * are bearer secrets), if there is one. The cache is made by the first
+ * ptl_token_access_verify(); this is its only free. */
+void ptl_token_cache_free(struct ptl_app *app) __attribute__((nonnull));
+
 /* Signs a refresh token {sessionId, hash, iat, exp}. OUT token. */
 enum ptl_err ptl_token_refresh_issue(struct ptl_arena *a,
 				     const struct ptl_app *app,

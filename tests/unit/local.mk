@@ -33,3 +33,8 @@ tests_fuzz_replay_request_SOURCES = $(FUZZ_COMMON) tests/fuzz/fuzz_request.c
 tests_fuzz_replay_request_CPPFLAGS = $(AM_CPPFLAGS) -DPTL_FUZZ_CORPUS='"request"'
 # The corpora travel with the tarball (EXTRA_DIST is Makefile.am's).
 dist_noinst_DATA = tests/fuzz/corpus
+# The arena and the wiping of secrets: free() is wrapped to inspect what
+# is freed (tests/unit/test_mem.c).
+check_PROGRAMS += tests/unit/test_mem
+tests_unit_test_mem_SOURCES = tests/unit/test_mem.c tests/unit/fixture.h tests/tap.h
+tests_unit_test_mem_LDFLAGS = $(AM_LDFLAGS) -Wl,--wrap=free
