@@ -1,11 +1,15 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * endpoint: the glue every cgi-bin executable runs. An executable declares
- * its routes (method, path, auth level, field table, handler); this module
- * reads the request, enforces the size limits before allocating, parses and
- * validates the body against the field table (API.md §0.1), checks the
- * bearer token and its session, calls the handler and turns its result into
- * the response shapes of API.md §0. Handlers see only validated values.
+ * endpoint: the glue every cgi-bin executable runs, and the one header it
+ * includes. An executable declares its routes (method, path, auth level,
+ * field table, rate-limit bucket, handler); this module matches the
+ * request to a route and runs the checks in their order (API.md §0): route
+ * (404, before anything is read), body (413, 400), CSRF of a form post
+ * (403), database (503), per-IP limit (429), CSRF of a cookie-authenticated
+ * write (403), fields (422) and the bearer token with its session (401,
+ * which wins over 422 on authenticated routes), then the handler. It also
+ * holds the accept loop. Reading the request is req.h's, the answer
+ * resp.h's, field validation field.h's, form posts form.h's.
  */
 #ifndef PTL_ENDPOINT_H
 #define PTL_ENDPOINT_H
@@ -13,34 +17,18 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "adapters/fcgi.h"
 #include "base/err.h"
-#include "web/http.h"
+#include "base/mem.h"
+#include "domain/app.h"
+#include "web/field.h"
+#include "web/req.h"
+#include "web/resp.h"
 
 enum ptl_auth {
 	PTL_AUTH_NONE,
 	PTL_AUTH_ACCESS,  /* a live access token; sets req->user_id/session_id */
 	PTL_AUTH_REFRESH, /* a bearer is required; the handler verifies it */
-};
-
-/* Checks of a field, run in the order listed (API.md §0.1). */
-enum ptl_rule {
-	PTL_RULE_END = 0,
-	PTL_RULE_NOT_EMPTY, /* "<p> should not be empty" (or the custom msg) */
-	PTL_RULE_EMAIL,     /* "<p> must be an email" */
-	PTL_RULE_PASSWORD,  /* AUTH_PASSWORD_MIN_LENGTH .. 1024 bytes */
-};
-
-#define PTL_FIELD_OPTIONAL 0x1 /* IsOptional: null or absent skips checks */
-#define PTL_FIELD_EMAIL 0x2    /* lower-case + trim before the checks */
-#define PTL_FIELD_NUMBER 0x4   /* a JSON number is taken as its text */
-#define PTL_FIELD_ANY 0x8      /* any JSON type; the handler reads req->json */
-#define PTL_FIELD_TRIM 0x10    /* surrounding white space removed (hashes) */
-
-struct ptl_field {
-	const char *name;
-	unsigned flags;
-	enum ptl_rule rules[3];
-	const char *custom_msg; /* replaces the NOT_EMPTY message */
 };
 
 /* Which per-IP rate limit a route counts against (API.md §10.7). */

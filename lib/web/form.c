@@ -14,10 +14,11 @@
 #include <string.h>
 #include <strings.h>
 
-#include "base/buf.h"
-#include "web/form.h"
 #include "adapters/json.h"
+#include "base/buf.h"
+#include "base/cfg.h"
 #include "base/log.h"
+#include "web/form.h"
 
 void
 ptl_form_detect(struct ptl_req *req)
@@ -89,26 +90,6 @@ ptl_form_csrf(struct ptl_req *req)
 	PTL_LOG_SEC("cross-site request refused (origin %.100s)",
 		    o != NULL ? o : "none");
 	return PTL_ERR_FORBIDDEN;
-}
-
-const char *
-ptl_form_cookie(struct ptl_req *req, const char *name)
-{
-	const char *p = req->cookies;
-	size_t nlen = strlen(name);
-
-	while (p != NULL && *p != '\0') {
-		size_t len;
-
-		while (*p == ' ' || *p == ';')
-			p++;
-		len = strcspn(p, ";");
-		if (len > nlen && strncmp(p, name, nlen) == 0 && p[nlen] == '=')
-			return ptl_mem_strndup(req->arena, p + nlen + 1,
-					       len - nlen - 1);
-		p += len;
-	}
-	return NULL;
 }
 
 static bool
@@ -249,9 +230,13 @@ ptl_form_respond(struct ptl_req *req, struct ptl_resp *resp, enum ptl_err e,
 	if (e == PTL_OK) {
 		target = field(req, "redirect");
 		key = NULL;
-		if (target != NULL && checked(req, target) == NULL)
-			key = "invalidRedirect";
-		target = target != NULL ? checked(req, target) : home;
+		if (target == NULL) {
+			target = home;
+		} else {
+			target = checked(req, target);
+			if (target == NULL)
+				key = "invalidRedirect";
+		}
 	} else {
 		target = checked(req, field(req, "error_redirect"));
 		if (target == NULL)

@@ -4,16 +4,19 @@
  * post is answered with 303 See Other to a checked redirect target instead
  * of JSON, sign-in and refresh set the tokens as cookies (RFC 6265), and
  * every form post or cookie-authenticated write must come from an allowed
- * Origin (CSRF). Endpoint-glue layer, used by endpoint.c.
+ * Origin (CSRF). Used by endpoint.c (detection, CSRF) and resp.c (the
+ * 303). Not responsible for reading cookies (req.h) or for the JSON
+ * answer (resp.h).
  */
 #ifndef PTL_FORM_H
 #define PTL_FORM_H
 
 #include <stdbool.h>
 
-#include "base/err.h"
-#include "web/http.h"
 #include "base/buf.h"
+#include "base/err.h"
+#include "web/req.h"
+#include "web/resp.h"
 
 #define PTL_COOKIE_ACCESS "authportal_access"
 #define PTL_COOKIE_REFRESH "authportal_refresh"
@@ -22,19 +25,20 @@
 void ptl_form_detect(struct ptl_req *req);
 
 /* PTL_OK when the request's Origin (or, without one, its Referer) is the
- * origin of FRONTEND_DOMAIN or listed in APP_CORS_ORIGINS; else
- * PTL_ERR_FORBIDDEN (logged as a security event). */
+ * origin of FRONTEND_DOMAIN or listed in APP_CORS_ORIGINS (RFC 6454 §7);
+ * else PTL_ERR_FORBIDDEN (logged as a security event). */
 enum ptl_err ptl_form_csrf(struct ptl_req *req)
 	__attribute__((warn_unused_result));
-
-/* The value of cookie name (arena-owned), or NULL. */
-const char *ptl_form_cookie(struct ptl_req *req, const char *name);
 
 /*
  * Writes the status line and headers of the browser answer of a request
  * that ended with e: 303 to the checked target (the "redirect" field, else
  * FRONTEND_DOMAIN/; on failure "error_redirect", else the Referer, with
- * ?error=<messageKey>), plus Set-Cookie lines.
+ * ?error=<messageKey>), plus, on success, the Set-Cookie lines of resp's
+ * tokens (RFC 6265 §4.1). A target is kept only when it is a path, or an
+ * absolute http(s) URL of FRONTEND_DOMAIN's origin or starting with an
+ * entry of AUTH_ALLOWED_REDIRECTS; a refused "redirect" goes to
+ * FRONTEND_DOMAIN/?error=invalidRedirect.
  */
 void ptl_form_respond(struct ptl_req *req, struct ptl_resp *resp,
 		      enum ptl_err e, struct ptl_buf *out);

@@ -19,7 +19,6 @@
 #include "base/buf.h"
 #include "web/endpoint.h"
 #include "fuzz.h"
-#include "web/http.h"
 #include "base/mem.h"
 
 #define NLINES 7

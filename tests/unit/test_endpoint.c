@@ -20,7 +20,6 @@
 
 #include "web/endpoint.h"
 #include "fixture.h"
-#include "web/http.h"
 #include "base/mem.h"
 #include "domain/session.h"
 #include "base/buf.h"

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * field: the field table of a route and its validation (API.md §0.1, in
+ * the manner of kcgi's kvalid). A route declares each body member it reads
+ * (name, flags, up to three rules); the table is checked against the
+ * decoded body before the handler runs, every failure becomes a 422 error
+ * message of the reference's wording, in field order, and the handler sees
+ * only the values, as text, in req->vals. Not responsible for decoding the
+ * body (req.h) or for what a field means to a handler.
+ */
+#ifndef PTL_FIELD_H
+#define PTL_FIELD_H
+
+#include <stddef.h>
+
+#include "base/err.h"
+#include "web/req.h"
+#include "web/resp.h"
+
+/* Checks of a field, run in the order listed (API.md §0.1). */
+enum ptl_rule {
+	PTL_RULE_END = 0,
+	PTL_RULE_NOT_EMPTY, /* "<p> should not be empty" (or the custom msg) */
+	PTL_RULE_EMAIL,     /* "<p> must be an email" */
+	PTL_RULE_PASSWORD,  /* AUTH_PASSWORD_MIN_LENGTH .. 1024 bytes */
+};
+
+#define PTL_FIELD_OPTIONAL 0x1 /* IsOptional: null or absent skips checks */
+#define PTL_FIELD_EMAIL 0x2    /* lower-case + trim before the checks */
+#define PTL_FIELD_NUMBER 0x4   /* a JSON number is taken as its text */
+#define PTL_FIELD_ANY 0x8      /* any JSON type; the handler reads req->json */
+#define PTL_FIELD_TRIM 0x10    /* surrounding white space removed (hashes) */
+
+struct ptl_field {
+	const char *name;
+	unsigned flags;
+	enum ptl_rule rules[3];
+	const char *custom_msg; /* replaces the NOT_EMPTY message */
+};
+
+/*
+ * Validates req->json against fields[0..nfields) and sets req->vals (one
+ * value per field, in table order, plus a zeroed one; arena-owned). Each
+ * failure is added to resp with ptl_resp_error(). Returns
+ * PTL_ERR_VALIDATION when there was any, else PTL_OK.
+ */
+enum ptl_err ptl_field_validate(struct ptl_req *req, struct ptl_resp *resp,
+				const struct ptl_field *fields, size_t nfields)
+    __attribute__((warn_unused_result));
+
+#endif

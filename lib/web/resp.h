@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * resp: the answer to one request. A handler fills struct ptl_resp (a JSON
+ * body, a status, 422 field errors, tokens for cookies); this module turns
+ * it and the request's result into the CGI response of RFC 3875 §6.2 (a
+ * Status line, then headers) with the error bodies of API.md §0, the
+ * security headers of §9.2 and CORS of §9.1 on every answer, and writes it
+ * to the transport once. The 303 answer of a browser form post is form.h's.
+ * Not responsible for reading the request (req.h) or deciding its result
+ * (endpoint.h).
+ */
+#ifndef PTL_RESP_H
+#define PTL_RESP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "adapters/fcgi.h"
+#include "base/buf.h"
+#include "base/err.h"
+#include "base/mem.h"
+#include "web/req.h"
+
+struct ptl_field_error {
+	const char *field;
+	const char *msg;
+};
+
+#define PTL_RESP_MAX_ERRORS 16
+#define PTL_RESP_MAX (1024 * 1024) /* cap of the body and of the answer */
+
+struct ptl_resp {
+	int status;             /* for PTL_OK: 200 (default) or 204 */
+	struct ptl_buf body;    /* JSON for PTL_OK */
+	struct ptl_buf headers; /* extra header lines, each ending in CRLF */
+	/* 422 errors, in field order (API.md §0.1). */
+	struct ptl_field_error errors[PTL_RESP_MAX_ERRORS];
+	size_t nerrors;
+	const char *message; /* 400 message */
+	int retry_after_s;   /* 429 */
+	/* Tokens for the cookies of a browser form post (API.md §10.10). */
+	const char *set_access;
+	const char *set_refresh;
+	bool clear_cookies; /* logout: expire both cookies */
+};
+
+/* Zeroes resp and makes its body and header buffers in a. */
+void ptl_resp_init(struct ptl_resp *resp, struct ptl_arena *a)
+    __attribute__((nonnull));
+
+/* Adds (or extends, joining with ", ") the 422 error of field. field and
+ * msg are borrowed for the life of resp (literals or arena strings). */
+void ptl_resp_error(struct ptl_resp *resp, const char *field, const char *msg);
+
+/*
+ * Writes the answer of a request that ended with e to t: for PTL_OK the
+ * handler's status and body, else the error's status (base/err.h) and its
+ * body; for a browser form post the 303 of form.h instead. A HEAD request
+ * gets the headers only. Logs answers of 500 and above.
+ */
+void ptl_resp_write(struct ptl_req *req, struct ptl_resp *resp,
+		    struct ptl_transport *t, enum ptl_err e)
+    __attribute__((nonnull));
+
+/* Writes the 204 answer to a CORS preflight (OPTIONS, API.md §9.1). */
+void ptl_resp_write_preflight(struct ptl_req *req, struct ptl_resp *resp,
+			      struct ptl_transport *t) __attribute__((nonnull));
+
+#endif
