@@ -259,6 +259,7 @@ ptl_cfg_load(struct ptl_cfg *cfg)
 	if (cfg->cors_origins == NULL)
 		cfg->cors_origins = "*";
 	cfg->trusted_proxies = str_or("TRUSTED_PROXIES", "");
+	cfg->allowed_redirects = str_or("AUTH_ALLOWED_REDIRECTS", NULL);
 	cfg->body_max = 100 * 1024;
 	cfg->password_max_len = 1024;
 

@@ -41,6 +41,7 @@ struct ptl_cfg {
 	const char *frontend_domain; /* FRONTEND_DOMAIN */
 	const char *backend_domain; /* BACKEND_DOMAIN */
 	const char *trusted_proxies; /* TRUSTED_PROXIES, comma-separated IPs */
+	const char *allowed_redirects; /* AUTH_ALLOWED_REDIRECTS, or NULL */
 
 	bool rate_limit;            /* AUTH_RATE_LIMIT, true */
 	unsigned rl_login_ip;       /* AUTH_RATE_LOGIN_IP, 150 per 5 min */

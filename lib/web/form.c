@@ -133,7 +133,6 @@ static const char *
 checked(struct ptl_req *req, const char *target)
 {
 	const struct ptl_cfg *cfg = &req->app->cfg;
-	const char *allowed = ptl_cfg_get("AUTH_ALLOWED_REDIRECTS");
 	size_t olen;
 
 	if (target == NULL || *target == '\0' || strlen(target) > 2048 ||
@@ -148,7 +147,7 @@ checked(struct ptl_req *req, const char *target)
 	if (olen == 0)
 		return NULL;
 	if (same_origin(target, olen, cfg->frontend_domain) ||
-	    (allowed != NULL && prefix_listed(allowed, target)))
+	    prefix_listed(cfg->allowed_redirects, target))
 		return target;
 	return NULL;
 }
