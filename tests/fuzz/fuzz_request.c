@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * fuzz_request: one request through ptl_endpoint_serve on a memory
- * transport. The input is split at '\n' into REQUEST_METHOD, REQUEST_URI
- * (QUERY_STRING is what follows '?'), CONTENT_TYPE, HTTP_AUTHORIZATION,
- * HTTP_X_FORWARDED_FOR, HTTP_COOKIE and HTTP_ACCEPT; the rest is the body,
- * with CONTENT_LENGTH its length. A missing line is an unset variable. The
- * endpoint has a field table of every rule, an {id} route, an access and
- * a refresh route. The response must start with a status line.
+ * fuzz_request: one request through ptl_endpoint_serve on the memory
+ * transport of tests/memio.h. The input is split at '\n' into
+ * REQUEST_METHOD, REQUEST_URI (QUERY_STRING is what follows '?'),
+ * CONTENT_TYPE, HTTP_AUTHORIZATION, HTTP_X_FORWARDED_FOR, HTTP_COOKIE and
+ * HTTP_ACCEPT; the rest is the body, with CONTENT_LENGTH its length. A
+ * missing line is an unset variable. The endpoint has a field table of
+ * every rule, an {id} route, an access and a refresh route. The response
+ * must be written once and start with a status line.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -17,70 +18,18 @@
 #include <string.h>
 
 #include "base/buf.h"
-#include "web/endpoint.h"
-#include "fuzz.h"
 #include "base/mem.h"
+#include "fuzz.h"
+#include "memio.h"
+#include "web/endpoint.h"
 
 #define NLINES 7
+#define OUT_CAP 4096 /* enough to see the status line */
 
 static const char *const names[NLINES] = {
 	"REQUEST_METHOD", "REQUEST_URI", "CONTENT_TYPE", "HTTP_AUTHORIZATION",
 	"HTTP_X_FORWARDED_FOR", "HTTP_COOKIE", "HTTP_ACCEPT",
 };
-
-struct mem {
-	const char *vals[NLINES];
-	const char *query;
-	char length[24];
-	const char *body;
-	size_t body_len, pos;
-	size_t out_len;
-	int status_ok;
-};
-
-static const char *
-mem_param(void *ctx, const char *name)
-{
-	struct mem *t = ctx;
-	size_t i;
-
-	for (i = 0; i < NLINES; i++) {
-		if (strcmp(name, names[i]) == 0)
-			return t->vals[i];
-	}
-	if (strcmp(name, "QUERY_STRING") == 0)
-		return t->query;
-	if (strcmp(name, "CONTENT_LENGTH") == 0)
-		return t->length;
-	if (strcmp(name, "REMOTE_ADDR") == 0)
-		return "127.0.0.1";
-	if (strcmp(name, "HTTP_ORIGIN") == 0)
-		return "http://localhost:3000";
-	return NULL;
-}
-
-static size_t
-mem_read(void *ctx, char *buf, size_t len)
-{
-	struct mem *t = ctx;
-	size_t n = t->body_len - t->pos;
-
-	if (n > len)
-		n = len;
-	memcpy(buf, t->body + t->pos, n);
-	t->pos += n;
-	return n;
-}
-
-static void
-mem_write(void *ctx, const char *buf, size_t len)
-{
-	struct mem *t = ctx;
-
-	if (t->out_len == 0)
-		t->status_ok = len >= 8 && memcmp(buf, "Status: ", 8) == 0;
-	t->out_len += len;
-}
 
 /* For routes with the five fields below: echoes their values. */
 static enum ptl_err
@@ -135,49 +84,77 @@ static const struct ptl_route routes[] = {
 static const struct ptl_endpoint ep = {"fuzz", routes,
 				       sizeof(routes) / sizeof(routes[0])};
 
+/* Splits input (NUL-terminated, size bytes) into the lines of the
+ * variables and the body; a missing line leaves vals[i] NULL. */
+static void
+split(char *input, size_t size, const char *vals[NLINES], const char **body,
+      size_t *body_len)
+{
+	char *p = input;
+	size_t i;
+
+	*body = "";
+	*body_len = 0;
+	for (i = 0; i < NLINES; i++) {
+		char *nl = memchr(p, '\n', size - (size_t)(p - input));
+
+		if (nl == NULL)
+			return;
+		*nl = '\0';
+		vals[i] = p;
+		p = nl + 1;
+	}
+	*body = p;
+	*body_len = size - (size_t)(p - input);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct ptl_arena *a;
+	static struct memio m;
 	struct ptl_app *app = fuzz_app();
 	struct ptl_transport t;
-	struct mem m;
-	char *copy, *p, *q;
-	size_t i;
+	const char *vars[2 * NLINES + 9];
+	const char *vals[NLINES] = {NULL};
+	const char *body, *q;
+	char length[24];
+	char *copy;
+	size_t i, n = 0, body_len;
 
 	if (size > 200000)
 		return 0;
-	if (a == NULL)
+	if (a == NULL) {
 		a = ptl_mem_new();
+		memio_init(&m, OUT_CAP);
+	}
 	/* Counting in the database costs a write per request. */
 	app->cfg.rate_limit = false;
 	app->cfg.trusted_proxies = "127.0.0.1";
-	memset(&m, 0, sizeof(m));
 	copy = ptl_mem_alloc(a, size + 1);
 	memcpy(copy, data, size);
 	copy[size] = '\0';
-	p = copy;
-	for (i = 0; i < NLINES && p != NULL; i++) {
-		char *nl = memchr(p, '\n', size - (size_t)(p - copy));
-
-		if (nl == NULL)
-			break;
-		*nl = '\0';
-		m.vals[i] = p;
-		p = nl + 1;
+	split(copy, size, vals, &body, &body_len);
+	(void)snprintf(length, sizeof(length), "%zu", body_len);
+	q = vals[1] != NULL ? strchr(vals[1], '?') : NULL;
+	for (i = 0; i < NLINES; i++) {
+		vars[n++] = names[i];
+		vars[n++] = vals[i];
 	}
-	m.body = p != NULL && i == NLINES ? p : "";
-	m.body_len = m.body == p ? size - (size_t)(p - copy) : 0;
-	(void)snprintf(m.length, sizeof(m.length), "%zu", m.body_len);
-	q = m.vals[1] != NULL ? strchr(m.vals[1], '?') : NULL;
-	m.query = q != NULL ? q + 1 : NULL;
-	t.param = mem_param;
-	t.read = mem_read;
-	t.write = mem_write;
-	t.ctx = &m;
+	vars[n++] = "QUERY_STRING";
+	vars[n++] = q != NULL ? q + 1 : NULL;
+	vars[n++] = "CONTENT_LENGTH";
+	vars[n++] = length;
+	vars[n++] = "REMOTE_ADDR";
+	vars[n++] = "127.0.0.1";
+	vars[n++] = "HTTP_ORIGIN";
+	vars[n++] = "http://localhost:3000";
+	vars[n] = NULL;
+	memio_start(&m, &t, vars, body, body_len);
 	ptl_endpoint_serve(app, &ep, &t, a);
-	if (!m.status_ok)
-		__builtin_trap(); /* every request gets one response */
+	/* Every request gets one response, starting with its status line. */
+	if (m.writes != 1 || strncmp(m.out, "Status: ", 8) != 0)
+		__builtin_trap();
 	ptl_mem_reset(a);
 	return 0;
 }

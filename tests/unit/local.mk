@@ -1,5 +1,6 @@
 # tests/unit/local.mk: included by Makefile.am; more unit tests.
-# Tests that need a struct ptl_app share tests/unit/fixture.h.
+# Tests that need a struct ptl_app share tests/unit/fixture.h; those that
+# serve requests, and the fuzz targets, share tests/memio.c (a transport).
 check_PROGRAMS += tests/unit/test_json
 tests_unit_test_json_SOURCES = tests/unit/test_json.c tests/unit/fixture.h tests/tap.h
 check_PROGRAMS += tests/unit/test_crypto
@@ -17,7 +18,8 @@ tests_unit_test_db_SOURCES = tests/unit/test_db.c tests/unit/fixture.h tests/tap
 check_PROGRAMS += tests/unit/test_ratelimit
 tests_unit_test_ratelimit_SOURCES = tests/unit/test_ratelimit.c tests/unit/fixture.h tests/tap.h
 check_PROGRAMS += tests/unit/test_endpoint
-tests_unit_test_endpoint_SOURCES = tests/unit/test_endpoint.c tests/unit/fixture.h tests/tap.h
+tests_unit_test_endpoint_SOURCES = tests/unit/test_endpoint.c tests/unit/fixture.h tests/tap.h \
+	tests/memio.c tests/memio.h
 
 # Fuzz-corpus replay (tests/fuzz/): one TAP program per target, run over
 # $srcdir/tests/fuzz/corpus/<target>/ by every make check.
@@ -29,7 +31,8 @@ tests_fuzz_replay_json_SOURCES = $(FUZZ_COMMON) tests/fuzz/fuzz_json.c
 tests_fuzz_replay_json_CPPFLAGS = $(AM_CPPFLAGS) -DPTL_FUZZ_CORPUS='"json"'
 tests_fuzz_replay_jwt_SOURCES = $(FUZZ_COMMON) tests/fuzz/fuzz_jwt.c
 tests_fuzz_replay_jwt_CPPFLAGS = $(AM_CPPFLAGS) -DPTL_FUZZ_CORPUS='"jwt"'
-tests_fuzz_replay_request_SOURCES = $(FUZZ_COMMON) tests/fuzz/fuzz_request.c
+tests_fuzz_replay_request_SOURCES = $(FUZZ_COMMON) tests/fuzz/fuzz_request.c \
+	tests/memio.c tests/memio.h
 tests_fuzz_replay_request_CPPFLAGS = $(AM_CPPFLAGS) -DPTL_FUZZ_CORPUS='"request"'
 # The corpora travel with the tarball (EXTRA_DIST is Makefile.am's).
 dist_noinst_DATA = tests/fuzz/corpus

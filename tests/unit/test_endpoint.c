@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * test_endpoint: lib/endpoint.c through ptl_endpoint_serve() on a memory
- * transport (CGI variables from a table, the body from a buffer, the
- * response into a buffer) with a small endpoint declared here. Exact
+ * test_endpoint: lib/web/ (endpoint.c with req.c, resp.c, field.c) through
+ * ptl_endpoint_serve() on the memory transport of tests/memio.h (CGI
+ * variables from a table, the body from a buffer, the response into a
+ * buffer) with a small endpoint declared here. Exact
  * bodies for 404, 413, 400, 422 (message order and joining), 401; the 413
  * comes before any read; preflight and security headers; HEAD; path
  * matching (trailing slash, case, {id}); Bearer parsing; access tokens
@@ -18,88 +19,32 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "web/endpoint.h"
-#include "fixture.h"
+#include "base/buf.h"
 #include "base/mem.h"
 #include "domain/session.h"
-#include "base/buf.h"
-#include "tap.h"
 #include "domain/token.h"
+#include "fixture.h"
+#include "memio.h"
+#include "tap.h"
+#include "web/endpoint.h"
 
 #define OUT_MAX (512 * 1024)
 
 static struct ptl_app app;
 static struct ptl_arena *arena;
 
-/* ---- the memory transport ------------------------------------------------ */
-
-struct mem {
-	const char *const *vars; /* name, value, ..., NULL */
-	const char *body;
-	size_t body_len, pos;
-	int reads;
-	char out[OUT_MAX];
-	size_t out_len;
-};
-
-static struct mem m;
-
-static const char *
-mem_param(void *ctx, const char *name)
-{
-	struct mem *t = ctx;
-	size_t i;
-
-	for (i = 0; t->vars[i] != NULL; i += 2) {
-		if (strcmp(t->vars[i], name) == 0)
-			return t->vars[i + 1];
-	}
-	return NULL;
-}
-
-/* Hands out at most 7 bytes per call, so the read loop is exercised. */
-static size_t
-mem_read(void *ctx, char *buf, size_t len)
-{
-	struct mem *t = ctx;
-	size_t n = t->body_len - t->pos;
-
-	t->reads++;
-	if (n > len)
-		n = len;
-	if (n > 7)
-		n = 7;
-	memcpy(buf, t->body + t->pos, n);
-	t->pos += n;
-	return n;
-}
-
-static void
-mem_write(void *ctx, const char *buf, size_t len)
-{
-	struct mem *t = ctx;
-
-	if (len > OUT_MAX - 1 - t->out_len)
-		len = OUT_MAX - 1 - t->out_len;
-	memcpy(t->out + t->out_len, buf, len);
-	t->out_len += len;
-	t->out[t->out_len] = '\0';
-}
+/* The memory transport hands out at most 7 bytes per read, so the read
+ * loop is exercised. */
+static struct memio m;
 
 /* Serves one request; returns the whole response (headers and body). */
 static const char *
 serve(const struct ptl_endpoint *ep, const char *const *vars, const char *body,
       size_t body_len)
 {
-	struct ptl_transport t = {mem_param, mem_read, mem_write, &m};
+	struct ptl_transport t;
 
-	m.vars = vars;
-	m.body = body != NULL ? body : "";
-	m.body_len = body_len;
-	m.pos = 0;
-	m.reads = 0;
-	m.out_len = 0;
-	m.out[0] = '\0';
+	memio_start(&m, &t, vars, body, body_len);
 	ptl_mem_reset(arena);
 	ptl_endpoint_serve(&app, ep, &t, arena);
 	return m.out;
@@ -870,6 +815,8 @@ main(void)
 {
 	fix_app_open(&app);
 	arena = ptl_mem_new();
+	memio_init(&m, OUT_MAX - 1);
+	m.read_max = 7;
 	test_not_found();
 	test_limits();
 	test_bad_json();
@@ -881,6 +828,7 @@ main(void)
 	test_unavailable_and_limits();
 	test_client_ip();
 	ptl_mem_free(arena);
+	memio_free(&m);
 	fix_app_close(&app);
 	return done();
 }
