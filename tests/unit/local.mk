@@ -20,6 +20,12 @@ tests_unit_test_ratelimit_SOURCES = tests/unit/test_ratelimit.c tests/unit/fixtu
 check_PROGRAMS += tests/unit/test_endpoint
 tests_unit_test_endpoint_SOURCES = tests/unit/test_endpoint.c tests/unit/fixture.h tests/tap.h \
 	tests/memio.c tests/memio.h
+check_PROGRAMS += tests/unit/test_form
+tests_unit_test_form_SOURCES = tests/unit/test_form.c tests/unit/fixture.h tests/tap.h \
+	tests/memio.c tests/memio.h
+check_PROGRAMS += tests/unit/test_pair
+tests_unit_test_pair_SOURCES = tests/unit/test_pair.c tests/unit/fixture.h tests/tap.h \
+	tests/memio.c tests/memio.h
 
 # Fuzz-corpus replay (tests/fuzz/): one TAP program per target, run over
 # $srcdir/tests/fuzz/corpus/<target>/ by every make check.
