@@ -35,8 +35,8 @@ create(struct ptl_req *req, const char *hash, int64_t *mail_id)
 
 	if (e != PTL_OK)
 		return e;
-	e = ptl_account_insert(app, v[0].s, hash, v[2].s, v[3].s, PTL_ROLE_USER,
-			       PTL_STATUS_INACTIVE, req->now_ms, &user_id);
+	e = ptl_account_insert(app, v[0].s, hash, v[2].s, v[3].s, PTL_ACCOUNT_ROLE_USER,
+			       PTL_ACCOUNT_STATUS_INACTIVE, req->now_ms, &user_id);
 	if (e == PTL_OK)
 		e = ptl_outbox_enqueue(app, PTL_MAIL_CONFIRM, user_id, v[0].s,
 				       NULL, req->now_ms, mail_id);

@@ -83,7 +83,8 @@ static int
 user_add(struct ptl_arena *a, struct ptl_app *app, int argc, char **argv)
 {
 	const char *pw = NULL, *first = NULL, *last = NULL;
-	int64_t role = PTL_ROLE_USER, status = PTL_STATUS_ACTIVE, id;
+	int64_t role = PTL_ACCOUNT_ROLE_USER,
+		status = PTL_ACCOUNT_STATUS_ACTIVE, id;
 	char *email, line[1100];
 	enum ptl_err e;
 	int i;
@@ -101,9 +102,9 @@ user_add(struct ptl_arena *a, struct ptl_app *app, int argc, char **argv)
 		else if (strcmp(argv[i], "--last") == 0 && i + 1 < argc)
 			last = argv[++i];
 		else if (strcmp(argv[i], "--admin") == 0)
-			role = PTL_ROLE_ADMIN;
+			role = PTL_ACCOUNT_ROLE_ADMIN;
 		else if (strcmp(argv[i], "--inactive") == 0)
-			status = PTL_STATUS_INACTIVE;
+			status = PTL_ACCOUNT_STATUS_INACTIVE;
 		else
 			return usage();
 	}
@@ -141,14 +142,16 @@ user_list(struct ptl_app *app)
 	       "role", "status", "state");
 	while (ptl_db_step(st, &row) == PTL_OK && row) {
 		const char *email = ptl_db_text(st, 1);
+		const char *role = ptl_account_role_name(ptl_db_int(st, 3));
+		const char *status = ptl_account_status_name(ptl_db_int(st, 4));
 		const char *state = !ptl_db_is_null(st, 6)   ? "deleted"
 				    : !ptl_db_is_null(st, 7) ? "disabled"
 							     : "live";
 
 		printf("%-6lld %-40s %-9s %-6s %-9s %s\n",
 		       (long long)ptl_db_int(st, 0), email ? email : "-",
-		       ptl_db_text(st, 2), ptl_db_int(st, 3) == 1 ? "Admin" : "User",
-		       ptl_db_int(st, 4) == 1 ? "Active" : "Inactive", state);
+		       ptl_db_text(st, 2), role != NULL ? role : "?",
+		       status != NULL ? status : "?", state);
 	}
 	ptl_db_done(st);
 	return 0;

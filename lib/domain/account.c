@@ -11,7 +11,6 @@
 #include "adapters/crypto.h"
 #include "base/log.h"
 #include "domain/session.h"
-#include "domain/token.h"
 
 static const char *
 dup_text(struct ptl_arena *a, struct ptl_stmt *st, int col)
@@ -148,19 +147,20 @@ ptl_account_confirm(struct ptl_app *app, int64_t user_id,
 	ptl_db_done(st);
 	if (e != PTL_OK)
 		return e;
-	if (!found || gone || (only_inactive && status != PTL_STATUS_INACTIVE))
+	if (!found || gone ||
+	    (only_inactive && status != PTL_ACCOUNT_STATUS_INACTIVE))
 		return PTL_ERR_NOT_FOUND;
 	if (new_email == NULL) {
 		st = ptl_db_q(app->db, PTL_Q_USER_SET_STATUS);
 		ptl_db_bind_int(st, 1, user_id);
-		ptl_db_bind_int(st, 2, PTL_STATUS_ACTIVE);
+		ptl_db_bind_int(st, 2, PTL_ACCOUNT_STATUS_ACTIVE);
 		ptl_db_bind_int(st, 3, now_ms);
 		return ptl_db_exec(st);
 	}
 	st = ptl_db_q(app->db, PTL_Q_USER_SET_EMAIL);
 	ptl_db_bind_int(st, 1, user_id);
 	ptl_db_bind_textz(st, 2, new_email);
-	ptl_db_bind_int(st, 3, PTL_STATUS_ACTIVE);
+	ptl_db_bind_int(st, 3, PTL_ACCOUNT_STATUS_ACTIVE);
 	ptl_db_bind_int(st, 4, now_ms);
 	return ptl_db_exec(st);
 }
@@ -220,6 +220,32 @@ ptl_account_get_by_session(struct ptl_arena *a, struct ptl_app *app,
 	return fetch_user(a, st, u);
 }
 
+const char *
+ptl_account_role_name(int64_t role_id)
+{
+	switch (role_id) {
+	case PTL_ACCOUNT_ROLE_ADMIN:
+		return "Admin";
+	case PTL_ACCOUNT_ROLE_USER:
+		return "User";
+	default:
+		return NULL;
+	}
+}
+
+const char *
+ptl_account_status_name(int64_t status_id)
+{
+	switch (status_id) {
+	case PTL_ACCOUNT_STATUS_ACTIVE:
+		return "Active";
+	case PTL_ACCOUNT_STATUS_INACTIVE:
+		return "Inactive";
+	default:
+		return NULL;
+	}
+}
+
 static void
 named(struct ptl_buf *out, int64_t id, const char *name, const char *entity)
 {
@@ -248,9 +274,9 @@ ptl_account_user_json(const struct ptl_user *u, struct ptl_buf *out)
 	ptl_buf_adds(out, ",\"lastName\":");
 	ptl_buf_json_strz(out, u->last_name);
 	ptl_buf_adds(out, ",\"role\":");
-	named(out, u->role_id, ptl_token_role_name(u->role_id), "RoleEntity");
+	named(out, u->role_id, ptl_account_role_name(u->role_id), "RoleEntity");
 	ptl_buf_adds(out, ",\"status\":");
-	named(out, u->status_id, ptl_token_status_name(u->status_id),
+	named(out, u->status_id, ptl_account_status_name(u->status_id),
 	      "StatusEntity");
 	ptl_buf_adds(out, ",\"createdAt\":");
 	ptl_buf_json_time(out, u->created_at);
@@ -370,8 +396,8 @@ ptl_account_seed(struct ptl_arena *a, struct ptl_app *app, unsigned *created)
 		int64_t role;
 		const char *email, *first, *last;
 	} demo[] = {
-		{PTL_ROLE_ADMIN, "admin@example.com", "Super", "Admin"},
-		{PTL_ROLE_USER, "john.doe@example.com", "John", "Doe"},
+		{PTL_ACCOUNT_ROLE_ADMIN, "admin@example.com", "Super", "Admin"},
+		{PTL_ACCOUNT_ROLE_USER, "john.doe@example.com", "John", "Doe"},
 	};
 	size_t i;
 	enum ptl_err e;
@@ -387,7 +413,8 @@ ptl_account_seed(struct ptl_arena *a, struct ptl_app *app, unsigned *created)
 			continue;
 		e = ptl_account_register(a, app, demo[i].email, "secret", 6,
 					 demo[i].first, demo[i].last,
-					 demo[i].role, PTL_STATUS_ACTIVE,
+					 demo[i].role,
+					 PTL_ACCOUNT_STATUS_ACTIVE,
 					 ptl_app_now_ms(app), &id);
 		if (e == PTL_ERR_CONFLICT)
 			continue;

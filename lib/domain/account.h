@@ -16,10 +16,11 @@
 #include "base/mem.h"
 #include "base/buf.h"
 
-#define PTL_ROLE_ADMIN 1
-#define PTL_ROLE_USER 2
-#define PTL_STATUS_ACTIVE 1
-#define PTL_STATUS_INACTIVE 2
+/* Role and status ids of API.md §6 (the roles and statuses tables). */
+#define PTL_ACCOUNT_ROLE_ADMIN 1
+#define PTL_ACCOUNT_ROLE_USER 2
+#define PTL_ACCOUNT_STATUS_ACTIVE 1
+#define PTL_ACCOUNT_STATUS_INACTIVE 2
 
 /* A user row; strings are arena-owned, NULL for SQL NULL. */
 struct ptl_user {
@@ -136,6 +137,11 @@ enum ptl_err ptl_account_disable(struct ptl_app *app, int64_t user_id,
 /* Id of any user (deleted included) with this email; PTL_ERR_NOT_FOUND. */
 enum ptl_err ptl_account_find(struct ptl_app *app, const char *email,
 			      int64_t *user_id) __attribute__((warn_unused_result));
+
+/* The names of a role and a status id (API.md §6): "Admin", "User";
+ * "Active", "Inactive"; NULL for an unknown id. Static strings. */
+const char *ptl_account_role_name(int64_t role_id);
+const char *ptl_account_status_name(int64_t status_id);
 
 /* Inserts the demo users of API.md §7 unless users with those roles exist
  * (the reference's idempotence rule). OUT created: how many. */

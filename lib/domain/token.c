@@ -10,19 +10,8 @@
 #include "adapters/crypto.h"
 #include "adapters/jws.h"
 #include "base/buf.h"
+#include "domain/account.h"
 #include "domain/token.h"
-
-const char *
-ptl_token_role_name(int64_t role_id)
-{
-	return role_id == 1 ? "Admin" : role_id == 2 ? "User" : NULL;
-}
-
-const char *
-ptl_token_status_name(int64_t status_id)
-{
-	return status_id == 1 ? "Active" : status_id == 2 ? "Inactive" : NULL;
-}
 
 enum ptl_err
 ptl_token_access_issue(struct ptl_arena *a, const struct ptl_app *app,
@@ -32,7 +21,7 @@ ptl_token_access_issue(struct ptl_arena *a, const struct ptl_app *app,
 {
 	int64_t iat = now_ms / 1000;
 	int64_t exp = iat + app->cfg.access_ttl_ms / 1000;
-	const char *name = ptl_token_role_name(role_id);
+	const char *name = ptl_account_role_name(role_id);
 	struct ptl_buf b;
 
 	ptl_buf_init(&b, a, 160, 512);

@@ -99,8 +99,4 @@ enum ptl_err ptl_token_reset_verify(struct ptl_arena *a,
 				    const char *pw_hash, int64_t now_ms)
 	__attribute__((warn_unused_result));
 
-/* Role and status names of API.md §6, or NULL for an unknown id. */
-const char *ptl_token_role_name(int64_t role_id);
-const char *ptl_token_status_name(int64_t status_id);
-
 #endif

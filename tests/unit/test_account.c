@@ -39,8 +39,9 @@ reg(const char *email, const char *first, const char *last, int64_t status)
 {
 	int64_t id = 0;
 
-	if (ptl_account_register(arena, &app, email, PW, strlen(PW), first, last,
-				 PTL_ROLE_USER, status, T0, &id) != PTL_OK)
+	if (ptl_account_register(arena, &app, email, PW, strlen(PW), first,
+				 last, PTL_ACCOUNT_ROLE_USER, status, T0,
+				 &id) != PTL_OK)
 		return 0;
 	return id;
 }
@@ -59,7 +60,8 @@ stored_hash(int64_t id)
 static void
 test_register_login(void)
 {
-	int64_t id = reg("alice@example.com", "Alice", NULL, PTL_STATUS_ACTIVE);
+	int64_t id =
+	    reg("alice@example.com", "Alice", NULL, PTL_ACCOUNT_STATUS_ACTIVE);
 	int64_t dup = 0, found = 0, social;
 	struct ptl_login out;
 	enum ptl_login_fail fail;
@@ -70,9 +72,9 @@ test_register_login(void)
 	h = stored_hash(id);
 	ok(h != NULL && strncmp(h, "$argon2id$v=19$m=8192,t=1,p=1$", 30) == 0,
 	   "stored as Argon2id at the app's parameters");
-	is_int(ptl_account_register(arena, &app, "alice@example.com", "x", 1, NULL,
-				    NULL, PTL_ROLE_USER, PTL_STATUS_ACTIVE, T0,
-				    &dup),
+	is_int(ptl_account_register(arena, &app, "alice@example.com", "x", 1,
+				    NULL, NULL, PTL_ACCOUNT_ROLE_USER,
+				    PTL_ACCOUNT_STATUS_ACTIVE, T0, &dup),
 	       PTL_ERR_CONFLICT, "duplicate email: conflict");
 	ok(ptl_account_find(&app, "alice@example.com", &found) == PTL_OK &&
 		   found == id,
@@ -99,14 +101,16 @@ test_register_login(void)
 	is_int(login("ALICE@example.com", PW, &out, &fail), PTL_ERR_UNAUTHORIZED,
 	       "email is matched exactly (normalised by the caller)");
 
-	social = fix_user(&app, "sam@example.com", NULL, "google", PTL_ROLE_USER);
+	social = fix_user(&app, "sam@example.com", NULL, "google",
+			  PTL_ACCOUNT_ROLE_USER);
 	ok(social > 0, "social user inserted");
 	is_int(login("sam@example.com", PW, &out, &fail), PTL_ERR_UNAUTHORIZED,
 	       "social user cannot sign in with a password");
 	is_int(fail, PTL_LOGIN_PROVIDER, "  reason provider");
 	is_str(out.provider, "google", "  provider named");
 	/* An email user without a password (imported) fails like a wrong one. */
-	ok(fix_user(&app, "nopw@example.com", NULL, "email", PTL_ROLE_USER) > 0,
+	ok(fix_user(&app, "nopw@example.com", NULL, "email",
+		    PTL_ACCOUNT_ROLE_USER) > 0,
 	   "email user without a password");
 	is_int(login("nopw@example.com", "", &out, &fail), PTL_ERR_UNAUTHORIZED,
 	       "no stored password");
@@ -116,7 +120,8 @@ test_register_login(void)
 static void
 test_rehash(void)
 {
-	int64_t id = reg("rehash@example.com", NULL, NULL, PTL_STATUS_ACTIVE);
+	int64_t id =
+	    reg("rehash@example.com", NULL, NULL, PTL_ACCOUNT_STATUS_ACTIVE);
 	const char *before, *after, *again;
 	struct ptl_login out;
 	enum ptl_login_fail fail;
@@ -147,7 +152,8 @@ test_rehash(void)
 static void
 test_json(void)
 {
-	int64_t id = reg("bob@example.com", "Bob", NULL, PTL_STATUS_ACTIVE);
+	int64_t id =
+	    reg("bob@example.com", "Bob", NULL, PTL_ACCOUNT_STATUS_ACTIVE);
 	struct ptl_user u;
 	struct ptl_buf b;
 	char *want;
@@ -190,8 +196,8 @@ test_json(void)
 	{
 		struct ptl_user admin = u;
 
-		admin.role_id = PTL_ROLE_ADMIN;
-		admin.status_id = PTL_STATUS_INACTIVE;
+		admin.role_id = PTL_ACCOUNT_ROLE_ADMIN;
+		admin.status_id = PTL_ACCOUNT_STATUS_INACTIVE;
 		ptl_buf_init(&b, arena, 64, 4096);
 		ptl_account_user_json(&admin, &b);
 		ok(strstr(b.data, "\"role\":{\"id\":1,\"name\":\"Admin\"") != NULL &&
@@ -204,7 +210,8 @@ test_json(void)
 static void
 test_password(void)
 {
-	int64_t id = reg("pw@example.com", NULL, NULL, PTL_STATUS_ACTIVE);
+	int64_t id =
+	    reg("pw@example.com", NULL, NULL, PTL_ACCOUNT_STATUS_ACTIVE);
 	struct ptl_login out;
 	enum ptl_login_fail fail;
 
@@ -220,8 +227,10 @@ test_password(void)
 static void
 test_end_user(void)
 {
-	int64_t del = reg("del@example.com", NULL, NULL, PTL_STATUS_ACTIVE);
-	int64_t dis = reg("dis@example.com", NULL, NULL, PTL_STATUS_ACTIVE);
+	int64_t del =
+	    reg("del@example.com", NULL, NULL, PTL_ACCOUNT_STATUS_ACTIVE);
+	int64_t dis =
+	    reg("dis@example.com", NULL, NULL, PTL_ACCOUNT_STATUS_ACTIVE);
 	int64_t id = 0, found = 0;
 	struct ptl_login l1, l2, l3;
 	enum ptl_login_fail fail;
@@ -239,9 +248,9 @@ test_end_user(void)
 	is_int(login("del@example.com", PW, &l3, &fail), PTL_ERR_UNAUTHORIZED,
 	       "  login refused");
 	is_int(fail, PTL_LOGIN_NOT_FOUND, "  as an unknown user");
-	is_int(ptl_account_register(arena, &app, "del@example.com", PW, strlen(PW),
-				    NULL, NULL, PTL_ROLE_USER, PTL_STATUS_ACTIVE,
-				    T0, &id),
+	is_int(ptl_account_register(
+		   arena, &app, "del@example.com", PW, strlen(PW), NULL, NULL,
+		   PTL_ACCOUNT_ROLE_USER, PTL_ACCOUNT_STATUS_ACTIVE, T0, &id),
 	       PTL_ERR_CONFLICT, "  the address stays taken");
 	ok(ptl_account_find(&app, "del@example.com", &found) == PTL_OK &&
 		   found == del,
@@ -259,12 +268,34 @@ test_end_user(void)
 	is_int(ptl_account_disable(&app, dis, T0 + 6), PTL_OK, "disable");
 	is_int(ptl_session_check(&app, l1.session_id, dis, T0 + 6),
 	       PTL_ERR_UNAUTHORIZED, "  session ended");
+	is_int(fix_sql_int(fix_path("auth.db"),
+			   ptl_mem_printf(arena,
+					  "SELECT count(*) FROM sessions WHERE "
+					  "id = %lld AND revoke_reason = "
+					  "'user_disabled'",
+					  (long long)l1.session_id)),
+	       1, "  reason user_disabled");
 	is_int(login("dis@example.com", PW, &l2, &fail), PTL_ERR_UNAUTHORIZED,
 	       "  login blocked");
 	is_int(ptl_account_get(arena, &app, dis, &u), PTL_ERR_NOT_FOUND,
 	       "  get: not found");
 	is_int(ptl_account_disable(&app, dis, T0 + 7), PTL_OK,
 	       "disable twice is fine");
+}
+
+static void
+test_names(void)
+{
+	is_str(ptl_account_role_name(PTL_ACCOUNT_ROLE_ADMIN), "Admin",
+	       "role 1");
+	is_str(ptl_account_role_name(PTL_ACCOUNT_ROLE_USER), "User", "role 2");
+	ok(ptl_account_role_name(3) == NULL && ptl_account_role_name(0) == NULL,
+	   "unknown roles");
+	is_str(ptl_account_status_name(PTL_ACCOUNT_STATUS_ACTIVE), "Active",
+	       "status 1");
+	is_str(ptl_account_status_name(PTL_ACCOUNT_STATUS_INACTIVE), "Inactive",
+	       "status 2");
+	ok(ptl_account_status_name(9) == NULL, "unknown status");
 }
 
 static void
@@ -286,8 +317,8 @@ test_seed(void)
 	is_int(created, 0, "  none the second time");
 	is_int(login("admin@example.com", "secret", &out, &fail), PTL_OK,
 	       "demo admin signs in");
-	is_int(out.user.role_id, PTL_ROLE_ADMIN, "  as Admin");
-	is_int(out.user.status_id, PTL_STATUS_ACTIVE, "  active");
+	is_int(out.user.role_id, PTL_ACCOUNT_ROLE_ADMIN, "  as Admin");
+	is_int(out.user.status_id, PTL_ACCOUNT_STATUS_ACTIVE, "  active");
 	is_int(login("john.doe@example.com", "secret", &out, &fail), PTL_OK,
 	       "demo user signs in");
 	app.db = main_db;
@@ -308,6 +339,7 @@ main(void)
 	test_json();
 	test_password();
 	test_end_user();
+	test_names();
 	test_seed();
 	ptl_mem_free(arena);
 	fix_app_close(&app);

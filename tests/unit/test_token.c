@@ -451,18 +451,6 @@ test_forged_refresh(void)
 	}
 }
 
-static void
-test_names(void)
-{
-	is_str(ptl_token_role_name(1), "Admin", "role 1");
-	is_str(ptl_token_role_name(2), "User", "role 2");
-	ok(ptl_token_role_name(3) == NULL && ptl_token_role_name(0) == NULL,
-	   "unknown roles");
-	is_str(ptl_token_status_name(1), "Active", "status 1");
-	is_str(ptl_token_status_name(2), "Inactive", "status 2");
-	ok(ptl_token_status_name(9) == NULL, "unknown status");
-}
-
 /* The verified-token cache of token.c: a hit still checks expiry, and only
  * the byte-identical token hits. */
 static void
@@ -506,7 +494,6 @@ main(void)
 	test_forged_access();
 	test_tampered();
 	test_forged_refresh();
-	test_names();
 	test_cache();
 	ptl_mem_free(arena);
 	fix_app_close(&app);
