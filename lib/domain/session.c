@@ -118,6 +118,45 @@ load(struct ptl_app *app, int64_t session_id, struct row *r)
 	return PTL_OK;
 }
 
+static bool
+live(const struct row *r, int64_t now_ms)
+{
+	return !r->revoked && r->expires_at > now_ms && r->user_live;
+}
+
+/*
+ * The compare-and-swap of a rotation: the row moves from digest old to the
+ * next generation's, in one UPDATE whose WHERE hash = old is the compare.
+ * PTL_ERR_CONFLICT when no row changed (another request rotated it
+ * first). OUT hash: the new secret.
+ */
+static enum ptl_err
+swap(struct ptl_arena *a, struct ptl_app *app, int64_t session_id,
+     const struct row *r, const unsigned char *old, int64_t now_ms,
+     char **hash)
+{
+	char secret[SECRET_HEX + 1];
+	unsigned char nd[PTL_CRYPTO_DIGEST_LEN];
+	struct ptl_stmt *st;
+	enum ptl_err e;
+
+	derive(app, r->nonce, r->gen + 1, secret);
+	digest_hex(secret, nd);
+	st = ptl_db_q(app->db, PTL_Q_SESSION_ROTATE);
+	ptl_db_bind_int(st, 1, session_id);
+	ptl_db_bind_blob(st, 2, old, PTL_CRYPTO_DIGEST_LEN);
+	ptl_db_bind_blob(st, 3, nd, sizeof(nd));
+	ptl_db_bind_int(st, 4, now_ms);
+	ptl_db_bind_int(st, 5, now_ms + app->cfg.refresh_ttl_ms);
+	e = ptl_db_exec(st);
+	if (e == PTL_OK && ptl_db_changes(app->db) != 1)
+		e = PTL_ERR_CONFLICT;
+	if (e == PTL_OK)
+		*hash = ptl_mem_strndup(a, secret, SECRET_HEX);
+	ptl_crypto_wipe(secret, sizeof(secret));
+	return e;
+}
+
 /* Inside the write transaction: what the presented digest d means. */
 static enum ptl_err
 decide(struct ptl_arena *a, struct ptl_app *app, int64_t session_id,
@@ -125,26 +164,13 @@ decide(struct ptl_arena *a, struct ptl_app *app, int64_t session_id,
        int64_t now_ms, char **hash, bool *wrote)
 {
 	char secret[SECRET_HEX + 1];
-	unsigned char nd[PTL_CRYPTO_DIGEST_LEN];
-	struct ptl_stmt *st;
 	enum ptl_err e;
 
 	if (ptl_crypto_equal(d, r->hash, sizeof(r->hash))) {
-		derive(app, r->nonce, r->gen + 1, secret);
-		digest_hex(secret, nd);
-		st = ptl_db_q(app->db, PTL_Q_SESSION_ROTATE);
-		ptl_db_bind_int(st, 1, session_id);
-		ptl_db_bind_blob(st, 2, r->hash, sizeof(r->hash));
-		ptl_db_bind_blob(st, 3, nd, sizeof(nd));
-		ptl_db_bind_int(st, 4, now_ms);
-		ptl_db_bind_int(st, 5, now_ms + app->cfg.refresh_ttl_ms);
-		e = ptl_db_exec(st);
-		if (e == PTL_OK && ptl_db_changes(app->db) != 1)
+		e = swap(a, app, session_id, r, d, now_ms, hash);
+		if (e == PTL_ERR_CONFLICT)
 			e = PTL_ERR_UNAUTHORIZED;
 		*wrote = e == PTL_OK;
-		if (e == PTL_OK)
-			*hash = ptl_mem_strndup(a, secret, SECRET_HEX);
-		ptl_crypto_wipe(secret, sizeof(secret));
 		return e;
 	}
 	if (r->has_prev && ptl_crypto_equal(d, r->prev, sizeof(r->prev)) &&
@@ -159,11 +185,7 @@ decide(struct ptl_arena *a, struct ptl_app *app, int64_t session_id,
 	}
 	/* A validly signed refresh token of this session that is not the
 	 * current one: it was rotated away. Reuse ends the session. */
-	st = ptl_db_q(app->db, PTL_Q_SESSION_REVOKE);
-	ptl_db_bind_int(st, 1, session_id);
-	ptl_db_bind_int(st, 2, now_ms);
-	ptl_db_bind_textz(st, 3, "refresh_reuse");
-	e = ptl_db_exec(st);
+	e = ptl_session_revoke(app, session_id, "refresh_reuse", now_ms);
 	if (e != PTL_OK)
 		return e;
 	*wrote = true;
@@ -177,42 +199,50 @@ decide(struct ptl_arena *a, struct ptl_app *app, int64_t session_id,
 
 /*
  * The common case without the write lock held across the work: read the
- * row in autocommit, derive the next secret, then one UPDATE whose WHERE
- * hash = <presented> is the compare-and-swap (of concurrent refreshes with
- * one token, exactly one changes the row). Only when the presented secret
- * is not the current one (reuse, or a lost race) is the decision taken
- * again inside BEGIN IMMEDIATE, so that revocation and audit are atomic.
+ * row in autocommit, derive the next secret, then the compare-and-swap (of
+ * concurrent refreshes with one token, exactly one changes the row). Only
+ * when the presented secret is not the current one (reuse, or a lost race:
+ * PTL_ERR_CONFLICT) is the decision taken again by rotate_locked(), so
+ * that revocation and audit are atomic.
  */
 static enum ptl_err
 rotate_fast(struct ptl_arena *a, struct ptl_app *app, int64_t session_id,
 	    const unsigned char *d, int64_t now_ms, struct row *r, char **hash)
 {
-	char secret[SECRET_HEX + 1];
-	unsigned char nd[PTL_CRYPTO_DIGEST_LEN];
-	struct ptl_stmt *st;
 	enum ptl_err e = load(app, session_id, r);
 
 	if (e != PTL_OK)
 		return e;
-	if (r->revoked || r->expires_at <= now_ms || !r->user_live)
+	if (!live(r, now_ms))
 		return PTL_ERR_UNAUTHORIZED;
 	if (!ptl_crypto_equal(d, r->hash, sizeof(r->hash)))
 		return PTL_ERR_CONFLICT; /* not current: decide under the lock */
-	derive(app, r->nonce, r->gen + 1, secret);
-	digest_hex(secret, nd);
-	st = ptl_db_q(app->db, PTL_Q_SESSION_ROTATE);
-	ptl_db_bind_int(st, 1, session_id);
-	ptl_db_bind_blob(st, 2, d, PTL_CRYPTO_DIGEST_LEN);
-	ptl_db_bind_blob(st, 3, nd, sizeof(nd));
-	ptl_db_bind_int(st, 4, now_ms);
-	ptl_db_bind_int(st, 5, now_ms + app->cfg.refresh_ttl_ms);
-	e = ptl_db_exec(st);
-	if (e == PTL_OK && ptl_db_changes(app->db) != 1)
-		e = PTL_ERR_CONFLICT; /* another request rotated it first */
+	return swap(a, app, session_id, r, d, now_ms, hash);
+}
+
+/* The decision inside BEGIN IMMEDIATE; a rotation and a reuse revocation
+ * (which must stick) are committed, anything else rolled back. */
+static enum ptl_err
+rotate_locked(struct ptl_arena *a, struct ptl_app *app, int64_t session_id,
+	      const unsigned char *d, const char *ip, int64_t now_ms,
+	      struct row *r, char **hash)
+{
+	bool wrote = false;
+	enum ptl_err e = ptl_db_begin(app->db), committed;
+
+	if (e != PTL_OK)
+		return e;
+	e = load(app, session_id, r);
+	if (e == PTL_OK && !live(r, now_ms))
+		e = PTL_ERR_UNAUTHORIZED;
 	if (e == PTL_OK)
-		*hash = ptl_mem_strndup(a, secret, SECRET_HEX);
-	ptl_crypto_wipe(secret, sizeof(secret));
-	return e;
+		e = decide(a, app, session_id, r, d, ip, now_ms, hash, &wrote);
+	if (!wrote) {
+		ptl_db_rollback(app->db);
+		return e;
+	}
+	committed = ptl_db_commit(app->db);
+	return committed != PTL_OK ? committed : e;
 }
 
 enum ptl_err
@@ -222,59 +252,18 @@ ptl_session_rotate(struct ptl_arena *a, struct ptl_app *app,
 {
 	unsigned char d[PTL_CRYPTO_DIGEST_LEN];
 	struct row r;
-	enum ptl_err e, e2;
-	bool wrote = false;
+	enum ptl_err e;
 
 	memset(&r, 0, sizeof(r));
 	digest_hex(presented, d);
 	e = rotate_fast(a, app, session_id, d, now_ms, &r, hash);
-	if (e != PTL_ERR_CONFLICT) {
-		if (e == PTL_OK) {
-			*user_id = r.user_id;
-			*role_id = r.role_id;
-		}
-		return e;
-	}
-	e = ptl_db_begin(app->db);
-	if (e != PTL_OK)
-		return e;
-	e = load(app, session_id, &r);
-	if (e == PTL_OK && (r.revoked || r.expires_at <= now_ms || !r.user_live))
-		e = PTL_ERR_UNAUTHORIZED;
-	if (e == PTL_OK)
-		e = decide(a, app, session_id, &r, d, ip, now_ms, hash, &wrote);
-	/* Commit a rotation and a reuse revocation (which must stick). */
-	if (wrote) {
-		e2 = ptl_db_commit(app->db);
-		if (e2 != PTL_OK)
-			return e2;
-	} else {
-		ptl_db_rollback(app->db);
-	}
+	if (e == PTL_ERR_CONFLICT)
+		e = rotate_locked(a, app, session_id, d, ip, now_ms, &r, hash);
 	if (e == PTL_OK) {
 		*user_id = r.user_id;
 		*role_id = r.role_id;
 	}
 	return e;
-}
-
-enum ptl_err
-ptl_session_check(struct ptl_app *app, int64_t session_id, int64_t user_id,
-		  int64_t now_ms)
-{
-	struct ptl_stmt *st = ptl_db_q(app->db, PTL_Q_SESSION_LIVE);
-	bool found;
-	enum ptl_err e;
-	int64_t owner;
-
-	ptl_db_bind_int(st, 1, session_id);
-	ptl_db_bind_int(st, 2, now_ms);
-	e = ptl_db_step(st, &found);
-	if (e != PTL_OK)
-		return e;
-	owner = found ? ptl_db_int(st, 0) : 0;
-	ptl_db_done(st);
-	return found && owner == user_id ? PTL_OK : PTL_ERR_UNAUTHORIZED;
 }
 
 enum ptl_err

@@ -37,12 +37,6 @@ enum ptl_err ptl_session_rotate(struct ptl_arena *a, struct ptl_app *app,
 				int64_t *role_id, char **hash)
 	__attribute__((warn_unused_result));
 
-/* PTL_OK when session_id is live and belongs to user_id, else
- * PTL_ERR_UNAUTHORIZED. */
-enum ptl_err ptl_session_check(struct ptl_app *app, int64_t session_id,
-			       int64_t user_id, int64_t now_ms)
-	__attribute__((warn_unused_result));
-
 /* Ends one session (idempotent). */
 enum ptl_err ptl_session_revoke(struct ptl_app *app, int64_t session_id,
 				const char *reason, int64_t now_ms)
