@@ -7,65 +7,51 @@
  *        the outbox when the server could not take it (API.md §10.6)
  *   422  validation messages; {"email":"emailAlreadyExists"} when any user,
  *        deleted ones included, has the address
- * Side effects: one users row and one mail_outbox row, in one transaction;
- * then the delivery of that mail.
+ *   429  AUTH_RATE_IP requests per IP in 5 minutes (API.md §10.7)
+ *   and the answers of every route: 400, 413, 503 (web/endpoint.h)
+ * Side effects: one users row and one mail_outbox row, in one transaction
+ * (no second mail when one went to the address in the last minute); then
+ * the delivery of that mail. Use case: ptl_signup_register().
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
 
-#include "domain/account.h"
+#include "domain/signup.h"
 #include "web/endpoint.h"
-#include "domain/outbox.h"
+
+enum { F_EMAIL, F_PASSWORD, F_FIRST_NAME, F_LAST_NAME };
 
 static const struct ptl_field fields[] = {
-	{"email", PTL_FIELD_EMAIL, {PTL_RULE_EMAIL}, NULL},
-	{"password", 0, {PTL_RULE_PASSWORD}, NULL},
-	{"firstName", PTL_FIELD_NUMBER, {PTL_RULE_NOT_EMPTY}, NULL},
-	{"lastName", PTL_FIELD_NUMBER, {PTL_RULE_NOT_EMPTY}, NULL},
+	[F_EMAIL] = {"email", PTL_FIELD_EMAIL, {PTL_RULE_EMAIL}, NULL},
+	[F_PASSWORD] = {"password", 0, {PTL_RULE_PASSWORD}, NULL},
+	[F_FIRST_NAME] = {"firstName", PTL_FIELD_NUMBER, {PTL_RULE_NOT_EMPTY},
+			  NULL},
+	[F_LAST_NAME] = {"lastName", PTL_FIELD_NUMBER, {PTL_RULE_NOT_EMPTY},
+			 NULL},
 };
-
-static enum ptl_err
-create(struct ptl_req *req, const char *hash, int64_t *mail_id)
-{
-	const struct ptl_value *v = req->vals;
-	struct ptl_app *app = req->app;
-	int64_t user_id;
-	enum ptl_err e = ptl_db_begin(app->db);
-
-	if (e != PTL_OK)
-		return e;
-	e = ptl_account_insert(app, v[0].s, hash, v[2].s, v[3].s, PTL_ACCOUNT_ROLE_USER,
-			       PTL_ACCOUNT_STATUS_INACTIVE, req->now_ms, &user_id);
-	if (e == PTL_OK)
-		e = ptl_outbox_enqueue(app, PTL_MAIL_CONFIRM, user_id, v[0].s,
-				       NULL, req->now_ms, mail_id);
-	if (e == PTL_ERR_RATE_LIMITED)
-		e = PTL_OK; /* a mail to this address a moment ago: no other */
-	return ptl_db_end(app->db, e);
-}
 
 static enum ptl_err
 handle(struct ptl_req *req, struct ptl_resp *resp)
 {
 	const struct ptl_value *v = req->vals;
-	int64_t mail_id = 0;
-	char *hash;
+	const struct ptl_signup in = {
+		.email = v[F_EMAIL].s,
+		.password = v[F_PASSWORD].s,
+		.password_len = v[F_PASSWORD].len,
+		.first_name = v[F_FIRST_NAME].s,
+		.last_name = v[F_LAST_NAME].s,
+	};
+	struct ptl_refusal why;
 	enum ptl_err e;
 
-	e = ptl_account_hash(req->arena, req->app, v[1].s, v[1].len, &hash);
+	e = ptl_signup_register(req->arena, req->app, &in, req->now_ms, NULL,
+				&why);
+	if (e == PTL_ERR_VALIDATION)
+		ptl_resp_error(resp, why.field, why.key);
 	if (e == PTL_OK)
-		e = create(req, hash, &mail_id);
-	if (e == PTL_ERR_CONFLICT) {
-		ptl_resp_error(resp, "email", "emailAlreadyExists");
-		return PTL_ERR_VALIDATION;
-	}
-	if (e != PTL_OK)
-		return e;
-	if (mail_id != 0)
-		ptl_outbox_send_now(req->arena, req->app, mail_id, req->now_ms);
-	resp->status = 204;
-	return PTL_OK;
+		resp->status = 204;
+	return e;
 }
 
 static const struct ptl_route routes[] = {
@@ -73,7 +59,7 @@ static const struct ptl_route routes[] = {
 	 handle, PTL_BUCKET_IP},
 };
 
-static const struct ptl_endpoint endpoint = {"signup", routes, 1};
+static const struct ptl_endpoint endpoint = {"signup", PTL_ROUTES(routes)};
 
 int
 main(void)

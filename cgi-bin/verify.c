@@ -12,39 +12,30 @@
  *     404  the user is missing or deleted
  *     422  invalidHash; {"email":"emailExists"} when another account took
  *          the address meanwhile
+ *   both 429  AUTH_RATE_IP requests per IP in 5 minutes (API.md §10.7)
+ *   and the answers of every route: 400, 413, 503 (web/endpoint.h)
  * hash is trimmed of surrounding white space (API.md §4.0).
+ * Side effects: the users row (status, address). Use cases:
+ * ptl_signup_confirm(), ptl_signup_confirm_new().
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
 
-#include "domain/account.h"
+#include "domain/signup.h"
 #include "web/endpoint.h"
-#include "domain/token.h"
+
+enum { F_HASH };
 
 static const struct ptl_field fields[] = {
-	{"hash", PTL_FIELD_TRIM, {PTL_RULE_NOT_EMPTY}, NULL},
+	[F_HASH] = {"hash", PTL_FIELD_TRIM, {PTL_RULE_NOT_EMPTY}, NULL},
 };
 
 static enum ptl_err
-confirm(struct ptl_req *req, struct ptl_resp *resp, bool is_new)
+answer(struct ptl_resp *resp, enum ptl_err e, const struct ptl_refusal *why)
 {
-	const char *new_email;
-	int64_t user_id;
-	enum ptl_err e;
-
-	e = ptl_token_confirm_verify(req->arena, req->app, req->vals[0].s,
-				     req->now_ms, &user_id, &new_email);
-	if (e != PTL_OK) {
-		ptl_resp_error(resp, "hash", "invalidHash");
-		return PTL_ERR_VALIDATION;
-	}
-	e = ptl_account_confirm(req->app, user_id, is_new ? new_email : NULL,
-				!is_new, req->now_ms);
-	if (e == PTL_ERR_CONFLICT) {
-		ptl_resp_error(resp, "email", "emailExists");
-		return PTL_ERR_VALIDATION;
-	}
+	if (e == PTL_ERR_VALIDATION)
+		ptl_resp_error(resp, why->field, why->key);
 	if (e == PTL_OK)
 		resp->status = 204;
 	return e;
@@ -53,13 +44,23 @@ confirm(struct ptl_req *req, struct ptl_resp *resp, bool is_new)
 static enum ptl_err
 handle_confirm(struct ptl_req *req, struct ptl_resp *resp)
 {
-	return confirm(req, resp, false);
+	struct ptl_refusal why;
+	enum ptl_err e = ptl_signup_confirm(req->arena, req->app,
+					    req->vals[F_HASH].s, req->now_ms,
+					    &why);
+
+	return answer(resp, e, &why);
 }
 
 static enum ptl_err
 handle_confirm_new(struct ptl_req *req, struct ptl_resp *resp)
 {
-	return confirm(req, resp, true);
+	struct ptl_refusal why;
+	enum ptl_err e = ptl_signup_confirm_new(req->arena, req->app,
+						req->vals[F_HASH].s,
+						req->now_ms, &why);
+
+	return answer(resp, e, &why);
 }
 
 static const struct ptl_route routes[] = {
@@ -69,7 +70,7 @@ static const struct ptl_route routes[] = {
 	 PTL_FIELDS(fields), handle_confirm_new, PTL_BUCKET_IP},
 };
 
-static const struct ptl_endpoint endpoint = {"verify", routes, 2};
+static const struct ptl_endpoint endpoint = {"verify", PTL_ROUTES(routes)};
 
 int
 main(void)

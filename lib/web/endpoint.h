@@ -58,6 +58,7 @@ struct ptl_endpoint {
 
 #define PTL_FIELDS(f) (f), (sizeof(f) / sizeof((f)[0]))
 #define PTL_NO_FIELDS NULL, 0
+#define PTL_ROUTES(r) (r), (sizeof(r) / sizeof((r)[0]))
 
 /*
  * Serves one request from t. app may have no database (it failed to open):

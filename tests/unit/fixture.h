@@ -144,6 +144,22 @@ fix_sql_int(const char *path, const char *sql)
 	return v;
 }
 
+/* Runs sql on the database at path through a connection of its own (to
+ * set up a state, or a trigger that makes a statement fail); false on any
+ * error. */
+static __attribute__((unused)) bool
+fix_sql_exec(const char *path, const char *sql)
+{
+	sqlite3 *h = NULL;
+	bool good = sqlite3_open_v2(path, &h, SQLITE_OPEN_READWRITE, NULL) ==
+			    SQLITE_OK &&
+		    sqlite3_busy_timeout(h, 5000) == SQLITE_OK &&
+		    sqlite3_exec(h, sql, NULL, NULL, NULL) == SQLITE_OK;
+
+	sqlite3_close(h);
+	return good;
+}
+
 /* Inserts a user row directly (no password hashing). Returns its id or 0. */
 static __attribute__((unused)) int64_t
 fix_user(struct ptl_app *app, const char *email, const char *password,

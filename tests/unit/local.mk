@@ -26,6 +26,9 @@ tests_unit_test_form_SOURCES = tests/unit/test_form.c tests/unit/fixture.h tests
 check_PROGRAMS += tests/unit/test_pair
 tests_unit_test_pair_SOURCES = tests/unit/test_pair.c tests/unit/fixture.h tests/tap.h \
 	tests/memio.c tests/memio.h
+# The use cases of lib/domain/: one test program per module.
+check_PROGRAMS += tests/unit/test_signup
+tests_unit_test_signup_SOURCES = tests/unit/test_signup.c tests/unit/fixture.h tests/tap.h
 
 # Fuzz-corpus replay (tests/fuzz/): one TAP program per target, run over
 # $srcdir/tests/fuzz/corpus/<target>/ by every make check.

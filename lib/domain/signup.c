@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: ISC */
+/* signup: see signup.h. */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <stdbool.h>
+
+#include "domain/account.h"
+#include "domain/outbox.h"
+#include "domain/signup.h"
+#include "domain/token.h"
+
+/* The user and its confirm mail, in one transaction; hash made before. */
+static enum ptl_err
+create(struct ptl_app *app, const struct ptl_signup *in, const char *hash,
+       int64_t now_ms, int64_t *user_id, int64_t *mail_id)
+{
+	enum ptl_err e = ptl_db_begin(app->db);
+
+	if (e != PTL_OK)
+		return e;
+	e = ptl_account_insert(app, in->email, hash, in->first_name,
+			       in->last_name, PTL_ACCOUNT_ROLE_USER,
+			       PTL_ACCOUNT_STATUS_INACTIVE, now_ms, user_id);
+	if (e == PTL_OK)
+		e = ptl_outbox_enqueue(app, PTL_MAIL_CONFIRM, *user_id,
+				       in->email, NULL, now_ms, mail_id);
+	if (e == PTL_ERR_RATE_LIMITED)
+		e = PTL_OK; /* a mail to this address a moment ago: no other */
+	return ptl_db_end(app->db, e);
+}
+
+enum ptl_err
+ptl_signup_register(struct ptl_arena *a, struct ptl_app *app,
+		    const struct ptl_signup *in, int64_t now_ms,
+		    int64_t *user_id, struct ptl_refusal *why)
+{
+	int64_t id = 0, mail_id = 0;
+	char *hash;
+	enum ptl_err e;
+
+	ptl_refusal_clear(why);
+	e = ptl_account_hash(a, app, in->password, in->password_len, &hash);
+	if (e == PTL_OK)
+		e = create(app, in, hash, now_ms, &id, &mail_id);
+	if (e == PTL_ERR_CONFLICT)
+		return ptl_refusal_field(why, "email", "emailAlreadyExists");
+	if (e != PTL_OK)
+		return e;
+	if (mail_id != 0)
+		ptl_outbox_send_now(a, app, mail_id, now_ms);
+	if (user_id != NULL)
+		*user_id = id;
+	return PTL_OK;
+}
+
+/* Both links: verify the token, then confirm its account. */
+static enum ptl_err
+confirm(struct ptl_arena *a, struct ptl_app *app, const char *token,
+	bool is_new, int64_t now_ms, struct ptl_refusal *why)
+{
+	const char *new_email;
+	int64_t user_id;
+	enum ptl_err e;
+
+	ptl_refusal_clear(why);
+	e = ptl_token_confirm_verify(a, app, token, now_ms, &user_id,
+				     &new_email);
+	if (e != PTL_OK)
+		return ptl_refusal_field(why, "hash", "invalidHash");
+	e = ptl_account_confirm(app, user_id, is_new ? new_email : NULL,
+				!is_new, now_ms);
+	if (e == PTL_ERR_CONFLICT)
+		return ptl_refusal_field(why, "email", "emailExists");
+	return e;
+}
+
+enum ptl_err
+ptl_signup_confirm(struct ptl_arena *a, struct ptl_app *app, const char *token,
+		   int64_t now_ms, struct ptl_refusal *why)
+{
+	return confirm(a, app, token, false, now_ms, why);
+}
+
+enum ptl_err
+ptl_signup_confirm_new(struct ptl_arena *a, struct ptl_app *app,
+		       const char *token, int64_t now_ms,
+		       struct ptl_refusal *why)
+{
+	return confirm(a, app, token, true, now_ms, why);
+}
