@@ -8,82 +8,49 @@
  *        otherwise notFound / needLoginViaProvider:<p> / incorrectPassword
  *   429  AUTH_RATE_LOGIN_IP sign-ins per IP, or AUTH_RATE_LOGIN_FAIL failed
  *        ones per account, in their windows (API.md §10.7)
+ *   and the answers of every route: 400, 413, 503 (web/endpoint.h)
  * Side effects: a sessions row; a re-hash when the Argon2 parameters changed;
- * a failure counts against the account.
+ * a failure counts against the account. Use case: ptl_signin_email().
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
 
-#include <limits.h>
-
-#include "domain/account.h"
+#include "domain/signin.h"
 #include "web/endpoint.h"
-#include "base/log.h"
 #include "web/pair.h"
-#include "domain/ratelimit.h"
+
+enum { F_EMAIL, F_PASSWORD };
 
 static const struct ptl_field fields[] = {
-	{"email", PTL_FIELD_EMAIL, {PTL_RULE_NOT_EMPTY, PTL_RULE_EMAIL}, NULL},
-	{"password", 0, {PTL_RULE_NOT_EMPTY}, NULL},
+	[F_EMAIL] = {"email", PTL_FIELD_EMAIL,
+		     {PTL_RULE_NOT_EMPTY, PTL_RULE_EMAIL}, NULL},
+	[F_PASSWORD] = {"password", 0, {PTL_RULE_NOT_EMPTY}, NULL},
 };
-
-static enum ptl_err
-fail(struct ptl_req *req, struct ptl_resp *resp, enum ptl_login_fail why,
-     const char *provider)
-{
-	PTL_LOG_SEC("sign-in failed from %s", req->ip);
-	if (req->app->cfg.uniform_errors || why == PTL_LOGIN_OK) {
-		ptl_resp_error(resp, "email", "incorrectEmailOrPassword");
-		ptl_resp_error(resp, "password", "incorrectEmailOrPassword");
-	} else if (why == PTL_LOGIN_NOT_FOUND) {
-		ptl_resp_error(resp, "email", "notFound");
-	} else if (why == PTL_LOGIN_PROVIDER) {
-		ptl_resp_error(resp, "email",
-			       ptl_mem_printf(req->arena, "needLoginViaProvider:%s",
-					      provider));
-	} else {
-		ptl_resp_error(resp, "password", "incorrectPassword");
-	}
-	return PTL_ERR_VALIDATION;
-}
-
-/* Failed sign-ins per account: checked before any work, counted after. */
-static enum ptl_err
-account_limit(struct ptl_req *req, struct ptl_resp *resp, bool count)
-{
-	if (!req->app->cfg.rate_limit)
-		return PTL_OK;
-	if (count)
-		return ptl_ratelimit_hit(req->app, PTL_RL_LOGIN_FAIL,
-					 req->vals[0].s, req->now_ms,
-					 &resp->retry_after_s);
-	return ptl_ratelimit_check(req->app, PTL_RL_LOGIN_FAIL, req->vals[0].s,
-				   req->now_ms, &resp->retry_after_s);
-}
 
 static enum ptl_err
 handle(struct ptl_req *req, struct ptl_resp *resp)
 {
 	const struct ptl_value *v = req->vals;
-	enum ptl_login_fail why;
+	const struct ptl_signin in = {
+		.email = v[F_EMAIL].s,
+		.password = v[F_PASSWORD].s,
+		.password_len = v[F_PASSWORD].len,
+		.user_agent = req->user_agent,
+		.ip = req->ip,
+	};
 	struct ptl_login login;
+	struct ptl_refusal why;
 	enum ptl_err e;
 
-	e = account_limit(req, resp, false);
-	if (e != PTL_OK)
-		return e;
-
-	/* No stored password is longer than the maximum: no need to hash. */
-	if (v[1].len > req->app->cfg.password_max_len)
-		return fail(req, resp, PTL_LOGIN_PASSWORD, NULL);
-	e = ptl_account_login(req->arena, req->app, v[0].s, v[1].s, v[1].len,
-			      req->user_agent, req->ip, req->now_ms, &login, &why);
-	if (e == PTL_ERR_UNAUTHORIZED) {
-		e = account_limit(req, resp, true);
-		if (e != PTL_OK)
-			return e;
-		return fail(req, resp, why, login.provider);
+	e = ptl_signin_email(req->arena, req->app, &in, req->now_ms, &login,
+			     &why);
+	if (e == PTL_ERR_RATE_LIMITED)
+		resp->retry_after_s = why.retry_after_s;
+	if (e == PTL_ERR_VALIDATION) {
+		ptl_resp_error(resp, why.field, why.key);
+		if (why.field2 != NULL)
+			ptl_resp_error(resp, why.field2, why.key);
 	}
 	if (e != PTL_OK)
 		return e;
@@ -96,7 +63,7 @@ static const struct ptl_route routes[] = {
 	 handle, PTL_BUCKET_LOGIN},
 };
 
-static const struct ptl_endpoint endpoint = {"login", routes, 1};
+static const struct ptl_endpoint endpoint = {"login", PTL_ROUTES(routes)};
 
 int
 main(void)

@@ -5,41 +5,38 @@
  *   200  RefreshResponse; the session's refresh secret rotated
  *   401  bad, expired, ended or reused token (a reused token also ends the
  *        session), or the user is gone
+ *   and the answers of every route: 400, 413, 503 (web/endpoint.h)
  * Side effects: the rotation, or a revocation and an audit event on reuse.
+ * Use case: ptl_signin_refresh().
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
 
+#include "domain/signin.h"
 #include "web/endpoint.h"
 #include "web/pair.h"
-#include "domain/session.h"
-#include "domain/token.h"
 
 static enum ptl_err
 handle(struct ptl_req *req, struct ptl_resp *resp)
 {
-	const char *presented;
-	int64_t session_id, user_id, role_id;
-	char *hash;
+	struct ptl_signin_rotated s;
 	enum ptl_err e;
 
-	e = ptl_token_refresh_verify(req->arena, req->app, req->bearer,
-				     req->now_ms, &session_id, &presented);
-	if (e == PTL_OK)
-		e = ptl_session_rotate(req->arena, req->app, session_id,
-				       presented, req->ip, req->now_ms, &user_id,
-				       &role_id, &hash);
+	e = ptl_signin_refresh(req->arena, req->app, req->bearer, req->ip,
+			       req->now_ms, &s);
 	if (e != PTL_OK)
 		return e;
-	return ptl_pair_refresh(req, resp, user_id, role_id, session_id, hash);
+	return ptl_pair_refresh(req, resp, s.user_id, s.role_id, s.session_id,
+				s.hash);
 }
 
 static const struct ptl_route routes[] = {
-	{"POST", "/api/v1/auth/refresh", PTL_AUTH_REFRESH, PTL_NO_FIELDS, handle, PTL_BUCKET_NONE},
+	{"POST", "/api/v1/auth/refresh", PTL_AUTH_REFRESH, PTL_NO_FIELDS,
+	 handle, PTL_BUCKET_NONE},
 };
 
-static const struct ptl_endpoint endpoint = {"refresh", routes, 1};
+static const struct ptl_endpoint endpoint = {"refresh", PTL_ROUTES(routes)};
 
 int
 main(void)

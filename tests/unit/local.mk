@@ -29,6 +29,8 @@ tests_unit_test_pair_SOURCES = tests/unit/test_pair.c tests/unit/fixture.h tests
 # The use cases of lib/domain/: one test program per module.
 check_PROGRAMS += tests/unit/test_signup
 tests_unit_test_signup_SOURCES = tests/unit/test_signup.c tests/unit/fixture.h tests/tap.h
+check_PROGRAMS += tests/unit/test_signin
+tests_unit_test_signin_SOURCES = tests/unit/test_signin.c tests/unit/fixture.h tests/tap.h
 
 # Fuzz-corpus replay (tests/fuzz/): one TAP program per target, run over
 # $srcdir/tests/fuzz/corpus/<target>/ by every make check.

@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: ISC */
+/* signin: see signin.h. */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <string.h>
+
+#include "base/log.h"
+#include "domain/ratelimit.h"
+#include "domain/session.h"
+#include "domain/signin.h"
+#include "domain/token.h"
+
+/* The answer to a failed sign-in, in the words of API.md §1.1. */
+static enum ptl_err
+refuse(struct ptl_arena *a, struct ptl_app *app, const struct ptl_signin *in,
+       enum ptl_login_fail reason, const char *provider,
+       struct ptl_refusal *why)
+{
+	PTL_LOG_SEC("sign-in failed from %s", in->ip);
+	if (app->cfg.uniform_errors || reason == PTL_LOGIN_OK) {
+		why->field2 = "password";
+		return ptl_refusal_field(why, "email",
+					 "incorrectEmailOrPassword");
+	}
+	if (reason == PTL_LOGIN_NOT_FOUND)
+		return ptl_refusal_field(why, "email", "notFound");
+	if (reason == PTL_LOGIN_PROVIDER)
+		return ptl_refusal_field(
+		    why, "email",
+		    ptl_mem_printf(a, "needLoginViaProvider:%s", provider));
+	return ptl_refusal_field(why, "password", "incorrectPassword");
+}
+
+/* Failed sign-ins per account: checked before any work, counted after. */
+static enum ptl_err
+account_limit(struct ptl_app *app, const char *email, bool count,
+	      int64_t now_ms, struct ptl_refusal *why)
+{
+	if (!app->cfg.rate_limit)
+		return PTL_OK;
+	if (count)
+		return ptl_ratelimit_hit(app, PTL_RL_LOGIN_FAIL, email, now_ms,
+					 &why->retry_after_s);
+	return ptl_ratelimit_check(app, PTL_RL_LOGIN_FAIL, email, now_ms,
+				   &why->retry_after_s);
+}
+
+enum ptl_err
+ptl_signin_email(struct ptl_arena *a, struct ptl_app *app,
+		 const struct ptl_signin *in, int64_t now_ms,
+		 struct ptl_login *login, struct ptl_refusal *why)
+{
+	enum ptl_login_fail reason;
+	enum ptl_err e;
+
+	ptl_refusal_clear(why);
+	memset(login, 0, sizeof(*login));
+	e = account_limit(app, in->email, false, now_ms, why);
+	if (e != PTL_OK)
+		return e;
+	/* No stored password is longer than the maximum: no need to hash. */
+	if (in->password_len > app->cfg.password_max_len)
+		return refuse(a, app, in, PTL_LOGIN_PASSWORD, NULL, why);
+	e = ptl_account_login(a, app, in->email, in->password, in->password_len,
+			      in->user_agent, in->ip, now_ms, login, &reason);
+	if (e != PTL_ERR_UNAUTHORIZED)
+		return e;
+	e = account_limit(app, in->email, true, now_ms, why);
+	if (e != PTL_OK)
+		return e;
+	return refuse(a, app, in, reason, login->provider, why);
+}
+
+enum ptl_err
+ptl_signin_refresh(struct ptl_arena *a, struct ptl_app *app, const char *token,
+		   const char *ip, int64_t now_ms,
+		   struct ptl_signin_rotated *out)
+{
+	const char *presented;
+	enum ptl_err e;
+
+	memset(out, 0, sizeof(*out));
+	e = ptl_token_refresh_verify(a, app, token, now_ms, &out->session_id,
+				     &presented);
+	if (e != PTL_OK)
+		return e;
+	return ptl_session_rotate(a, app, out->session_id, presented, ip,
+				  now_ms, &out->user_id, &out->role_id,
+				  &out->hash);
+}

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * signin: signing in with email and password, and staying signed in with
+ * the refresh token (API.md §1.1, §1.8, §10.2, §10.4, §10.7). Sign-in
+ * applies the per-account limit on failed attempts and says why it failed
+ * in the words API.md allows (with AUTH_UNIFORM_ERRORS, one answer for
+ * every failure). Not responsible for the per-IP limits (the route's
+ * bucket, web/endpoint.c) nor for signing the token pair (web/pair.c).
+ */
+#ifndef PTL_SIGNIN_H
+#define PTL_SIGNIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "domain/account.h"
+#include "domain/app.h"
+#include "domain/refusal.h"
+#include "base/mem.h"
+
+/* What POST /auth/email/login carries, and where it comes from. */
+struct ptl_signin {
+	const char *email; /* normalised and valid */
+	const char *password;
+	size_t password_len;
+	const char *user_agent, *ip; /* stored with the session; may be NULL */
+};
+
+/*
+ * Signs in: refuses at once when the account reached AUTH_RATE_LOGIN_FAIL
+ * failed attempts in its window (with AUTH_RATE_LIMIT on), checks the
+ * password (a dummy Argon2id run for an unknown or social account, so that
+ * timing tells nothing; none for a password longer than any stored one)
+ * and opens a session. A failure is logged as a security event and,
+ * except the over-long password, counted against the account.
+ * OUT login: the user, the new session and its refresh secret.
+ * Errors: PTL_ERR_RATE_LIMITED (why->retry_after_s); PTL_ERR_VALIDATION
+ * with why: with uniform errors, email and field2 password, both
+ * incorrectEmailOrPassword; otherwise email notFound, email
+ * needLoginViaProvider:<provider> (key in a), or password
+ * incorrectPassword; a database error.
+ */
+enum ptl_err ptl_signin_email(struct ptl_arena *a, struct ptl_app *app,
+			      const struct ptl_signin *in, int64_t now_ms,
+			      struct ptl_login *login, struct ptl_refusal *why)
+	__attribute__((warn_unused_result, nonnull(1, 2, 3, 5, 6)));
+
+/* A session after its refresh: what the RefreshResponse is made of. */
+struct ptl_signin_rotated {
+	int64_t session_id, user_id, role_id;
+	char *hash; /* the session's refresh secret now (arena-owned) */
+};
+
+/*
+ * Refresh (API.md §1.8): verifies the refresh token and rotates its
+ * session (a reused token ends the session and is audited: session.h).
+ * OUT out. Errors: PTL_ERR_UNAUTHORIZED for a bad, expired, ended or
+ * reused token or a user who is gone; PTL_ERR_BUSY; a database error.
+ */
+enum ptl_err ptl_signin_refresh(struct ptl_arena *a, struct ptl_app *app,
+				const char *token, const char *ip,
+				int64_t now_ms, struct ptl_signin_rotated *out)
+	__attribute__((warn_unused_result, nonnull(1, 2, 3, 6)));
+
+#endif
