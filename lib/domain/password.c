@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: ISC */
+/* password: see password.h. */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "base/log.h"
+#include "domain/account.h"
+#include "domain/outbox.h"
+#include "domain/password.h"
+#include "domain/session.h"
+#include "domain/token.h"
+
+/* The reset mail, in a transaction of its own (the outbox's rule). */
+static enum ptl_err
+queue_reset(struct ptl_app *app, int64_t user_id, const char *email,
+	    int64_t now_ms, int64_t *mail_id)
+{
+	enum ptl_err e = ptl_db_begin(app->db);
+
+	if (e != PTL_OK)
+		return e;
+	e = ptl_outbox_enqueue(app, PTL_MAIL_RESET, user_id, email, NULL,
+			       now_ms, mail_id);
+	return ptl_db_end(app->db, e);
+}
+
+enum ptl_err
+ptl_password_forgot(struct ptl_arena *a, struct ptl_app *app,
+		    const char *email, int64_t now_ms, struct ptl_refusal *why)
+{
+	struct ptl_user u;
+	int64_t user_id, mail_id = 0;
+	enum ptl_err e;
+
+	ptl_refusal_clear(why);
+	e = ptl_account_find(app, email, &user_id);
+	if (e == PTL_OK)
+		e = ptl_account_get(a, app, user_id, &u); /* live users only */
+	if (e == PTL_ERR_NOT_FOUND) {
+		if (app->cfg.uniform_errors)
+			return PTL_OK;
+		return ptl_refusal_field(why, "email", "emailNotExists");
+	}
+	if (e == PTL_OK)
+		e = queue_reset(app, user_id, email, now_ms, &mail_id);
+	if (e == PTL_ERR_RATE_LIMITED) {
+		/* Said as for a sent mail: nobody learns more by asking. */
+		PTL_LOG_SEC("reset mail for user %lld not sent: one a minute",
+			    (long long)user_id);
+		e = PTL_OK;
+	}
+	if (e != PTL_OK)
+		return e;
+	if (mail_id != 0)
+		ptl_outbox_send_now(a, app, mail_id, now_ms);
+	return PTL_OK;
+}
+
+/* Sets the hash and ends every session, in one transaction. */
+static enum ptl_err
+store_reset(struct ptl_app *app, int64_t user_id, const char *hash,
+	    int64_t now_ms)
+{
+	enum ptl_err e = ptl_db_begin(app->db);
+
+	if (e != PTL_OK)
+		return e;
+	e = ptl_account_store_hash(app, user_id, hash, now_ms);
+	if (e == PTL_OK)
+		e = ptl_session_revoke_user(app, user_id, 0, "password_reset",
+					    now_ms);
+	return ptl_db_end(app->db, e);
+}
+
+enum ptl_err
+ptl_password_reset(struct ptl_arena *a, struct ptl_app *app, const char *token,
+		   const char *password, size_t password_len, int64_t now_ms,
+		   struct ptl_refusal *why)
+{
+	struct ptl_user u;
+	int64_t user_id;
+	char *hash;
+	enum ptl_err e;
+
+	ptl_refusal_clear(why);
+	/* Order of API.md §4.3: peek, load, derive the key, verify. */
+	e = ptl_token_reset_user(a, token, &user_id);
+	if (e == PTL_OK)
+		e = ptl_account_get(a, app, user_id, &u);
+	if (e == PTL_OK)
+		e = ptl_token_reset_verify(a, app, token, user_id, u.password,
+					   now_ms);
+	if (e == PTL_ERR_UNAUTHORIZED || e == PTL_ERR_NOT_FOUND)
+		return ptl_refusal_field(why, "hash", "invalidHash");
+	if (e == PTL_OK)
+		e = ptl_account_hash(a, app, password, password_len, &hash);
+	if (e == PTL_OK)
+		e = store_reset(app, user_id, hash, now_ms);
+	if (e != PTL_OK)
+		return e;
+	PTL_LOG_SEC("password of user %lld reset; every session ended",
+		    (long long)user_id);
+	return PTL_OK;
+}

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * password: the forgotten-password use cases (API.md §1.5, §1.6, §4.2,
+ * §4.3, §10.1-10.2): the reset mail, and the new password set from its
+ * link, which ends every session of the user. The link is a token signed
+ * under the user's current password hash (token.h), so any password
+ * change kills every link issued before. Not responsible for the password
+ * change of PATCH /auth/me (me.c), nor for the length policy (the field
+ * tables).
+ */
+#ifndef PTL_PASSWORD_H
+#define PTL_PASSWORD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "domain/app.h"
+#include "domain/refusal.h"
+#include "base/mem.h"
+
+/*
+ * Forgot password: queues a reset mail to email (normalised) when it is
+ * the address of a live user, and delivers it after the commit (or leaves
+ * it queued, API.md §10.6). At most one a minute per address: a second
+ * request within the minute succeeds without a mail, so that nobody
+ * learns more by asking (logged as a security event).
+ * Errors: for an unknown, deleted or disabled address, PTL_OK without a
+ * mail under AUTH_UNIFORM_ERRORS (the default), else PTL_ERR_VALIDATION
+ * (why: email, emailNotExists); a database error.
+ */
+enum ptl_err ptl_password_forgot(struct ptl_arena *a, struct ptl_app *app,
+				 const char *email, int64_t now_ms,
+				 struct ptl_refusal *why)
+	__attribute__((warn_unused_result, nonnull));
+
+/*
+ * Reset password: sets password for the user of token (the "hash" of the
+ * reset link) and ends every session of that user, in one transaction.
+ * The order of API.md §4.3: read the user id from the unverified token,
+ * load the user, derive the key from the current hash, verify; only then
+ * is the new password hashed (before the transaction).
+ * Errors: PTL_ERR_VALIDATION (why: hash, invalidHash) for a bad, used or
+ * expired token or a user who is gone; a database error.
+ */
+enum ptl_err ptl_password_reset(struct ptl_arena *a, struct ptl_app *app,
+				const char *token, const char *password,
+				size_t password_len, int64_t now_ms,
+				struct ptl_refusal *why)
+	__attribute__((warn_unused_result, nonnull));
+
+#endif
