@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: ISC */
+/* me: see me.h. */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <string.h>
+
+#include "adapters/crypto.h"
+#include "adapters/json.h"
+#include "domain/me.h"
+#include "domain/outbox.h"
+#include "domain/session.h"
+
+/* The mails of ptl_outbox_enqueue(): one a minute per address and kind. */
+#define MAIL_RETRY_S 60
+
+bool
+ptl_me_given(const struct ptl_json *body, const char *member)
+{
+	return ptl_json_get(body, member) != NULL;
+}
+
+enum ptl_err
+ptl_me_get(struct ptl_arena *a, struct ptl_app *app, int64_t user_id,
+	   struct ptl_user *u)
+{
+	enum ptl_err e = ptl_account_get(a, app, user_id, u);
+
+	return e == PTL_ERR_NOT_FOUND ? PTL_ERR_UNAUTHORIZED : e;
+}
+
+static bool
+changes_password(const struct ptl_me_patch *in)
+{
+	return in->password != NULL && in->password_len > 0;
+}
+
+/* The new address, when the patch changes it; else NULL. */
+static const char *
+new_email(const struct ptl_me_patch *in, const struct ptl_user *u)
+{
+	if (in->email == NULL ||
+	    (u->email != NULL && strcmp(in->email, u->email) == 0))
+		return NULL;
+	return in->email;
+}
+
+/* The checks that can fail, before anything is written. */
+static enum ptl_err
+check(struct ptl_app *app, const struct ptl_user *u,
+      const struct ptl_me_patch *in, struct ptl_refusal *why)
+{
+	int64_t other;
+	enum ptl_err e;
+
+	if (in->photo) /* photos are not stored (API.md §10.8) */
+		return ptl_refusal_field(why, "photo", "imageNotExists");
+	if (changes_password(in)) {
+		if (in->old_password == NULL)
+			return ptl_refusal_field(why, "oldPassword",
+						 "missingOldPassword");
+		if (u->password == NULL ||
+		    !ptl_crypto_pw_verify(&app->pw, u->password,
+					  in->old_password,
+					  in->old_password_len))
+			return ptl_refusal_field(why, "oldPassword",
+						 "incorrectOldPassword");
+	}
+	if (new_email(in, u) == NULL)
+		return PTL_OK;
+	e = ptl_account_find(app, in->email, &other);
+	if (e == PTL_OK)
+		return ptl_refusal_field(why, "email", "emailExists");
+	return e == PTL_ERR_NOT_FOUND ? PTL_OK : e;
+}
+
+/* Every write in one transaction; pw_hash (or NULL) made beforehand. */
+static enum ptl_err
+apply(struct ptl_app *app, int64_t user_id, int64_t session_id,
+      const struct ptl_me_patch *in, const char *pw_hash, const char *email,
+      int64_t now_ms, int64_t *mail_id)
+{
+	bool names = in->set_first_name || in->set_last_name;
+	enum ptl_err e;
+
+	if (!names && pw_hash == NULL && email == NULL)
+		return PTL_OK;
+	e = ptl_db_begin(app->db);
+	if (e != PTL_OK)
+		return e;
+	if (names)
+		e = ptl_account_set_names(app, user_id, in->set_first_name,
+					  in->first_name, in->set_last_name,
+					  in->last_name, now_ms);
+	if (e == PTL_OK && pw_hash != NULL)
+		e = ptl_account_store_hash(app, user_id, pw_hash, now_ms);
+	if (e == PTL_OK && pw_hash != NULL)
+		e = ptl_session_revoke_user(app, user_id, session_id,
+					    "password_changed", now_ms);
+	if (e == PTL_OK && email != NULL)
+		e = ptl_outbox_enqueue(app, PTL_MAIL_CONFIRM_NEW, user_id,
+				       email, email, now_ms, mail_id);
+	return ptl_db_end(app->db, e);
+}
+
+enum ptl_err
+ptl_me_update(struct ptl_arena *a, struct ptl_app *app, int64_t user_id,
+	      int64_t session_id, const struct ptl_me_patch *in,
+	      int64_t now_ms, struct ptl_user *u, struct ptl_refusal *why)
+{
+	struct ptl_user cur;
+	char *pw_hash = NULL;
+	int64_t mail_id = 0;
+	enum ptl_err e;
+
+	ptl_refusal_clear(why);
+	e = ptl_account_get(a, app, user_id, &cur);
+	if (e == PTL_ERR_NOT_FOUND)
+		return ptl_refusal_field(why, "user", "userNotFound");
+	if (e == PTL_OK)
+		e = check(app, &cur, in, why);
+	if (e == PTL_OK && changes_password(in))
+		e = ptl_account_hash(a, app, in->password, in->password_len,
+				     &pw_hash);
+	if (e == PTL_OK)
+		e = apply(app, user_id, session_id, in, pw_hash,
+			  new_email(in, &cur), now_ms, &mail_id);
+	if (e == PTL_ERR_RATE_LIMITED)
+		why->retry_after_s = MAIL_RETRY_S;
+	if (e != PTL_OK)
+		return e;
+	if (mail_id != 0)
+		ptl_outbox_send_now(a, app, mail_id, now_ms);
+	return ptl_me_get(a, app, user_id, u);
+}

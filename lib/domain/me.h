@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * me: the signed-in user's own account (API.md §1.7, §1.10, §1.11, §4.1,
+ * §10.8): read it, and change it with PATCH /auth/me: names, the password
+ * (with the old one, ending the user's other sessions) and the address (by
+ * a confirm-new-email mail, never at once). Deleting it is
+ * ptl_account_delete(). Not responsible for the field rules (the field
+ * tables) nor for the sessions list (session.h).
+ */
+#ifndef PTL_ME_H
+#define PTL_ME_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "domain/account.h"
+#include "domain/app.h"
+#include "domain/refusal.h"
+#include "base/mem.h"
+
+struct ptl_json;
+
+/* What a PATCH /auth/me body asks, validated by its field table. */
+struct ptl_me_patch {
+	bool photo;          /* a photo was sent (not null): refused */
+	bool set_first_name; /* firstName was sent, null included ... */
+	bool set_last_name;  /* ... and lastName */
+	const char *first_name, *last_name; /* NULL: store NULL */
+	const char *email;   /* NULL: unchanged; normalised and valid */
+	const char *password; /* NULL or "": unchanged */
+	size_t password_len;
+	const char *old_password; /* NULL when not sent */
+	size_t old_password_len;
+};
+
+/* Whether a request body (the parsed JSON or form object) has member,
+ * null included. PATCH tells "set to null" from "leave alone" by it (as
+ * RFC 7396 §2 does), which a validated field value cannot: the value of a
+ * null and of an absent member are both "not present". */
+bool ptl_me_given(const struct ptl_json *body, const char *member);
+
+/* Loads the caller's user. PTL_ERR_UNAUTHORIZED when it is gone (deleted
+ * or disabled since the token was issued: API.md §10.8). OUT u. */
+enum ptl_err ptl_me_get(struct ptl_arena *a, struct ptl_app *app,
+			int64_t user_id, struct ptl_user *u)
+	__attribute__((warn_unused_result, nonnull));
+
+/*
+ * PATCH /auth/me for user_id, signed in with session_id. Checks, in this
+ * order and before anything is written: the photo; for a new password,
+ * the old one; for a new address, that nobody has it. Then, in one
+ * transaction: the names that were sent; the new password (hashed before
+ * the transaction), ending every session of the user but session_id; and
+ * for a new address a confirm-new-email mail to it (delivered after the
+ * commit; the address changes when its link is used). OUT u: the user
+ * after the change.
+ * Errors: PTL_ERR_VALIDATION with why: user userNotFound; photo
+ * imageNotExists; oldPassword missingOldPassword or incorrectOldPassword;
+ * email emailExists. PTL_ERR_RATE_LIMITED (why->retry_after_s) when a
+ * confirm-new-email mail went to the address less than a minute ago;
+ * nothing is written then. PTL_ERR_UNAUTHORIZED when the user is gone
+ * after the change; a database error.
+ */
+enum ptl_err ptl_me_update(struct ptl_arena *a, struct ptl_app *app,
+			   int64_t user_id, int64_t session_id,
+			   const struct ptl_me_patch *in, int64_t now_ms,
+			   struct ptl_user *u, struct ptl_refusal *why)
+	__attribute__((warn_unused_result, nonnull));
+
+#endif
