@@ -1,36 +1,35 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * health: GET /api/v1/health (API.md §10.12).
+ * health: GET /api/v1/health (API.md §10.12). No fields.
  *   200 {"status":"ok"}  the database answers
- *   503                  it does not
+ *   503                  it does not (or could not be opened)
  * The web server also sends every other /api path here, so this executable
  * answers the 404 "Cannot METHOD path" of API.md §0 and CORS preflights.
+ * No side effects. Use case: ptl_health_check().
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
 
+#include "domain/health.h"
 #include "web/endpoint.h"
 
 static enum ptl_err
 handle(struct ptl_req *req, struct ptl_resp *resp)
 {
-	struct ptl_stmt *st = ptl_db_q(req->app->db, PTL_Q_HEALTH);
-	bool row;
-	enum ptl_err e = ptl_db_step(st, &row);
+	enum ptl_err e = ptl_health_check(req->app);
 
-	ptl_db_done(st);
-	if (e != PTL_OK || !row)
-		return PTL_ERR_UNAVAILABLE;
-	ptl_buf_adds(&resp->body, "{\"status\":\"ok\"}");
-	return PTL_OK;
+	if (e == PTL_OK)
+		ptl_buf_adds(&resp->body, "{\"status\":\"ok\"}");
+	return e;
 }
 
 static const struct ptl_route routes[] = {
-	{"GET", "/api/v1/health", PTL_AUTH_NONE, PTL_NO_FIELDS, handle, PTL_BUCKET_NONE},
+	{"GET", "/api/v1/health", PTL_AUTH_NONE, PTL_NO_FIELDS, handle,
+	 PTL_BUCKET_NONE},
 };
 
-static const struct ptl_endpoint endpoint = {"health", routes, 1};
+static const struct ptl_endpoint endpoint = {"health", PTL_ROUTES(routes)};
 
 int
 main(void)

@@ -2,40 +2,31 @@
 /*
  * logout: POST /api/v1/auth/logout?scope=local|others|global and
  * POST /api/v1/auth/logout/all (= scope global) (API.md §1.9, §10.9).
- * Access token required.
+ * Access token required. No fields.
  *   204  local (default): the caller's session ended; others: every other
- *        session of the user; global: all of them
+ *        session of the user; global: all of them. Both cookies expire.
  *   401  no live access token
  *   422  {"scope":"invalidScope"} for any other scope
+ *   and the answers of every route: 400, 413, 503 (web/endpoint.h)
+ * Side effects: sessions rows revoked. Use case: ptl_session_logout().
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
 
-#include <string.h>
-
-#include "web/endpoint.h"
 #include "domain/session.h"
+#include "web/endpoint.h"
 
 static enum ptl_err
 end(struct ptl_req *req, struct ptl_resp *resp, const char *scope)
 {
+	struct ptl_refusal why;
 	enum ptl_err e;
 
-	if (strcmp(scope, "local") == 0)
-		e = ptl_session_revoke(req->app, req->session_id, "logout",
-				       req->now_ms);
-	else if (strcmp(scope, "others") == 0)
-		e = ptl_session_revoke_user(req->app, req->user_id,
-					    req->session_id, "logout_others",
-					    req->now_ms);
-	else if (strcmp(scope, "global") == 0)
-		e = ptl_session_revoke_user(req->app, req->user_id, 0,
-					    "logout_global", req->now_ms);
-	else {
-		ptl_resp_error(resp, "scope", "invalidScope");
-		return PTL_ERR_VALIDATION;
-	}
+	e = ptl_session_logout(req->app, req->user_id, req->session_id, scope,
+			       req->now_ms, &why);
+	if (e == PTL_ERR_VALIDATION)
+		ptl_resp_error(resp, why.field, why.key);
 	if (e == PTL_OK) {
 		resp->status = 204;
 		resp->clear_cookies = true;
@@ -46,9 +37,7 @@ end(struct ptl_req *req, struct ptl_resp *resp, const char *scope)
 static enum ptl_err
 handle(struct ptl_req *req, struct ptl_resp *resp)
 {
-	const char *scope = ptl_req_query(req, "scope");
-
-	return end(req, resp, scope != NULL && *scope != '\0' ? scope : "local");
+	return end(req, resp, ptl_req_query(req, "scope"));
 }
 
 static enum ptl_err
@@ -58,12 +47,13 @@ handle_all(struct ptl_req *req, struct ptl_resp *resp)
 }
 
 static const struct ptl_route routes[] = {
-	{"POST", "/api/v1/auth/logout", PTL_AUTH_ACCESS, PTL_NO_FIELDS, handle, PTL_BUCKET_NONE},
+	{"POST", "/api/v1/auth/logout", PTL_AUTH_ACCESS, PTL_NO_FIELDS, handle,
+	 PTL_BUCKET_NONE},
 	{"POST", "/api/v1/auth/logout/all", PTL_AUTH_ACCESS, PTL_NO_FIELDS,
 	 handle_all, PTL_BUCKET_NONE},
 };
 
-static const struct ptl_endpoint endpoint = {"logout", routes, 2};
+static const struct ptl_endpoint endpoint = {"logout", PTL_ROUTES(routes)};
 
 int
 main(void)

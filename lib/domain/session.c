@@ -317,6 +317,22 @@ ptl_session_revoke_user(struct ptl_app *app, int64_t user_id, int64_t keep_id,
 }
 
 enum ptl_err
+ptl_session_logout(struct ptl_app *app, int64_t user_id, int64_t session_id,
+		   const char *scope, int64_t now_ms, struct ptl_refusal *why)
+{
+	ptl_refusal_clear(why);
+	if (scope == NULL || *scope == '\0' || strcmp(scope, "local") == 0)
+		return ptl_session_revoke(app, session_id, "logout", now_ms);
+	if (strcmp(scope, "others") == 0)
+		return ptl_session_revoke_user(app, user_id, session_id,
+					       "logout_others", now_ms);
+	if (strcmp(scope, "global") == 0)
+		return ptl_session_revoke_user(app, user_id, 0, "logout_global",
+					       now_ms);
+	return ptl_refusal_field(why, "scope", "invalidScope");
+}
+
+enum ptl_err
 ptl_session_list_json(struct ptl_app *app, int64_t user_id, int64_t current_id,
 		      int64_t now_ms, struct ptl_buf *out)
 {

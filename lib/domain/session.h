@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "domain/app.h"
+#include "domain/refusal.h"
 #include "base/mem.h"
 #include "base/buf.h"
 
@@ -54,6 +55,18 @@ enum ptl_err ptl_session_revoke_user(struct ptl_app *app, int64_t user_id,
 				     int64_t keep_id, const char *reason,
 				     int64_t now_ms)
 	__attribute__((warn_unused_result));
+
+/*
+ * Logout (API.md §1.9): ends sessions of user_id, signed in with
+ * session_id, by scope: "local" (also NULL or ""), session_id alone;
+ * "others", every other session of the user; "global", all of them.
+ * Errors: PTL_ERR_VALIDATION (why: scope, invalidScope) for any other
+ * scope; a database error.
+ */
+enum ptl_err ptl_session_logout(struct ptl_app *app, int64_t user_id,
+				int64_t session_id, const char *scope,
+				int64_t now_ms, struct ptl_refusal *why)
+	__attribute__((warn_unused_result, nonnull(1, 6)));
 
 /* Writes the JSON array of user_id's live sessions, newest first (API.md
  * §10.9), marking current_id. */

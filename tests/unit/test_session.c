@@ -233,6 +233,58 @@ test_revoke(void)
 	       1, "second revoke keeps the first reason");
 }
 
+/* Whether session id was ended with reason. */
+static bool
+ended_as(int64_t id, const char *reason)
+{
+	return fix_sql_int(fix_path("auth.db"),
+			   ptl_mem_printf(arena,
+					  "SELECT count(*) FROM sessions WHERE "
+					  "id = %lld AND revoke_reason = '%s'",
+					  (long long)id, reason)) == 1;
+}
+
+static void
+test_logout(void)
+{
+	char *h;
+	int64_t l1 = new_session(alice, T0, &h),
+		l2 = new_session(alice, T0, &h);
+	int64_t o1 = new_session(alice, T0, &h), b1 = new_session(bob, T0, &h);
+	int64_t keep, g1;
+	struct ptl_refusal why;
+
+	is_int(ptl_session_logout(&app, alice, l1, "sideways", T0, &why),
+	       PTL_ERR_VALIDATION, "logout, an unknown scope");
+	is_str(why.field, "scope", "  refused field scope");
+	is_str(why.key, "invalidScope", "  key invalidScope");
+	ok(live(l1, alice, T0) == PTL_OK, "  nothing ended");
+	is_int(ptl_session_logout(&app, alice, l1, NULL, T0, &why), PTL_OK,
+	       "logout, no scope");
+	ok(live(l1, alice, T0) != PTL_OK && live(l2, alice, T0) == PTL_OK,
+	   "  ends the caller's session alone (local)");
+	ok(ended_as(l1, "logout"), "  reason logout");
+	is_int(ptl_session_logout(&app, alice, l2, "", T0, &why), PTL_OK,
+	       "logout, an empty scope");
+	ok(live(l2, alice, T0) != PTL_OK && live(o1, alice, T0) == PTL_OK,
+	   "  is local too");
+	keep = new_session(alice, T0, &h);
+	is_int(ptl_session_logout(&app, alice, keep, "others", T0, &why),
+	       PTL_OK, "logout, scope others");
+	ok(live(keep, alice, T0) == PTL_OK && live(o1, alice, T0) != PTL_OK,
+	   "  keeps the caller's session, ends the others");
+	ok(ended_as(o1, "logout_others"), "  reason logout_others");
+	ok(live(b1, bob, T0) == PTL_OK, "  not another user's");
+	g1 = new_session(alice, T0, &h);
+	is_int(ptl_session_logout(&app, alice, keep, "global", T0, &why),
+	       PTL_OK, "logout, scope global");
+	ok(live(keep, alice, T0) != PTL_OK && live(g1, alice, T0) != PTL_OK,
+	   "  ends them all");
+	ok(ended_as(keep, "logout_global") && ended_as(g1, "logout_global"),
+	   "  reason logout_global");
+	ok(live(b1, bob, T0) == PTL_OK, "  not another user's");
+}
+
 static void
 test_list(void)
 {
@@ -332,6 +384,7 @@ main(void)
 	test_rotate_and_reuse();
 	test_reuse_interval();
 	test_revoke();
+	test_logout();
 	test_list();
 	test_expiry();
 	test_audit();
