@@ -59,13 +59,9 @@ handle(struct ptl_req *req, struct ptl_resp *resp)
 	e = ptl_password_reset(req->arena, req->app, v[F_HASH].s,
 			       v[F_PASSWORD].s, v[F_PASSWORD].len, req->now_ms,
 			       &why);
-	if (e == PTL_ERR_VALIDATION)
-		ptl_resp_error(resp, why.field, why.key);
-	if (e == PTL_ERR_RATE_LIMITED)
-		resp->retry_after_s = why.retry_after_s;
 	if (e == PTL_OK)
 		resp->status = 204;
-	return e;
+	return ptl_resp_refusal(resp, e, &why);
 }
 
 /* Method, path (a last "/{id}" segment arrives in req->param), who may

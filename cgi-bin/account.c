@@ -86,8 +86,8 @@ patch_me(struct ptl_req *req, struct ptl_resp *resp)
 	const struct ptl_value *v = req->vals;
 	const struct ptl_me_patch in = {
 		.photo = v[F_PHOTO].present,
-		.set_first_name = ptl_me_given(req->json, "firstName"),
-		.set_last_name = ptl_me_given(req->json, "lastName"),
+		.set_first_name = v[F_FIRST_NAME].given,
+		.set_last_name = v[F_LAST_NAME].given,
 		.first_name = v[F_FIRST_NAME].s,
 		.last_name = v[F_LAST_NAME].s,
 		.email = text(&v[F_EMAIL]),
@@ -102,13 +102,9 @@ patch_me(struct ptl_req *req, struct ptl_resp *resp)
 
 	e = ptl_me_update(req->arena, req->app, req->user_id, req->session_id,
 			  &in, req->now_ms, &u, &why);
-	if (e == PTL_ERR_VALIDATION)
-		ptl_resp_error(resp, why.field, why.key);
-	if (e == PTL_ERR_RATE_LIMITED)
-		resp->retry_after_s = why.retry_after_s;
 	if (e == PTL_OK)
 		ptl_account_user_json(&u, &resp->body);
-	return e;
+	return ptl_resp_refusal(resp, e, &why);
 }
 
 static enum ptl_err

@@ -45,15 +45,8 @@ handle(struct ptl_req *req, struct ptl_resp *resp)
 
 	e = ptl_signin_email(req->arena, req->app, &in, req->now_ms, &login,
 			     &why);
-	if (e == PTL_ERR_RATE_LIMITED)
-		resp->retry_after_s = why.retry_after_s;
-	if (e == PTL_ERR_VALIDATION) {
-		ptl_resp_error(resp, why.field, why.key);
-		if (why.field2 != NULL)
-			ptl_resp_error(resp, why.field2, why.key);
-	}
 	if (e != PTL_OK)
-		return e;
+		return ptl_resp_refusal(resp, e, &why);
 	return ptl_pair_login(req, resp, &login.user, login.session_id,
 			      login.hash);
 }

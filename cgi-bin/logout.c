@@ -25,13 +25,11 @@ end(struct ptl_req *req, struct ptl_resp *resp, const char *scope)
 
 	e = ptl_session_logout(req->app, req->user_id, req->session_id, scope,
 			       req->now_ms, &why);
-	if (e == PTL_ERR_VALIDATION)
-		ptl_resp_error(resp, why.field, why.key);
 	if (e == PTL_OK) {
 		resp->status = 204;
 		resp->clear_cookies = true;
 	}
-	return e;
+	return ptl_resp_refusal(resp, e, &why);
 }
 
 static enum ptl_err

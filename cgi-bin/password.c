@@ -42,11 +42,9 @@ static const struct ptl_field reset_fields[] = {
 static enum ptl_err
 answer(struct ptl_resp *resp, enum ptl_err e, const struct ptl_refusal *why)
 {
-	if (e == PTL_ERR_VALIDATION)
-		ptl_resp_error(resp, why->field, why->key);
 	if (e == PTL_OK)
 		resp->status = 204;
-	return e;
+	return ptl_resp_refusal(resp, e, why);
 }
 
 static enum ptl_err

@@ -47,11 +47,9 @@ handle(struct ptl_req *req, struct ptl_resp *resp)
 
 	e = ptl_signup_register(req->arena, req->app, &in, req->now_ms, NULL,
 				&why);
-	if (e == PTL_ERR_VALIDATION)
-		ptl_resp_error(resp, why.field, why.key);
 	if (e == PTL_OK)
 		resp->status = 204;
-	return e;
+	return ptl_resp_refusal(resp, e, &why);
 }
 
 static const struct ptl_route routes[] = {

@@ -7,19 +7,12 @@
 #include <string.h>
 
 #include "adapters/crypto.h"
-#include "adapters/json.h"
 #include "domain/me.h"
 #include "domain/outbox.h"
 #include "domain/session.h"
 
 /* The mails of ptl_outbox_enqueue(): one a minute per address and kind. */
 #define MAIL_RETRY_S 60
-
-bool
-ptl_me_given(const struct ptl_json *body, const char *member)
-{
-	return ptl_json_get(body, member) != NULL;
-}
 
 enum ptl_err
 ptl_me_get(struct ptl_arena *a, struct ptl_app *app, int64_t user_id,

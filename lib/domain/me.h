@@ -19,7 +19,6 @@
 #include "domain/refusal.h"
 #include "base/mem.h"
 
-struct ptl_json;
 
 /* What a PATCH /auth/me body asks, validated by its field table. */
 struct ptl_me_patch {
@@ -33,12 +32,6 @@ struct ptl_me_patch {
 	const char *old_password; /* NULL when not sent */
 	size_t old_password_len;
 };
-
-/* Whether a request body (the parsed JSON or form object) has member,
- * null included. PATCH tells "set to null" from "leave alone" by it (as
- * RFC 7396 §2 does), which a validated field value cannot: the value of a
- * null and of an absent member are both "not present". */
-bool ptl_me_given(const struct ptl_json *body, const char *member);
 
 /* Loads the caller's user. PTL_ERR_UNAUTHORIZED when it is gone (deleted
  * or disabled since the token was issued: API.md §10.8). OUT u. */

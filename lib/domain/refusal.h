@@ -4,8 +4,7 @@
  * HTTP. A domain function that returns PTL_ERR_VALIDATION names the field
  * and the message key of the 422 (API.md §0.1); one that returns
  * PTL_ERR_RATE_LIMITED says how long to wait (the Retry-After of a 429).
- * The executable passes them on to ptl_resp_error() and
- * resp->retry_after_s. Not responsible for checking the fields themselves:
+ * The executable passes them on with ptl_resp_refusal() (web/resp.h). Not responsible for checking the fields themselves:
  * that is the field tables' work, before the use case runs.
  */
 #ifndef PTL_REFUSAL_H

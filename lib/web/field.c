@@ -97,7 +97,8 @@ field_value(struct ptl_req *req, const struct ptl_field *f, struct ptl_value *v)
 		v->len = ptl_email_normalise(v->s, v->len, out, v->len + 1);
 		v->s = out;
 	}
-	v->present = type != PTL_JSON_ABSENT && type != PTL_JSON_NULL;
+	v->given = type != PTL_JSON_ABSENT;
+	v->present = v->given && type != PTL_JSON_NULL;
 	return type;
 }
 

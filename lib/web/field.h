@@ -28,7 +28,7 @@ enum ptl_rule {
 #define PTL_FIELD_OPTIONAL 0x1 /* IsOptional: null or absent skips checks */
 #define PTL_FIELD_EMAIL 0x2    /* lower-case + trim before the checks */
 #define PTL_FIELD_NUMBER 0x4   /* a JSON number is taken as its text */
-#define PTL_FIELD_ANY 0x8      /* any JSON type; the handler reads req->json */
+#define PTL_FIELD_ANY 0x8      /* any JSON type, unchecked: only given/present */
 #define PTL_FIELD_TRIM 0x10    /* surrounding white space removed (hashes) */
 
 struct ptl_field {

@@ -28,6 +28,9 @@ struct ptl_user;
 
 /* One validated field of the route's table (field.h). */
 struct ptl_value {
+	bool given;    /* the member is in the body, null included (a PATCH
+			* tells "set to null" from "leave alone" by it, as
+			* RFC 7396 §2 does) */
 	bool present;  /* in the body, and not null */
 	const char *s; /* the value as text (numbers converted); NULL if null */
 	size_t len;

@@ -299,3 +299,17 @@ ptl_resp_write_preflight(struct ptl_req *req, struct ptl_resp *resp,
 {
 	respond(req, resp, t, PTL_OK, true);
 }
+
+enum ptl_err
+ptl_resp_refusal(struct ptl_resp *resp, enum ptl_err e,
+		 const struct ptl_refusal *why)
+{
+	if (e == PTL_ERR_VALIDATION && why->field != NULL) {
+		ptl_resp_error(resp, why->field, why->key);
+		if (why->field2 != NULL)
+			ptl_resp_error(resp, why->field2, why->key);
+	}
+	if (e == PTL_ERR_RATE_LIMITED)
+		resp->retry_after_s = why->retry_after_s;
+	return e;
+}

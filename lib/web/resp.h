@@ -20,6 +20,7 @@
 #include "base/err.h"
 #include "base/mem.h"
 #include "web/req.h"
+#include "domain/refusal.h"
 
 struct ptl_field_error {
 	const char *field;
@@ -65,5 +66,13 @@ void ptl_resp_write(struct ptl_req *req, struct ptl_resp *resp,
 /* Writes the 204 answer to a CORS preflight (OPTIONS, API.md §9.1). */
 void ptl_resp_write_preflight(struct ptl_req *req, struct ptl_resp *resp,
 			      struct ptl_transport *t) __attribute__((nonnull));
+
+/* Passes on the refusal of a use case (domain/refusal.h): the 422 field (and
+ * second field) with its message key for PTL_ERR_VALIDATION, the
+ * Retry-After of PTL_ERR_RATE_LIMITED. Returns e, for
+ * "return ptl_resp_refusal(resp, e, &why)". */
+enum ptl_err ptl_resp_refusal(struct ptl_resp *resp, enum ptl_err e,
+			      const struct ptl_refusal *why)
+	__attribute__((nonnull));
 
 #endif
