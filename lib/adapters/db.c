@@ -22,6 +22,7 @@
 #include <sqlite3.h>
 
 #include "adapters/db.h"
+#include "base/clock.h"
 #include "base/log.h"
 #include "base/mem.h"
 
@@ -162,7 +163,7 @@ struct ptl_db {
 	sqlite3_stmt *stmts[PTL_Q__MAX];
 	bool in_tx;
 	int busy_timeout_ms;
-	struct timespec busy_since;
+	int64_t busy_since_us;
 	unsigned calls; /* ptl_db_maintain() */
 };
 
@@ -293,14 +294,12 @@ static int
 busy_wait(void *ctx, int count)
 {
 	struct ptl_db *db = ctx;
-	struct timespec now, pause;
-	int64_t waited_us;
+	struct timespec pause;
+	int64_t now_us = ptl_clock_mono_us(), waited_us;
 
-	clock_gettime(CLOCK_MONOTONIC, &now);
 	if (count == 0)
-		db->busy_since = now;
-	waited_us = (int64_t)(now.tv_sec - db->busy_since.tv_sec) * 1000000 +
-		    (now.tv_nsec - db->busy_since.tv_nsec) / 1000;
+		db->busy_since_us = now_us;
+	waited_us = now_us - db->busy_since_us;
 	if (waited_us >= (int64_t)db->busy_timeout_ms * 1000)
 		return 0;
 	/* First give the CPU to the holder (likely runnable on this core),

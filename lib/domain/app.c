@@ -6,8 +6,8 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "base/clock.h"
 #include "domain/app.h"
 #include "domain/token.h"
 #include "base/log.h"
@@ -104,10 +104,7 @@ ptl_app_close(struct ptl_app *app)
 int64_t
 ptl_app_now_ms(const struct ptl_app *app)
 {
-	struct timespec ts;
-
 	if (app->fake_now_ms != 0)
 		return app->fake_now_ms;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return ptl_clock_now_ms();
 }
