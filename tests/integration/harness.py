@@ -1,26 +1,33 @@
 # SPDX-License-Identifier: ISC
-"""Integration-test harness for authportal.
+"""Integration-test harness for authportal. Python 3 standard library only.
 
-Server() starts the real lighttpd (lighttpd/lighttpd.conf.in rendered by
-script/lighttpd-conf) with the built FastCGI executables of cgi-bin/ on a
-free loopback port, against a fresh SQLite database migrated and seeded with
-./authportal. Python 3 standard library only.
+Server starts a real web server (lighttpd by default, or Apache httpd in
+one of the three deployments of apache/) with the built executables of
+cgi-bin/ on a free loopback port, against a fresh SQLite database migrated
+and seeded with ./authportal; serve() starts one for a test module or class
+and stops it after the last test:
 
-    with Server() as s:
-        r = s.login("john.doe@example.com", "secret")
-        assert r.status == 200
+    def setUpModule():
+        global S
+        S = serve()
+
+    class Something(ApiTestCase):
+        def test_login(self):
+            self.assertStatus(S.login(DEMO_USER, DEMO_PASSWORD), 200)
 
 Every response the harness sees is recorded in Server.seen, so that suites
 can assert afterwards that no 5xx happened and nothing secret leaked.
 """
 
 import base64
+import grp
 import hashlib
 import hmac
 import http.client
 import itertools
 import json
 import os
+import pwd
 import re
 import secrets
 import shutil
@@ -40,11 +47,25 @@ BUILD = os.path.abspath(os.environ.get("PTL_BUILD_DIR", REPO))
 CLI = os.path.join(BUILD, "authportal")
 BINDIR = os.path.join(BUILD, "cgi-bin")
 DOCROOT = os.path.join(REPO, "www")
-CONF_RENDERER = os.path.join(REPO, "script", "lighttpd-conf")
 MAIL_TEMPLATES = os.path.join(REPO, "mail")
+# The executables of cgi-bin/ (Apache gets copies of them).
+EXECUTABLES = ("health", "signup", "login", "refresh", "logout", "account",
+               "verify", "password")
+# The web servers of Server(web=...) and the scripts that render their
+# shipped templates.
+LIGHTTPD = shutil.which("lighttpd") or "/usr/sbin/lighttpd"
+LIGHTTPD_CONF = os.path.join(REPO, "script", "lighttpd-conf")
+APACHE = (shutil.which("apache2", path="/usr/sbin:/usr/bin:/sbin:/bin")
+          or "/usr/sbin/apache2")
+APACHE_CONF = os.path.join(REPO, "script", "apache-conf")
+APACHE_KINDS = ("fcgid", "cgi", "htaccess")
+HTACCESS = os.path.join(REPO, "apache", "htaccess.example")
 SMTP_CATCHER = os.path.join(REPO, "tests", "tools", "smtp_catcher.py")
 # The catcher needs Debian's python3-aiosmtpd.
 CATCHER_PYTHON = "/usr/bin/python3"
+# The catcher runs on this machine: short SMTP timeouts make a stopped or
+# mute SMTP server fail fast (issue 3 point 2).
+CATCHER_ENV = {"MAIL_CONNECT_TIMEOUT_MS": "1000", "MAIL_TIMEOUT_MS": "3000"}
 
 DEMO_ADMIN = "admin@example.com"
 DEMO_USER = "john.doe@example.com"
@@ -82,11 +103,12 @@ CRASH_PATTERNS = [
     )
 ]
 
-# Settings the harness owns: stripped from the inherited environment so that
-# nothing from the caller's shell leaks into the app.
-_OWNED_PREFIXES = ("AUTH_", "APP_", "MAIL_", "DATABASE_", "FRONTEND_",
-                   "BACKEND_", "GOOGLE_", "FACEBOOK_", "APPLE_", "GITHUB_",
-                   "TRUSTED_PROXIES", "NODE_ENV", "API_PREFIX")
+# The app's settings: stripped from the inherited environment so that
+# nothing from the caller's shell leaks into the app (and written to the
+# ENV_FILE of the htaccess deployment).
+APP_PREFIXES = ("AUTH_", "APP_", "MAIL_", "DATABASE_", "FRONTEND_",
+                "BACKEND_", "GOOGLE_", "FACEBOOK_", "APPLE_", "GITHUB_",
+                "TRUSTED_PROXIES", "NODE_ENV", "API_PREFIX")
 
 _counter = itertools.count(1)
 _counter_lock = threading.Lock()
@@ -162,6 +184,15 @@ def _headers_dict(pairs):
     return d
 
 
+def _apply(env, overrides):
+    """Applies overrides to the dict env in place: a value of None removes
+    the key, any other value is set as a string."""
+    for k, v in dict(overrides).items():
+        if v is None:
+            env.pop(k, None)
+        else:
+            env[k] = str(v)
+
 
 def _terminate(proc, timeout):
     """SIGTERM, then SIGKILL to its process group if it outlives timeout."""
@@ -177,6 +208,7 @@ def _terminate(proc, timeout):
         except ProcessLookupError:
             pass
         proc.wait(timeout=10)
+
 
 def _free_port():
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
@@ -301,7 +333,7 @@ class SmtpCatcher:
             time.sleep(0.1)
         log.close()
         raise ServerError("smtp catcher did not start on port %s: %r\n%s" % (
-            want, last, Server._read(self.log_path)))
+            want, last, _read(self.log_path)))
 
     def stop(self):
         """Stops the catcher (SIGTERM); the port is closed afterwards."""
@@ -324,7 +356,7 @@ class SmtpCatcher:
         """[(name, mail_from, [rcpt, ...])] in arrival order, from the log
         lines "smtp catcher: NAME from FROM to A,B"."""
         out = []
-        for l in Server._read(self.log_path).splitlines():
+        for l in _read(self.log_path).splitlines():
             m = re.match(r"^smtp catcher: (\S+) from (.*?) to (.*)$", l)
             if m:
                 out.append((m.group(1), m.group(2),
@@ -336,54 +368,132 @@ class ServerError(RuntimeError):
     pass
 
 
-class Server:
-    """lighttpd + the authportal FastCGI executables on a free port.
+def apache_user():
+    """(user, group) Apache's children run as: www-data when the tests run
+    as root (Apache started by root switches to User/Group), else the
+    current user (Apache cannot switch users, and ignores User/Group)."""
+    if os.geteuid() == 0:
+        return "www-data", "www-data"
+    return (pwd.getpwuid(os.getuid()).pw_name, grp.getgrgid(os.getgid()).gr_name)
 
+
+def _chown_tree(top, uid, gid):
+    os.chown(top, uid, gid)
+    for root, dirs, files in os.walk(top):
+        for n in dirs + files:
+            os.lchown(os.path.join(root, n), uid, gid)
+
+
+def _proc_stat(pid):
+    """(pgrp, session) of a live process, or None when it is gone or a
+    zombie (one that has ended and waits for a parent to reap it)."""
+    try:
+        with open("/proc/%d/stat" % pid, "rb") as f:
+            data = f.read().decode("latin-1")
+    except OSError:
+        return None
+    fields = data[data.rindex(")") + 2:].split()
+    if fields[0] in ("Z", "X"):
+        return None
+    return int(fields[2]), int(fields[3])
+
+
+def _proc_environ(pid):
+    try:
+        with open("/proc/%d/environ" % pid, "rb") as f:
+            return f.read().split(b"\0")
+    except OSError:
+        return []
+
+
+def _read(path):
+    """A file's text (invalid UTF-8 replaced), or "" when it cannot be read."""
+    try:
+        with open(path, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+    except OSError:
+        return ""
+
+
+class Server:
+    """One deployment of authportal for a suite: a web server with the built
+    executables of cgi-bin/ on a free loopback port, against a fresh
+    database. Every suite gets its servers from here, most through serve().
+
+    start() makes a temp dir (authportal-it-*), starts the mail sink (smtp),
+    builds the app environment, migrates and seeds the database with
+    ./authportal, renders the shipped template of the web server into the
+    temp dir and starts the server in the foreground in a session of its
+    own (its stderr and its workers' go to run/error.log, see error_log()),
+    and waits until GET /api/v1/health answers 200. A failed start is tried
+    twice more on another port; the last failure stops everything started
+    so far and raises ServerError. stop() ends the web server and, by pid,
+    every process of it that outlived it (workers, cgid, fcgid's processes:
+    session_pids()), the mail sink, and removes the temp dir (KEEP_TMP=1
+    keeps it and prints its path).
+
+    The app environment (Server.env, also that of cli()): the caller's
+    without any app setting (APP_PREFIXES), plus fresh random secrets,
+    DATABASE_PATH, a cheap Argon2 cost, NODE_ENV=test, AUTH_RATE_LIMIT=false,
+    FRONTEND_DOMAIN=http://localhost:3000 and the MAIL_* settings of the
+    sink; then env; then port_env.
+
+    web: "lighttpd" (default: lighttpd/lighttpd.conf.in rendered by
+      script/lighttpd-conf, FastCGI), or Apache httpd with a template of
+      apache/ rendered by script/apache-conf: "fcgid" (mod_fcgid), "cgi"
+      (plain CGI, mod_cgid) or "htaccess" (apache/htaccess.example as the
+      .htaccess of a shared host's document root that holds copies of the
+      executables; the settings reach the app through SetEnv ENV_FILE).
+      Apache's children may run as another user (apache_user()), who may
+      not reach the checkout: the executables, the pages and the mail
+      templates are copied into the temp dir, which is given to that user.
     env: overrides for the app environment; a value of None removes the key.
-    maxprocs: FastCGI workers per executable (MAXPROCS of the template).
+    db_path: the database file, absolute or relative to the temp dir
+      (default authportal.db); Server.db_path is the file in use.
     smtp: True (default) for the in-process SmtpSink, "catcher" for the
       real tests/tools/smtp_catcher.py as a subprocess (Server.smtp is then
-      the SmtpCatcher and Server.mail_dir the folder of its .eml files),
-      False for no SMTP settings at all.
+      the SmtpCatcher, Server.mail_dir the folder of its .eml files, and the
+      SMTP timeouts are short: CATCHER_ENV), False for no SMTP settings.
+    maxprocs: FastCGI processes per executable (MAXPROCS of the templates).
     port_env: optional callable port -> dict of further overrides (None
-      removes the key), applied once the port is chosen and before lighttpd
-      starts (again at each start attempt), so that settings can name the
+      removes the key), applied once the port is chosen and before the web
+      server starts (again at each attempt), so that settings can name the
       server's own address, e.g. a FRONTEND_DOMAIN of
-      "http://localhost:%d" % port. Server.env (and so cli()) holds them.
-      A subclass that replaces _start_lighttpd calls _apply_port_env()
-      itself after it picks self.port.
+      "http://localhost:%d" % port.
+    start_timeout: seconds the web server has to answer /api/v1/health.
     """
 
-    def __init__(self, env=None, maxprocs=2, smtp=True, start_timeout=30,
-                 port_env=None):
+    def __init__(self, *, web="lighttpd", env=None, db_path=None, smtp=True,
+                 maxprocs=2, port_env=None, start_timeout=30):
+        if web != "lighttpd" and web not in APACHE_KINDS:
+            raise ValueError("unknown web server %r" % (web,))
+        self.web = web
         self.overrides = dict(env or {})
-        self.port_env = port_env
-        self.maxprocs = maxprocs
+        self.db_file = db_path or "authportal.db"
         self.use_smtp = smtp
+        self.maxprocs = maxprocs
+        self.port_env = port_env
         self.start_timeout = start_timeout
         self.tmp = None
-        self.proc = None
+        self.rundir = None
+        self.db_path = None
+        self.env = None
         self.smtp = None
         self.mail_dir = None
         self.port = None
+        self.proc = None        # the web server while it runs
+        self.server_pid = None  # its pid, kept after stop for session_pids()
+        self._log = None
         self.seen = []          # every Response received, with its request
         self.seen_lock = threading.Lock()
-        self.env = None
 
     # ---- lifecycle -------------------------------------------------------
-    def __enter__(self):
-        self.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.stop()
-        return False
-
     def _build_env(self):
+        """The app environment (see the class doc) before port_env."""
         env = {k: v for k, v in os.environ.items()
-               if not k.startswith(_OWNED_PREFIXES)}
+               if not k.startswith(APP_PREFIXES)}
         env.update({
-            "DATABASE_PATH": os.path.join(self.tmp, "authportal.db"),
+            "DATABASE_PATH": self.db_path,
             "AUTH_JWT_SECRET": secrets.token_hex(24),
             "AUTH_REFRESH_SECRET": secrets.token_hex(24),
             "AUTH_FORGOT_SECRET": secrets.token_hex(24),
@@ -405,22 +515,17 @@ class Server:
                 "MAIL_DEFAULT_NAME": "Api",
                 "MAIL_TEMPLATE_DIR": MAIL_TEMPLATES,
             })
-        for k, v in self.overrides.items():
-            if v is None:
-                env.pop(k, None)
-            else:
-                env[k] = str(v)
+        if self.use_smtp == "catcher":
+            env.update(CATCHER_ENV)
+        _apply(env, self.overrides)
         return env
 
     def start(self):
-        for path in (CLI, os.path.join(BINDIR, "health"), CONF_RENDERER):
-            if not os.access(path, os.X_OK):
-                raise ServerError("not built or not executable: %s "
-                                  "(run `make -j2` at the repo root)" % path)
+        self._check_installed()
         self.tmp = tempfile.mkdtemp(prefix="authportal-it-")
         self.rundir = os.path.join(self.tmp, "run")
         os.makedirs(self.rundir)
-        self.db_path = os.path.join(self.tmp, "authportal.db")
+        self.db_path = os.path.join(self.tmp, self.db_file)
         try:
             if self.use_smtp == "catcher":
                 self.mail_dir = os.path.join(self.tmp, "mail")
@@ -434,54 +539,81 @@ class Server:
                 if cp.returncode != 0:
                     raise ServerError("authportal %s failed (%d):\n%s%s" % (
                         cmd, cp.returncode, cp.stdout, cp.stderr))
+            if self.web in APACHE_KINDS:
+                self._copy_for_apache()
             last_err = None
-            for _attempt in range(3):
+            for _attempt in range(3):   # the free port may be taken meanwhile
                 try:
-                    self._start_lighttpd()
+                    self._start_web()
                     return
                 except ServerError as e:
                     last_err = e
-                    self._kill_lighttpd()
+                    self._stop_web()
             raise last_err
         except BaseException:
             self.stop()
             raise
 
-    def _apply_port_env(self):
-        """Applies port_env(self.port) to self.env (see the class doc)."""
-        if self.port_env is None:
-            return
-        for k, v in dict(self.port_env(self.port)).items():
-            if v is None:
-                self.env.pop(k, None)
-            else:
-                self.env[k] = str(v)
+    def stop(self):
+        self._stop_web()
+        if self.smtp is not None:
+            self.smtp.close()
+        if self.tmp and os.environ.get("KEEP_TMP") != "1":
+            shutil.rmtree(self.tmp, ignore_errors=True)
+        elif self.tmp:
+            print("KEEP_TMP: %s" % self.tmp)
 
-    def _start_lighttpd(self):
+    def _check_installed(self):
+        need = [CLI, os.path.join(BINDIR, "health")]
+        if self.web == "lighttpd":
+            need.append(LIGHTTPD_CONF)
+        else:
+            if not os.access(APACHE, os.X_OK):
+                raise ServerError("no apache2 at %s (script/bootstrap --test)" % APACHE)
+            need.append(APACHE_CONF)
+        for path in need:
+            if not os.access(path, os.X_OK):
+                raise ServerError("not built or not executable: %s "
+                                  "(run `make -j2` at the repo root)" % path)
+
+    def _copy_for_apache(self):
+        """The executables, the pages and the mail templates, copied into
+        the temp dir for Apache's children (see the class doc)."""
+        bindir = os.path.join(self.tmp, "bin")
+        os.makedirs(bindir, exist_ok=True)
+        for exe in EXECUTABLES:
+            shutil.copy2(os.path.join(BINDIR, exe), os.path.join(bindir, exe))
+        shutil.copytree(DOCROOT, os.path.join(self.tmp, "www"), dirs_exist_ok=True)
+        mail = os.path.join(self.tmp, "mail-templates")
+        shutil.copytree(MAIL_TEMPLATES, mail, dirs_exist_ok=True)
+        self.env["MAIL_TEMPLATE_DIR"] = mail
+
+    def _start_web(self):
+        """One attempt: a free port, port_env, the rendered configuration,
+        the web server, and the wait for /api/v1/health."""
         self.port = _free_port()
-        self._apply_port_env()
-        conf = os.path.join(self.tmp, "lighttpd.conf")
-        cp = subprocess.run(
-            [CONF_RENDERER, str(self.port), BINDIR, self.rundir, DOCROOT,
-             str(self.maxprocs)], capture_output=True, text=True, cwd=REPO)
-        if cp.returncode != 0:
-            raise ServerError("lighttpd-conf failed: %s" % cp.stderr)
-        with open(conf, "w") as f:
-            f.write(cp.stdout)
-        lighttpd = shutil.which("lighttpd") or "/usr/sbin/lighttpd"
+        if self.port_env is not None:
+            _apply(self.env, self.port_env(self.port))
+        if self.web == "lighttpd":
+            argv = self._render_lighttpd()
+        else:
+            argv = self._render_apache()
         # lighttpd -D keeps its own stderr, and the FastCGI workers inherit
-        # it: send it to the error log too (O_APPEND, like lighttpd's own
-        # writes), so that error_log() holds lighttpd's and the workers' lines.
-        self._stdout = open(os.path.join(self.rundir, "error.log"), "ab", buffering=0)
+        # it: stdout and stderr go to the error log too (O_APPEND, like the
+        # server's own writes), so that error_log() holds every line.
+        self._log = open(os.path.join(self.rundir, "error.log"), "ab", buffering=0)
+        # A session of its own: every process the server starts stays in
+        # it, so that _stop_web can find (and end) them all.
         self.proc = subprocess.Popen(
-            [lighttpd, "-D", "-f", conf], env=self.env, cwd=self.tmp,
-            stdout=self._stdout, stderr=subprocess.STDOUT,
-            start_new_session=True)
+            argv, env=self.env, cwd=self.tmp, stdin=subprocess.DEVNULL,
+            stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
+        self.server_pid = self.proc.pid
+        name = os.path.basename(argv[0])
         deadline = time.monotonic() + self.start_timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise ServerError("lighttpd exited with %s:\n%s" % (
-                    self.proc.returncode, self.error_log()))
+                raise ServerError("%s exited with %s:\n%s" % (
+                    name, self.proc.returncode, self.error_log()))
             try:
                 r = self.request("GET", "/api/v1/health", record=False,
                                  timeout=5)
@@ -489,29 +621,117 @@ class Server:
                     return
             except (OSError, http.client.HTTPException):
                 pass
-            time.sleep(0.05)
-        raise ServerError("lighttpd did not answer /api/v1/health within %ss:\n%s"
-                          % (self.start_timeout, self.error_log()))
+            time.sleep(0.01)
+        raise ServerError("%s did not answer /api/v1/health within %ss:\n%s"
+                          % (name, self.start_timeout, self.error_log()))
 
-    def _kill_lighttpd(self):
-        if self.proc is None:
-            return
-        if self.proc.poll() is None:
-            _terminate(self.proc, 15)
-        self.proc = None
-        try:
-            self._stdout.close()
-        except Exception:
-            pass
+    def _render(self, argv, conf_name, env=None):
+        """Runs a script/*-conf renderer; writes its output to the temp dir
+        as conf_name and returns that path."""
+        cp = subprocess.run(argv, capture_output=True, text=True, cwd=REPO,
+                            env=env)
+        if cp.returncode != 0:
+            raise ServerError("%s failed: %s" % (os.path.basename(argv[0]),
+                                                 cp.stderr))
+        conf = os.path.join(self.tmp, conf_name)
+        with open(conf, "w") as f:
+            f.write(cp.stdout)
+        return conf
 
-    def stop(self):
-        self._kill_lighttpd()
-        if self.smtp is not None:
-            self.smtp.close()
-        if self.tmp and os.environ.get("KEEP_TMP") != "1":
-            shutil.rmtree(self.tmp, ignore_errors=True)
-        elif self.tmp:
-            print("KEEP_TMP: %s" % self.tmp)
+    def _render_lighttpd(self):
+        conf = self._render([LIGHTTPD_CONF, str(self.port), BINDIR, self.rundir,
+                             DOCROOT, str(self.maxprocs)], "lighttpd.conf")
+        return [LIGHTTPD, "-D", "-f", conf]
+
+    def _render_apache(self):
+        user, group = apache_user()
+        docroot = os.path.join(self.tmp, "www")
+        if self.web == "htaccess":
+            docroot = self._make_site()
+        conf = self._render(
+            [APACHE_CONF, self.web, str(self.port), os.path.join(self.tmp, "bin"),
+             self.rundir, docroot, str(self.maxprocs)], "apache2.conf",
+            env=dict(self.env, APACHE_RUN_USER=user, APACHE_RUN_GROUP=group))
+        if os.geteuid() == 0:
+            _chown_tree(self.tmp, pwd.getpwnam(user).pw_uid,
+                        grp.getgrnam(group).gr_gid)
+        return [APACHE, "-DFOREGROUND", "-f", conf]
+
+    def _make_site(self):
+        """The shared host's document root: the executables (copies, as an
+        upload would be) and htaccess.example as .htaccess, with its example
+        origin and ENV_FILE line filled in; the settings in a .env file
+        outside the document root."""
+        site = os.path.join(self.tmp, "site")
+        os.makedirs(site, exist_ok=True)
+        for exe in EXECUTABLES:
+            shutil.copy2(os.path.join(BINDIR, exe), os.path.join(site, exe))
+        env_file = os.path.join(self.tmp, "authportal.env")
+        with open(env_file, "w") as f:
+            for k, v in sorted(self.env.items()):
+                if k.startswith(APP_PREFIXES):
+                    f.write("%s=%s\n" % (k, v))
+        with open(HTACCESS) as f:
+            text = f.read()
+        text = text.replace("'https://app.example.com'",
+                            "'%s'" % self.env.get("FRONTEND_DOMAIN", ""))
+        text = text.replace("#SetEnv ENV_FILE /home/USER/authportal.env",
+                            "SetEnv ENV_FILE " + env_file)
+        with open(os.path.join(site, ".htaccess"), "w") as f:
+            f.write(text)
+        return site
+
+    def _stop_web(self):
+        """Ends the web server (SIGTERM; SIGKILL to its process group after
+        15 s), then, by pid, whatever of it outlived it (session_pids())."""
+        proc, self.proc = self.proc, None
+        if proc is not None:
+            if proc.poll() is None:
+                _terminate(proc, 15)
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline:
+                pids = self.session_pids()
+                if not pids:
+                    break
+                for pid in pids:
+                    try:
+                        os.kill(pid, signal.SIGKILL)
+                    except ProcessLookupError:
+                        pass
+                time.sleep(0.005)
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+    def session_pids(self):
+        """Every live process in the web server's session or process group,
+        and every process running one of our executables against our
+        database (should one have left the session)."""
+        if self.server_pid is None:
+            return []
+        me = self.server_pid
+        db = ("DATABASE_PATH=%s" % self.db_path).encode()
+        env_file = ("ENV_FILE=%s" % os.path.join(self.tmp, "authportal.env")).encode()
+        found = []
+        for name in os.listdir("/proc"):
+            if not name.isdigit():
+                continue
+            pid = int(name)
+            st = _proc_stat(pid)
+            if st is None:
+                continue
+            if me in st:
+                found.append(pid)
+                continue
+            try:
+                exe = os.readlink("/proc/%d/exe" % pid)
+            except OSError:
+                continue
+            if os.path.basename(exe) in EXECUTABLES:
+                envs = _proc_environ(pid)
+                if db in envs or env_file in envs:
+                    found.append(pid)
+        return found
 
     # ---- HTTP ------------------------------------------------------------
     def request(self, method, path, body=None, headers=None, json_body=None,
@@ -597,9 +817,6 @@ class Server:
         return Response(status, hd, rest, pairs)
 
     # ---- helpers ---------------------------------------------------------
-    def url(self, path=""):
-        return "http://127.0.0.1:%d%s" % (self.port, path)
-
     def login(self, email, password, headers=None):
         return self.request("POST", "/api/v1/auth/email/login",
                             json_body={"email": email, "password": password},
@@ -647,16 +864,9 @@ class Server:
         path = "/api/v1/auth/logout" + ("?scope=" + scope if scope else "")
         return self.request("POST", path, headers=self.auth_headers(token))
 
-    @staticmethod
-    def _read(path):
-        try:
-            with open(path, "rb") as f:
-                return f.read().decode("utf-8", "replace")
-        except OSError:
-            return ""
-
     def error_log(self):
-        return self._read(os.path.join(self.rundir, "error.log"))
+        """run/error.log: the web server's and its workers' lines."""
+        return _read(os.path.join(self.rundir, "error.log"))
 
     def crash_lines(self):
         """Lines of the error log that show a crash or a broken backend."""
@@ -668,8 +878,12 @@ class Server:
         with self.seen_lock:
             return [(m, p, r) for (m, p, r) in self.seen if r.status >= 500]
 
-    def cli(self, *args, input=None, timeout=120):
-        return subprocess.run([CLI] + [str(a) for a in args], env=self.env,
+    def cli(self, *args, input=None, env=None, timeout=120):
+        """Runs ./authportal ARGS in the temp dir with Server.env, changed
+        by env (None removes a key); returns the CompletedProcess (text)."""
+        run_env = dict(self.env)
+        _apply(run_env, env or {})
+        return subprocess.run([CLI] + [str(a) for a in args], env=run_env,
                               cwd=self.tmp, capture_output=True, text=True,
                               input=input, timeout=timeout)
 
@@ -685,10 +899,24 @@ class Server:
         return out
 
 
-class ApiTestCase(unittest.TestCase):
-    """Assertions shared by the suites. Subclasses set cls.server."""
+def serve(owner=None, **kw):
+    """Starts a Server(**kw) and has unittest stop it: from a setUpModule
+    (owner None) after the module's last test, from a setUpClass (owner the
+    class) after the class's last test (addModuleCleanup, addClassCleanup;
+    they run even when the rest of that setUp fails). A Server that fails
+    to start has stopped itself and raises. Returns the running Server."""
+    s = Server(**kw)
+    s.start()
+    if owner is None:
+        unittest.addModuleCleanup(s.stop)
+    else:
+        owner.addClassCleanup(s.stop)
+    return s
 
-    server = None
+
+class ApiTestCase(unittest.TestCase):
+    """Assertions shared by the suites."""
+
     maxDiff = 4000
 
     def assertStatus(self, resp, status):
