@@ -6,8 +6,8 @@ or a crash. The last class checks the whole battery afterwards."""
 import json
 import time
 
-from harness import (ApiTestCase, Server, jwt_parts, forge_jwt, unique_email,
-                     DEMO_USER, DEMO_PASSWORD, TOO_LARGE, UNAUTHORIZED)
+from harness import (ApiTestCase, serve, jwt_parts, forge_jwt, unique_email,
+                     DEMO_USER, DEMO_PASSWORD, TOO_LARGE)
 
 LOGIN = "/api/v1/auth/email/login"
 REGISTER = "/api/v1/auth/email/register"
@@ -18,20 +18,11 @@ SESSION = None   # one live LoginResponse of the demo user
 
 def setUpModule():
     global S, SESSION
-    S = Server()
-    S.start()
+    S = serve()
     SESSION = S.login_ok(DEMO_USER, DEMO_PASSWORD)
 
 
-def tearDownModule():
-    S.stop()
-
-
 class BadJson(ApiTestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.server = S
-
     def assert400(self, r):
         self.assertStatus(r, 400)
         self.assertJsonCT(r)
@@ -84,10 +75,6 @@ class BadJson(ApiTestCase):
 
 
 class WrongTypes(ApiTestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.server = S
-
     def test_login_email_wrong_types(self):
         for value in (123, 1.5, True, {"a": 1}, ["john.doe@example.com"], {}):
             with self.subTest(value=value):
@@ -148,10 +135,6 @@ class WrongTypes(ApiTestCase):
 
 
 class NulAndUtf8(ApiTestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.server = S
-
     def test_nul_in_strings(self):
         bodies = [
             (LOGIN, {"email": "john.doe@example.com\u0000x", "password": "secret"}),
@@ -196,10 +179,6 @@ class NulAndUtf8(ApiTestCase):
 
 
 class Sizes(ApiTestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.server = S
-
     def assert413(self, r):
         self.assertBody(r, 413, TOO_LARGE)
         self.assertJsonCT(r)
@@ -252,7 +231,6 @@ class Sizes(ApiTestCase):
 class Authorization(ApiTestCase):
     @classmethod
     def setUpClass(cls):
-        cls.server = S
         cls.claims = jwt_parts(SESSION["token"])[1]
 
     def secret(self):
@@ -366,10 +344,6 @@ class Authorization(ApiTestCase):
 
 
 class Protocol(ApiTestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.server = S
-
     def test_odd_methods_and_paths(self):
         for method, path in (("TRACE", "/api/v1/auth/me"),
                              ("GET", "/api/v1/auth/sessions/%00"),
@@ -400,10 +374,6 @@ class Protocol(ApiTestCase):
 
 class ZzAfterBattery(ApiTestCase):
     """Runs last (classes run in name order)."""
-
-    @classmethod
-    def setUpClass(cls):
-        cls.server = S
 
     def test_no_5xx_seen(self):
         errs = S.server_errors()

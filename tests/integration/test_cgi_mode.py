@@ -6,19 +6,14 @@ import json
 import os
 import subprocess
 
-from harness import ApiTestCase, Server, BINDIR, DEMO_USER, DEMO_PASSWORD, SECURITY_HEADERS
+from harness import ApiTestCase, serve, BINDIR, DEMO_USER, DEMO_PASSWORD, SECURITY_HEADERS
 
 S = None
 
 
 def setUpModule():
     global S
-    S = Server()
-    S.start()
-
-
-def tearDownModule():
-    S.stop()
+    S = serve()
 
 
 def cgi(exe, method, uri, body=b"", headers=None):

@@ -4,7 +4,7 @@ keygen, user add|list|disable, session list|revoke."""
 
 import re
 
-from harness import (ApiTestCase, Server, unique_email, jwt_parts,
+from harness import (ApiTestCase, serve, unique_email, jwt_parts,
                      DEMO_ADMIN, DEMO_USER, UNIFORM_LOGIN_ERROR)
 
 S = None
@@ -14,12 +14,7 @@ SECRETS = ("AUTH_JWT_SECRET", "AUTH_REFRESH_SECRET", "AUTH_FORGOT_SECRET",
 
 def setUpModule():
     global S
-    S = Server()
-    S.start()
-
-
-def tearDownModule():
-    S.stop()
+    S = serve()
 
 
 def sid(login):
@@ -27,10 +22,6 @@ def sid(login):
 
 
 class Cli(ApiTestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.server = S
-
     def ok(self, *args, **kw):
         cp = S.cli(*args, **kw)
         self.assertEqual(cp.returncode, 0, "authportal %s: rc=%d\n%s%s" % (

@@ -6,26 +6,17 @@ write may be lost."""
 import concurrent.futures
 import threading
 
-from harness import ApiTestCase, Server, unique_email, DEFAULT_PASSWORD
+from harness import ApiTestCase, serve, unique_email, DEFAULT_PASSWORD
 
 S = None
 
 
 def setUpModule():
     global S
-    S = Server(maxprocs=4)
-    S.start()
-
-
-def tearDownModule():
-    S.stop()
+    S = serve(maxprocs=4)
 
 
 class Concurrency(ApiTestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.server = S
-
     def test_1_concurrent_signups_all_succeed(self):
         n = 20
         emails = [unique_email("conc") for _ in range(n)]

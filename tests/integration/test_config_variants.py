@@ -4,7 +4,7 @@ AUTH_UNIFORM_ERRORS=false (API.md §1.1, §10.2),
 APP_CORS_ORIGINS=http://a.example (§9.1),
 AUTH_REFRESH_REUSE_INTERVAL=30 (§10.4)."""
 
-from harness import (ApiTestCase, Server, unique_email, DEFAULT_PASSWORD,
+from harness import (ApiTestCase, serve, unique_email, DEFAULT_PASSWORD,
                      DEMO_USER, DEMO_PASSWORD)
 
 S = None
@@ -12,21 +12,12 @@ S = None
 
 def setUpModule():
     global S
-    S = Server(env={"AUTH_UNIFORM_ERRORS": "false",
-                    "APP_CORS_ORIGINS": " http://a.example , http://c.example",
-                    "AUTH_REFRESH_REUSE_INTERVAL": "30"})
-    S.start()
-
-
-def tearDownModule():
-    S.stop()
+    S = serve(env={"AUTH_UNIFORM_ERRORS": "false",
+                   "APP_CORS_ORIGINS": " http://a.example , http://c.example",
+                   "AUTH_REFRESH_REUSE_INTERVAL": "30"})
 
 
 class FieldSpecificErrors(ApiTestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.server = S
-
     def test_unknown_user_not_found(self):
         r = S.login(unique_email("ghost"), "whatever-pw")
         self.assertBody(r, 422, b'{"status":422,"errors":{"email":"notFound"}}')
@@ -53,10 +44,6 @@ class FieldSpecificErrors(ApiTestCase):
 
 
 class CorsAllowList(ApiTestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.server = S
-
     def test_listed_origin_echoed_with_vary(self):
         for origin in ("http://a.example", "http://c.example"):
             with self.subTest(origin=origin):
@@ -100,7 +87,6 @@ class CorsAllowList(ApiTestCase):
 class ReuseInterval(ApiTestCase):
     @classmethod
     def setUpClass(cls):
-        cls.server = S
         cls.email = S.new_user("reuse")
 
     def test_previous_token_within_window_is_200_and_not_revoked(self):

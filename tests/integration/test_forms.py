@@ -7,7 +7,7 @@ cookie-authenticated write must come from an allowed Origin (CSRF)."""
 
 import urllib.parse
 
-from harness import ApiTestCase, Server, DEMO_USER, DEMO_PASSWORD
+from harness import ApiTestCase, serve, DEMO_USER, DEMO_PASSWORD
 
 S = None
 FRONT = "http://localhost:3000"
@@ -18,12 +18,7 @@ BROWSER = {"Content-Type": "application/x-www-form-urlencoded",
 
 def setUpModule():
     global S
-    S = Server(env={"AUTH_ALLOWED_REDIRECTS": "https://app.example/cb"})
-    S.start()
-
-
-def tearDownModule():
-    S.stop()
+    S = serve(env={"AUTH_ALLOWED_REDIRECTS": "https://app.example/cb"})
 
 
 def form(fields):
@@ -42,10 +37,6 @@ def cookies_of(r):
 
 
 class BrowserSignIn(ApiTestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.server = S
-
     def sign_in(self, **extra):
         fields = {"email": DEMO_USER, "password": DEMO_PASSWORD}
         fields.update(extra)
@@ -136,10 +127,6 @@ class BrowserSignIn(ApiTestCase):
 
 
 class CookieSession(ApiTestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.server = S
-
     def setUp(self):
         r = S.request("POST", "/api/v1/auth/email/login",
                       body=form({"email": DEMO_USER, "password": DEMO_PASSWORD}),

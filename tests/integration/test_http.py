@@ -1,19 +1,14 @@
 # SPDX-License-Identifier: ISC
 """Routing, health, CORS and headers: API.md §0, §9.1, §9.2, §10.12, §10.14."""
 
-from harness import ApiTestCase, Server, JSON_CT, DEMO_USER, DEMO_PASSWORD
+from harness import ApiTestCase, serve, JSON_CT, DEMO_USER, DEMO_PASSWORD
 
 S = None
 
 
 def setUpModule():
     global S
-    S = Server()
-    S.start()
-
-
-def tearDownModule():
-    S.stop()
+    S = serve()
 
 
 def not_found(method, path):
@@ -22,10 +17,6 @@ def not_found(method, path):
 
 
 class Health(ApiTestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.server = S
-
     def test_health_ok(self):
         r = S.request("GET", "/api/v1/health")
         self.assertBody(r, 200, b'{"status":"ok"}')
@@ -34,10 +25,6 @@ class Health(ApiTestCase):
 
 
 class NotFound(ApiTestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.server = S
-
     def check(self, method, path, **kw):
         r = S.request(method, path, **kw)
         self.assertBody(r, 404, not_found(method, path))
@@ -91,10 +78,6 @@ class Cors(ApiTestCase):
     """Default server: APP_CORS_ORIGINS unset, so the allow-list is
     FRONTEND_DOMAIN (http://localhost:3000)."""
 
-    @classmethod
-    def setUpClass(cls):
-        cls.server = S
-
     def test_preflight(self):
         for path in ("/api/v1/auth/email/login", "/api/v1/auth/me",
                      "/api/v1/auth/refresh", "/api/v1/auth/sessions", "/api/v1/health"):
@@ -145,10 +128,6 @@ class Cors(ApiTestCase):
 class Headers(ApiTestCase):
     """Security headers on every response, errors included (§9.2);
     Cache-Control on token/user responses (§10.14)."""
-
-    @classmethod
-    def setUpClass(cls):
-        cls.server = S
 
     def test_security_headers_everywhere(self):
         login = S.login_ok(DEMO_USER, DEMO_PASSWORD)

@@ -4,11 +4,10 @@ API.md §1.1, §2, §3.1-3.3, §10.1, §10.2, §10.14."""
 
 import sqlite3
 import statistics
-import subprocess
 import time
 import urllib.parse
 
-from harness import (ApiTestCase, Server, unique_email, jwt_parts, CLI,
+from harness import (ApiTestCase, serve, unique_email, jwt_parts,
                      DEFAULT_PASSWORD, DEMO_ADMIN, DEMO_USER, DEMO_PASSWORD,
                      UNIFORM_LOGIN_ERROR, USER_KEYS)
 
@@ -19,22 +18,13 @@ DEMO = {}     # LoginResponse dicts of the two demo users, logged in once
 
 def setUpModule():
     global S
-    S = Server()
-    S.start()
+    S = serve()
     for email in (DEMO_ADMIN, DEMO_USER):
         r = S.login(email, DEMO_PASSWORD)
         DEMO[email] = r
 
 
-def tearDownModule():
-    S.stop()
-
-
 class Login(ApiTestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.server = S
-
     def test_demo_users_log_in_with_secret(self):
         for email, role in ((DEMO_ADMIN, 1), (DEMO_USER, 2)):
             with self.subTest(email=email):
@@ -170,7 +160,6 @@ class Login(ApiTestCase):
 class AccessTokenClaims(ApiTestCase):
     @classmethod
     def setUpClass(cls):
-        cls.server = S
         cls.login = DEMO[DEMO_USER].json()
         cls.header, cls.claims = jwt_parts(cls.login["token"])
 
@@ -234,16 +223,11 @@ class PasswordHashing(ApiTestCase):
     """§10.1: Argon2id, re-hash on login when the parameters change, and a
     dummy verify for unknown users."""
 
-    @classmethod
-    def setUpClass(cls):
-        cls.server = S
-
     def test_rehash_on_login_when_parameters_change(self):
         email = unique_email("rehash")
         pw = "Rehash-Me-Pw-3"
-        env = dict(S.env, AUTH_ARGON2_OPSLIMIT="3")
-        cp = subprocess.run([CLI, "user", "add", email, "--password", pw], env=env,
-                            cwd=S.tmp, capture_output=True, text=True, timeout=60)
+        cp = S.cli("user", "add", email, "--password", pw,
+                   env={"AUTH_ARGON2_OPSLIMIT": "3"})
         self.assertEqual(cp.returncode, 0, cp.stderr)
         before = stored_hash(email)
         self.assertIsNotNone(before)

@@ -22,11 +22,10 @@ import email.utils
 import os
 import re
 import socket
-import subprocess
 import sys
 import time
 
-from harness import (ApiTestCase, Server, CLI, unique_email, DEFAULT_PASSWORD,
+from harness import (ApiTestCase, serve, unique_email, DEFAULT_PASSWORD,
                      UNIFORM_LOGIN_ERROR, jwt_parts)
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
@@ -56,21 +55,12 @@ MIN_LENGTH_8 = (b'{"status":422,"errors":{"password":'
                 b'"password must be longer than or equal to 8 characters"}}')
 FROM_OK = ('Api <noreply@example.com>', '"Api" <noreply@example.com>')
 
-# Fast failure when the SMTP server is down or mute (issue 3 point 2).
-MAIL_ENV = {"MAIL_CONNECT_TIMEOUT_MS": "1000", "MAIL_TIMEOUT_MS": "3000"}
-
 S = None
 
 
 def setUpModule():
     global S
-    S = Server(smtp="catcher", env=MAIL_ENV)
-    S.start()
-
-
-def tearDownModule():
-    if S is not None:
-        S.stop()
+    S = serve(smtp="catcher")
 
 
 # ---- helpers ---------------------------------------------------------------
@@ -526,12 +516,7 @@ class ForgotNonUniform(MailTestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.srv = Server(smtp="catcher", env=dict(MAIL_ENV, AUTH_UNIFORM_ERRORS="false"))
-        cls.srv.start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.srv.stop()
+        cls.srv = serve(cls, smtp="catcher", env={"AUTH_UNIFORM_ERRORS": "false"})
 
     def test_unknown_address_is_422_without_mail(self):
         n = len(all_mails(self.s))
@@ -616,7 +601,7 @@ LIST_HEADER = re.compile(r"^id\s+kind\s+to\s+attempts\s+state\s+last error$")
 
 def list_rows(server, env=None):
     """`authportal mail list` as {recipient: [(id, kind, attempts, state, err)]}."""
-    cp = cli(server, "mail", "list", env=env)
+    cp = server.cli("mail", "list", env=env)
     if cp.returncode != 0:
         raise AssertionError("mail list: %d %s %s" % (cp.returncode, cp.stdout, cp.stderr))
     lines = cp.stdout.splitlines()
@@ -628,13 +613,6 @@ def list_rows(server, env=None):
         rows.setdefault(f[2], []).append((int(f[0]), f[1], int(f[3]), f[4],
                                           f[5] if len(f) > 5 else ""))
     return rows
-
-
-def cli(server, *args, env=None):
-    e = dict(server.env)
-    e.update(env or {})
-    return subprocess.run([CLI] + list(args), env=e, cwd=server.tmp,
-                          capture_output=True, text=True, timeout=60)
 
 
 class Cli(MailTestCase):
@@ -654,7 +632,7 @@ class Cli(MailTestCase):
         self.assertGreater(ids[0], ids[1])   # newest first
 
     def test_mail_flush_with_nothing_due(self):
-        cp = cli(self.s, "mail", "flush")
+        cp = self.s.cli("mail", "flush")
         self.assertEqual(cp.returncode, 0, cp.stderr)
         self.assertIn("0 mail(s) delivered, 0 failed", cp.stdout)
 
@@ -663,16 +641,12 @@ class Cli(MailTestCase):
 
 class Outage(MailTestCase):
     """The durable outbox (§10.6, issue 3 point 3) in a server of its own,
-    whose catcher is stopped and started again on the same port."""
+    whose catcher is stopped and started again on the same port (the
+    catcher's short SMTP timeouts: harness.CATCHER_ENV)."""
 
     @classmethod
     def setUpClass(cls):
-        cls.srv = Server(smtp="catcher", env=MAIL_ENV)
-        cls.srv.start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.srv.stop()
+        cls.srv = serve(cls, smtp="catcher")
 
     def setUp(self):
         if not self.s.smtp.running:
@@ -702,7 +676,7 @@ class Outage(MailTestCase):
         a flush". Plain `authportal mail flush`, no clock games."""
         addr = self.register_during_outage("outage")
         self.restart_catcher()
-        cp = cli(self.s, "mail", "flush")
+        cp = self.s.cli("mail", "flush")
         self.assertEqual(cp.returncode, 0, cp.stdout + cp.stderr)
         msgs = mails_to(self.s, addr)
         self.assertEqual(len(msgs), 1,
@@ -711,7 +685,7 @@ class Outage(MailTestCase):
                          "(flush said %r; the failed attempt set a 30 s back-off, and "
                          "flush only sends mails whose back-off has passed)" % cp.stdout.strip())
         self.assertRegex(mailcatch.find_link(msgs[0]), CONFIRM_URL)
-        cp = cli(self.s, "mail", "flush")
+        cp = self.s.cli("mail", "flush")
         self.assertEqual(cp.returncode, 0)
         self.assertNoMoreMail(addr, 1)
         self.assertEqual(list_rows(self.s)[addr][0][3], "sent")
@@ -720,7 +694,7 @@ class Outage(MailTestCase):
         addr = self.register_during_outage("backoff")
         self.restart_catcher()
         later = str(now_ms() + 31000)   # past the first back-off
-        cp = cli(self.s, "mail", "flush", env={"PTL_FAKE_NOW_MS": later})
+        cp = self.s.cli("mail", "flush", env={"PTL_FAKE_NOW_MS": later})
         self.assertEqual(cp.returncode, 0, cp.stdout + cp.stderr)
         self.assertRegex(cp.stdout, r"^[1-9]\d* mail\(s\) delivered, 0 failed")
         msg, url, m = self.one_mail(addr, CONFIRM_URL, total=1)
@@ -730,7 +704,7 @@ class Outage(MailTestCase):
         self.assertBody(self.confirm(CONFIRM, m.group(1)), 204, b"")
         # A second flush (even much later) sends nothing more.
         much_later = str(now_ms() + 3 * 3600 * 1000)
-        cp = cli(self.s, "mail", "flush", env={"PTL_FAKE_NOW_MS": much_later})
+        cp = self.s.cli("mail", "flush", env={"PTL_FAKE_NOW_MS": much_later})
         self.assertEqual(cp.returncode, 0)
         self.assertIn("0 mail(s) delivered, 0 failed", cp.stdout)
         self.assertNoMoreMail(addr, 1)
@@ -743,7 +717,7 @@ class Outage(MailTestCase):
         states = []
         for i in range(1, 13):
             t += 2 * 3600 * 1000          # past any back-off
-            cp = cli(self.s, "mail", "flush", env={"PTL_FAKE_NOW_MS": str(t)})
+            cp = self.s.cli("mail", "flush", env={"PTL_FAKE_NOW_MS": str(t)})
             row = list_rows(self.s)[addr][0]
             states.append((row[2], row[3]))
             if row[3] == "FAILED":
@@ -755,7 +729,7 @@ class Outage(MailTestCase):
         # Given up: no more attempts, even with the server back.
         self.restart_catcher()
         t += 2 * 3600 * 1000
-        cli(self.s, "mail", "flush", env={"PTL_FAKE_NOW_MS": str(t)})
+        self.s.cli("mail", "flush", env={"PTL_FAKE_NOW_MS": str(t)})
         row = list_rows(self.s)[addr][0]
         self.assertEqual((row[2], row[3]), (attempts, "FAILED"))
         self.assertEqual(mailcatch.messages_to(self.s.mail_dir, addr), [])

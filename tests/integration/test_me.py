@@ -7,7 +7,7 @@ import os
 import sys
 import time
 
-from harness import (ApiTestCase, Server, unique_email, DEFAULT_PASSWORD,
+from harness import (ApiTestCase, serve, unique_email, DEFAULT_PASSWORD,
                      UNIFORM_LOGIN_ERROR, USER_KEYS)
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
@@ -20,19 +20,12 @@ S = None
 
 def setUpModule():
     global S
-    S = Server(smtp="catcher", env={"MAIL_CONNECT_TIMEOUT_MS": "1000",
-                                    "MAIL_TIMEOUT_MS": "3000"})
-    S.start()
-
-
-def tearDownModule():
-    S.stop()
+    S = serve(smtp="catcher")
 
 
 class Me(ApiTestCase):
     @classmethod
     def setUpClass(cls):
-        cls.server = S
         cls.email = S.new_user("me", first_name="Mary", last_name="Major")
         cls.session = S.login_ok(cls.email)
 

@@ -4,7 +4,7 @@ per account for failed sign-ins, shared by every worker through the
 database; 429 {"statusCode":429,"message":"Too Many Requests"} with
 Retry-After. Each class runs its own server so the counters are its own."""
 
-from harness import (ApiTestCase, Server, unique_email, DEMO_USER,
+from harness import (ApiTestCase, serve, unique_email, DEMO_USER,
                      DEMO_PASSWORD, DEFAULT_PASSWORD)
 
 TOO_MANY = b'{"statusCode":429,"message":"Too Many Requests"}'
@@ -15,12 +15,7 @@ class _Limited(ApiTestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.server = Server(env=dict({"AUTH_RATE_LIMIT": "true"}, **cls.env))
-        cls.server.start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.stop()
+        cls.server = serve(cls, env=dict({"AUTH_RATE_LIMIT": "true"}, **cls.env))
 
     def assertTooMany(self, r):
         self.assertBody(r, 429, TOO_MANY)
@@ -81,8 +76,7 @@ class Disabled(_Limited):
 
     @classmethod
     def setUpClass(cls):
-        cls.server = Server(env=cls.env)
-        cls.server.start()
+        cls.server = serve(cls, env=cls.env)
 
     def test_no_limit_when_off(self):
         S = self.server

@@ -6,7 +6,7 @@ import concurrent.futures
 import threading
 import time
 
-from harness import (ApiTestCase, Server, jwt_parts, forge_jwt,
+from harness import (ApiTestCase, serve, jwt_parts, forge_jwt,
                      DEFAULT_PASSWORD, UNAUTHORIZED)
 
 S = None
@@ -15,20 +15,11 @@ USER = None
 
 def setUpModule():
     global S, USER
-    S = Server(maxprocs=3)
-    S.start()
+    S = serve(maxprocs=3)
     USER = S.new_user("refresh")
 
 
-def tearDownModule():
-    S.stop()
-
-
 class Refresh(ApiTestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.server = S
-
     def fresh(self):
         return S.login_ok(USER, DEFAULT_PASSWORD)
 

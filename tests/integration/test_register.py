@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: ISC
 """POST /api/v1/auth/email/register: API.md §1.2, §0.1, §10.1, §10.8."""
 
-from harness import (ApiTestCase, Server, unique_email, DEFAULT_PASSWORD,
+from harness import (ApiTestCase, serve, unique_email, DEFAULT_PASSWORD,
                      UNIFORM_LOGIN_ERROR, JSON_CT)
 
 PATH = "/api/v1/auth/email/register"
@@ -10,19 +10,10 @@ S = None
 
 def setUpModule():
     global S
-    S = Server()
-    S.start()
-
-
-def tearDownModule():
-    S.stop()
+    S = serve()
 
 
 class Register(ApiTestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.server = S
-
     def test_success_is_204_without_body(self):
         email = unique_email("reg")
         r = S.register(email)

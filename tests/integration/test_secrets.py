@@ -7,7 +7,7 @@ Argon2id hashes and refresh secrets only hashed."""
 import base64
 import json
 
-from harness import (ApiTestCase, Server, unique_email, jwt_parts,
+from harness import (ApiTestCase, serve, unique_email, jwt_parts,
                      DEMO_USER, DEMO_PASSWORD)
 
 S = None
@@ -18,13 +18,8 @@ ACCESS_TOKENS = []
 
 def setUpModule():
     global S
-    S = Server()
-    S.start()
+    S = serve()
     _exercise()
-
-
-def tearDownModule():
-    S.stop()
 
 
 def _keep(body):
@@ -92,10 +87,6 @@ def refresh_secrets():
 
 
 class Secrets(ApiTestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.server = S
-
     def test_exercise_ran(self):
         self.assertGreaterEqual(len(REFRESH_TOKENS), 5)
         self.assertGreater(len(S.seen), 20)

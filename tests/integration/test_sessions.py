@@ -2,20 +2,15 @@
 """Logout and device sessions: API.md §1.9, §3.4, §10.3, §10.9.
 One login = one session = one device; logout ends only that one."""
 
-from harness import (ApiTestCase, Server, jwt_parts, DEFAULT_PASSWORD,
-                     ISO_RE, UNAUTHORIZED)
+from harness import (ApiTestCase, serve, jwt_parts, DEFAULT_PASSWORD,
+                     ISO_RE)
 
 S = None
 
 
 def setUpModule():
     global S
-    S = Server()
-    S.start()
-
-
-def tearDownModule():
-    S.stop()
+    S = serve()
 
 
 def sid(login):
@@ -25,7 +20,6 @@ def sid(login):
 class Logout(ApiTestCase):
     @classmethod
     def setUpClass(cls):
-        cls.server = S
         cls.email = S.new_user("logout")
 
     def dev(self, ua="test-device"):
@@ -107,10 +101,6 @@ class Logout(ApiTestCase):
 
 
 class Sessions(ApiTestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.server = S
-
     def test_list_newest_first_with_fields(self):
         email = S.new_user("list")
         a = S.login_ok(email, headers={"User-Agent": "Device-A/1.0"})
