@@ -7,7 +7,8 @@ with exactly one line `integration: N passed, M failed`. Exit status 1 when
 anything failed.
 
 Run with Debian's interpreter: /usr/bin/python3 tests/integration/run.py
-KEEP_TMP=1 keeps each server's temp dir (database, lighttpd.conf, run/error.log).
+KEEP_TMP=1 keeps each server's temp dir (database, the rendered lighttpd.conf
+or apache2.conf, run/error.log).
 """
 
 import glob
@@ -21,17 +22,17 @@ sys.path.insert(0, HERE)
 
 
 class LineResult(unittest.TestResult):
+    """One line per test: ok, or FAIL with the detail indented. A test
+    whose subtests failed is reported through them, once, not again as ok
+    at the end; a skip counts as a failure."""
+
     def __init__(self, stream):
         super().__init__()
         self.stream = stream
         self.passed = 0
         self.failed = 0
         self._failed_ids = set()
-
-    @staticmethod
-    def _name(test):
-        tid = test.id()
-        return tid
+        self._subtest_failed = set()
 
     def _line(self, text):
         self.stream.write(text + "\n")
@@ -39,8 +40,10 @@ class LineResult(unittest.TestResult):
 
     def addSuccess(self, test):
         super().addSuccess(test)
+        if test.id() in self._subtest_failed:
+            return
         self.passed += 1
-        self._line("ok %s" % self._name(test))
+        self._line("ok %s" % test.id())
 
     def _fail(self, test, err, owner=None):
         key = (owner or test).id()
@@ -48,7 +51,7 @@ class LineResult(unittest.TestResult):
             self._failed_ids.add(key)
             self.failed += 1
         detail = self._exc_info_to_string(err, test)
-        self._line("FAIL %s" % self._name(test))
+        self._line("FAIL %s" % test.id())
         for l in detail.rstrip().splitlines():
             self._line("    " + l)
 
@@ -70,36 +73,17 @@ class LineResult(unittest.TestResult):
     def addSkip(self, test, reason):
         super().addSkip(test, reason)
         self.failed += 1
-        self._line("FAIL %s (skipped: %s)" % (self._name(test), reason))
+        self._line("FAIL %s (skipped: %s)" % (test.id(), reason))
 
     def addUnexpectedSuccess(self, test):
         super().addUnexpectedSuccess(test)
         self.passed += 1
-        self._line("ok %s" % self._name(test))
+        self._line("ok %s" % test.id())
 
     def addExpectedFailure(self, test, err):
         super().addExpectedFailure(test, err)
         self.passed += 1
-        self._line("ok %s (expected failure)" % self._name(test))
-
-    def startTest(self, test):
-        super().startTest(test)
-        self._t0 = time.monotonic()
-
-
-class SubtestAwareResult(LineResult):
-    """A test whose subtests failed is reported through them, not again as
-    ok at the end."""
-
-    def __init__(self, stream):
-        super().__init__(stream)
-        self._subtest_failed = set()
-
-    def addSuccess(self, test):
-        if test.id() in self._subtest_failed:
-            unittest.TestResult.addSuccess(self, test)
-            return
-        super().addSuccess(test)
+        self._line("ok %s (expected failure)" % test.id())
 
 
 def main(argv):
@@ -109,7 +93,7 @@ def main(argv):
                        for p in glob.glob(os.path.join(HERE, "test_*.py")))
     loader = unittest.TestLoader()
     suite = unittest.TestSuite()
-    result = SubtestAwareResult(sys.stdout)
+    result = LineResult(sys.stdout)
     for name in names:
         name = os.path.splitext(os.path.basename(name))[0]
         try:
