@@ -48,9 +48,20 @@ CLI = os.path.join(BUILD, "authportal")
 BINDIR = os.path.join(BUILD, "cgi-bin")
 DOCROOT = os.path.join(REPO, "www")
 MAIL_TEMPLATES = os.path.join(REPO, "mail")
+LIGHTTPD_TEMPLATE = os.path.join(REPO, "lighttpd", "lighttpd.conf.in")
+
+
+def _routed_executables():
+    """The executables the shipped lighttpd template routes to, in its
+    order: a new one (HACKING.md) is copied for Apache and found by
+    Server.session_pids() without a second list here."""
+    with open(LIGHTTPD_TEMPLATE) as f:
+        names = re.findall(r'"@BINDIR@/([A-Za-z0-9_-]+)"', f.read())
+    return tuple(dict.fromkeys(names))
+
+
 # The executables of cgi-bin/ (Apache gets copies of them).
-EXECUTABLES = ("health", "signup", "login", "refresh", "logout", "account",
-               "verify", "password")
+EXECUTABLES = _routed_executables()
 # The web servers of Server(web=...) and the scripts that render their
 # shipped templates.
 LIGHTTPD = shutil.which("lighttpd") or "/usr/sbin/lighttpd"
