@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: ISC
-# The functions STYLE.md bans (the curl checksrc idea), as a TAP test:
+# The functions HACKING.md ("Style") bans (the curl checksrc idea), as a TAP test:
 # sprintf strcpy strcat strncpy strtok atoi sscanf gets rand random system.
 top=${srcdir:-.}
 echo "1..1"

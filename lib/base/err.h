@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * err: the one error enum of the project and its table (lib/err.c): HTTP
+ * err: the one error enum of the project and its table (err.c): HTTP
  * status, a stable snake_case code for logs, and a log text. Members are
  * never renumbered or reused; new ones go before PTL_ERR__MAX.
  */

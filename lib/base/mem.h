@@ -3,7 +3,7 @@
  * mem: the per-request arena. Everything derived from one request is
  * allocated here and released by one ptl_mem_reset(); third-party objects
  * are registered with ptl_mem_defer() so that the reset frees them too.
- * Allocation failure aborts the process (STYLE.md "OOM aborts"): callers
+ * Allocation failure aborts the process (HACKING.md, "Style"): callers
  * bound every size before they allocate. Not thread-safe; one per process.
  */
 #ifndef PTL_MEM_H

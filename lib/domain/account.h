@@ -3,7 +3,7 @@
  * account: users (API.md §1.1, §1.2, §1.7, §1.10, §1.11, §2, §7): register,
  * sign in (opening a session), load and serialise, update names and
  * password, soft-delete, disable, seed the demo users. Email addresses
- * arrive already normalised and validated (validate.c, endpoint.c).
+ * arrive already normalised and validated (base/email.c, web/field.c).
  */
 #ifndef PTL_ACCOUNT_H
 #define PTL_ACCOUNT_H

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * token: the access JWT and the refresh JWT of API.md §3, HS256 with their
- * own secrets. Verification pins the algorithm (jwt.c), requires an integer
+ * own secrets. Verification pins the algorithm (adapters/jws.c), requires an integer
  * exp in the future, honours nbf, and requires the claims of its kind, so a
  * token of another kind never passes (API.md §10.5). Not responsible for
  * sessions: the caller checks that the session is live.

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * fuzz_json: request body decoding (lib/json.c): ptl_json_parse and
+ * fuzz_json: request body decoding (lib/adapters/json.c): ptl_json_parse and
  * ptl_json_from_form on the same bytes, then the getters a field table
  * uses on whatever parsed.
  */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * fuzz_jwt: JWT verification (lib/token.c, lib/jws.c, libjwt) on arbitrary
+ * fuzz_jwt: JWT verification (lib/domain/token.c, lib/adapters/jws.c, libjwt) on arbitrary
  * bytes, as both kinds. Nothing the fuzzer makes may verify: it does not
  * know the keys.
  */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * test_account: lib/account.c on a temp database with a fixed clock.
+ * test_account: lib/domain/account.c on a temp database with a fixed clock.
  * Register and its conflict rule; sign-in outcomes (ok, wrong password,
  * unknown, social account); re-hash on changed Argon2id parameters; the
  * exact User JSON; names and password updates; delete and disable end

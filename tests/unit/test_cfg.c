@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * test_cfg: lib/cfg.c through setenv(3). Defaults; durations, booleans and
+ * test_cfg: lib/base/cfg.c through setenv(3). Defaults; durations, booleans and
  * bounded integers, good and bad; required and weak secrets per NODE_ENV;
  * CORS origin fallbacks; ptl_cfg_list_has. cfg reads the .env file once per
  * process, so every .env case runs in its own forked child (fix_fork),

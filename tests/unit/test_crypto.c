@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * test_crypto: lib/crypto.c. Argon2id hash, verify and needs-rehash at
+ * test_crypto: lib/adapters/crypto.c. Argon2id hash, verify and needs-rehash at
  * tiny parameters (t=1, m=8 MiB); the parameter caps on stored hashes;
  * bcrypt $2a$/$2b$/$2y$ hashes made at test time with crypt_rn(3); the
  * HMAC-SHA-256 vectors of RFC 4231 and BLAKE2b-256 vectors; constant-time

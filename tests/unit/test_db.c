@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * test_db: lib/db.c. Migrations bring an empty database to the last
+ * test_db: lib/adapters/db.c. Migrations bring an empty database to the last
  * version and a second open applies nothing; the migration table is
  * ordered; pragmas; statement use (bind, step, NULLs, UNIQUE -> conflict,
  * transactions, the busy timeout -> PTL_ERR_BUSY). Concurrency: four

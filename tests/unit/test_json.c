@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * test_json: lib/json.c. What ptl_json_parse accepts and refuses (top-level
+ * test_json: lib/adapters/json.c. What ptl_json_parse accepts and refuses (top-level
  * shape, depth cap, "\u0000", UTF-8, trailing bytes) and the message it
  * gives; form bodies; the typed getters; and ptl_json_num_text against what
  * JavaScript's String(n) prints (ECMA-262 Number::toString).
@@ -192,7 +192,7 @@ test_duplicate_member(void)
 				    : NULL;
 	bool good = e == PTL_ERR_BAD_JSON || (v != NULL && strcmp(v, "last") == 0);
 
-	/* JSON.parse keeps the last member; STYLE.md wants duplicates refused.
+	/* JSON.parse keeps the last member; we refuse duplicates (docs/API.md §10).
 	 * cJSON keeps both and ptl_json_get returns the first. */
 	if (!ok(good, "duplicate member refused or last wins (JSON.parse)"))
 		diag("got a = '%s'", v != NULL ? v : "(null)");

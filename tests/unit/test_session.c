@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * test_session: lib/session.c on a temp database with a fixed clock.
+ * test_session: lib/domain/session.c on a temp database with a fixed clock.
  * Create and check; rotation hands out a new secret; a replayed secret
  * revokes the session (RFC 9700 §4.14) and is audited; the reuse interval
  * tolerates only the previous secret and only for its length; revocation

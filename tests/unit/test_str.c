@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: ISC */
-/* Unit tests of lib/str.c and lib/mem.c: buffers, JSON escaping, integer
+/* Unit tests of lib/base/str.c and lib/base/buf.c: buffers, JSON escaping, integer
  * and duration parsing, percent-decoding, time formatting. */
 #ifdef HAVE_CONFIG_H
 #include "config.h"

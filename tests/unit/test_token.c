@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * test_token: lib/token.c and lib/jws.c. Access and refresh tokens round
+ * test_token: lib/domain/token.c and lib/adapters/jws.c. Access and refresh tokens round
  * trip; the access claims (decoded here from base64url); expiry at the
  * second; kinds never cross; and every forged shape is refused: alg none,
  * HS512 under the right secret, wrong key, no exp, non-integer exp, nbf in
