@@ -11,10 +11,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/cfg.h"
 #include "base/log.h"
 #include "base/mem.h"
+#include "base/mime.h"
 #include "base/str.h"
 
 #define DOTENV_MAX 256
@@ -295,7 +297,9 @@ ptl_cfg_load(struct ptl_cfg *cfg)
 	if (cfg->production && cfg->argon2_mem < 19456 * 1024) {
 		PTL_LOG_WARN("AUTH_ARGON2_MEMLIMIT_KIB is below the OWASP minimum");
 	}
-	return good ? PTL_OK : PTL_ERR_INTERNAL;
+	if (!good)
+		return PTL_ERR_INTERNAL;
+	return ptl_cfg_load_mail(&cfg->mail);
 }
 
 bool
@@ -317,4 +321,116 @@ ptl_cfg_list_has(const char *list, const char *s, size_t len)
 		p = end != NULL ? end + 1 : NULL;
 	}
 	return false;
+}
+
+/* ---- MAIL_* ---- */
+
+#ifndef PTL_MAIL_TEMPLATE_DIR
+#define PTL_MAIL_TEMPLATE_DIR "mail"
+#endif
+#ifndef PTL_MAIL_SOURCE_DIR
+#define PTL_MAIL_SOURCE_DIR "mail"
+#endif
+
+static bool
+is_alnum(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9');
+}
+
+bool
+ptl_cfg_host_ok(const char *s)
+{
+	static const char ipv6[] = "0123456789abcdefABCDEF:.";
+	size_t i, len = strlen(s);
+
+	if (len == 0 || len > 253)
+		return false;
+	if (s[0] == '[')
+		return len > 2 && s[len - 1] == ']' &&
+		       strspn(s + 1, ipv6) == len - 2;
+	if (strchr(s, ':') != NULL)
+		return strspn(s, ipv6) == len;
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (!is_alnum(c) && c != '.' && c != '-' && c != '_')
+			return false;
+	}
+	return true;
+}
+
+/* The installed templates, or those of the source tree when the programs
+ * run from a build that was not installed (script/server, the tests). */
+static const char *
+default_template_dir(void)
+{
+	if (access(PTL_MAIL_TEMPLATE_DIR "/activation.html", R_OK) == 0)
+		return PTL_MAIL_TEMPLATE_DIR;
+	return PTL_MAIL_SOURCE_DIR;
+}
+
+/* The rules between settings, and the values that reach a header. */
+static bool
+check_mail(const struct ptl_cfg_mail *mc)
+{
+	if (!ptl_cfg_host_ok(mc->host)) {
+		PTL_LOG_ERR("setting MAIL_HOST: not a host name or IP address");
+		return false;
+	}
+	if (!ptl_mime_addr_ok(mc->from_email)) {
+		PTL_LOG_ERR("setting MAIL_DEFAULT_EMAIL: not a plain address "
+			    "(local@domain)");
+		return false;
+	}
+	if (!ptl_mime_text_ok(mc->from_name, PTL_MIME_TEXT_MAX)) {
+		PTL_LOG_ERR(
+		    "setting MAIL_DEFAULT_NAME: control characters, bad "
+		    "UTF-8 or longer than %d bytes",
+		    PTL_MIME_TEXT_MAX);
+		return false;
+	}
+	if (mc->password != NULL && mc->user == NULL) {
+		PTL_LOG_ERR("setting MAIL_PASSWORD is set without MAIL_USER");
+		return false;
+	}
+	if (mc->ignore_tls && mc->require_tls && !mc->secure) {
+		PTL_LOG_ERR(
+		    "setting MAIL_REQUIRE_TLS contradicts MAIL_IGNORE_TLS");
+		return false;
+	}
+	if (mc->user != NULL && !mc->secure && !mc->require_tls)
+		PTL_LOG_WARN(
+		    "setting MAIL_USER without MAIL_SECURE or "
+		    "MAIL_REQUIRE_TLS: the password may travel in clear");
+	return true;
+}
+
+enum ptl_err
+ptl_cfg_load_mail(struct ptl_cfg_mail *mc)
+{
+	int64_t port = 0, connect_ms = 0, total_ms = 0;
+	bool good = true;
+
+	memset(mc, 0, sizeof(*mc));
+	mc->host = str_or("MAIL_HOST", "localhost");
+	mc->user = str_or("MAIL_USER", NULL);
+	mc->password = str_or("MAIL_PASSWORD", NULL);
+	mc->from_email = str_or("MAIL_DEFAULT_EMAIL", "noreply@example.com");
+	mc->from_name = str_or("MAIL_DEFAULT_NAME", "Api");
+	mc->template_dir = str_or("MAIL_TEMPLATE_DIR", default_template_dir());
+	good = good && get_int("MAIL_PORT", 1025, 1, 65535, &port);
+	good = good &&
+	       get_int("MAIL_CONNECT_TIMEOUT_MS", 3000, 1, 600000, &connect_ms);
+	good = good && get_int("MAIL_TIMEOUT_MS", 10000, 1, 600000, &total_ms);
+	good = good && get_bool("MAIL_IGNORE_TLS", false, &mc->ignore_tls);
+	good = good && get_bool("MAIL_SECURE", false, &mc->secure);
+	good = good && get_bool("MAIL_REQUIRE_TLS", false, &mc->require_tls);
+	if (!good)
+		return PTL_ERR_INTERNAL;
+	mc->port = (unsigned)port;
+	mc->connect_timeout_ms = (long)connect_ms;
+	mc->timeout_ms = (long)total_ms;
+	return check_mail(mc) ? PTL_OK : PTL_ERR_INTERNAL;
 }

@@ -14,6 +14,26 @@
 
 #include "base/err.h"
 
+/*
+ * The MAIL_* settings of the reference's mailer (API.md §4): the SMTP
+ * server, the sender, the templates. Strings are process-lifetime (from
+ * ptl_cfg_get() or literals); user and password are NULL when unset.
+ */
+struct ptl_cfg_mail {
+	const char *host;         /* MAIL_HOST, "localhost" */
+	unsigned port;            /* MAIL_PORT, 1025 */
+	const char *user;         /* MAIL_USER: AUTH only when set */
+	const char *password;     /* MAIL_PASSWORD */
+	bool ignore_tls;          /* MAIL_IGNORE_TLS: never STARTTLS */
+	bool secure;              /* MAIL_SECURE: implicit TLS (smtps://) */
+	bool require_tls;         /* MAIL_REQUIRE_TLS: STARTTLS or fail */
+	const char *from_email;   /* MAIL_DEFAULT_EMAIL, noreply@example.com */
+	const char *from_name;    /* MAIL_DEFAULT_NAME, "Api" */
+	const char *template_dir; /* MAIL_TEMPLATE_DIR */
+	long connect_timeout_ms;  /* MAIL_CONNECT_TIMEOUT_MS, 3000 */
+	long timeout_ms;          /* MAIL_TIMEOUT_MS, 10000 */
+};
+
 struct ptl_cfg {
 	const char *node_env;       /* NODE_ENV, default "production" */
 	bool production;            /* NODE_ENV is not development/test */
@@ -50,16 +70,45 @@ struct ptl_cfg {
 
 	size_t body_max;            /* 100 kB (API.md §0) */
 	int busy_timeout_ms;        /* DATABASE_BUSY_TIMEOUT_MS, 10000 */
+
+	struct ptl_cfg_mail mail;   /* MAIL_*: ptl_cfg_load_mail() */
 };
 
 /*
- * Fills cfg from the environment and the .env file. Strings are
+ * Fills cfg from the environment and the .env file, the MAIL_* settings
+ * last (ptl_cfg_load_mail(), when all else is good). Strings are
  * process-lifetime. Returns PTL_ERR_INTERNAL (and logs which setting is
  * wrong) when a required secret is missing, a value does not parse, or a
  * weak secret is used outside development (API.md §10.5).
  */
 enum ptl_err ptl_cfg_load(struct ptl_cfg *cfg)
 	__attribute__((warn_unused_result));
+
+/*
+ * Fills mc from the MAIL_* settings alone. Empty values count as unset.
+ * MAIL_TEMPLATE_DIR defaults to the compile-time PTL_MAIL_TEMPLATE_DIR
+ * (the installed templates) when it holds activation.html, else to
+ * PTL_MAIL_SOURCE_DIR (the source tree's, for a build that was not
+ * installed); either is "mail", relative to the working directory, when
+ * the build does not define it.
+ * MAIL_SECURE wins over MAIL_IGNORE_TLS (which only concerns STARTTLS, as
+ * in nodemailer); MAIL_IGNORE_TLS with MAIL_REQUIRE_TLS is a
+ * contradiction. AUTH over a connection that may stay plain is allowed but
+ * logged as a warning.
+ * Returns PTL_OK, or PTL_ERR_INTERNAL with one log line naming the setting
+ * when a value does not parse (booleans: true/false/1/0/yes/no; port
+ * 1-65535; timeouts 1-600000 ms), the host fails ptl_cfg_host_ok(), the
+ * sender address fails ptl_mime_addr_ok() (an isEmail address, so a domain
+ * with a TLD) or the sender name ptl_mime_text_ok() (base/mime.h), or
+ * MAIL_PASSWORD is set without MAIL_USER.
+ */
+enum ptl_err ptl_cfg_load_mail(struct ptl_cfg_mail *mc)
+	__attribute__((warn_unused_result, nonnull));
+
+/* Whether s is a host name or IPv4 address, or an IPv6 address with or
+ * without brackets: nothing that could change the meaning of an smtp://
+ * URL (no port, user, path or percent sign). At most 253 bytes. */
+bool ptl_cfg_host_ok(const char *s) __attribute__((warn_unused_result, nonnull));
 
 /* The raw value of a setting: environment first, then .env; NULL if unset.
  * Valid after ptl_cfg_load(). Process-lifetime. */

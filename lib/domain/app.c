@@ -52,9 +52,6 @@ ptl_app_init(struct ptl_app *app)
 	    !key_init(&app->refresh_key, cfg->refresh_secret) ||
 	    !key_init(&app->confirm_key, cfg->confirm_secret))
 		return PTL_ERR_INTERNAL;
-	e = ptl_mail_cfg_load(&app->mail);
-	if (e != PTL_OK)
-		return PTL_ERR_INTERNAL;
 	{
 		unsigned char derive[PTL_CRYPTO_DIGEST_LEN];
 

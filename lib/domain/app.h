@@ -15,7 +15,6 @@
 #include "adapters/crypto.h"
 #include "adapters/db.h"
 #include "base/err.h"
-#include "adapters/mail.h"
 
 struct ptl_key {
 	const char *bytes; /* sodium_malloc, read-only */
@@ -29,7 +28,6 @@ struct ptl_app {
 	struct ptl_key access_key;
 	struct ptl_key refresh_key;
 	struct ptl_key confirm_key;
-	struct ptl_mail_cfg mail;
 	/* HMAC key that derives refresh secrets from (nonce, generation). */
 	const struct ptl_hmac_key *refresh_derive;
 	struct ptl_pw_params pw;

@@ -15,6 +15,7 @@
 
 #include "domain/account.h"
 #include "adapters/crypto.h"
+#include "adapters/smtp.h"
 #include "base/log.h"
 #include "domain/outbox.h"
 #include "domain/ratelimit.h"
@@ -151,8 +152,8 @@ static bool
 claim(struct ptl_app *app, int64_t id, int64_t now_ms)
 {
 	struct ptl_stmt *st = ptl_db_q(app->db, PTL_Q_OUTBOX_CLAIM);
-	int64_t lease = app->mail.connect_timeout_ms + app->mail.timeout_ms +
-			30000;
+	int64_t lease = app->cfg.mail.connect_timeout_ms +
+			app->cfg.mail.timeout_ms + 30000;
 
 	ptl_db_bind_int(st, 1, id);
 	ptl_db_bind_int(st, 2, now_ms);
@@ -181,10 +182,11 @@ ptl_outbox_deliver(struct ptl_arena *a, struct ptl_app *app, int64_t id,
 		return PTL_ERR_UNAVAILABLE;
 	}
 	if (e == PTL_OK)
-		e = ptl_mail_render(a, &app->mail, (enum ptl_mail_kind)r.kind,
-				    r.to, url, now_ms, &msg, &len);
+		e = ptl_mail_render(a, &app->cfg.mail,
+				    (enum ptl_mail_kind)r.kind, r.to, url,
+				    now_ms, &msg, &len);
 	if (e == PTL_OK)
-		e = ptl_mail_send(&app->mail, r.to, msg, len);
+		e = ptl_smtp_send(&app->cfg.mail, r.to, msg, len);
 	if (url != NULL)
 		ptl_crypto_wipe(url, strlen(url));
 	if (msg != NULL)

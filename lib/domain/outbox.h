@@ -15,7 +15,7 @@
 #include <stdint.h>
 
 #include "domain/app.h"
-#include "adapters/mail.h"
+#include "domain/mail.h"
 #include "base/mem.h"
 
 #define PTL_OUTBOX_MAX_ATTEMPTS 8

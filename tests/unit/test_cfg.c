@@ -400,6 +400,172 @@ dotenv_comment_child(void)
 	diag("APP_NAME is '%s'", c.app_name);
 }
 
+/* ---- MAIL_* (ptl_cfg_load_mail) ---- */
+
+static const char *const mail_names[] = {
+    "MAIL_HOST",
+    "MAIL_PORT",
+    "MAIL_USER",
+    "MAIL_PASSWORD",
+    "MAIL_IGNORE_TLS",
+    "MAIL_SECURE",
+    "MAIL_REQUIRE_TLS",
+    "MAIL_DEFAULT_EMAIL",
+    "MAIL_DEFAULT_NAME",
+    "MAIL_TEMPLATE_DIR",
+    "MAIL_CONNECT_TIMEOUT_MS",
+    "MAIL_TIMEOUT_MS",
+};
+
+static void
+mail_unset(void)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(mail_names) / sizeof(mail_names[0]); i++)
+		unsetenv(mail_names[i]);
+}
+
+static void
+test_mail(void)
+{
+	struct ptl_cfg_mail mc;
+
+	mail_unset();
+	is_int(ptl_cfg_load_mail(&mc), PTL_OK, "cfg: defaults load");
+	is_str(mc.host, "localhost", "cfg: MAIL_HOST default");
+	is_int(mc.port, 1025, "cfg: MAIL_PORT default");
+	is_str(mc.from_email, "noreply@example.com", "cfg: sender default");
+	is_str(mc.from_name, "Api", "cfg: name default");
+	ok(mc.user == NULL && mc.password == NULL, "cfg: no AUTH by default");
+	ok(!mc.secure && !mc.ignore_tls && !mc.require_tls, "cfg: TLS flags");
+	ok(mc.connect_timeout_ms == 3000 && mc.timeout_ms == 10000,
+	   "cfg: timeouts default");
+
+	setenv("MAIL_PORT", "70000", 1);
+	is_int(ptl_cfg_load_mail(&mc), PTL_ERR_INTERNAL, "cfg: port range");
+	setenv("MAIL_PORT", "25x", 1);
+	is_int(ptl_cfg_load_mail(&mc), PTL_ERR_INTERNAL, "cfg: port digits");
+	unsetenv("MAIL_PORT");
+	setenv("MAIL_SECURE", "maybe", 1);
+	is_int(ptl_cfg_load_mail(&mc), PTL_ERR_INTERNAL, "cfg: bad boolean");
+	unsetenv("MAIL_SECURE");
+	setenv("MAIL_HOST", "smtp.example.com\r\nRCPT TO:<x@y.z>", 1);
+	is_int(ptl_cfg_load_mail(&mc), PTL_ERR_INTERNAL, "cfg: CRLF in host");
+	setenv("MAIL_HOST", "user@smtp.example.com", 1);
+	is_int(ptl_cfg_load_mail(&mc), PTL_ERR_INTERNAL, "cfg: '@' in host");
+	unsetenv("MAIL_HOST");
+	setenv("MAIL_DEFAULT_NAME", "Api\r\nBcc: x@y.z", 1);
+	is_int(ptl_cfg_load_mail(&mc), PTL_ERR_INTERNAL, "cfg: CRLF in name");
+	unsetenv("MAIL_DEFAULT_NAME");
+	setenv("MAIL_DEFAULT_EMAIL", "Api <noreply@example.com>", 1);
+	is_int(ptl_cfg_load_mail(&mc), PTL_ERR_INTERNAL,
+	       "cfg: display name in sender address");
+	unsetenv("MAIL_DEFAULT_EMAIL");
+	setenv("MAIL_PASSWORD", "pw", 1);
+	is_int(ptl_cfg_load_mail(&mc), PTL_ERR_INTERNAL,
+	       "cfg: password without user");
+	setenv("MAIL_USER", "u", 1);
+	setenv("MAIL_REQUIRE_TLS", "true", 1);
+	is_int(ptl_cfg_load_mail(&mc), PTL_OK, "cfg: user, password, TLS");
+	ok(mc.require_tls && mc.user != NULL, "cfg: values read");
+	setenv("MAIL_IGNORE_TLS", "true", 1);
+	is_int(ptl_cfg_load_mail(&mc), PTL_ERR_INTERNAL,
+	       "cfg: IGNORE_TLS contradicts REQUIRE_TLS");
+	unsetenv("MAIL_IGNORE_TLS");
+	unsetenv("MAIL_REQUIRE_TLS");
+	unsetenv("MAIL_USER");
+	unsetenv("MAIL_PASSWORD");
+	setenv("MAIL_CONNECT_TIMEOUT_MS", "1000", 1);
+	ok(ptl_cfg_load_mail(&mc) == PTL_OK && mc.connect_timeout_ms == 1000,
+	   "cfg: MAIL_CONNECT_TIMEOUT_MS read");
+	mail_unset();
+}
+
+/* What the rules above leave open. */
+static void
+test_mail_edges(void)
+{
+	static const struct {
+		const char *name, *value;
+		bool good;
+	} cases[] = {
+	    {"MAIL_PORT", "", true},
+	    {"MAIL_PORT", "0", false},
+	    {"MAIL_PORT", "65535", true},
+	    {"MAIL_TIMEOUT_MS", "0", false},
+	    {"MAIL_TIMEOUT_MS", "600000", true},
+	    {"MAIL_CONNECT_TIMEOUT_MS", "600001", false},
+	    {"MAIL_IGNORE_TLS", "yes", true},
+	    {"MAIL_REQUIRE_TLS", "2", false},
+	    {"MAIL_HOST", "127.0.0.1", true},
+	    {"MAIL_HOST", "::1", true},
+	    {"MAIL_HOST", "[::1]", true},
+	    {"MAIL_HOST", "[::1]:25", false},
+	    {"MAIL_HOST", "smtp.example.com/x", false},
+	    {"MAIL_HOST", "smtp%2eexample.com", false},
+	    {"MAIL_HOST", "", true},
+	    {"MAIL_DEFAULT_EMAIL", "jos\xc3\xa9@ex\xc3\xa4mple.com", true},
+	    {"MAIL_DEFAULT_EMAIL", "\"a@b\"@example.com", false},
+	    /* One address syntax, isEmail's: a TLD is required. */
+	    {"MAIL_DEFAULT_EMAIL", "noreply@localhost", false},
+	    {"MAIL_DEFAULT_NAME", "\xc3\x89quipe", true},
+	    {"MAIL_DEFAULT_NAME", "Api\xff", false},
+	};
+	struct ptl_cfg_mail mc;
+	char name[128];
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		mail_unset();
+		setenv(cases[i].name, cases[i].value, 1);
+		(void)snprintf(name, sizeof(name), "cfg: %s='%s' %s",
+			       cases[i].name, cases[i].value,
+			       cases[i].good ? "accepted" : "refused");
+		is_int(ptl_cfg_load_mail(&mc) == PTL_OK, cases[i].good, name);
+	}
+	mail_unset();
+	setenv("MAIL_USER", "", 1);
+	setenv("MAIL_PASSWORD", "", 1);
+	ok(ptl_cfg_load_mail(&mc) == PTL_OK && mc.user == NULL &&
+	       mc.password == NULL,
+	   "cfg: empty MAIL_USER and MAIL_PASSWORD are unset");
+	mail_unset();
+	setenv("MAIL_SECURE", "true", 1);
+	setenv("MAIL_IGNORE_TLS", "true", 1);
+	setenv("MAIL_REQUIRE_TLS", "true", 1);
+	ok(ptl_cfg_load_mail(&mc) == PTL_OK && mc.secure,
+	   "cfg: MAIL_SECURE wins over MAIL_IGNORE_TLS");
+	mail_unset();
+	setenv("MAIL_TEMPLATE_DIR", "/srv/mail", 1);
+	ok(ptl_cfg_load_mail(&mc) == PTL_OK &&
+	       strcmp(mc.template_dir, "/srv/mail") == 0,
+	   "cfg: MAIL_TEMPLATE_DIR read");
+	unsetenv("MAIL_TEMPLATE_DIR");
+	ok(ptl_cfg_load_mail(&mc) == PTL_OK && mc.template_dir != NULL &&
+	       *mc.template_dir != '\0',
+	   "cfg: MAIL_TEMPLATE_DIR has a default");
+}
+
+/* ptl_cfg_load() reads the MAIL_* settings too, at start. */
+static void
+test_mail_in_load(void)
+{
+	struct ptl_cfg c;
+
+	reset_env();
+	mail_unset();
+	setenv("MAIL_HOST", "127.0.0.1", 1);
+	setenv("MAIL_PORT", "2525", 1);
+	ok(ptl_cfg_load(&c) == PTL_OK &&
+	       strcmp(c.mail.host, "127.0.0.1") == 0 && c.mail.port == 2525,
+	   "cfg: ptl_cfg_load fills cfg.mail");
+	setenv("MAIL_PORT", "70000", 1);
+	is_int(ptl_cfg_load(&c), PTL_ERR_INTERNAL,
+	       "cfg: a bad MAIL_* setting fails ptl_cfg_load");
+	mail_unset();
+}
+
 int
 main(void)
 {
@@ -420,6 +586,9 @@ main(void)
 	test_secrets();
 	test_cors();
 	test_list_has();
+	test_mail();
+	test_mail_edges();
+	test_mail_in_load();
 	fix_rmdir(fix_dir);
 	return done();
 }

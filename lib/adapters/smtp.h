@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * smtp: the SMTP adapter, the only file that talks to libcurl. It hands
+ * one finished message (domain/mail.h renders it) to the SMTP server of the
+ * MAIL_* settings. It does not render, queue, retry or rate-limit (the
+ * outbox decides when to call it).
+ */
+#ifndef PTL_SMTP_H
+#define PTL_SMTP_H
+
+#include <stddef.h>
+
+#include "base/cfg.h"
+#include "base/err.h"
+
+/*
+ * Delivers msg[0..len) (a rendered message) to to through the SMTP server
+ * of mc: smtp:// with STARTTLS as configured, or smtps:// when mc->secure;
+ * AUTH when mc->user is set; certificates are verified. The envelope sender
+ * is mc->from_email; the EHLO name is its domain (ptl_mime_domain()).
+ * Blocks for at most mc->timeout_ms. The first call loads libcurl and runs
+ * curl_global_init() (lazily, once per process: the process is
+ * single-threaded). All arguments are borrowed.
+ * Returns PTL_OK only when the server answered 250 to the end of DATA;
+ * PTL_ERR_BAD_REQUEST when to or the sender fails ptl_mime_addr_ok() or
+ * the host ptl_cfg_host_ok() (nothing is sent; retrying cannot help);
+ * PTL_ERR_UNAVAILABLE when libcurl cannot be loaded and on any SMTP or
+ * network failure (refused, timeout, TLS, AUTH, rejected recipient),
+ * logged once with curl's error text and the SMTP reply code, never the
+ * password.
+ */
+enum ptl_err ptl_smtp_send(const struct ptl_cfg_mail *mc, const char *to,
+			   const char *msg, size_t len)
+    __attribute__((warn_unused_result, nonnull));
+
+#endif

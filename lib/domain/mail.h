@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * mail: the three mails of API.md §4 as complete RFC 5322 / MIME messages:
+ * their kinds and English titles, the HTML part from a template file in
+ * MAIL_TEMPLATE_DIR with {{url}} and {{title}} filled in, and the one-line
+ * text part of §4.0, assembled with base/mime.h. It does not queue, retry
+ * or rate-limit (the outbox does), does not build the links (the caller
+ * passes the finished URL), does not translate titles
+ * (ptl_mail_render_title() takes one) and does not send (adapters/smtp.h).
+ */
+#ifndef PTL_MAIL_H
+#define PTL_MAIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/cfg.h"
+#include "base/err.h"
+#include "base/mem.h"
+
+/* Largest template file read, and largest message rendered, in bytes. */
+#define PTL_MAIL_TEMPLATE_MAX ((size_t)64 * 1024)
+#define PTL_MAIL_MESSAGE_MAX ((size_t)512 * 1024)
+/* Largest URL accepted by the renderer, in bytes. */
+#define PTL_MAIL_URL_MAX ((size_t)4096)
+
+/* The mails of API.md §4.1-4.2; stored as integers in mail_outbox.kind, so
+ * never renumbered. Parallel to the table in mail.c. */
+enum ptl_mail_kind {
+	PTL_MAIL_CONFIRM,     /* activation.html, "Confirm email" */
+	PTL_MAIL_CONFIRM_NEW, /* confirm-new-email.html, "Confirm email" */
+	PTL_MAIL_RESET,       /* reset-password.html, "Reset password" */
+	PTL_MAIL__MAX
+};
+
+/*
+ * Renders the complete message of kind for recipient to, linking url, with
+ * the English title of the kind. Same as ptl_mail_render_title() with
+ * title NULL; see there.
+ */
+enum ptl_err ptl_mail_render(struct ptl_arena *a, const struct ptl_cfg_mail *mc,
+			     enum ptl_mail_kind kind, const char *to,
+			     const char *url, int64_t now_ms, char **out,
+			     size_t *out_len)
+    __attribute__((warn_unused_result, nonnull));
+
+/*
+ * Renders one RFC 5322 message, lines ending in CRLF (ptl_mime_add_head()):
+ * From ("name" <email> from mc), To, Subject (the title), Date (now_ms),
+ * Message-ID (random, at the domain of the sender), MIME-Version and a
+ * multipart/alternative body with a random boundary. Part 1 is text/plain,
+ * whose decoded content is exactly "<url> <title>" with no line break
+ * (API.md §4.0); part 2 is text/html from <template_dir>/<base>.html with
+ * every "{{url}}" and "{{title}}" replaced by the HTML-escaped value. Both
+ * parts are UTF-8 and quoted-printable. The template is read from disk on
+ * every call (at most PTL_MAIL_TEMPLATE_MAX bytes), so an edited template
+ * takes effect without a restart; nothing is cached.
+ *
+ * title NULL means the English title of the kind. to and the sender must
+ * pass ptl_mime_addr_ok() (an isEmail address, bare, that a header and the
+ * SMTP envelope can carry); title and the sender name ptl_mime_text_ok()
+ * with PTL_MIME_TEXT_MAX; url must be printable ASCII without spaces (RFC
+ * 3986), at most PTL_MAIL_URL_MAX bytes. to, url and title are borrowed.
+ * Strings cannot hold a NUL: the caller must reject NULs in its input
+ * (the field validation of web/ does).
+ *
+ * OUT: *out receives the NUL-terminated message (arena-owned) and *out_len
+ * its length without the NUL; both are untouched on failure.
+ * Returns PTL_ERR_BAD_REQUEST (logged, and nothing built) when to, url,
+ * title or the sender in mc is not acceptable as above; PTL_ERR_INTERNAL
+ * (logged) for an out-of-range kind, an unreadable or oversized template,
+ * or a message over PTL_MAIL_MESSAGE_MAX.
+ */
+enum ptl_err ptl_mail_render_title(struct ptl_arena *a,
+				   const struct ptl_cfg_mail *mc,
+				   enum ptl_mail_kind kind, const char *title,
+				   const char *to, const char *url,
+				   int64_t now_ms, char **out, size_t *out_len)
+    __attribute__((warn_unused_result, nonnull(1, 2, 5, 6, 8, 9)));
+
+#endif
