@@ -63,8 +63,8 @@ struct row {
 
 /* The link of API.md §4.1-4.2 for row r, made now. OUT url. */
 static enum ptl_err
-link(struct ptl_arena *a, struct ptl_app *app, const struct row *r,
-     int64_t now_ms, char **url)
+make_link(struct ptl_arena *a, struct ptl_app *app, const struct row *r,
+	  int64_t now_ms, char **url)
 {
 	const char *front = app->cfg.frontend_domain;
 	struct ptl_user u;
@@ -176,7 +176,7 @@ ptl_outbox_deliver(struct ptl_arena *a, struct ptl_app *app, int64_t id,
 	e = load(a, app, id, &r);
 	if (e != PTL_OK)
 		return e;
-	e = link(a, app, &r, now_ms, &url);
+	e = make_link(a, app, &r, now_ms, &url);
 	if (e == PTL_ERR_NOT_FOUND) {
 		failed(app, id, r.attempts, true, "the user is gone", now_ms);
 		return PTL_ERR_UNAVAILABLE;
