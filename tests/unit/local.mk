@@ -37,12 +37,15 @@ check_PROGRAMS += tests/unit/test_me
 tests_unit_test_me_SOURCES = tests/unit/test_me.c tests/unit/fixture.h tests/tap.h
 check_PROGRAMS += tests/unit/test_health
 tests_unit_test_health_SOURCES = tests/unit/test_health.c tests/unit/fixture.h tests/tap.h
-# Mail: the encoders and delivery (catcher.h is an SMTP server on
-# loopback, in a child process).
+# Mail: the encoders, delivery, and the queue (catcher.h is an SMTP server
+# on loopback, in a child process).
 check_PROGRAMS += tests/unit/test_mime
 tests_unit_test_mime_SOURCES = tests/unit/test_mime.c tests/unit/mime_reader.h tests/tap.h
 check_PROGRAMS += tests/unit/test_smtp
 tests_unit_test_smtp_SOURCES = tests/unit/test_smtp.c tests/unit/catcher.h tests/tap.h
+check_PROGRAMS += tests/unit/test_outbox
+tests_unit_test_outbox_SOURCES = tests/unit/test_outbox.c tests/unit/catcher.h \
+	tests/unit/fixture.h tests/tap.h
 
 # Fuzz-corpus replay (tests/fuzz/): one TAP program per target, run over
 # $srcdir/tests/fuzz/corpus/<target>/ by every make check.
