@@ -80,9 +80,6 @@ static const char *const sql[PTL_Q__MAX] = {
 		"generation = generation + 1, rotated_at = ?4, last_used_at = ?4, "
 		"expires_at = ?5 "
 		"WHERE id = ?1 AND hash = ?2 AND revoked_at IS NULL",
-	[PTL_Q_SESSION_LIVE] =
-		"SELECT user_id FROM sessions "
-		"WHERE id = ?1 AND revoked_at IS NULL AND expires_at > ?2",
 	[PTL_Q_SESSION_REVOKE] =
 		"UPDATE sessions SET revoked_at = ?2, revoke_reason = ?3 "
 		"WHERE id = ?1 AND revoked_at IS NULL",
@@ -121,7 +118,6 @@ static const char *const sql[PTL_Q__MAX] = {
 	[PTL_Q_RATE_PEEK] =
 		"SELECT count, window_start FROM rate_limits WHERE key = ?1 "
 		"AND ?2 - window_start < ?3",
-	[PTL_Q_RATE_GC] = "DELETE FROM rate_limits WHERE window_start < ?1",
 	[PTL_Q_USER_SET_STATUS] =
 		"UPDATE users SET status_id = ?2, updated_at = ?3 WHERE id = ?1",
 	[PTL_Q_USER_SET_EMAIL] =

@@ -31,7 +31,6 @@ enum ptl_q {
 	PTL_Q_SESSION_GET,
 	PTL_Q_SESSION_USER,      /* live session -> its live user */
 	PTL_Q_SESSION_ROTATE,
-	PTL_Q_SESSION_LIVE,
 	PTL_Q_SESSION_REVOKE,
 	PTL_Q_SESSION_REVOKE_OWNED,
 	PTL_Q_SESSION_REVOKE_OTHERS,
@@ -41,7 +40,6 @@ enum ptl_q {
 	PTL_Q_AUDIT_INSERT,
 	PTL_Q_RATE_HIT,
 	PTL_Q_RATE_PEEK,
-	PTL_Q_RATE_GC,
 	PTL_Q_USER_SET_STATUS,
 	PTL_Q_USER_SET_EMAIL,
 	PTL_Q_USER_ANY,          /* any user by id (deleted too) */
