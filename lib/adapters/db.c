@@ -26,132 +26,295 @@
 #include "base/log.h"
 #include "base/mem.h"
 
+#define LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/*
+ * The result columns of each statement that returns rows, keyed by their
+ * PTL_COL_ names (db.h) and spelt as sqlite3_column_name reports them: the
+ * column's own name, or the alias that an expression is given.
+ * ptl_db_prepare_all() checks them against the prepared statements.
+ */
+#define COLS(list) list, LEN(list)
+#define COLS_ASSERT(list, max)                                                 \
+	_Static_assert(LEN(list) == (max), #list " is not " #max " long")
+
+static const char *const health_cols[] = {
+	[PTL_COL_HEALTH_OK] = "ok",
+};
+COLS_ASSERT(health_cols, PTL_COL_HEALTH__MAX);
+
+static const char *const user_login_cols[] = {
+	[PTL_COL_USER_LOGIN_ID] = "id",
+	[PTL_COL_USER_LOGIN_PASSWORD] = "password",
+	[PTL_COL_USER_LOGIN_PROVIDER] = "provider",
+};
+COLS_ASSERT(user_login_cols, PTL_COL_USER_LOGIN__MAX);
+
+/* Of PTL_Q_USER_GET (USER_COLS) and PTL_Q_SESSION_USER (the same with u.) */
 #define USER_COLS                                                              \
 	"id, email, provider, social_id, first_name, last_name, role_id, "     \
 	"status_id, created_at, updated_at, password"
+static const char *const user_cols[] = {
+	[PTL_COL_USER_ID] = "id",
+	[PTL_COL_USER_EMAIL] = "email",
+	[PTL_COL_USER_PROVIDER] = "provider",
+	[PTL_COL_USER_SOCIAL_ID] = "social_id",
+	[PTL_COL_USER_FIRST_NAME] = "first_name",
+	[PTL_COL_USER_LAST_NAME] = "last_name",
+	[PTL_COL_USER_ROLE_ID] = "role_id",
+	[PTL_COL_USER_STATUS_ID] = "status_id",
+	[PTL_COL_USER_CREATED_AT] = "created_at",
+	[PTL_COL_USER_UPDATED_AT] = "updated_at",
+	[PTL_COL_USER_PASSWORD] = "password",
+};
+COLS_ASSERT(user_cols, PTL_COL_USER__MAX);
 
-static const char *const sql[PTL_Q__MAX] = {
-	[PTL_Q_HEALTH] = "SELECT 1",
-	[PTL_Q_USER_LOGIN] =
+static const char *const user_by_email_any_cols[] = {
+	[PTL_COL_USER_BY_EMAIL_ANY_ID] = "id",
+};
+COLS_ASSERT(user_by_email_any_cols, PTL_COL_USER_BY_EMAIL_ANY__MAX);
+
+static const char *const user_list_cols[] = {
+	[PTL_COL_USER_LIST_ID] = "id",
+	[PTL_COL_USER_LIST_EMAIL] = "email",
+	[PTL_COL_USER_LIST_PROVIDER] = "provider",
+	[PTL_COL_USER_LIST_ROLE_ID] = "role_id",
+	[PTL_COL_USER_LIST_STATUS_ID] = "status_id",
+	[PTL_COL_USER_LIST_CREATED_AT] = "created_at",
+	[PTL_COL_USER_LIST_DELETED_AT] = "deleted_at",
+	[PTL_COL_USER_LIST_DISABLED_AT] = "disabled_at",
+};
+COLS_ASSERT(user_list_cols, PTL_COL_USER_LIST__MAX);
+
+static const char *const user_count_role_cols[] = {
+	[PTL_COL_USER_COUNT_ROLE_COUNT] = "count",
+};
+COLS_ASSERT(user_count_role_cols, PTL_COL_USER_COUNT_ROLE__MAX);
+
+static const char *const user_any_cols[] = {
+	[PTL_COL_USER_ANY_STATUS_ID] = "status_id",
+	[PTL_COL_USER_ANY_GONE] = "gone",
+	[PTL_COL_USER_ANY_EMAIL] = "email",
+};
+COLS_ASSERT(user_any_cols, PTL_COL_USER_ANY__MAX);
+
+static const char *const session_get_cols[] = {
+	[PTL_COL_SESSION_GET_USER_ID] = "user_id",
+	[PTL_COL_SESSION_GET_HASH] = "hash",
+	[PTL_COL_SESSION_GET_PREV_HASH] = "prev_hash",
+	[PTL_COL_SESSION_GET_NONCE] = "nonce",
+	[PTL_COL_SESSION_GET_GENERATION] = "generation",
+	[PTL_COL_SESSION_GET_ROTATED_AT] = "rotated_at",
+	[PTL_COL_SESSION_GET_EXPIRES_AT] = "expires_at",
+	[PTL_COL_SESSION_GET_REVOKED_AT] = "revoked_at",
+	[PTL_COL_SESSION_GET_ROLE_ID] = "role_id",
+	[PTL_COL_SESSION_GET_USER_LIVE] = "user_live",
+};
+COLS_ASSERT(session_get_cols, PTL_COL_SESSION_GET__MAX);
+
+static const char *const session_list_cols[] = {
+	[PTL_COL_SESSION_LIST_ID] = "id",
+	[PTL_COL_SESSION_LIST_CREATED_AT] = "created_at",
+	[PTL_COL_SESSION_LIST_LAST_USED_AT] = "last_used_at",
+	[PTL_COL_SESSION_LIST_USER_AGENT] = "user_agent",
+	[PTL_COL_SESSION_LIST_IP] = "ip",
+};
+COLS_ASSERT(session_list_cols, PTL_COL_SESSION_LIST__MAX);
+
+static const char *const session_list_admin_cols[] = {
+	[PTL_COL_SESSION_LIST_ADMIN_ID] = "id",
+	[PTL_COL_SESSION_LIST_ADMIN_EMAIL] = "email",
+	[PTL_COL_SESSION_LIST_ADMIN_CREATED_AT] = "created_at",
+	[PTL_COL_SESSION_LIST_ADMIN_LAST_USED_AT] = "last_used_at",
+	[PTL_COL_SESSION_LIST_ADMIN_USER_AGENT] = "user_agent",
+	[PTL_COL_SESSION_LIST_ADMIN_IP] = "ip",
+};
+COLS_ASSERT(session_list_admin_cols, PTL_COL_SESSION_LIST_ADMIN__MAX);
+
+/* Of PTL_Q_RATE_HIT (its RETURNING clause) and PTL_Q_RATE_PEEK. */
+static const char *const rate_cols[] = {
+	[PTL_COL_RATE_COUNT] = "count",
+	[PTL_COL_RATE_WINDOW_START] = "window_start",
+};
+COLS_ASSERT(rate_cols, PTL_COL_RATE__MAX);
+
+static const char *const outbox_get_cols[] = {
+	[PTL_COL_OUTBOX_GET_KIND] = "kind",
+	[PTL_COL_OUTBOX_GET_USER_ID] = "user_id",
+	[PTL_COL_OUTBOX_GET_RECIPIENT] = "recipient",
+	[PTL_COL_OUTBOX_GET_NEW_EMAIL] = "new_email",
+	[PTL_COL_OUTBOX_GET_ATTEMPTS] = "attempts",
+};
+COLS_ASSERT(outbox_get_cols, PTL_COL_OUTBOX_GET__MAX);
+
+static const char *const outbox_due_cols[] = {
+	[PTL_COL_OUTBOX_DUE_ID] = "id",
+};
+COLS_ASSERT(outbox_due_cols, PTL_COL_OUTBOX_DUE__MAX);
+
+static const char *const outbox_list_cols[] = {
+	[PTL_COL_OUTBOX_LIST_ID] = "id",
+	[PTL_COL_OUTBOX_LIST_KIND] = "kind",
+	[PTL_COL_OUTBOX_LIST_RECIPIENT] = "recipient",
+	[PTL_COL_OUTBOX_LIST_CREATED_AT] = "created_at",
+	[PTL_COL_OUTBOX_LIST_ATTEMPTS] = "attempts",
+	[PTL_COL_OUTBOX_LIST_NEXT_ATTEMPT_AT] = "next_attempt_at",
+	[PTL_COL_OUTBOX_LIST_SENT_AT] = "sent_at",
+	[PTL_COL_OUTBOX_LIST_FAILED_AT] = "failed_at",
+	[PTL_COL_OUTBOX_LIST_LAST_ERROR] = "last_error",
+};
+COLS_ASSERT(outbox_list_cols, PTL_COL_OUTBOX_LIST__MAX);
+
+/* A statement: its name for the log, its SQL, and the names of its result
+ * columns (none for a statement that returns no row). */
+struct stmt {
+	const char *name;
+	const char *sql;
+	const char *const *cols;
+	unsigned ncols;
+};
+
+static const struct stmt stmts[PTL_Q__MAX] = {
+	[PTL_Q_HEALTH] = {"HEALTH", "SELECT 1 AS ok", COLS(health_cols)},
+	[PTL_Q_USER_LOGIN] = {"USER_LOGIN",
 		"SELECT id, password, provider FROM users "
 		"WHERE email = ?1 AND deleted_at IS NULL AND disabled_at IS NULL",
-	[PTL_Q_USER_INSERT] =
+		COLS(user_login_cols)},
+	[PTL_Q_USER_INSERT] = {"USER_INSERT",
 		"INSERT INTO users (email, password, provider, social_id, "
 		"first_name, last_name, role_id, status_id, created_at, "
-		"updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)",
-	[PTL_Q_USER_GET] =
+		"updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)"},
+	[PTL_Q_USER_GET] = {"USER_GET",
 		"SELECT " USER_COLS " FROM users "
 		"WHERE id = ?1 AND deleted_at IS NULL AND disabled_at IS NULL",
-	[PTL_Q_USER_BY_EMAIL_ANY] = "SELECT id FROM users WHERE email = ?1",
-	[PTL_Q_USER_SET_PASSWORD] =
-		"UPDATE users SET password = ?2, updated_at = ?3 WHERE id = ?1",
-	[PTL_Q_USER_SET_NAMES] =
+		COLS(user_cols)},
+	[PTL_Q_USER_BY_EMAIL_ANY] = {"USER_BY_EMAIL_ANY",
+		"SELECT id FROM users WHERE email = ?1",
+		COLS(user_by_email_any_cols)},
+	[PTL_Q_USER_SET_PASSWORD] = {"USER_SET_PASSWORD",
+		"UPDATE users SET password = ?2, updated_at = ?3 "
+		"WHERE id = ?1"},
+	[PTL_Q_USER_SET_NAMES] = {"USER_SET_NAMES",
 		"UPDATE users SET "
 		"first_name = CASE WHEN ?2 THEN ?3 ELSE first_name END, "
 		"last_name = CASE WHEN ?4 THEN ?5 ELSE last_name END, "
-		"updated_at = ?6 WHERE id = ?1",
-	[PTL_Q_USER_DELETE] =
+		"updated_at = ?6 WHERE id = ?1"},
+	[PTL_Q_USER_DELETE] = {"USER_DELETE",
 		"UPDATE users SET deleted_at = ?2, updated_at = ?2 "
-		"WHERE id = ?1 AND deleted_at IS NULL",
-	[PTL_Q_USER_DISABLE] =
+		"WHERE id = ?1 AND deleted_at IS NULL"},
+	[PTL_Q_USER_DISABLE] = {"USER_DISABLE",
 		"UPDATE users SET disabled_at = ?2, updated_at = ?2 "
-		"WHERE id = ?1 AND disabled_at IS NULL",
-	[PTL_Q_USER_LIST] =
+		"WHERE id = ?1 AND disabled_at IS NULL"},
+	[PTL_Q_USER_LIST] = {"USER_LIST",
 		"SELECT id, email, provider, role_id, status_id, created_at, "
 		"deleted_at, disabled_at FROM users ORDER BY id",
-	[PTL_Q_USER_COUNT_ROLE] = "SELECT count(*) FROM users WHERE role_id = ?1",
-	[PTL_Q_SESSION_INSERT] =
+		COLS(user_list_cols)},
+	[PTL_Q_USER_COUNT_ROLE] = {"USER_COUNT_ROLE",
+		"SELECT count(*) AS count FROM users WHERE role_id = ?1",
+		COLS(user_count_role_cols)},
+	[PTL_Q_SESSION_INSERT] = {"SESSION_INSERT",
 		"INSERT INTO sessions (user_id, hash, nonce, generation, "
 		"created_at, last_used_at, expires_at, user_agent, ip) "
-		"VALUES (?1, ?2, ?3, 0, ?4, ?4, ?5, ?6, ?7)",
-	[PTL_Q_SESSION_GET] =
+		"VALUES (?1, ?2, ?3, 0, ?4, ?4, ?5, ?6, ?7)"},
+	[PTL_Q_SESSION_GET] = {"SESSION_GET",
 		"SELECT s.user_id, s.hash, s.prev_hash, s.nonce, s.generation, "
 		"s.rotated_at, s.expires_at, s.revoked_at, u.role_id, "
-		"u.deleted_at IS NULL AND u.disabled_at IS NULL "
+		"u.deleted_at IS NULL AND u.disabled_at IS NULL AS user_live "
 		"FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = ?1",
-	[PTL_Q_SESSION_USER] =
+		COLS(session_get_cols)},
+	[PTL_Q_SESSION_USER] = {"SESSION_USER",
 		"SELECT u.id, u.email, u.provider, u.social_id, u.first_name, "
 		"u.last_name, u.role_id, u.status_id, u.created_at, u.updated_at, "
 		"u.password FROM sessions s JOIN users u ON u.id = s.user_id "
 		"WHERE s.id = ?1 AND s.revoked_at IS NULL AND s.expires_at > ?2 "
 		"AND u.id = ?3 AND u.deleted_at IS NULL AND u.disabled_at IS NULL",
-	[PTL_Q_SESSION_ROTATE] =
+		COLS(user_cols)},
+	[PTL_Q_SESSION_ROTATE] = {"SESSION_ROTATE",
 		"UPDATE sessions SET prev_hash = hash, hash = ?3, "
 		"generation = generation + 1, rotated_at = ?4, last_used_at = ?4, "
 		"expires_at = ?5 "
-		"WHERE id = ?1 AND hash = ?2 AND revoked_at IS NULL",
-	[PTL_Q_SESSION_REVOKE] =
+		"WHERE id = ?1 AND hash = ?2 AND revoked_at IS NULL"},
+	[PTL_Q_SESSION_REVOKE] = {"SESSION_REVOKE",
 		"UPDATE sessions SET revoked_at = ?2, revoke_reason = ?3 "
-		"WHERE id = ?1 AND revoked_at IS NULL",
-	[PTL_Q_SESSION_REVOKE_OWNED] =
+		"WHERE id = ?1 AND revoked_at IS NULL"},
+	[PTL_Q_SESSION_REVOKE_OWNED] = {"SESSION_REVOKE_OWNED",
 		"UPDATE sessions SET revoked_at = ?3, revoke_reason = ?4 "
 		"WHERE id = ?1 AND user_id = ?2 AND revoked_at IS NULL "
-		"AND expires_at > ?3",
-	[PTL_Q_SESSION_REVOKE_OTHERS] =
+		"AND expires_at > ?3"},
+	[PTL_Q_SESSION_REVOKE_OTHERS] = {"SESSION_REVOKE_OTHERS",
 		"UPDATE sessions SET revoked_at = ?3, revoke_reason = ?4 "
-		"WHERE user_id = ?1 AND id <> ?2 AND revoked_at IS NULL",
-	[PTL_Q_SESSION_REVOKE_ALL] =
+		"WHERE user_id = ?1 AND id <> ?2 AND revoked_at IS NULL"},
+	[PTL_Q_SESSION_REVOKE_ALL] = {"SESSION_REVOKE_ALL",
 		"UPDATE sessions SET revoked_at = ?2, revoke_reason = ?3 "
-		"WHERE user_id = ?1 AND revoked_at IS NULL",
-	[PTL_Q_SESSION_LIST] =
+		"WHERE user_id = ?1 AND revoked_at IS NULL"},
+	[PTL_Q_SESSION_LIST] = {"SESSION_LIST",
 		"SELECT id, created_at, last_used_at, user_agent, ip "
 		"FROM sessions WHERE user_id = ?1 AND revoked_at IS NULL "
 		"AND expires_at > ?2 ORDER BY id DESC",
-	[PTL_Q_SESSION_LIST_ADMIN] =
+		COLS(session_list_cols)},
+	[PTL_Q_SESSION_LIST_ADMIN] = {"SESSION_LIST_ADMIN",
 		"SELECT s.id, u.email, s.created_at, s.last_used_at, "
 		"s.user_agent, s.ip FROM sessions s JOIN users u "
 		"ON u.id = s.user_id WHERE s.revoked_at IS NULL "
 		"AND s.expires_at > ?1 AND (?2 IS NULL OR u.email = ?2) "
 		"ORDER BY s.id",
-	[PTL_Q_AUDIT_INSERT] =
+		COLS(session_list_admin_cols)},
+	[PTL_Q_AUDIT_INSERT] = {"AUDIT_INSERT",
 		"INSERT INTO audit_log (at, event, user_id, session_id, ip, "
-		"detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+		"detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"},
 	/* A window opens at the first event after the last one closed, so
 	 * that a limit of 1 per minute means a minute between two events. */
-	[PTL_Q_RATE_HIT] =
+	[PTL_Q_RATE_HIT] = {"RATE_HIT",
 		"INSERT INTO rate_limits (key, window_start, count) "
 		"VALUES (?1, ?2, 1) ON CONFLICT (key) DO UPDATE SET "
 		"count = CASE WHEN ?2 - window_start < ?3 THEN count + 1 "
 		"ELSE 1 END, "
 		"window_start = CASE WHEN ?2 - window_start < ?3 THEN "
 		"window_start ELSE ?2 END RETURNING count, window_start",
-	[PTL_Q_RATE_PEEK] =
+		COLS(rate_cols)},
+	[PTL_Q_RATE_PEEK] = {"RATE_PEEK",
 		"SELECT count, window_start FROM rate_limits WHERE key = ?1 "
 		"AND ?2 - window_start < ?3",
-	[PTL_Q_USER_SET_STATUS] =
-		"UPDATE users SET status_id = ?2, updated_at = ?3 WHERE id = ?1",
-	[PTL_Q_USER_SET_EMAIL] =
+		COLS(rate_cols)},
+	[PTL_Q_USER_SET_STATUS] = {"USER_SET_STATUS",
+		"UPDATE users SET status_id = ?2, updated_at = ?3 "
+		"WHERE id = ?1"},
+	[PTL_Q_USER_SET_EMAIL] = {"USER_SET_EMAIL",
 		"UPDATE users SET email = ?2, status_id = ?3, updated_at = ?4 "
-		"WHERE id = ?1",
-	[PTL_Q_USER_ANY] =
+		"WHERE id = ?1"},
+	[PTL_Q_USER_ANY] = {"USER_ANY",
 		"SELECT status_id, deleted_at IS NOT NULL OR disabled_at IS NOT "
-		"NULL, email FROM users WHERE id = ?1",
-	[PTL_Q_OUTBOX_INSERT] =
+		"NULL AS gone, email FROM users WHERE id = ?1",
+		COLS(user_any_cols)},
+	[PTL_Q_OUTBOX_INSERT] = {"OUTBOX_INSERT",
 		"INSERT INTO mail_outbox (kind, user_id, recipient, new_email, "
-		"created_at, next_attempt_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
-	[PTL_Q_OUTBOX_CLAIM] =
+		"created_at, next_attempt_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)"},
+	[PTL_Q_OUTBOX_CLAIM] = {"OUTBOX_CLAIM",
 		"UPDATE mail_outbox SET claimed_until = ?3 WHERE id = ?1 "
 		"AND sent_at IS NULL AND failed_at IS NULL "
-		"AND (claimed_until IS NULL OR claimed_until < ?2)",
-	[PTL_Q_OUTBOX_GET] =
+		"AND (claimed_until IS NULL OR claimed_until < ?2)"},
+	[PTL_Q_OUTBOX_GET] = {"OUTBOX_GET",
 		"SELECT kind, user_id, recipient, new_email, attempts "
 		"FROM mail_outbox WHERE id = ?1",
-	[PTL_Q_OUTBOX_SENT] =
+		COLS(outbox_get_cols)},
+	[PTL_Q_OUTBOX_SENT] = {"OUTBOX_SENT",
 		"UPDATE mail_outbox SET sent_at = ?2, attempts = attempts + 1, "
-		"claimed_until = NULL, last_error = NULL WHERE id = ?1",
-	[PTL_Q_OUTBOX_RETRY] =
+		"claimed_until = NULL, last_error = NULL WHERE id = ?1"},
+	[PTL_Q_OUTBOX_RETRY] = {"OUTBOX_RETRY",
 		"UPDATE mail_outbox SET attempts = attempts + 1, "
 		"next_attempt_at = ?2, failed_at = ?3, last_error = ?4, "
-		"claimed_until = NULL WHERE id = ?1",
-	[PTL_Q_OUTBOX_DUE] =
+		"claimed_until = NULL WHERE id = ?1"},
+	[PTL_Q_OUTBOX_DUE] = {"OUTBOX_DUE",
 		"SELECT id FROM mail_outbox WHERE sent_at IS NULL AND "
 		"failed_at IS NULL AND next_attempt_at <= ?3 "
 		"AND (claimed_until IS NULL OR claimed_until < ?1) "
 		"ORDER BY next_attempt_at LIMIT ?2",
-	[PTL_Q_OUTBOX_LIST] =
+		COLS(outbox_due_cols)},
+	[PTL_Q_OUTBOX_LIST] = {"OUTBOX_LIST",
 		"SELECT id, kind, recipient, created_at, attempts, "
 		"next_attempt_at, sent_at, failed_at, last_error "
 		"FROM mail_outbox ORDER BY id DESC LIMIT ?1",
+		COLS(outbox_list_cols)},
 };
 
 struct ptl_db {
@@ -264,10 +427,57 @@ ptl_db_migrate(struct ptl_db *db, unsigned *applied)
 static enum ptl_err
 prepare(struct ptl_db *db, enum ptl_q q)
 {
-	int rc = sqlite3_prepare_v3(db->h, sql[q], -1, SQLITE_PREPARE_PERSISTENT,
+	const char *text = stmts[q].sql;
+	int rc = sqlite3_prepare_v3(db->h, text, -1, SQLITE_PREPARE_PERSISTENT,
 				    &db->stmts[q], NULL);
 
-	return rc == SQLITE_OK ? PTL_OK : map_rc(db->h, rc, sql[q]);
+	return rc == SQLITE_OK ? PTL_OK : map_rc(db->h, rc, text);
+}
+
+/* Logs the first column of statement q that differs from its declared
+ * name: got or want is NULL past the end of its list. */
+static void
+report(enum ptl_q q, unsigned i, const char *got, const char *want)
+{
+	const char *name = stmts[q].name;
+
+	if (got == NULL)
+		PTL_LOG_ERR("statement PTL_Q_%s: declared column %u \"%s\" is "
+			    "not in its result", name, i, want);
+	else if (want == NULL)
+		PTL_LOG_ERR("statement PTL_Q_%s: column %u \"%s\" is not "
+			    "declared", name, i, got);
+	else
+		PTL_LOG_ERR("statement PTL_Q_%s: column %u is \"%s\", "
+			    "declared \"%s\"", name, i, got, want);
+}
+
+enum ptl_err
+ptl_db_check_columns(struct ptl_db *db, enum ptl_q q,
+		     const char *const *names, unsigned n)
+{
+	sqlite3_stmt *st;
+	unsigned i, count;
+
+	PTL_ASSERT((unsigned)q < PTL_Q__MAX);
+	if (db->stmts[q] == NULL && prepare(db, q) != PTL_OK)
+		return PTL_ERR_INTERNAL;
+	st = db->stmts[q];
+	count = (unsigned)sqlite3_column_count(st);
+	for (i = 0; i < n || i < count; i++) {
+		const char *got = NULL, *want = i < n ? names[i] : NULL;
+
+		if (i < count) {
+			got = sqlite3_column_name(st, (int)i);
+			if (got == NULL)
+				ptl_mem_oom();
+		}
+		if (got == NULL || want == NULL || strcmp(got, want) != 0) {
+			report(q, i, got, want);
+			return PTL_ERR_INTERNAL;
+		}
+	}
+	return PTL_OK;
 }
 
 enum ptl_err
@@ -276,7 +486,10 @@ ptl_db_prepare_all(struct ptl_db *db)
 	int i;
 
 	for (i = 0; i < PTL_Q__MAX; i++) {
-		if (db->stmts[i] == NULL && prepare(db, (enum ptl_q)i) != PTL_OK)
+		const struct stmt *s = &stmts[i];
+
+		if (ptl_db_check_columns(db, (enum ptl_q)i, s->cols,
+					 s->ncols) != PTL_OK)
 			return PTL_ERR_INTERNAL;
 	}
 	return PTL_OK;

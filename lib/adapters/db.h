@@ -4,7 +4,8 @@
  * timeout and foreign keys, applies the embedded migrations (sql/NNN_*.sql,
  * tracked with PRAGMA user_version), and keeps every statement of the
  * project in one enum-indexed table, prepared once per process (ksql).
- * No SQL text exists outside db.c; callers bind parameters by position.
+ * No SQL text exists outside db.c; callers bind parameters by position
+ * (?1, ?2 ... in the SQL) and read result columns by name (below).
  */
 #ifndef PTL_DB_H
 #define PTL_DB_H
@@ -53,6 +54,136 @@ enum ptl_q {
 	PTL_Q__MAX
 };
 
+/*
+ * The result columns of the statements that return rows, in SELECT order:
+ * read them by these names, ptl_db_int(st, PTL_COL_USER_ROLE_ID), never by
+ * a bare index. db.c names every column beside its statement (as
+ * sqlite3_column_name reports it), and ptl_db_prepare_all() checks those
+ * names against the prepared statements. The other statements return no
+ * columns.
+ */
+enum ptl_col_health { /* PTL_Q_HEALTH */
+	PTL_COL_HEALTH_OK,
+	PTL_COL_HEALTH__MAX
+};
+
+enum ptl_col_user_login { /* PTL_Q_USER_LOGIN */
+	PTL_COL_USER_LOGIN_ID,
+	PTL_COL_USER_LOGIN_PASSWORD,
+	PTL_COL_USER_LOGIN_PROVIDER,
+	PTL_COL_USER_LOGIN__MAX
+};
+
+enum ptl_col_user { /* PTL_Q_USER_GET, PTL_Q_SESSION_USER */
+	PTL_COL_USER_ID,
+	PTL_COL_USER_EMAIL,
+	PTL_COL_USER_PROVIDER,
+	PTL_COL_USER_SOCIAL_ID,
+	PTL_COL_USER_FIRST_NAME,
+	PTL_COL_USER_LAST_NAME,
+	PTL_COL_USER_ROLE_ID,
+	PTL_COL_USER_STATUS_ID,
+	PTL_COL_USER_CREATED_AT,
+	PTL_COL_USER_UPDATED_AT,
+	PTL_COL_USER_PASSWORD,
+	PTL_COL_USER__MAX
+};
+
+enum ptl_col_user_by_email_any { /* PTL_Q_USER_BY_EMAIL_ANY */
+	PTL_COL_USER_BY_EMAIL_ANY_ID,
+	PTL_COL_USER_BY_EMAIL_ANY__MAX
+};
+
+enum ptl_col_user_list { /* PTL_Q_USER_LIST */
+	PTL_COL_USER_LIST_ID,
+	PTL_COL_USER_LIST_EMAIL,
+	PTL_COL_USER_LIST_PROVIDER,
+	PTL_COL_USER_LIST_ROLE_ID,
+	PTL_COL_USER_LIST_STATUS_ID,
+	PTL_COL_USER_LIST_CREATED_AT,
+	PTL_COL_USER_LIST_DELETED_AT,
+	PTL_COL_USER_LIST_DISABLED_AT,
+	PTL_COL_USER_LIST__MAX
+};
+
+enum ptl_col_user_count_role { /* PTL_Q_USER_COUNT_ROLE */
+	PTL_COL_USER_COUNT_ROLE_COUNT,
+	PTL_COL_USER_COUNT_ROLE__MAX
+};
+
+enum ptl_col_user_any { /* PTL_Q_USER_ANY */
+	PTL_COL_USER_ANY_STATUS_ID,
+	PTL_COL_USER_ANY_GONE, /* deleted or disabled */
+	PTL_COL_USER_ANY_EMAIL,
+	PTL_COL_USER_ANY__MAX
+};
+
+enum ptl_col_session_get { /* PTL_Q_SESSION_GET */
+	PTL_COL_SESSION_GET_USER_ID,
+	PTL_COL_SESSION_GET_HASH,
+	PTL_COL_SESSION_GET_PREV_HASH,
+	PTL_COL_SESSION_GET_NONCE,
+	PTL_COL_SESSION_GET_GENERATION,
+	PTL_COL_SESSION_GET_ROTATED_AT,
+	PTL_COL_SESSION_GET_EXPIRES_AT,
+	PTL_COL_SESSION_GET_REVOKED_AT,
+	PTL_COL_SESSION_GET_ROLE_ID,
+	PTL_COL_SESSION_GET_USER_LIVE, /* neither deleted nor disabled */
+	PTL_COL_SESSION_GET__MAX
+};
+
+enum ptl_col_session_list { /* PTL_Q_SESSION_LIST */
+	PTL_COL_SESSION_LIST_ID,
+	PTL_COL_SESSION_LIST_CREATED_AT,
+	PTL_COL_SESSION_LIST_LAST_USED_AT,
+	PTL_COL_SESSION_LIST_USER_AGENT,
+	PTL_COL_SESSION_LIST_IP,
+	PTL_COL_SESSION_LIST__MAX
+};
+
+enum ptl_col_session_list_admin { /* PTL_Q_SESSION_LIST_ADMIN */
+	PTL_COL_SESSION_LIST_ADMIN_ID,
+	PTL_COL_SESSION_LIST_ADMIN_EMAIL,
+	PTL_COL_SESSION_LIST_ADMIN_CREATED_AT,
+	PTL_COL_SESSION_LIST_ADMIN_LAST_USED_AT,
+	PTL_COL_SESSION_LIST_ADMIN_USER_AGENT,
+	PTL_COL_SESSION_LIST_ADMIN_IP,
+	PTL_COL_SESSION_LIST_ADMIN__MAX
+};
+
+enum ptl_col_rate { /* PTL_Q_RATE_HIT (RETURNING), PTL_Q_RATE_PEEK */
+	PTL_COL_RATE_COUNT,
+	PTL_COL_RATE_WINDOW_START,
+	PTL_COL_RATE__MAX
+};
+
+enum ptl_col_outbox_get { /* PTL_Q_OUTBOX_GET */
+	PTL_COL_OUTBOX_GET_KIND,
+	PTL_COL_OUTBOX_GET_USER_ID,
+	PTL_COL_OUTBOX_GET_RECIPIENT,
+	PTL_COL_OUTBOX_GET_NEW_EMAIL,
+	PTL_COL_OUTBOX_GET_ATTEMPTS,
+	PTL_COL_OUTBOX_GET__MAX
+};
+
+enum ptl_col_outbox_due { /* PTL_Q_OUTBOX_DUE */
+	PTL_COL_OUTBOX_DUE_ID,
+	PTL_COL_OUTBOX_DUE__MAX
+};
+
+enum ptl_col_outbox_list { /* PTL_Q_OUTBOX_LIST */
+	PTL_COL_OUTBOX_LIST_ID,
+	PTL_COL_OUTBOX_LIST_KIND,
+	PTL_COL_OUTBOX_LIST_RECIPIENT,
+	PTL_COL_OUTBOX_LIST_CREATED_AT,
+	PTL_COL_OUTBOX_LIST_ATTEMPTS,
+	PTL_COL_OUTBOX_LIST_NEXT_ATTEMPT_AT,
+	PTL_COL_OUTBOX_LIST_SENT_AT,
+	PTL_COL_OUTBOX_LIST_FAILED_AT,
+	PTL_COL_OUTBOX_LIST_LAST_ERROR,
+	PTL_COL_OUTBOX_LIST__MAX
+};
+
 struct ptl_db;
 
 struct ptl_migration {
@@ -71,8 +202,18 @@ enum ptl_err ptl_db_open(const char *path, int busy_timeout_ms,
 			 struct ptl_db **db) __attribute__((warn_unused_result));
 
 /* Prepares every statement now (they are otherwise prepared on first use):
- * checks the SQL against the schema. PTL_ERR_INTERNAL, logged, if one fails. */
+ * checks the SQL against the schema, and the result columns of each
+ * against its PTL_COL_ list (count and names). PTL_ERR_INTERNAL, with one
+ * log line naming the statement and the column, if one fails. */
 enum ptl_err ptl_db_prepare_all(struct ptl_db *db)
+	__attribute__((warn_unused_result));
+
+/* The column check of ptl_db_prepare_all() for one statement q against
+ * the n names given (borrowed; n == 0 for none), exposed so that the unit
+ * tests can show it fails: PTL_ERR_INTERNAL, logged, when the count or a
+ * name differs or q does not prepare. */
+enum ptl_err ptl_db_check_columns(struct ptl_db *db, enum ptl_q q,
+				  const char *const *names, unsigned n)
 	__attribute__((warn_unused_result));
 
 /* Finalises the statements and closes. NULL is a no-op. */
@@ -89,7 +230,8 @@ unsigned ptl_db_version(struct ptl_db *db);
 /*
  * Statement use: ptl_db_q() resets and clears the statement and returns a
  * handle to bind into; ptl_db_step() runs it (OUT row: a row is ready);
- * the column getters read that row. Parameters are 1-based, columns 0-based.
+ * the column getters read that row. Parameters are 1-based; columns are
+ * named by the statement's PTL_COL_ list.
  * Text returned by ptl_db_text is valid until the next step or reset.
  */
 struct ptl_stmt;

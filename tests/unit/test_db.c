@@ -8,7 +8,9 @@
  * write 200 audit rows and 200 rate-limit hits each in autocommit plus
  * transactions; every write must be there and none may see
  * PTL_ERR_BUSY. Versions are checked against ptl_migrations[], so the
- * test stays valid as migrations are added.
+ * test stays valid as migrations are added. Result columns: every
+ * statement's PTL_COL_ list matches what SQLite reports, and the check
+ * fails, with one log line, on a list that differs.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -16,6 +18,7 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -113,7 +116,8 @@ test_statements(void)
 	if (!ok(ptl_db_open(path, 1000, &db) == PTL_OK, "open for statements"))
 		return;
 	st = ptl_db_q(db, PTL_Q_HEALTH);
-	ok(ptl_db_step(st, &row) == PTL_OK && row && ptl_db_int(st, 0) == 1,
+	ok(ptl_db_step(st, &row) == PTL_OK && row &&
+		   ptl_db_int(st, PTL_COL_HEALTH_OK) == 1,
 	   "health query");
 	ptl_db_done(st);
 
@@ -142,10 +146,14 @@ test_statements(void)
 	st = ptl_db_q(db, PTL_Q_USER_GET);
 	ptl_db_bind_int(st, 1, 1);
 	ok(ptl_db_step(st, &row) == PTL_OK && row, "get the user");
-	is_str(ptl_db_text(st, 1), "u@example.com", "  text column");
-	is_str(ptl_db_text(st, 2), "email", "  bound text length respected");
-	ok(ptl_db_text(st, 4) == NULL && ptl_db_is_null(st, 4), "  NULL column");
-	ok(!ptl_db_is_null(st, 5), "  non-NULL column");
+	is_str(ptl_db_text(st, PTL_COL_USER_EMAIL), "u@example.com",
+	       "  text column");
+	is_str(ptl_db_text(st, PTL_COL_USER_PROVIDER), "email",
+	       "  bound text length respected");
+	ok(ptl_db_text(st, PTL_COL_USER_FIRST_NAME) == NULL &&
+		   ptl_db_is_null(st, PTL_COL_USER_FIRST_NAME),
+	   "  NULL column");
+	ok(!ptl_db_is_null(st, PTL_COL_USER_LAST_NAME), "  non-NULL column");
 	ptl_db_done(st);
 
 	/* Blobs, through a session row. */
@@ -159,7 +167,7 @@ test_statements(void)
 	st = ptl_db_q(db, PTL_Q_SESSION_GET);
 	ptl_db_bind_int(st, 1, ptl_db_last_id(db));
 	ok(ptl_db_step(st, &row) == PTL_OK && row, "get the session");
-	blob = ptl_db_blob(st, 1, &len);
+	blob = ptl_db_blob(st, PTL_COL_SESSION_GET_HASH, &len);
 	ok(len == 4 && memcmp(blob, "\0\1\2\3", 4) == 0, "  blob with a NUL");
 	ptl_db_done(st);
 
@@ -277,9 +285,9 @@ writer(const char *path, int n)
 		ptl_db_bind_int(st, 3, 60000);
 		e = ptl_db_step(st, &row);
 		if (e == PTL_OK && row) {
-			if (ptl_db_int(st, 0) <= last)
+			if (ptl_db_int(st, PTL_COL_RATE_COUNT) <= last)
 				status |= 8;
-			last = ptl_db_int(st, 0);
+			last = ptl_db_int(st, PTL_COL_RATE_COUNT);
 		}
 		ptl_db_done(st);
 		if (e == PTL_ERR_BUSY)
@@ -390,6 +398,103 @@ test_concurrency(void)
 	       NCHILD * NWRITES, "no rate-limit hit lost (atomic UPSERT)");
 }
 
+/* Runs ptl_db_check_columns(db, q, names, n) with stderr sent to a file:
+ * OUT log, what it logged (truncated to log_size). */
+static enum ptl_err
+check_logged(struct ptl_db *db, enum ptl_q q, const char *const *names,
+	     unsigned n, char *log, size_t log_size)
+{
+	const char *path = fix_path("columns.log");
+	int saved, fd;
+	ssize_t len;
+	enum ptl_err e;
+
+	log[0] = '\0';
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0)
+		return PTL_ERR_INTERNAL;
+	saved = dup(STDERR_FILENO);
+	(void)dup2(fd, STDERR_FILENO);
+	e = ptl_db_check_columns(db, q, names, n);
+	(void)dup2(saved, STDERR_FILENO);
+	(void)close(saved);
+	len = pread(fd, log, log_size - 1, 0);
+	log[len > 0 ? len : 0] = '\0';
+	(void)close(fd);
+	return e;
+}
+
+/* One log line, holding want. */
+static bool
+one_line_with(const char *log, const char *want)
+{
+	const char *nl = strchr(log, '\n');
+
+	return nl != NULL && nl[1] == '\0' && strstr(log, want) != NULL;
+}
+
+static void
+test_columns(void)
+{
+	static const char *const login[] = {"id", "password", "provider"};
+	static const char *const swapped[] = {"id", "provider", "password"};
+	static const char *const longer[] = {"id", "password", "provider",
+					     "extra"};
+	static const char *const hole[] = {"id", NULL, "provider"};
+	static const char *const user[] = {
+		"id",        "email",      "provider",   "social_id",
+		"first_name", "last_name", "role_id",    "status_id",
+		"created_at", "updated_at", "password"};
+	struct ptl_db *db = NULL;
+	char log[1024];
+
+	if (!ok(ptl_db_open(fix_path("cols.db"), 1000, &db) == PTL_OK,
+		"open for columns"))
+		return;
+	is_int(ptl_db_prepare_all(db), PTL_OK,
+	       "every statement's columns are its PTL_COL_ list");
+	is_int(ptl_db_prepare_all(db), PTL_OK, "  again, all prepared");
+	is_int(ptl_db_check_columns(db, PTL_Q_USER_LOGIN, login, 3), PTL_OK,
+	       "the right names pass");
+	is_int(ptl_db_check_columns(db, PTL_Q_USER_GET, user,
+				    PTL_COL_USER__MAX),
+	       PTL_OK, "  USER_GET: the user columns");
+	is_int(ptl_db_check_columns(db, PTL_Q_SESSION_USER, user,
+				    PTL_COL_USER__MAX),
+	       PTL_OK, "  SESSION_USER (u.id ...): the same names");
+	is_int(ptl_db_check_columns(db, PTL_Q_USER_INSERT, NULL, 0), PTL_OK,
+	       "  an INSERT: no columns");
+
+	is_int(check_logged(db, PTL_Q_USER_LOGIN, swapped, 3, log, sizeof(log)),
+	       PTL_ERR_INTERNAL, "two names swapped: fails");
+	ok(one_line_with(log, "statement PTL_Q_USER_LOGIN: column 1 is "
+			      "\"password\", declared \"provider\""),
+	   "  one log line names the statement and the column");
+	is_int(check_logged(db, PTL_Q_USER_LOGIN, login, 2, log, sizeof(log)),
+	       PTL_ERR_INTERNAL, "a name missing: fails");
+	ok(one_line_with(log, "PTL_Q_USER_LOGIN: column 2 \"provider\" is not "
+			      "declared"),
+	   "  logged");
+	is_int(check_logged(db, PTL_Q_USER_LOGIN, longer, 4, log, sizeof(log)),
+	       PTL_ERR_INTERNAL, "a name too many: fails");
+	ok(one_line_with(log, "PTL_Q_USER_LOGIN: declared column 3 \"extra\" "
+			      "is not in its result"),
+	   "  logged");
+	is_int(check_logged(db, PTL_Q_USER_LOGIN, hole, 3, log, sizeof(log)),
+	       PTL_ERR_INTERNAL, "a hole in the list: fails");
+	ok(one_line_with(log, "column 1 \"password\" is not declared"),
+	   "  logged");
+	is_int(check_logged(db, PTL_Q_HEALTH, NULL, 0, log, sizeof(log)),
+	       PTL_ERR_INTERNAL, "a SELECT declared without columns: fails");
+	ok(one_line_with(log, "PTL_Q_HEALTH: column 0 \"ok\" is not declared"),
+	   "  logged");
+	is_int(check_logged(db, PTL_Q_USER_INSERT, login, 1, log, sizeof(log)),
+	       PTL_ERR_INTERNAL, "an INSERT declared with a column: fails");
+	ok(one_line_with(log, "PTL_Q_USER_INSERT: declared column 0 \"id\""),
+	   "  logged");
+	ptl_db_close(db);
+}
+
 int
 main(void)
 {
@@ -399,6 +504,7 @@ main(void)
 	}
 	test_migrations();
 	test_statements();
+	test_columns();
 	test_concurrency();
 	fix_rmdir(fix_dir);
 	return done();
