@@ -141,16 +141,23 @@ user_list(struct ptl_app *app)
 	printf("%-6s %-40s %-9s %-6s %-9s %s\n", "id", "email", "provider",
 	       "role", "status", "state");
 	while (ptl_db_step(st, &row) == PTL_OK && row) {
-		const char *email = ptl_db_text(st, 1);
-		const char *role = ptl_account_role_name(ptl_db_int(st, 3));
-		const char *status = ptl_account_status_name(ptl_db_int(st, 4));
-		const char *state = !ptl_db_is_null(st, 6)   ? "deleted"
-				    : !ptl_db_is_null(st, 7) ? "disabled"
-							     : "live";
+		int64_t id = ptl_db_int(st, PTL_COL_USER_LIST_ID);
+		const char *email = ptl_db_text(st, PTL_COL_USER_LIST_EMAIL);
+		const char *provider =
+			ptl_db_text(st, PTL_COL_USER_LIST_PROVIDER);
+		const char *role = ptl_account_role_name(
+			ptl_db_int(st, PTL_COL_USER_LIST_ROLE_ID));
+		const char *status = ptl_account_status_name(
+			ptl_db_int(st, PTL_COL_USER_LIST_STATUS_ID));
+		const char *state = "live";
 
-		printf("%-6lld %-40s %-9s %-6s %-9s %s\n",
-		       (long long)ptl_db_int(st, 0), email ? email : "-",
-		       ptl_db_text(st, 2), role != NULL ? role : "?",
+		if (!ptl_db_is_null(st, PTL_COL_USER_LIST_DELETED_AT))
+			state = "deleted";
+		else if (!ptl_db_is_null(st, PTL_COL_USER_LIST_DISABLED_AT))
+			state = "disabled";
+
+		printf("%-6lld %-40s %-9s %-6s %-9s %s\n", (long long)id,
+		       email ? email : "-", provider, role != NULL ? role : "?",
 		       status != NULL ? status : "?", state);
 	}
 	ptl_db_done(st);
@@ -193,10 +200,15 @@ session_list(struct ptl_arena *a, struct ptl_app *app, const char *arg)
 	ptl_db_bind_textz(st, 2, email);
 	printf("%-8s %-40s %-15s %s\n", "id", "email", "ip", "user agent");
 	while (ptl_db_step(st, &row) == PTL_OK && row) {
-		const char *ip = ptl_db_text(st, 5), *ua = ptl_db_text(st, 4);
+		int64_t id = ptl_db_int(st, PTL_COL_SESSION_LIST_ADMIN_ID);
+		const char *user =
+			ptl_db_text(st, PTL_COL_SESSION_LIST_ADMIN_EMAIL);
+		const char *ip = ptl_db_text(st, PTL_COL_SESSION_LIST_ADMIN_IP);
+		const char *ua =
+			ptl_db_text(st, PTL_COL_SESSION_LIST_ADMIN_USER_AGENT);
 
-		printf("%-8lld %-40s %-15s %s\n", (long long)ptl_db_int(st, 0),
-		       ptl_db_text(st, 1), ip ? ip : "-", ua ? ua : "-");
+		printf("%-8lld %-40s %-15s %s\n", (long long)id, user,
+		       ip ? ip : "-", ua ? ua : "-");
 	}
 	ptl_db_done(st);
 	return 0;

@@ -52,9 +52,9 @@ ptl_account_login(struct ptl_arena *a, struct ptl_app *app, const char *email,
 	if (e != PTL_OK)
 		return e;
 	if (found) {
-		user_id = ptl_db_int(st, 0);
-		hash = dup_text(a, st, 1);
-		out->provider = dup_text(a, st, 2);
+		user_id = ptl_db_int(st, PTL_COL_USER_LOGIN_ID);
+		hash = dup_text(a, st, PTL_COL_USER_LOGIN_PASSWORD);
+		out->provider = dup_text(a, st, PTL_COL_USER_LOGIN_PROVIDER);
 	}
 	ptl_db_done(st);
 	if (!found) {
@@ -141,8 +141,8 @@ ptl_account_confirm(struct ptl_app *app, int64_t user_id,
 	ptl_db_bind_int(st, 1, user_id);
 	e = ptl_db_step(st, &found);
 	if (e == PTL_OK && found) {
-		status = ptl_db_int(st, 0);
-		gone = ptl_db_int(st, 1);
+		status = ptl_db_int(st, PTL_COL_USER_ANY_STATUS_ID);
+		gone = ptl_db_int(st, PTL_COL_USER_ANY_GONE);
 	}
 	ptl_db_done(st);
 	if (e != PTL_OK)
@@ -165,24 +165,25 @@ ptl_account_confirm(struct ptl_app *app, int64_t user_id,
 	return ptl_db_exec(st);
 }
 
-/* Reads the USER_COLS row of st into u (strings copied to the arena). */
+/* Reads the PTL_COL_USER row of st into u (strings copied to the arena). */
 static void
 read_user(struct ptl_arena *a, struct ptl_stmt *st, struct ptl_user *u)
 {
-	u->id = ptl_db_int(st, 0);
-	u->email = dup_text(a, st, 1);
-	u->provider = dup_text(a, st, 2);
-	u->social_id = dup_text(a, st, 3);
-	u->first_name = dup_text(a, st, 4);
-	u->last_name = dup_text(a, st, 5);
-	u->role_id = ptl_db_int(st, 6);
-	u->status_id = ptl_db_int(st, 7);
-	u->created_at = ptl_db_int(st, 8);
-	u->updated_at = ptl_db_int(st, 9);
-	u->password = dup_text(a, st, 10);
+	u->id = ptl_db_int(st, PTL_COL_USER_ID);
+	u->email = dup_text(a, st, PTL_COL_USER_EMAIL);
+	u->provider = dup_text(a, st, PTL_COL_USER_PROVIDER);
+	u->social_id = dup_text(a, st, PTL_COL_USER_SOCIAL_ID);
+	u->first_name = dup_text(a, st, PTL_COL_USER_FIRST_NAME);
+	u->last_name = dup_text(a, st, PTL_COL_USER_LAST_NAME);
+	u->role_id = ptl_db_int(st, PTL_COL_USER_ROLE_ID);
+	u->status_id = ptl_db_int(st, PTL_COL_USER_STATUS_ID);
+	u->created_at = ptl_db_int(st, PTL_COL_USER_CREATED_AT);
+	u->updated_at = ptl_db_int(st, PTL_COL_USER_UPDATED_AT);
+	u->password = dup_text(a, st, PTL_COL_USER_PASSWORD);
 }
 
-/* Runs a bound statement that selects USER_COLS: one row into u. */
+/* Runs a bound statement that selects the PTL_COL_USER columns (USER_GET,
+ * SESSION_USER): one row into u. */
 static enum ptl_err
 fetch_user(struct ptl_arena *a, struct ptl_stmt *st, struct ptl_user *u)
 {
@@ -370,7 +371,7 @@ ptl_account_find(struct ptl_app *app, const char *email, int64_t *user_id)
 	if (e != PTL_OK)
 		return e;
 	if (found)
-		*user_id = ptl_db_int(st, 0);
+		*user_id = ptl_db_int(st, PTL_COL_USER_BY_EMAIL_ANY_ID);
 	ptl_db_done(st);
 	return found ? PTL_OK : PTL_ERR_NOT_FOUND;
 }
@@ -384,7 +385,8 @@ count_role(struct ptl_app *app, int64_t role_id, int64_t *n)
 
 	ptl_db_bind_int(st, 1, role_id);
 	e = ptl_db_step(st, &row);
-	*n = e == PTL_OK && row ? ptl_db_int(st, 0) : 0;
+	*n = e == PTL_OK && row ? ptl_db_int(st, PTL_COL_USER_COUNT_ROLE_COUNT)
+				: 0;
 	ptl_db_done(st);
 	return e;
 }

@@ -38,8 +38,8 @@ window(struct ptl_app *app, enum ptl_q q, const char *key, int64_t window_ms,
 	ptl_db_bind_int(st, 3, window_ms);
 	e = ptl_db_step(st, &row);
 	if (e == PTL_OK && row) {
-		*count = ptl_db_int(st, 0);
-		*start = ptl_db_int(st, 1);
+		*count = ptl_db_int(st, PTL_COL_RATE_COUNT);
+		*start = ptl_db_int(st, PTL_COL_RATE_WINDOW_START);
 	}
 	ptl_db_done(st);
 	return e;

@@ -97,23 +97,23 @@ load(struct ptl_app *app, int64_t session_id, struct row *r)
 		return PTL_ERR_UNAUTHORIZED;
 	}
 	memset(r, 0, sizeof(*r));
-	r->user_id = ptl_db_int(st, 0);
-	p = ptl_db_blob(st, 1, &len);
+	r->user_id = ptl_db_int(st, PTL_COL_SESSION_GET_USER_ID);
+	p = ptl_db_blob(st, PTL_COL_SESSION_GET_HASH, &len);
 	if (p != NULL && len == sizeof(r->hash))
 		memcpy(r->hash, p, len);
-	p = ptl_db_blob(st, 2, &len);
+	p = ptl_db_blob(st, PTL_COL_SESSION_GET_PREV_HASH, &len);
 	r->has_prev = p != NULL && len == sizeof(r->prev);
 	if (r->has_prev)
 		memcpy(r->prev, p, len);
-	p = ptl_db_blob(st, 3, &len);
+	p = ptl_db_blob(st, PTL_COL_SESSION_GET_NONCE, &len);
 	if (p != NULL && len == sizeof(r->nonce))
 		memcpy(r->nonce, p, len);
-	r->gen = ptl_db_int(st, 4);
-	r->rotated_at = ptl_db_int(st, 5);
-	r->expires_at = ptl_db_int(st, 6);
-	r->revoked = !ptl_db_is_null(st, 7);
-	r->role_id = ptl_db_int(st, 8);
-	r->user_live = ptl_db_int(st, 9) != 0;
+	r->gen = ptl_db_int(st, PTL_COL_SESSION_GET_GENERATION);
+	r->rotated_at = ptl_db_int(st, PTL_COL_SESSION_GET_ROTATED_AT);
+	r->expires_at = ptl_db_int(st, PTL_COL_SESSION_GET_EXPIRES_AT);
+	r->revoked = !ptl_db_is_null(st, PTL_COL_SESSION_GET_REVOKED_AT);
+	r->role_id = ptl_db_int(st, PTL_COL_SESSION_GET_ROLE_ID);
+	r->user_live = ptl_db_int(st, PTL_COL_SESSION_GET_USER_LIVE) != 0;
 	ptl_db_done(st);
 	return PTL_OK;
 }
@@ -349,18 +349,22 @@ ptl_session_list_json(struct ptl_app *app, int64_t user_id, int64_t current_id,
 		e = ptl_db_step(st, &row);
 		if (e != PTL_OK || !row)
 			break;
-		id = ptl_db_int(st, 0);
+		id = ptl_db_int(st, PTL_COL_SESSION_LIST_ID);
 		ptl_buf_adds(out, first ? "{\"id\":" : ",{\"id\":");
 		first = false;
 		ptl_buf_addi(out, id);
 		ptl_buf_adds(out, ",\"createdAt\":");
-		ptl_buf_json_time(out, ptl_db_int(st, 1));
+		ptl_buf_json_time(
+			out, ptl_db_int(st, PTL_COL_SESSION_LIST_CREATED_AT));
 		ptl_buf_adds(out, ",\"lastUsedAt\":");
-		ptl_buf_json_time(out, ptl_db_int(st, 2));
+		ptl_buf_json_time(
+			out, ptl_db_int(st, PTL_COL_SESSION_LIST_LAST_USED_AT));
 		ptl_buf_adds(out, ",\"userAgent\":");
-		ptl_buf_json_strz(out, ptl_db_text(st, 3));
+		ptl_buf_json_strz(
+			out, ptl_db_text(st, PTL_COL_SESSION_LIST_USER_AGENT));
 		ptl_buf_adds(out, ",\"ip\":");
-		ptl_buf_json_strz(out, ptl_db_text(st, 4));
+		ptl_buf_json_strz(out,
+				  ptl_db_text(st, PTL_COL_SESSION_LIST_IP));
 		ptl_buf_adds(out, id == current_id ? ",\"current\":true}"
 						   : ",\"current\":false}");
 	}
