@@ -252,7 +252,6 @@ mail_flush(struct ptl_arena *a, struct ptl_app *app)
 static int
 mail_list(struct ptl_app *app, const char *arg)
 {
-	static const char *const kinds[] = {"confirm", "confirm-new", "reset"};
 	struct ptl_stmt *st = ptl_db_q(app->db, PTL_Q_OUTBOX_LIST);
 	int64_t n = 50;
 	bool row;
@@ -263,17 +262,20 @@ mail_list(struct ptl_app *app, const char *arg)
 	printf("%-6s %-11s %-36s %-8s %-9s %s\n", "id", "kind", "to", "attempts",
 	       "state", "last error");
 	while (ptl_db_step(st, &row) == PTL_OK && row) {
-		int64_t kind = ptl_db_int(st, 1);
-		const char *err = ptl_db_text(st, 8);
-		const char *state = !ptl_db_is_null(st, 6)   ? "sent"
-				    : !ptl_db_is_null(st, 7) ? "FAILED"
-							     : "queued";
+		const char *kind = ptl_outbox_kind_name(
+			(int)ptl_db_int(st, PTL_COL_OUTBOX_LIST_KIND));
+		const char *err = ptl_db_text(st, PTL_COL_OUTBOX_LIST_LAST_ERROR);
+		const char *state =
+			!ptl_db_is_null(st, PTL_COL_OUTBOX_LIST_SENT_AT)     ? "sent"
+			: !ptl_db_is_null(st, PTL_COL_OUTBOX_LIST_FAILED_AT) ? "FAILED"
+									     : "queued";
 
 		printf("%-6lld %-11s %-36s %-8lld %-9s %s\n",
-		       (long long)ptl_db_int(st, 0),
-		       kind >= 0 && kind < 3 ? kinds[kind] : "?",
-		       ptl_db_text(st, 2), (long long)ptl_db_int(st, 4), state,
-		       err != NULL ? err : "-");
+		       (long long)ptl_db_int(st, PTL_COL_OUTBOX_LIST_ID),
+		       kind != NULL ? kind : "?",
+		       ptl_db_text(st, PTL_COL_OUTBOX_LIST_RECIPIENT),
+		       (long long)ptl_db_int(st, PTL_COL_OUTBOX_LIST_ATTEMPTS),
+		       state, err != NULL ? err : "-");
 	}
 	ptl_db_done(st);
 	return 0;

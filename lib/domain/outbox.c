@@ -28,6 +28,12 @@ static const char *const kind_name[PTL_MAIL__MAX] = {
 	[PTL_MAIL_RESET] = "reset",
 };
 
+const char *
+ptl_outbox_kind_name(int kind)
+{
+	return kind >= 0 && kind < PTL_MAIL__MAX ? kind_name[kind] : NULL;
+}
+
 enum ptl_err
 ptl_outbox_enqueue(struct ptl_app *app, enum ptl_mail_kind kind,
 		   int64_t user_id, const char *to, const char *new_email,
@@ -111,13 +117,14 @@ load(struct ptl_arena *a, struct ptl_app *app, int64_t id, struct row *r)
 	ptl_db_bind_int(st, 1, id);
 	e = ptl_db_step(st, &found);
 	if (e == PTL_OK && found) {
-		const char *ne = ptl_db_text(st, 3);
+		const char *ne = ptl_db_text(st, PTL_COL_OUTBOX_GET_NEW_EMAIL);
 
-		r->kind = (int)ptl_db_int(st, 0);
-		r->user_id = ptl_db_int(st, 1);
-		r->to = ptl_mem_strdup(a, ptl_db_text(st, 2));
+		r->kind = (int)ptl_db_int(st, PTL_COL_OUTBOX_GET_KIND);
+		r->user_id = ptl_db_int(st, PTL_COL_OUTBOX_GET_USER_ID);
+		r->to = ptl_mem_strdup(a,
+				       ptl_db_text(st, PTL_COL_OUTBOX_GET_RECIPIENT));
 		r->new_email = ne != NULL ? ptl_mem_strdup(a, ne) : NULL;
-		r->attempts = ptl_db_int(st, 4);
+		r->attempts = ptl_db_int(st, PTL_COL_OUTBOX_GET_ATTEMPTS);
 	}
 	ptl_db_done(st);
 	if (e == PTL_OK && (!found || r->kind < 0 || r->kind >= PTL_MAIL__MAX))
@@ -219,7 +226,7 @@ ptl_outbox_flush(struct ptl_arena *a, struct ptl_app *app, int64_t now_ms,
 		e = ptl_db_step(st, &row);
 		if (e != PTL_OK || !row || n == max)
 			break;
-		ids[n++] = ptl_db_int(st, 0);
+		ids[n++] = ptl_db_int(st, PTL_COL_OUTBOX_DUE_ID);
 	}
 	ptl_db_done(st);
 	if (e != PTL_OK)

@@ -20,6 +20,10 @@
 
 #define PTL_OUTBOX_MAX_ATTEMPTS 8
 
+/* The name of a mail kind ("confirm", "confirm-new", "reset"), as the CLI
+ * shows it and the rate-limit keys use it; NULL for an unknown kind. */
+const char *ptl_outbox_kind_name(int kind);
+
 /*
  * Queues a mail of kind for user_id to address to (new_email: the address
  * of a confirm-new-email mail, else NULL). Call it inside the write
