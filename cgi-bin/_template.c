@@ -59,9 +59,7 @@ handle(struct ptl_req *req, struct ptl_resp *resp)
 	e = ptl_password_reset(req->arena, req->app, v[F_HASH].s,
 			       v[F_PASSWORD].s, v[F_PASSWORD].len, req->now_ms,
 			       &why);
-	if (e == PTL_OK)
-		resp->status = 204;
-	return ptl_resp_refusal(resp, e, &why);
+	return ptl_resp_no_content(resp, e, &why);
 }
 
 /* Method, path (a last "/{id}" segment arrives in req->param), who may

@@ -40,14 +40,6 @@ static const struct ptl_field reset_fields[] = {
 };
 
 static enum ptl_err
-answer(struct ptl_resp *resp, enum ptl_err e, const struct ptl_refusal *why)
-{
-	if (e == PTL_OK)
-		resp->status = 204;
-	return ptl_resp_refusal(resp, e, why);
-}
-
-static enum ptl_err
 forgot(struct ptl_req *req, struct ptl_resp *resp)
 {
 	struct ptl_refusal why;
@@ -55,7 +47,7 @@ forgot(struct ptl_req *req, struct ptl_resp *resp)
 
 	e = ptl_password_forgot(req->arena, req->app,
 				req->vals[F_FORGOT_EMAIL].s, req->now_ms, &why);
-	return answer(resp, e, &why);
+	return ptl_resp_no_content(resp, e, &why);
 }
 
 static enum ptl_err
@@ -68,7 +60,7 @@ reset(struct ptl_req *req, struct ptl_resp *resp)
 	e = ptl_password_reset(req->arena, req->app, v[F_RESET_HASH].s,
 			       v[F_RESET_PASSWORD].s, v[F_RESET_PASSWORD].len,
 			       req->now_ms, &why);
-	return answer(resp, e, &why);
+	return ptl_resp_no_content(resp, e, &why);
 }
 
 static const struct ptl_route routes[] = {

@@ -47,9 +47,7 @@ handle(struct ptl_req *req, struct ptl_resp *resp)
 
 	e = ptl_signup_register(req->arena, req->app, &in, req->now_ms, NULL,
 				&why);
-	if (e == PTL_OK)
-		resp->status = 204;
-	return ptl_resp_refusal(resp, e, &why);
+	return ptl_resp_no_content(resp, e, &why);
 }
 
 static const struct ptl_route routes[] = {

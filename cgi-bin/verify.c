@@ -32,14 +32,6 @@ static const struct ptl_field fields[] = {
 };
 
 static enum ptl_err
-answer(struct ptl_resp *resp, enum ptl_err e, const struct ptl_refusal *why)
-{
-	if (e == PTL_OK)
-		resp->status = 204;
-	return ptl_resp_refusal(resp, e, why);
-}
-
-static enum ptl_err
 handle_confirm(struct ptl_req *req, struct ptl_resp *resp)
 {
 	struct ptl_refusal why;
@@ -47,7 +39,7 @@ handle_confirm(struct ptl_req *req, struct ptl_resp *resp)
 					    req->vals[F_HASH].s, req->now_ms,
 					    &why);
 
-	return answer(resp, e, &why);
+	return ptl_resp_no_content(resp, e, &why);
 }
 
 static enum ptl_err
@@ -58,7 +50,7 @@ handle_confirm_new(struct ptl_req *req, struct ptl_resp *resp)
 						req->vals[F_HASH].s,
 						req->now_ms, &why);
 
-	return answer(resp, e, &why);
+	return ptl_resp_no_content(resp, e, &why);
 }
 
 static const struct ptl_route routes[] = {

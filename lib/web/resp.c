@@ -313,3 +313,12 @@ ptl_resp_refusal(struct ptl_resp *resp, enum ptl_err e,
 		resp->retry_after_s = why->retry_after_s;
 	return e;
 }
+
+enum ptl_err
+ptl_resp_no_content(struct ptl_resp *resp, enum ptl_err e,
+		    const struct ptl_refusal *why)
+{
+	if (e == PTL_OK)
+		resp->status = 204;
+	return ptl_resp_refusal(resp, e, why);
+}

@@ -75,4 +75,10 @@ enum ptl_err ptl_resp_refusal(struct ptl_resp *resp, enum ptl_err e,
 			      const struct ptl_refusal *why)
 	__attribute__((nonnull));
 
+/* The answer of a use case that has nothing to say on success: 204 No
+ * Content for PTL_OK, otherwise as ptl_resp_refusal(). Returns e. */
+enum ptl_err ptl_resp_no_content(struct ptl_resp *resp, enum ptl_err e,
+				 const struct ptl_refusal *why)
+	__attribute__((nonnull));
+
 #endif
