@@ -20,6 +20,7 @@
 #include "adapters/jws.h"
 #include "base/buf.h"
 #include "base/log.h"
+#include "base/str.h"
 
 struct ptl_jwt {
 	jwt_t *jwt;
@@ -92,6 +93,23 @@ openssl_init(void)
 		PTL_LOG_WARN("jws: OpenSSL initialisation failed");
 }
 
+/*
+ * RFC 7515 §4.1.11: a "crit" header names extensions the recipient must
+ * understand, or else reject the token. We understand none, so any "crit"
+ * (of whatever shape: a malformed one is refused as well) makes the token
+ * invalid; libjwt 1.10 ignores the parameter.
+ */
+static bool
+has_crit(jwt_t *jwt)
+{
+	char *crit = jwt_get_headers_json(jwt, "crit");
+
+	if (crit == NULL)
+		return false;
+	free(crit);
+	return true;
+}
+
 enum ptl_err
 ptl_jwt_verify(struct ptl_arena *a, const char *key, size_t key_len,
 	       const char *token, struct ptl_jwt **out)
@@ -107,7 +125,7 @@ ptl_jwt_verify(struct ptl_arena *a, const char *key, size_t key_len,
 	    0)
 		return PTL_ERR_UNAUTHORIZED;
 	ptl_mem_defer(a, free_jwt, jwt);
-	if (jwt_get_alg(jwt) != JWT_ALG_HS256)
+	if (jwt_get_alg(jwt) != JWT_ALG_HS256 || has_crit(jwt))
 		return PTL_ERR_UNAUTHORIZED;
 	w = ptl_mem_alloc(a, sizeof(*w));
 	w->jwt = jwt;
@@ -134,16 +152,33 @@ ptl_jwt_peek(struct ptl_arena *a, const char *token, struct ptl_jwt **out)
 	return PTL_OK;
 }
 
+/*
+ * libjwt 1.10's jwt_get_grant_int() reads a claim of any other type (a
+ * string, a fraction, null, an array) as 0 without an error, so the type
+ * is read from the claim's JSON text instead: jansson writes an integer as
+ * plain decimal digits and every other value otherwise.
+ */
 bool
 ptl_jwt_int(struct ptl_jwt *jwt, const char *name, int64_t *out)
 {
-	long v;
+	char *json = jwt_get_grants_json(jwt->jwt, name);
+	bool ok;
 
-	errno = 0;
-	v = jwt_get_grant_int(jwt->jwt, name);
-	if (errno != 0)
+	if (json == NULL)
 		return false;
-	*out = v;
+	ok = ptl_str_to_i64(json, strlen(json), INT64_MIN, INT64_MAX, out);
+	free(json);
+	return ok;
+}
+
+bool
+ptl_jwt_has(struct ptl_jwt *jwt, const char *name)
+{
+	char *json = jwt_get_grants_json(jwt->jwt, name);
+
+	if (json == NULL)
+		return false;
+	free(json);
 	return true;
 }
 

@@ -28,8 +28,9 @@ enum ptl_err ptl_jwt_sign(struct ptl_arena *a, const struct ptl_hmac_key *k,
 			  const char *claims_json, char **token)
 	__attribute__((warn_unused_result));
 
-/* Verifies token (at most PTL_JWT_MAX_LEN bytes) as HS256 under key. Any
- * failure is PTL_ERR_UNAUTHORIZED, logged at debug level only: bad tokens
+/* Verifies token (at most PTL_JWT_MAX_LEN bytes) as HS256 under key; a
+ * "crit" header parameter is refused (RFC 7515 §4.1.11: we implement no
+ * extension). Any failure is PTL_ERR_UNAUTHORIZED, logged at debug level only: bad tokens
  * are client input. OUT jwt: arena-owned. */
 enum ptl_err ptl_jwt_verify(struct ptl_arena *a, const char *key,
 			    size_t key_len, const char *token,
@@ -44,6 +45,9 @@ enum ptl_err ptl_jwt_peek(struct ptl_arena *a, const char *token,
 
 /* Integer claim name; false if absent or not an integer. */
 bool ptl_jwt_int(struct ptl_jwt *jwt, const char *name, int64_t *out);
+
+/* Whether claim name is present, with any JSON type (null included). */
+bool ptl_jwt_has(struct ptl_jwt *jwt, const char *name);
 
 /* String claim name (borrowed from jwt), or NULL. */
 const char *ptl_jwt_str(struct ptl_jwt *jwt, const char *name);

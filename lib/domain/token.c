@@ -45,19 +45,29 @@ ptl_token_access_issue(struct ptl_arena *a, const struct ptl_app *app,
 	return ptl_jwt_sign(a, app->access_key.mac, b.data, token);
 }
 
-/* exp required and in the future; nbf, when present, not in the future. */
+/* A time claim that is present must be an integer NumericDate (RFC 7519
+ * §2; we write whole seconds and accept nothing else). OUT v: its value,
+ * or 0 when absent. */
+static bool
+time_claim(struct ptl_jwt *jwt, const char *name, int64_t *v)
+{
+	*v = 0;
+	return !ptl_jwt_has(jwt, name) || ptl_jwt_int(jwt, name, v);
+}
+
+/* exp required and in the future; nbf, when present, not in the future;
+ * iat, when present, an integer. A time claim of any other type (string,
+ * fraction, null, ...) makes the token invalid rather than absent. */
 static bool
 times_ok(struct ptl_jwt *jwt, int64_t now_ms)
 {
-	int64_t exp, nbf, now_s = now_ms / 1000;
+	int64_t exp, nbf, iat, now_s = now_ms / 1000;
 
 	if (!ptl_jwt_int(jwt, "exp", &exp) || exp <= now_s)
 		return false;
-	if (ptl_jwt_str(jwt, "nbf") != NULL)
+	if (!time_claim(jwt, "nbf", &nbf) || nbf > now_s)
 		return false;
-	if (ptl_jwt_int(jwt, "nbf", &nbf) && nbf > now_s)
-		return false;
-	return true;
+	return time_claim(jwt, "iat", &iat);
 }
 
 /*

@@ -3,8 +3,9 @@
  * test_token: lib/domain/token.c and lib/adapters/jws.c. Access and refresh tokens round
  * trip; the access claims (decoded here from base64url); expiry at the
  * second; kinds never cross; and every forged shape is refused: alg none,
- * HS512 under the right secret, wrong key, no exp, non-integer exp, nbf in
- * the future, tampered signature or payload, bad framing. Tokens made by
+ * HS512 under the right secret, wrong key, no exp, a time claim (exp, nbf,
+ * iat) that is not an integer, nbf in the future, a "crit" header (RFC 7515
+ * §4.1.11), tampered signature or payload, bad framing. Tokens made by
  * hand are signed with libjwt directly, with a positive control (a correct
  * hand-made token passes) so that each refusal means something.
  */
@@ -34,9 +35,12 @@
 static struct ptl_app app;
 static struct ptl_arena *arena;
 
-/* A token signed by libjwt with alg over key (NULL for none). Arena-owned. */
+/* A token signed by libjwt with alg over key (NULL for none), with the
+ * header members of headers (a JSON object, or NULL) besides alg and typ.
+ * Arena-owned. */
 static char *
-sign(jwt_alg_t alg, const char *key, const char *grants)
+sign_hdr(jwt_alg_t alg, const char *key, const char *headers,
+	 const char *grants)
 {
 	jwt_t *jwt = NULL;
 	char *out, *copy;
@@ -45,6 +49,7 @@ sign(jwt_alg_t alg, const char *key, const char *grants)
 		return NULL;
 	if (jwt_set_alg(jwt, alg, (const unsigned char *)key,
 			key != NULL ? (int)strlen(key) : 0) != 0 ||
+	    (headers != NULL && jwt_add_headers_json(jwt, headers) != 0) ||
 	    jwt_add_grants_json(jwt, grants) != 0) {
 		jwt_free(jwt);
 		return NULL;
@@ -56,6 +61,13 @@ sign(jwt_alg_t alg, const char *key, const char *grants)
 	copy = ptl_mem_strdup(arena, out);
 	free(out);
 	return copy;
+}
+
+/* A token signed by libjwt with alg over key (NULL for none). Arena-owned. */
+static char *
+sign(jwt_alg_t alg, const char *key, const char *grants)
+{
+	return sign_hdr(alg, key, NULL, grants);
 }
 
 /* The payload of a compact JWS, decoded (arena-owned), or NULL. */
@@ -272,6 +284,43 @@ test_forged_access(void)
 		{JWT_ALG_HS256, "A",
 		 "{\"id\":7,\"sessionId\":3,\"exp\":1764116099,\"nbf\":\"0\"}",
 		 PTL_ERR_UNAUTHORIZED, "string nbf refused"},
+		/* A time claim that is not an integer is no time at all:
+		 * libjwt reads it as absent, which must not make it pass. */
+		{JWT_ALG_HS256, "A",
+		 "{\"id\":7,\"sessionId\":3,\"exp\":1764116099,"
+		 "\"nbf\":1764115300.5}",
+		 PTL_ERR_UNAUTHORIZED, "fractional nbf in the future refused"},
+		{JWT_ALG_HS256, "A",
+		 "{\"id\":7,\"sessionId\":3,\"exp\":1764116099,"
+		 "\"nbf\":1764115000.5}",
+		 PTL_ERR_UNAUTHORIZED, "fractional nbf in the past refused"},
+		{JWT_ALG_HS256, "A",
+		 "{\"id\":7,\"sessionId\":3,\"exp\":1764116099,\"nbf\":null}",
+		 PTL_ERR_UNAUTHORIZED, "null nbf refused"},
+		{JWT_ALG_HS256, "A",
+		 "{\"id\":7,\"sessionId\":3,\"exp\":1764116099,\"nbf\":true}",
+		 PTL_ERR_UNAUTHORIZED, "boolean nbf refused"},
+		{JWT_ALG_HS256, "A",
+		 "{\"id\":7,\"sessionId\":3,\"exp\":1764116099,"
+		 "\"nbf\":[1764115300]}",
+		 PTL_ERR_UNAUTHORIZED, "array nbf refused"},
+		{JWT_ALG_HS256, "A",
+		 "{\"id\":7,\"sessionId\":3,\"exp\":1764116099,\"nbf\":{}}",
+		 PTL_ERR_UNAUTHORIZED, "object nbf refused"},
+		{JWT_ALG_HS256, "A",
+		 "{\"id\":7,\"sessionId\":3,\"exp\":1764116099,"
+		 "\"iat\":\"1764115199\"}",
+		 PTL_ERR_UNAUTHORIZED, "string iat refused"},
+		{JWT_ALG_HS256, "A",
+		 "{\"id\":7,\"sessionId\":3,\"exp\":1764116099,"
+		 "\"iat\":1764115199.5}",
+		 PTL_ERR_UNAUTHORIZED, "fractional iat refused"},
+		{JWT_ALG_HS256, "A",
+		 "{\"id\":7,\"sessionId\":3,\"exp\":1764116099,\"iat\":null}",
+		 PTL_ERR_UNAUTHORIZED, "null iat refused"},
+		{JWT_ALG_HS256, "A",
+		 "{\"id\":7,\"sessionId\":3,\"exp\":true}",
+		 PTL_ERR_UNAUTHORIZED, "boolean exp refused"},
 		{JWT_ALG_HS256, "A", "{\"sessionId\":3,\"exp\":1764116099}",
 		 PTL_ERR_UNAUTHORIZED, "no id refused"},
 		{JWT_ALG_HS256, "A", "{\"id\":0,\"sessionId\":3,\"exp\":1764116099}",
@@ -330,6 +379,50 @@ test_forged_access(void)
 			       PTL_ERR_UNAUTHORIZED,
 			       "alg none with a signature segment refused");
 		}
+	}
+}
+
+/* RFC 7515 §4.1.11: a "crit" header lists extensions that must be
+ * understood; we understand none, so every "crit" is refused, for every
+ * kind of token and every shape of the parameter. */
+static void
+test_crit(void)
+{
+	static const char *const headers[] = {
+		"{\"crit\":[\"exp\"]}",
+		"{\"crit\":[\"b64\"],\"b64\":false}",
+		"{\"crit\":[\"x-unknown\"],\"x-unknown\":1}",
+		"{\"crit\":[]}",
+		"{\"crit\":\"x\"}",
+		"{\"crit\":null}",
+	};
+	const char *grants =
+	    "{\"id\":7,\"sessionId\":3,\"exp\":1764116099}";
+	const char *refresh = "{\"sessionId\":5,\"hash\":\"" HASH64 "\","
+			      "\"exp\":1764116099}";
+	struct ptl_access acc;
+	const char *hash;
+	int64_t sid;
+	size_t i;
+	char *tok;
+
+	tok = sign_hdr(JWT_ALG_HS256, FIX_ACCESS_SECRET, "{\"kid\":\"k1\"}",
+		       grants);
+	is_int(ptl_token_access_verify(arena, &app, tok, FIX_NOW_MS, &acc),
+	       PTL_OK, "control: another header parameter (kid) passes");
+	for (i = 0; i < sizeof(headers) / sizeof(headers[0]); i++) {
+		tok = sign_hdr(JWT_ALG_HS256, FIX_ACCESS_SECRET, headers[i],
+			       grants);
+		if (!ok(tok != NULL, "libjwt signs with header %s", headers[i]))
+			continue;
+		is_int(ptl_token_access_verify(arena, &app, tok, FIX_NOW_MS,
+					       &acc),
+		       PTL_ERR_UNAUTHORIZED, "  access token refused");
+		tok = sign_hdr(JWT_ALG_HS256, FIX_REFRESH_SECRET, headers[i],
+			       refresh);
+		is_int(ptl_token_refresh_verify(arena, &app, tok, FIX_NOW_MS,
+						&sid, &hash),
+		       PTL_ERR_UNAUTHORIZED, "  refresh token refused");
 	}
 }
 
@@ -492,6 +585,7 @@ main(void)
 	test_expiry();
 	test_refresh();
 	test_forged_access();
+	test_crit();
 	test_tampered();
 	test_forged_refresh();
 	test_cache();
