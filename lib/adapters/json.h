@@ -33,7 +33,9 @@ enum ptl_json_type {
 /*
  * Parses body[0..len) as a JSON object or array (a top-level scalar or null
  * is refused, as the reference's strict parser does). Refuses NUL bytes,
- * invalid UTF-8, "\u0000" escapes and nesting deeper than PTL_JSON_MAX_DEPTH.
+ * invalid UTF-8, "\u0000" escapes, leading zeros (01, -01) and nesting
+ * deeper than PTL_JSON_MAX_DEPTH. One leading UTF-8 BOM is skipped, as
+ * the reference's body-parser does; a BOM alone parses as {} (API.md §0).
  * OUT root: arena-owned tree. OUT msg: on PTL_ERR_BAD_JSON, a parser message
  * for the 400 body (arena-owned).
  */

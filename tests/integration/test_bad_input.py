@@ -42,6 +42,38 @@ class BadJson(ApiTestCase):
                 with self.subTest(path=path, raw=raw):
                     self.assert400(S.request("POST", path, body=raw))
 
+    def test_leading_zero_with_a_sign_400(self):
+        # JSON.parse refuses -01 as it refuses 01 (RFC 8259 §6; cJSON
+        # took both); an exponent may start with 0.
+        for raw in (b'{"email":"a@example.com","password":-01}',
+                    b'{"a":[0,-01]}', b'{"a":-00.5}'):
+            with self.subTest(raw=raw):
+                r = S.request("POST", LOGIN, body=raw)
+                self.assertBody(r, 400, b'{"message":"Unexpected number in JSON",'
+                                        b'"error":"Bad Request","statusCode":400}')
+        r = S.request("POST", LOGIN, body=b'{"email":"a@example.com","password":1e01}')
+        self.assertStatus(r, 422)
+
+    def test_byte_order_mark(self):
+        # body-parser (iconv-lite) drops one leading UTF-8 BOM before
+        # JSON.parse, so the reference signs in with such a body; a BOM
+        # alone is an empty body; a second one or one after white space
+        # is an unexpected token.
+        body = json.dumps({"email": DEMO_USER, "password": DEMO_PASSWORD}).encode()
+        self.assertStatus(S.request("POST", LOGIN, body=b"\xef\xbb\xbf" + body), 200)
+        r = S.request("POST", LOGIN, body=b"\xef\xbb\xbf")
+        self.assertBody(r, 422, b'{"status":422,"errors":{"email":"email should not be empty, '
+                                b'email must be an email","password":"password should not be empty"}}')
+        r = S.request("POST", LOGIN, body=b"\xef\xbb\xbf{\"email\":}")
+        self.assertBody(r, 400, b'{"message":"Unexpected token in JSON at position 9",'
+                                b'"error":"Bad Request","statusCode":400}')
+        for raw, pos in ((b"\xef\xbb\xbf\xef\xbb\xbf" + body, 0), (b" \xef\xbb\xbf" + body, 1),
+                         (body + b"\xef\xbb\xbf", len(body))):
+            with self.subTest(raw=raw[:8]):
+                r = S.request("POST", LOGIN, body=raw)
+                self.assertBody(r, 400, b'{"message":"Unexpected token in JSON at position %d",'
+                                        b'"error":"Bad Request","statusCode":400}' % pos)
+
     def test_malformed_json_on_patch_me(self):
         self.assert400(S.request("PATCH", ME, body=b'{"firstName":',
                                  headers=S.auth_headers(SESSION["token"])))
