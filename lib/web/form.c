@@ -4,7 +4,8 @@
  * path is resolved against FRONTEND_DOMAIN, an absolute URL must have the
  * origin of FRONTEND_DOMAIN or be listed in AUTH_ALLOWED_REDIRECTS, and
  * anything else goes to FRONTEND_DOMAIN/?error=invalidRedirect (no open
- * redirects). Header values are checked for control characters first.
+ * redirects). Targets are checked for control characters and '\\' first,
+ * and an authority must be a plain host and port: no userinfo.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -32,12 +33,26 @@ ptl_form_detect(struct ptl_req *req)
 	req->browser = html != NULL && (json == NULL || html < json);
 }
 
+/* A character of the authorities we accept: a host name, an IPv6 literal,
+ * a port (RFC 3986 §3.2.2-3.2.3). Not '@' (userinfo, §3.2.1), nor '\\',
+ * nor '%' or another sub-delim: parsers disagree on where such an
+ * authority ends, and on which host it names (curl and Python read
+ * "http://site\\@evil/" as the host evil, browsers as site). */
+static bool
+authority_char(char c)
+{
+	return isalnum((unsigned char)c) ||
+	       (c != '\0' && strchr("-._~:[]", c) != NULL);
+}
+
 /* The length of the origin (scheme://host[:port]) at the start of url, or
- * 0 when url is not an absolute http(s) URL. */
+ * 0 when url is not an absolute http(s) URL or its authority (up to the
+ * first '/', '?' or '#', RFC 3986 §3.2) holds anything but host and port
+ * characters. */
 static size_t
 origin_len(const char *url)
 {
-	const char *p;
+	const char *p, *end;
 
 	if (strncasecmp(url, "http://", 7) == 0)
 		p = url + 7;
@@ -45,10 +60,14 @@ origin_len(const char *url)
 		p = url + 8;
 	else
 		return 0;
-	if (*p == '\0' || *p == '/')
+	end = p + strcspn(p, "/?#");
+	if (end == p)
 		return 0;
-	p += strcspn(p, "/?#\\");
-	return (size_t)(p - url);
+	for (; p < end; p++) {
+		if (!authority_char(*p))
+			return 0;
+	}
+	return (size_t)(end - url);
 }
 
 static bool
@@ -92,11 +111,14 @@ ptl_form_csrf(struct ptl_req *req)
 	return PTL_ERR_FORBIDDEN;
 }
 
+/* No control byte, space or DEL (header injection), and no '\\' anywhere:
+ * it is not a URL character (RFC 3986 §2, it must be %5C), and browsers
+ * read it as '/' where curl and Python keep it. */
 static bool
 printable(const char *s)
 {
 	for (; *s != '\0'; s++) {
-		if ((unsigned char)*s <= ' ' || *s == 0x7f)
+		if ((unsigned char)*s <= ' ' || *s == 0x7f || *s == '\\')
 			return false;
 	}
 	return true;
@@ -138,7 +160,7 @@ checked(struct ptl_req *req, const char *target)
 	if (target == NULL || *target == '\0' || strlen(target) > 2048 ||
 	    !printable(target))
 		return NULL;
-	if (target[0] == '/' && target[1] != '/' && target[1] != '\\')
+	if (target[0] == '/' && target[1] != '/')
 		return cfg->frontend_domain != NULL
 			       ? ptl_mem_printf(req->arena, "%s%s",
 						cfg->frontend_domain, target)

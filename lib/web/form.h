@@ -37,7 +37,8 @@ enum ptl_err ptl_form_csrf(struct ptl_req *req)
  * ?error=<messageKey>), plus, on success, the Set-Cookie lines of resp's
  * tokens (RFC 6265 §4.1). A target is kept only when it is a path, or an
  * absolute http(s) URL of FRONTEND_DOMAIN's origin or starting with an
- * entry of AUTH_ALLOWED_REDIRECTS; a refused "redirect" goes to
+ * entry of AUTH_ALLOWED_REDIRECTS, and holds no control byte, space or
+ * '\\', nor userinfo or any other non-host character in its authority; a refused "redirect" goes to
  * FRONTEND_DOMAIN/?error=invalidRedirect.
  */
 void ptl_form_respond(struct ptl_req *req, struct ptl_resp *resp,

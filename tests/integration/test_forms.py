@@ -78,6 +78,27 @@ class BrowserSignIn(ApiTestCase):
             self.assertEqual(r.headers.get("location"),
                              FRONT + "/?error=invalidRedirect", target)
 
+    def test_backslash_and_userinfo_refused(self):
+        # curl and Python read "http://site\\@evil/" as the host evil,
+        # browsers as site: such targets are refused (issue 9 point 7).
+        self.assertEqual(urllib.parse.urlsplit(FRONT + "\\@evil.example/").hostname,
+                         "evil.example")
+        for target in (FRONT + "\\@evil.example/", FRONT + "\\evil.example",
+                       FRONT + "/a\\b", "http://user@localhost:3000/",
+                       "http://localhost:3000@evil.example/",
+                       "https://app.example\\@evil.example/cb",
+                       "https://app.example/cb\\@evil.example"):
+            r = self.sign_in(redirect=target)
+            self.assertEqual(r.status, 303, target)
+            self.assertEqual(r.headers.get("location"),
+                             FRONT + "/?error=invalidRedirect", target)
+        r = S.request("POST", "/api/v1/auth/email/login",
+                      body=form({"email": DEMO_USER, "password": "wrong-pass",
+                                 "error_redirect": FRONT + "\\@evil.example/"}),
+                      headers=BROWSER)
+        self.assertEqual(r.headers.get("location"),
+                         FRONT + "/?error=incorrectEmailOrPassword")
+
     def test_failure_goes_to_error_redirect_with_key(self):
         r = S.request("POST", "/api/v1/auth/email/login",
                       body=form({"email": DEMO_USER, "password": "wrong-pass",

@@ -5,7 +5,7 @@
  * check by Origin and, without one, Referer (ptl_form_csrf), the redirect
  * target check of ptl_form_respond (same origin as FRONTEND_DOMAIN or
  * listed in AUTH_ALLOWED_REDIRECTS; open-redirect spellings, percent-
- * encoded forms and control bytes refused), the ?error=<messageKey> of a
+ * encoded forms, backslashes, userinfo and control bytes refused), the ?error=<messageKey> of a
  * failure and the Set-Cookie lines of a success. Then through
  * ptl_endpoint_serve() on tests/memio.h: the whole 303 answer of a form
  * post, the CSRF refusals of form posts and of cookie-authenticated
@@ -146,6 +146,10 @@ test_csrf(void)
 	    {"https://ADMIN.example", NULL, false},
 	    {NULL, "https://evil.example/" FRONT, false},
 	    {NULL, "https://app.example@evil.example/", false},
+	    {NULL, "https://app.example\\@evil.example/", false},
+	    {NULL, "https://app.example\\evil.example", false},
+	    {"https://app.example\\@evil.example", NULL, false},
+	    {NULL, "https://user@app.example/", false},
 	    {NULL, "//app.example/", false},
 	    {NULL, "/signin", false},
 	    {NULL, NULL, false},
@@ -222,13 +226,38 @@ test_redirects(void)
 	    {"https:///evil.example", INVALID},
 	    {"https://", INVALID},
 	    {"http:", INVALID},
-	    /* Browsers read "\\" as "/" in an http(s) URL (WHATWG URL): the
-	     * host of the first is app.example, of the others evil.example. */
-	    {"https:%2F%2Fapp.example%5C%40evil.example",
-	     "https://app.example\\@evil.example"},
+	    /* Browsers read "\\" as "/" in an http(s) URL (WHATWG URL), curl
+	     * and Python as part of the authority: the host of the first is
+	     * app.example for one and evil.example for the other. A
+	     * backslash is refused anywhere (it is never a URL character). */
+	    {"https:%2F%2Fapp.example%5C%40evil.example", INVALID},
+	    {"https://app.example%5C%40evil.example/", INVALID},
+	    {"https://app.example%5C@evil.example/x", INVALID},
+	    {"https://app.example%5Cevil.example", INVALID},
+	    {"https://app.example%5C", INVALID},
 	    {"https://evil.example%5C%40app.example", INVALID},
 	    {"https://evil.example%5C.app.example", INVALID},
-	    /* Userinfo, look-alike hosts, other ports and schemes. */
+	    {"https://app.example/a%5Cb", INVALID},
+	    {"https://docs.example/%5C%40evil.example", INVALID},
+	    {"https://allowed.example/cb%5C%40evil.example", INVALID},
+	    {"/a%5C%40evil.example", INVALID},
+	    {"/a%5Cb", INVALID},
+	    /* Userinfo in the authority, in any spelling. */
+	    {"https://user@app.example/", INVALID},
+	    {"https://user:pw@app.example/x", INVALID},
+	    {"https://:@app.example/", INVALID},
+	    {"https://@app.example/", INVALID},
+	    {"https://app.example@app.example/", INVALID},
+	    {"https://app.example:443@evil.example/", INVALID},
+	    {"https://allowed.example%40evil.example/cb", INVALID},
+	    {"https://app.example%2540evil.example/", INVALID},
+	    {"https://app.example%2523@evil.example/", INVALID},
+	    {"https://allowed.example;@evil.example/cb", INVALID},
+	    /* '@' after the authority is a path or query character. */
+	    {"https://app.example/@me", FRONT "/@me"},
+	    {"https://app.example/x?u=a@b", FRONT "/x?u=a@b"},
+	    {"/users/@me", FRONT "/users/@me"},
+	    /* Look-alike hosts, other ports and schemes. */
 	    {"http://allowed.example@evil.example", INVALID},
 	    {"https://allowed.example@evil.example/cb", INVALID},
 	    {"https://allowed.example/cb@evil.example", INVALID},
