@@ -4,6 +4,8 @@
 #include "config.h"
 #endif
 
+#include <string.h>
+
 #include "base/log.h"
 #include "domain/account.h"
 #include "domain/outbox.h"
@@ -57,16 +59,36 @@ ptl_password_forgot(struct ptl_arena *a, struct ptl_app *app,
 	return PTL_OK;
 }
 
-/* Sets the hash and ends every session, in one transaction. */
-static enum ptl_err
-store_reset(struct ptl_app *app, int64_t user_id, const char *hash,
-	    int64_t now_ms)
+static bool
+same_hash(const char *x, const char *y)
 {
+	if (x == NULL || y == NULL)
+		return x == y;
+	return strcmp(x, y) == 0;
+}
+
+/*
+ * Sets the hash and ends every session, in one transaction, but only if
+ * the stored hash is still old_hash, the one the link was verified
+ * under: the use of a link is a compare-and-swap. Several resets with
+ * one link, run at once by several workers, all pass the verification;
+ * the write lock (BEGIN IMMEDIATE) orders them, and each after the first
+ * finds the hash changed: PTL_ERR_UNAUTHORIZED, as for a used link.
+ */
+static enum ptl_err
+store_reset(struct ptl_arena *a, struct ptl_app *app, int64_t user_id,
+	    const char *old_hash, const char *hash, int64_t now_ms)
+{
+	struct ptl_user now;
 	enum ptl_err e = ptl_db_begin(app->db);
 
 	if (e != PTL_OK)
 		return e;
-	e = ptl_account_store_hash(app, user_id, hash, now_ms);
+	e = ptl_account_get(a, app, user_id, &now);
+	if (e == PTL_OK && !same_hash(now.password, old_hash))
+		e = PTL_ERR_UNAUTHORIZED;
+	if (e == PTL_OK)
+		e = ptl_account_store_hash(app, user_id, hash, now_ms);
 	if (e == PTL_OK)
 		e = ptl_session_revoke_user(app, user_id, 0, "password_reset",
 					    now_ms);
@@ -91,12 +113,12 @@ ptl_password_reset(struct ptl_arena *a, struct ptl_app *app, const char *token,
 	if (e == PTL_OK)
 		e = ptl_token_reset_verify(a, app, token, user_id, u.password,
 					   now_ms);
-	if (e == PTL_ERR_UNAUTHORIZED || e == PTL_ERR_NOT_FOUND)
-		return ptl_refusal_field(why, "hash", "invalidHash");
 	if (e == PTL_OK)
 		e = ptl_account_hash(a, app, password, password_len, &hash);
 	if (e == PTL_OK)
-		e = store_reset(app, user_id, hash, now_ms);
+		e = store_reset(a, app, user_id, u.password, hash, now_ms);
+	if (e == PTL_ERR_UNAUTHORIZED || e == PTL_ERR_NOT_FOUND)
+		return ptl_refusal_field(why, "hash", "invalidHash");
 	if (e != PTL_OK)
 		return e;
 	PTL_LOG_SEC("password of user %lld reset; every session ended",

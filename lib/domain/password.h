@@ -38,7 +38,9 @@ enum ptl_err ptl_password_forgot(struct ptl_arena *a, struct ptl_app *app,
  * reset link) and ends every session of that user, in one transaction.
  * The order of API.md §4.3: read the user id from the unverified token,
  * load the user, derive the key from the current hash, verify; only then
- * is the new password hashed (before the transaction).
+ * is the new password hashed (before the transaction). The transaction
+ * writes only if the stored hash is still the one the link was verified
+ * under, so that of several uses of one link at once exactly one wins.
  * Errors: PTL_ERR_VALIDATION (why: hash, invalidHash) for a bad, used or
  * expired token or a user who is gone; a database error.
  */
