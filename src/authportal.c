@@ -72,7 +72,7 @@ email_arg(struct ptl_arena *a, const char *in)
 	char *out = ptl_mem_alloc(a, len + 1);
 
 	len = ptl_email_normalise(in, len, out, len + 1);
-	if (len == SIZE_MAX || !ptl_email_valid(out, len)) {
+	if (len == SIZE_MAX || !ptl_email_deliverable(out, len)) {
 		fprintf(stderr, "authportal: not an email address: %s\n", in);
 		return NULL;
 	}

@@ -24,6 +24,8 @@
 #define EMAIL_MAX_UNITS 254
 #define LOCAL_MAX_BYTES 64
 #define DOMAIN_MAX_BYTES 254
+/* A whole address the mail adapter takes (RFC 5321 §4.5.3.1.3). */
+#define ADDR_MAX_BYTES 254
 /* isFQDN: part.length > 63 fails. */
 #define LABEL_MAX_UNITS 63
 
@@ -291,6 +293,44 @@ ptl_email_valid(const char *s, size_t len)
 	if (!fqdn_ok(p + at + 1, len - at - 1))
 		return false;
 	return local_ok(p, at);
+}
+
+/* The bytes the mail adapter refuses in a quoted local part: it writes the
+ * address as it is, and has no quoted pairs. */
+static bool
+plain_quoted(const unsigned char *p, size_t n)
+{
+	size_t i;
+
+	if (n < 3)
+		return false;
+	for (i = 1; i + 1 < n; i++) {
+		if (p[i] == '"' || p[i] == '\\' || p[i] == '@')
+			return false;
+	}
+	return true;
+}
+
+bool
+ptl_email_deliverable(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i, at;
+
+	if (len > ADDR_MAX_BYTES || !ptl_email_valid(s, len))
+		return false;
+	for (i = 0; i < len; i++) {
+		if (p[i] < 0x20 || p[i] == 0x7f)
+			return false;
+	}
+	/* ptl_email_valid() found the last '@'. */
+	at = len;
+	while (p[at - 1] != '@')
+		at--;
+	at--;
+	if (p[0] == '"' && p[at - 1] == '"')
+		return plain_quoted(p, at);
+	return true;
 }
 
 /* Bytes of the whitespace code point that starts p[0..n), or 0. */

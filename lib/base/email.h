@@ -2,8 +2,10 @@
 /*
  * email: the address syntax of a request field: a byte-exact port of
  * validator.js 13.15 isEmail() with its default options (API.md §0.2), and
- * the reference's "lower-case then trim" transform (§0.1). The one email
- * syntax check of the project: the mail headers use it too. It does not
+ * the reference's "lower-case then trim" transform (§0.1), plus the rule
+ * that an accepted address is one the mail adapter can deliver to
+ * (ptl_email_deliverable, the check of every field that takes an
+ * address). The one email syntax check of the project. It does not
  * look anything up (whether an address exists is the account module's
  * business), allocates nothing and logs nothing. Base layer.
  */
@@ -37,6 +39,25 @@
  * s is borrowed and need not be NUL-terminated. Returns true if valid.
  */
 bool ptl_email_valid(const char *s, size_t len)
+    __attribute__((warn_unused_result, nonnull));
+
+/*
+ * Whether s[0..len) is an address we accept and can deliver to: it passes
+ * ptl_email_valid() and is also a bare addr-spec the mail adapter can put
+ * in a header and an SMTP envelope:
+ *
+ * - at most 254 bytes (RFC 5321 §4.5.3.1.3: a path is 256 with "<>");
+ * - no C0 control byte (CR, LF, TAB ...) and no DEL anywhere;
+ * - a quoted local part holds at least one character and none of '"',
+ *   '\\' (so no quoted pairs) and '@' (libcurl splits the envelope
+ *   address at its first '@').
+ *
+ * validator.js accepts such addresses ("a\r\nb"@x.com, "a\"b"@x.com,
+ * ""@x.com); a mail to them could never go out, so every field that takes
+ * an address refuses them as it refuses any bad address (API.md §10.13).
+ * s is borrowed and need not be NUL-terminated. Returns true if both hold.
+ */
+bool ptl_email_deliverable(const char *s, size_t len)
     __attribute__((warn_unused_result, nonnull));
 
 /*

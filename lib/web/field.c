@@ -38,7 +38,8 @@ check_rule(struct ptl_req *req, struct ptl_resp *resp,
 						 f->name));
 		break;
 	case PTL_RULE_EMAIL:
-		if (type != PTL_JSON_STRING || !ptl_email_valid(v->s, v->len))
+		if (type != PTL_JSON_STRING ||
+		    !ptl_email_deliverable(v->s, v->len))
 			ptl_resp_error(
 			    resp, f->name,
 			    ptl_mem_printf(a, "%s must be an email", f->name));

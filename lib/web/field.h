@@ -21,7 +21,7 @@
 enum ptl_rule {
 	PTL_RULE_END = 0,
 	PTL_RULE_NOT_EMPTY, /* "<p> should not be empty" (or the custom msg) */
-	PTL_RULE_EMAIL,     /* "<p> must be an email" */
+	PTL_RULE_EMAIL,     /* "<p> must be an email": ptl_email_deliverable() */
 	PTL_RULE_PASSWORD,  /* AUTH_PASSWORD_MIN_LENGTH .. 1024 bytes */
 };
 

@@ -576,6 +576,37 @@ class HeaderInjection(MailTestCase):
         self.assertEqual(len(all_mails(self.s)), n + 1)   # only addr's confirm mail
         self.assertEqual(mailcatch.messages_to(self.s.mail_dir, "x@example.com"), [])
 
+    def test_undeliverable_quoted_addresses_are_422(self):
+        # validator.js's isEmail takes these quoted local parts, but no
+        # mail could go out to them (issue 9 point 7): refused where an
+        # address is taken, as any bad address, instead of a silent
+        # failure in the outbox.
+        n = len(all_mails(self.s))
+        bad_addresses = ('"a\r\nb"@example.com', '"a\nb"@example.com',
+                         '"a\tb"@example.com', '"a\x01b"@example.com',
+                         '"a\x1b[2Jb"@example.com', '"a\x7fb"@example.com',
+                         '"a\\"b"@example.com', '"a\\\\b"@example.com',
+                         '"a\\b"@example.com', '"a@b"@example.com',
+                         '""@example.com', '"@example.com')
+        addr = self.s.new_user("undeliv")
+        tok = self.s.login_ok(addr)["token"]
+        for bad in bad_addresses:
+            with self.subTest(email=bad):
+                self.assertBody(self.s.register(bad), 422, NOT_AN_EMAIL)
+                r = self.s.request("POST", FORGOT, json_body={"email": bad})
+                self.assertBody(r, 422, NOT_AN_EMAIL)
+                r = self.s.request("PATCH", ME, json_body={"email": bad},
+                                   headers=self.s.auth_headers(tok))
+                self.assertBody(r, 422, NOT_AN_EMAIL)
+                cp = self.s.cli("user", "add", bad, "--password", "Long-Enough-1")
+                self.assertNotEqual(cp.returncode, 0)
+                self.assertIn("not an email address", cp.stderr)
+        self.assertEqual(len(all_mails(self.s)), n + 1)   # addr's confirm mail
+        # A quoted local part of plain characters is still fine.
+        quoted = '"q %s"@example.com' % unique_email("q").split("@")[0]
+        self.assertBody(self.s.register(quoted), 204, b"")
+        self.one_mail(quoted, CONFIRM_URL, total=1)
+
     def test_crlf_name_from_patch_then_email_change(self):
         addr = self.s.new_user("injchg")
         new = unique_email("injchg-new")

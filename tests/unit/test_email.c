@@ -153,6 +153,66 @@ static const struct len_case len_cases[] = {
     {B("\xef\xb8\x8exyz"), 4, 4, 3, "U+FE0E"},
 };
 
+/* ptl_email_deliverable(): valid for validator.js and also an address the
+ * mail adapter can write into a header and an SMTP envelope. */
+static const struct bool_case deliverable_cases[] = {
+    {B("john.doe@example.com"), true, "plain address"},
+    {B("\"q\"@example.com"), true, "quoted local part"},
+    {B("\"a b\"@example.com"), true, "quoted space"},
+    {B("\"\xc3\xa9\"@example.com"), true, "quoted Unicode"},
+    {B("Jos\xc3\xa9@ex\xc3\xa4mple.com"), true, "Unicode local and domain"},
+    {B("!#$%&'*+-/=?^_`{|}~@example.com"), true, "all ASCII atext"},
+    {B("\"a\r\nb\"@example.com"), false, "quoted CR LF"},
+    {B("\"a\nb\"@x.com"), false, "quoted LF"},
+    {B("\"a\rb\"@x.com"), false, "quoted CR"},
+    {B("\"a\tb\"@example.com"), false, "quoted TAB"},
+    {B("\"a\x01b\"@example.com"), false, "quoted control byte"},
+    {B("\"a\x1b[31mb\"@example.com"), false, "quoted ESC"},
+    {B("\"a\x7f\"@example.com"), false, "quoted DEL"},
+    {B("\"a\\\"b\"@example.com"), false, "quoted escaped quote"},
+    {B("\"\\\\\"@example.com"), false, "quoted escaped backslash"},
+    {B("\"a\\b\"@example.com"), false, "quoted pair"},
+    {B("\"a@b\"@example.com"), false, "quoted @"},
+    {B("\"\"@example.com"), false, "empty quoted string"},
+    {B("\"@example.com"), false, "lone quote"},
+    {B("a@b@example.com"), false, "not valid at all"},
+    {B("x@\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+       "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+       "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+       ".example.com"),
+     true, "Unicode domain within 254 bytes"},
+};
+
+/* An address of 254 UTF-16 units but more than 254 bytes is valid for
+ * validator.js (it counts units) and too long for the mail adapter. */
+static void
+test_deliverable_length(void)
+{
+	char buf[600];
+	size_t n = 0, i;
+
+	memcpy(buf, "a@", 2);
+	n = 2;
+	for (i = 0; i < 4; i++) {
+		size_t k;
+
+		if (i > 0)
+			buf[n++] = '.';
+		for (k = 0; k < 30; k++) {
+			memcpy(buf + n, "\xc3\xa9", 2);
+			n += 2;
+		}
+	}
+	memcpy(buf + n, ".com", 4);
+	n += 4;
+	is_int(ptl_email_valid(buf, n), true, "249 bytes: valid");
+	is_int(ptl_email_deliverable(buf, n), true, "  and deliverable");
+	memcpy(buf + n - 4, "\xc3\xa9\xc3\xa9\xc3\xa9.com", 10);
+	n += 6;
+	is_int(ptl_email_valid(buf, n), true, "255 bytes, 132 units: valid");
+	is_int(ptl_email_deliverable(buf, n), false, "  but not deliverable");
+}
+
 /* Runs normalise on a NUL-terminated input into a buffer of out_size. */
 static void
 norm_case(const char *in, size_t out_size, const char *want, const char *name)
@@ -294,6 +354,14 @@ main(void)
 		       email_cases[i].want, email_cases[i].name);
 	}
 	test_email_lengths();
+	for (i = 0; i < sizeof(deliverable_cases) / sizeof(deliverable_cases[0]);
+	     i++) {
+		ok(ptl_email_deliverable(deliverable_cases[i].s,
+					 deliverable_cases[i].len) ==
+		       deliverable_cases[i].want,
+		   "deliverable: %s", deliverable_cases[i].name);
+	}
+	test_deliverable_length();
 
 	for (i = 0; i < sizeof(utf8_cases) / sizeof(utf8_cases[0]); i++) {
 		is_int(ptl_utf8_valid(utf8_cases[i].s, utf8_cases[i].len),
