@@ -14,12 +14,14 @@
  *   authportal session revoke ID
  *   authportal mail flush              deliver every queued mail now (cron)
  *   authportal mail list [N]           the last N outbox rows (default 50)
- * Exit status: 0 success, 1 failure, 2 usage.
+ * Exit status: 0 success, 1 failure, 2 usage. Every line of output has the
+ * control bytes of its values escaped as the log's are (say()).
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +34,39 @@
 #include "domain/session.h"
 #include "base/email.h"
 #include "base/str.h"
+
+/*
+ * Every line the tool prints goes through here: formatted, then written
+ * with the log's escaping (ptl_log_escape), so that a stored value (an
+ * address, a user agent, a mail error from an SMTP server) can neither
+ * forge a line nor reach the terminal as an escape sequence. fmt has no
+ * trailing newline; say() ends the line.
+ */
+static void say(FILE *f, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void
+say(FILE *f, const char *fmt, ...)
+{
+	va_list ap;
+	char *line, *safe;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	line = ptl_mem_xmalloc((size_t)n + 1);
+	va_start(ap, fmt);
+	(void)vsnprintf(line, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	safe = ptl_mem_xmalloc(4 * (size_t)n + 1);
+	(void)ptl_log_escape(safe, 4 * (size_t)n + 1, line, (size_t)n);
+	fprintf(f, "%s\n", safe);
+	free(safe);
+	free(line);
+}
 
 static int
 usage(void)
@@ -59,7 +94,7 @@ keygen(void)
 	if (ptl_crypto_init() != PTL_OK)
 		return 1;
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		printf("%s=%s\n", names[i], ptl_crypto_random_hex(a, 32));
+		say(stdout, "%s=%s", names[i], ptl_crypto_random_hex(a, 32));
 	ptl_mem_free(a);
 	return 0;
 }
@@ -73,7 +108,7 @@ email_arg(struct ptl_arena *a, const char *in)
 
 	len = ptl_email_normalise(in, len, out, len + 1);
 	if (len == SIZE_MAX || !ptl_email_deliverable(out, len)) {
-		fprintf(stderr, "authportal: not an email address: %s\n", in);
+		say(stderr, "authportal: not an email address: %s", in);
 		return NULL;
 	}
 	return out;
@@ -117,18 +152,18 @@ user_add(struct ptl_arena *a, struct ptl_app *app, int argc, char **argv)
 	}
 	if (strlen(pw) < app->cfg.password_min_len ||
 	    strlen(pw) > app->cfg.password_max_len) {
-		fprintf(stderr, "authportal: the password must have %zu to %zu "
-			"characters\n", app->cfg.password_min_len,
-			app->cfg.password_max_len);
+		say(stderr, "authportal: the password must have %zu to %zu "
+		    "characters", app->cfg.password_min_len,
+		    app->cfg.password_max_len);
 		return 1;
 	}
 	e = ptl_account_register(a, app, email, pw, strlen(pw), first, last,
 				 role, status, ptl_app_now_ms(app), &id);
 	if (e == PTL_ERR_CONFLICT)
-		fprintf(stderr, "authportal: %s is taken\n", email);
+		say(stderr, "authportal: %s is taken", email);
 	if (e != PTL_OK)
 		return 1;
-	printf("user %lld %s added\n", (long long)id, email);
+	say(stdout, "user %lld %s added", (long long)id, email);
 	return 0;
 }
 
@@ -138,8 +173,8 @@ user_list(struct ptl_app *app)
 	struct ptl_stmt *st = ptl_db_q(app->db, PTL_Q_USER_LIST);
 	bool row;
 
-	printf("%-6s %-40s %-9s %-6s %-9s %s\n", "id", "email", "provider",
-	       "role", "status", "state");
+	say(stdout, "%-6s %-40s %-9s %-6s %-9s %s", "id", "email", "provider",
+	    "role", "status", "state");
 	while (ptl_db_step(st, &row) == PTL_OK && row) {
 		int64_t id = ptl_db_int(st, PTL_COL_USER_LIST_ID);
 		const char *email = ptl_db_text(st, PTL_COL_USER_LIST_EMAIL);
@@ -156,9 +191,9 @@ user_list(struct ptl_app *app)
 		else if (!ptl_db_is_null(st, PTL_COL_USER_LIST_DISABLED_AT))
 			state = "disabled";
 
-		printf("%-6lld %-40s %-9s %-6s %-9s %s\n", (long long)id,
-		       email ? email : "-", provider, role != NULL ? role : "?",
-		       status != NULL ? status : "?", state);
+		say(stdout, "%-6lld %-40s %-9s %-6s %-9s %s", (long long)id,
+		    email ? email : "-", provider, role != NULL ? role : "?",
+		    status != NULL ? status : "?", state);
 	}
 	ptl_db_done(st);
 	return 0;
@@ -173,13 +208,13 @@ user_disable(struct ptl_arena *a, struct ptl_app *app, const char *arg)
 	if (email == NULL)
 		return 1;
 	if (ptl_account_find(app, email, &id) != PTL_OK) {
-		fprintf(stderr, "authportal: no user %s\n", email);
+		say(stderr, "authportal: no user %s", email);
 		return 1;
 	}
 	if (ptl_account_disable(app, id, ptl_app_now_ms(app)) != PTL_OK)
 		return 1;
-	printf("user %lld %s disabled; its sessions ended\n", (long long)id,
-	       email);
+	say(stdout, "user %lld %s disabled; its sessions ended", (long long)id,
+	    email);
 	return 0;
 }
 
@@ -198,7 +233,7 @@ session_list(struct ptl_arena *a, struct ptl_app *app, const char *arg)
 	st = ptl_db_q(app->db, PTL_Q_SESSION_LIST_ADMIN);
 	ptl_db_bind_int(st, 1, ptl_app_now_ms(app));
 	ptl_db_bind_textz(st, 2, email);
-	printf("%-8s %-40s %-15s %s\n", "id", "email", "ip", "user agent");
+	say(stdout, "%-8s %-40s %-15s %s", "id", "email", "ip", "user agent");
 	while (ptl_db_step(st, &row) == PTL_OK && row) {
 		int64_t id = ptl_db_int(st, PTL_COL_SESSION_LIST_ADMIN_ID);
 		const char *user =
@@ -207,8 +242,8 @@ session_list(struct ptl_arena *a, struct ptl_app *app, const char *arg)
 		const char *ua =
 			ptl_db_text(st, PTL_COL_SESSION_LIST_ADMIN_USER_AGENT);
 
-		printf("%-8lld %-40s %-15s %s\n", (long long)id, user,
-		       ip ? ip : "-", ua ? ua : "-");
+		say(stdout, "%-8lld %-40s %-15s %s", (long long)id, user,
+		    ip ? ip : "-", ua ? ua : "-");
 	}
 	ptl_db_done(st);
 	return 0;
@@ -225,10 +260,10 @@ session_revoke(struct ptl_app *app, const char *arg)
 			       ptl_app_now_ms(app)) != PTL_OK)
 		return 1;
 	if (ptl_db_changes(app->db) == 0) {
-		fprintf(stderr, "authportal: no live session %lld\n", (long long)id);
+		say(stderr, "authportal: no live session %lld", (long long)id);
 		return 1;
 	}
-	printf("session %lld revoked\n", (long long)id);
+	say(stdout, "session %lld revoked", (long long)id);
 	return 0;
 }
 
@@ -245,7 +280,7 @@ mail_flush(struct ptl_arena *a, struct ptl_app *app)
 		sent += s;
 		failed += f;
 	} while (s + f == 100 && s > 0);
-	printf("%u mail(s) delivered, %u failed\n", sent, failed);
+	say(stdout, "%u mail(s) delivered, %u failed", sent, failed);
 	return failed > 0 ? 1 : 0;
 }
 
@@ -259,8 +294,8 @@ mail_list(struct ptl_app *app, const char *arg)
 	if (arg != NULL && !ptl_str_to_i64(arg, strlen(arg), 1, 100000, &n))
 		return usage();
 	ptl_db_bind_int(st, 1, n);
-	printf("%-6s %-11s %-36s %-8s %-9s %s\n", "id", "kind", "to", "attempts",
-	       "state", "last error");
+	say(stdout, "%-6s %-11s %-36s %-8s %-9s %s", "id", "kind", "to",
+	    "attempts", "state", "last error");
 	while (ptl_db_step(st, &row) == PTL_OK && row) {
 		const char *kind = ptl_outbox_kind_name(
 			(int)ptl_db_int(st, PTL_COL_OUTBOX_LIST_KIND));
@@ -270,12 +305,12 @@ mail_list(struct ptl_app *app, const char *arg)
 			: !ptl_db_is_null(st, PTL_COL_OUTBOX_LIST_FAILED_AT) ? "FAILED"
 									     : "queued";
 
-		printf("%-6lld %-11s %-36s %-8lld %-9s %s\n",
-		       (long long)ptl_db_int(st, PTL_COL_OUTBOX_LIST_ID),
-		       kind != NULL ? kind : "?",
-		       ptl_db_text(st, PTL_COL_OUTBOX_LIST_RECIPIENT),
-		       (long long)ptl_db_int(st, PTL_COL_OUTBOX_LIST_ATTEMPTS),
-		       state, err != NULL ? err : "-");
+		say(stdout, "%-6lld %-11s %-36s %-8lld %-9s %s",
+		    (long long)ptl_db_int(st, PTL_COL_OUTBOX_LIST_ID),
+		    kind != NULL ? kind : "?",
+		    ptl_db_text(st, PTL_COL_OUTBOX_LIST_RECIPIENT),
+		    (long long)ptl_db_int(st, PTL_COL_OUTBOX_LIST_ATTEMPTS),
+		    state, err != NULL ? err : "-");
 	}
 	ptl_db_done(st);
 	return 0;
@@ -289,21 +324,21 @@ run(struct ptl_arena *a, struct ptl_app *app, int argc, char **argv)
 	unsigned n;
 
 	if (strcmp(cmd, "migrate") == 0) {
-		printf("database %s at schema version %u\n",
-		       app->cfg.database_path, ptl_db_version(app->db));
+		say(stdout, "database %s at schema version %u",
+		    app->cfg.database_path, ptl_db_version(app->db));
 		return 0;
 	}
 	if (strcmp(cmd, "check-config") == 0) {
 		if (ptl_db_prepare_all(app->db) != PTL_OK)
 			return 1;
-		printf("configuration ok (NODE_ENV=%s, database %s)\n",
-		       app->cfg.node_env, app->cfg.database_path);
+		say(stdout, "configuration ok (NODE_ENV=%s, database %s)",
+		    app->cfg.node_env, app->cfg.database_path);
 		return 0;
 	}
 	if (strcmp(cmd, "seed") == 0) {
 		if (ptl_account_seed(a, app, &n) != PTL_OK)
 			return 1;
-		printf("seeded %u demo user(s)\n", n);
+		say(stdout, "seeded %u demo user(s)", n);
 		return 0;
 	}
 	if (strcmp(cmd, "user") == 0 && strcmp(sub, "add") == 0)
@@ -337,8 +372,7 @@ main(int argc, char **argv)
 	if (strcmp(argv[1], "keygen") == 0)
 		return keygen();
 	if (ptl_app_init(&app) != PTL_OK) {
-		fprintf(stderr, "authportal: cannot start (see the messages "
-			"above)\n");
+		say(stderr, "authportal: cannot start (see the messages above)");
 		return 1;
 	}
 	a = ptl_mem_new();

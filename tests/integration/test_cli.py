@@ -3,6 +3,7 @@
 keygen, user add|list|disable, session list|revoke."""
 
 import re
+import sqlite3
 
 from harness import (ApiTestCase, serve, unique_email, jwt_parts,
                      DEMO_ADMIN, DEMO_USER, UNIFORM_LOGIN_ERROR)
@@ -99,6 +100,46 @@ class Cli(ApiTestCase):
         self.assertStatus(S.me(b["token"]), 200)
         out = self.ok("session", "list", email).stdout
         self.assertRegex(out, r"(?<!\d)%d(?!\d)" % sid(b))
+
+    def test_output_escapes_control_bytes(self):
+        # Stored values reach the terminal of whoever runs the tool: every
+        # control byte is written as \xNN there, as in the log (issue 9
+        # point 7). lighttpd refuses control bytes in a User-Agent, other
+        # web servers may not: the user agent, a legacy address and an
+        # SMTP error are written to the database directly.
+        email = unique_email("cliesc")
+        pw = "Cli-Escape-Pw-1"
+        self.ok("user", "add", email, "--password", pw)
+        a = S.login_ok(email, pw, headers={"User-Agent": "cli-esc"})
+        legacy = unique_email("cliesc-old")
+        self.ok("user", "add", legacy, "--password", pw)
+        mail_to = S.new_user("cliesc-mail")
+        db = sqlite3.connect(S.env["DATABASE_PATH"], timeout=10)
+        with db:
+            db.execute("UPDATE sessions SET user_agent = ? WHERE id = ?",
+                       ("Evil\x1b[2J\x1b]0;t\x07\\x", sid(a)))
+            db.execute("UPDATE users SET email = ? WHERE email = ?",
+                       ('"x\x1b[31m\r\ny"' + legacy, legacy))
+            db.execute("UPDATE mail_outbox SET last_error = ? WHERE recipient = ?",
+                       ("550 no\r\nfake line\x1b[0m\u009b1m", mail_to))
+        db.close()
+        outs = {"session": self.ok("session", "list", email).stdout,
+                "user": self.ok("user", "list").stdout,
+                "mail": self.ok("mail", "list").stdout}
+        for name, out in outs.items():
+            lines = out.split("\n")
+            self.assertEqual(lines[-1], "", name)
+            for line in lines:
+                self.assertIsNone(re.search("[\x00-\x1f\x7f\x80-\x9f]", line),
+                                  "%s list: %r" % (name, line))
+        self.assertIn("Evil\\x1b[2J\\x1b]0;t\\x07\\x5cx", outs["session"])
+        self.assertRegex(outs["session"], r"(?<!\d)%d(?!\d)" % sid(a))
+        self.assertIn('"x\\x1b[31m\\x0d\\x0ay"' + legacy, outs["user"])
+        self.assertIn("550 no\\x0d\\x0afake line\\x1b[0m\\xc2\\x9b1m", outs["mail"])
+        cp = S.cli("user", "disable", "nobody\x1b[2J@example.com")
+        self.assertNotEqual(cp.returncode, 0)
+        self.assertIn("nobody\\x1b[2J@example.com", cp.stderr)
+        self.assertNotIn("\x1b", cp.stderr)
 
     def test_migrate_is_idempotent(self):
         self.ok("migrate")

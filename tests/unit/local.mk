@@ -67,3 +67,6 @@ dist_noinst_DATA = tests/fuzz/corpus
 check_PROGRAMS += tests/unit/test_mem
 tests_unit_test_mem_SOURCES = tests/unit/test_mem.c tests/unit/fixture.h tests/tap.h
 tests_unit_test_mem_LDFLAGS = $(AM_LDFLAGS) -Wl,--wrap=free
+# The escaping of log lines and of the admin tool's output.
+check_PROGRAMS += tests/unit/test_log
+tests_unit_test_log_SOURCES = tests/unit/test_log.c tests/tap.h
