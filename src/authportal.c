@@ -104,9 +104,10 @@ static char *
 email_arg(struct ptl_arena *a, const char *in)
 {
 	size_t len = strlen(in);
-	char *out = ptl_mem_alloc(a, len + 1);
+	size_t size = PTL_EMAIL_NORMALISED_MAX(len);
+	char *out = ptl_mem_alloc(a, size);
 
-	len = ptl_email_normalise(in, len, out, len + 1);
+	len = ptl_email_normalise(in, len, out, size);
 	if (len == SIZE_MAX || !ptl_email_deliverable(out, len)) {
 		say(stderr, "authportal: not an email address: %s", in);
 		return NULL;

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "base/email.h"
+#include "base/unicase.h"
 #include "base/utf8.h"
 
 /* validator.js defaultMaxEmailLength, and isEmail's isByteLength maxima. */
@@ -376,11 +377,12 @@ ptl_email_normalise(const char *in, size_t len, char *out,
 	const unsigned char *p = (const unsigned char *)in;
 	size_t start = 0;
 	size_t end = len;
-	size_t n, i, k;
-	char c;
+	size_t k;
 
-	/* Lower-casing ASCII never creates or removes whitespace, so trimming
-	 * first gives the same result as JS lower-case-then-trim. */
+	/* Lower-casing never creates or removes whitespace, and whitespace is
+	 * neither cased nor case-ignorable (so the final-sigma context is the
+	 * same without it): trimming first gives the same result as JS
+	 * lower-case-then-trim. */
 	for (;;) {
 		k = space_prefix(p + start, end - start);
 		if (k == 0)
@@ -393,19 +395,5 @@ ptl_email_normalise(const char *in, size_t len, char *out,
 			break;
 		end -= k;
 	}
-	n = end - start;
-	if (out_size == 0 || n > out_size - 1) {
-		if (out_size > 0)
-			out[0] = '\0';
-		return SIZE_MAX;
-	}
-	/* Forward copy: safe in place because start >= 0. */
-	for (i = 0; i < n; i++) {
-		c = in[start + i];
-		if (c >= 'A' && c <= 'Z')
-			c = (char)(c - 'A' + 'a');
-		out[i] = c;
-	}
-	out[n] = '\0';
-	return n;
+	return ptl_unicase_lower(in + start, end - start, out, out_size);
 }

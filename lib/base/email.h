@@ -62,22 +62,25 @@ bool ptl_email_deliverable(const char *s, size_t len)
 
 /*
  * The reference's email transform, value.toLowerCase().trim(): lower-cases
- * ASCII A-Z, then removes JavaScript whitespace (String.prototype.trim:
- * TAB, LF, VT, FF, CR, SPACE, U+00A0, U+1680, U+2000-U+200A, U+2028,
- * U+2029, U+202F, U+205F, U+3000, U+FEFF) from both ends.
- *
- * Deviation: non-ASCII letters are left as they are (JS would turn "É" into
- * "é"); the result of the reference and ours differ only for addresses with
- * upper-case non-ASCII letters.
+ * as JavaScript does, every letter and not only A-Z (ptl_unicase_lower:
+ * "\xc3\x89" becomes "\xc3\xa9", U+0130 "i" U+0307, a final capital
+ * sigma U+03C2), then removes JavaScript whitespace
+ * (String.prototype.trim: TAB, LF, VT, FF, CR, SPACE, U+00A0, U+1680,
+ * U+2000-U+200A, U+2028, U+2029, U+202F, U+205F, U+3000, U+FEFF) from both
+ * ends. So an address is one account however its letters are cased
+ * (API.md §0.1, §10 item 30).
  *
  * in[0..len) is borrowed and need not be NUL-terminated; invalid UTF-8 is
- * copied through (only whole, valid whitespace code points are trimmed).
- * OUT: out receives the result and a terminating NUL; out may be the same
- * pointer as in (in-place), but the buffers must not otherwise overlap.
- * Returns the length of the result without the NUL, or (size_t)-1
- * (SIZE_MAX) when out_size is too small for it, in which case out[0] is set
- * to NUL if out_size > 0.
+ * copied through (only whole, valid code points are trimmed or mapped).
+ * OUT: out receives the result and a terminating NUL; in and out must not
+ * overlap. The result may be longer than the input (by at most half:
+ * U+023A is 2 bytes, its lower case 3); PTL_EMAIL_NORMALISED_MAX(len)
+ * bytes always suffice. Returns the length of the result without the NUL,
+ * or (size_t)-1 (SIZE_MAX) when out_size is too small for it, in which
+ * case out[0] is set to NUL if out_size > 0.
  */
+#define PTL_EMAIL_NORMALISED_MAX(len) ((len) + (len) / 2 + 1)
+
 size_t ptl_email_normalise(const char *in, size_t len, char *out,
 				    size_t out_size)
     __attribute__((warn_unused_result, nonnull));

@@ -93,9 +93,10 @@ field_value(struct ptl_req *req, const struct ptl_field *f, struct ptl_value *v)
 		v->s = ptl_mem_strndup(req->arena, v->s, v->len);
 	}
 	if (v->s != NULL && (f->flags & PTL_FIELD_EMAIL)) {
-		char *out = ptl_mem_alloc(req->arena, v->len + 1);
+		size_t size = PTL_EMAIL_NORMALISED_MAX(v->len);
+		char *out = ptl_mem_alloc(req->arena, size);
 
-		v->len = ptl_email_normalise(v->s, v->len, out, v->len + 1);
+		v->len = ptl_email_normalise(v->s, v->len, out, size);
 		v->s = out;
 	}
 	v->given = type != PTL_JSON_ABSENT;

@@ -110,6 +110,39 @@ class Register(ApiTestCase):
         # Login lower-cases and trims too.
         self.assertStatus(S.login("  " + stored.upper() + " ", DEFAULT_PASSWORD), 200)
 
+    def test_non_ascii_letters_lowercased(self):
+        # toLowerCase() maps every letter, not only A-Z: \u00c9 and \u00e9
+        # are one account, at sign-up, sign-in, forgot and PATCH /me
+        # (issue 9 point 7).
+        local = unique_email("x").split("@")[0]
+        upper = "\u00c9MILE-%s@B\u00dcRO.EXAMPLE.COM" % local
+        lower = "\u00e9mile-%s@b\u00fcro.example.com" % local
+        self.assertEqual(upper.lower(), lower)
+        self.assertStatus(S.register(upper), 204)
+        r = S.register(lower)
+        self.assertBody(r, 422, b'{"status":422,"errors":{"email":"emailAlreadyExists"}}')
+        for sent in (upper, lower, "\u00c9mile-%s@b\u00fcro.example.com" % local):
+            r = S.login(sent, DEFAULT_PASSWORD)
+            self.assertStatus(r, 200)
+            self.assertEqual(r.json()["user"]["email"], lower)
+        r = S.request("POST", "/api/v1/auth/forgot/password", json_body={"email": upper})
+        self.assertStatus(r, 204)
+        # Greek final sigma and the Kelvin sign, as JavaScript maps them.
+        other = S.new_user("greek")
+        tok = S.login_ok(other)["token"]
+        r = S.request("PATCH", "/api/v1/auth/me", json_body={"email": upper},
+                      headers=S.auth_headers(tok))
+        self.assertBody(r, 422, b'{"status":422,"errors":{"email":"emailExists"}}')
+        sigma = "\u039f\u0394\u03a5\u03a3\u03a3\u0395\u03a5\u03a3-%s@example.com" % local
+        self.assertStatus(S.register(sigma), 204)
+        r = S.login("\u03bf\u03b4\u03c5\u03c3\u03c3\u03b5\u03c5\u03c2-%s@example.com" % local,
+                    DEFAULT_PASSWORD)
+        self.assertStatus(r, 200)
+        kelvin = "\u212a-%s@example.com" % local
+        self.assertStatus(S.register(kelvin), 204)
+        self.assertEqual(S.login_ok("k-%s@example.com" % local)["user"]["email"],
+                         "k-%s@example.com" % local)
+
     def test_password_not_trimmed(self):
         email = unique_email("pwtrim")
         self.assertStatus(S.register(email, password="  spaced pw  "), 204)

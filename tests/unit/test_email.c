@@ -312,7 +312,7 @@ test_email_lengths(void)
 static void
 test_normalise(void)
 {
-	char buf[16];
+	char buf[16], out[32];
 	size_t got;
 
 	norm_case("  John.Doe@Example.COM  ", 64, "john.doe@example.com",
@@ -327,8 +327,41 @@ test_normalise(void)
 		  "U+200B is not JS whitespace");
 	norm_case("\xc2\x85X@y.com", 64, "\xc2\x85x@y.com",
 		  "U+0085 is not JS whitespace");
-	norm_case("\xc3\x89X@Y.com", 64, "\xc3\x89x@y.com",
-		  "non-ASCII letters left as they are");
+	/* toLowerCase() maps every letter (checked against Node.js 20):
+	 * one address, one account, however its letters are cased. */
+	norm_case("\xc3\x89X@Y.com", 64, "\xc3\xa9x@y.com",
+		  "\xc3\x89 becomes \xc3\xa9");
+	norm_case("\xc3\xa9x@y.com", 64, "\xc3\xa9x@y.com",
+		  "\xc3\xa9 stays");
+	norm_case("J\xc3\x9cRGEN@M\xc3\x9cNCHEN.DE", 64,
+		  "j\xc3\xbcrgen@m\xc3\xbcnchen.de", "German umlauts");
+	norm_case("\xd0\x98\xd0\x92\xd0\x90\xd0\x9d@\xd0\xa0\xd0\xa4.RU", 64,
+		  "\xd0\xb8\xd0\xb2\xd0\xb0\xd0\xbd@\xd1\x80\xd1\x84.ru",
+		  "Cyrillic");
+	norm_case("\xc3\x9f@x.com", 64, "\xc3\x9f@x.com",
+		  "sharp s has no lower case of its own");
+	norm_case("\xe1\xba\x9e@x.com", 64, "\xc3\x9f@x.com",
+		  "capital sharp s becomes sharp s");
+	norm_case("\xe2\x84\xaa@x.com", 64, "k@x.com",
+		  "Kelvin sign becomes an ASCII k");
+	norm_case("\xc4\xb0@x.com", 64, "i\xcc\x87@x.com",
+		  "U+0130 becomes i U+0307");
+	norm_case("\xc8\xba@x.com", 64, "\xe2\xb1\xa5@x.com",
+		  "U+023A grows from 2 to 3 bytes");
+	norm_case("\xce\x91\xce\xa3@X.COM", 64, "\xce\xb1\xcf\x82@x.com",
+		  "final sigma");
+	norm_case("\xce\x91\xce\xa3\xce\x91@X.COM", 64,
+		  "\xce\xb1\xcf\x83\xce\xb1@x.com", "sigma inside a word");
+	norm_case("\xce\xa3@X.COM", 64, "\xcf\x83@x.com",
+		  "sigma with no letter before");
+	norm_case("\xce\x91\xce\xa3.B@X.COM", 64,
+		  "\xce\xb1\xcf\x83.b@x.com", "'.' is case-ignorable");
+	norm_case(" \xce\x91\xce\xa3 ", 64, "\xce\xb1\xcf\x82",
+		  "final sigma before trimmed space");
+	norm_case("\xf0\x90\x90\x80@x.com", 64, "\xf0\x90\x90\xa8@x.com",
+		  "Deseret (astral)");
+	norm_case("\xff\xc3\x89", 64, "\xff\xc3\xa9",
+		  "invalid UTF-8 copied through");
 	norm_case(" a B ", 64, "a b", "inner space kept");
 	norm_case("   ", 64, "", "all whitespace");
 	norm_case("", 64, "", "empty");
@@ -338,9 +371,15 @@ test_normalise(void)
 	norm_case("ABC", 0, NULL, "zero-size buffer");
 
 	memcpy(buf, "  AB@C.DE  ", 12);
-	got = ptl_email_normalise(buf, 11, buf, sizeof(buf));
-	is_int(got, 7, "in place: length");
-	is_str(buf, "ab@c.de", "in place: result");
+	got = ptl_email_normalise(buf, 11, out, sizeof(out));
+	is_int(got, 7, "length");
+	is_str(out, "ab@c.de", "result");
+	/* The bound of email.h: 1.5 times the input, plus the NUL. */
+	memcpy(buf, "\xc8\xba\xc8\xba\xc4\xb0\xc4\xb0", 9);
+	got = ptl_email_normalise(buf, 8, out, PTL_EMAIL_NORMALISED_MAX(8));
+	is_int(got, 12, "growth to the bound");
+	got = ptl_email_normalise(buf, 8, out, PTL_EMAIL_NORMALISED_MAX(8) - 1);
+	is_int(got == SIZE_MAX, 1, "  one byte less does not fit");
 }
 
 int
