@@ -106,8 +106,8 @@ ptl_log_at(enum ptl_log_level level, const char *file, int line,
 	 * line or a terminal escape (kcgi logmsg). This covers every value
 	 * from a request (paths, addresses, user agents) at one place. */
 	len = (size_t)n;
-	len += ptl_log_escape(out + len, sizeof(out) - len - 1, msg,
-			      strlen(msg));
+	len +=
+	    ptl_log_escape(out + len, sizeof(out) - len - 1, msg, strlen(msg));
 	out[len++] = '\n';
 	(void)!write(STDERR_FILENO, out, len);
 }

@@ -28,6 +28,6 @@
  * NUL if out_size > 0.
  */
 size_t ptl_unicase_lower(const char *in, size_t len, char *out, size_t out_size)
-	__attribute__((warn_unused_result, nonnull));
+    __attribute__((warn_unused_result, nonnull));
 
 #endif

@@ -28,7 +28,9 @@ static const struct {
     {B("\x1b[2J\x1b]0;t\x07"), "\\x1b[2J\\x1b]0;t\\x07", "terminal escapes"},
     {B("\t\x01\x7f"), "\\x09\\x01\\x7f", "TAB, SOH, DEL"},
     {B("a\\x0a"), "a\\x5cx0a", "a backslash, so no escape can be forged"},
-    {B("\xc2\x9b" "1m\xc2\x85"), "\\xc2\\x9b1m\\xc2\\x85", "C1 controls"},
+    {B("\xc2\x9b"
+       "1m\xc2\x85"),
+     "\\xc2\\x9b1m\\xc2\\x85", "C1 controls"},
     {B("\xc2\xa0"), "\xc2\xa0", "U+00A0 stays"},
     {B("\x9b\xff\xc3"), "\\x9b\\xff\\xc3", "invalid UTF-8"},
     {B("\xed\xa0\x80"), "\\xed\\xa0\\x80", "an encoded surrogate"},
@@ -48,7 +50,8 @@ test_bounds(void)
 	is_int(ptl_log_escape(out, 6, "ab\ncd", 5), 2,
 	       "an escape that does not fit is left out whole");
 	is_str(out, "ab", "  so no half escape");
-	is_int(ptl_log_escape(out, 4, "a\xc3\xa9", 3), 3, "a character that fits");
+	is_int(ptl_log_escape(out, 4, "a\xc3\xa9", 3), 3,
+	       "a character that fits");
 	is_int(ptl_log_escape(out, 3, "a\xc3\xa9", 3), 1,
 	       "a character that does not fit is left out whole");
 	is_str(out, "a", "  so no half character");
@@ -63,8 +66,8 @@ main(void)
 	size_t i;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		size_t n = ptl_log_escape(out, 4 * cases[i].len + 1, cases[i].in,
-					  cases[i].len);
+		size_t n = ptl_log_escape(out, 4 * cases[i].len + 1,
+					  cases[i].in, cases[i].len);
 
 		is_str(out, cases[i].want, cases[i].name);
 		is_int(n, strlen(cases[i].want), "  its length");
