@@ -25,8 +25,6 @@
 #define EMAIL_MAX_UNITS 254
 #define LOCAL_MAX_BYTES 64
 #define DOMAIN_MAX_BYTES 254
-/* A whole address the mail adapter takes (RFC 5321 §4.5.3.1.3). */
-#define ADDR_MAX_BYTES 254
 /* isFQDN: part.length > 63 fails. */
 #define LABEL_MAX_UNITS 63
 
@@ -296,7 +294,7 @@ ptl_email_valid(const char *s, size_t len)
 	return local_ok(p, at);
 }
 
-/* The bytes the mail adapter refuses in a quoted local part: it writes the
+/* The bytes the mail code refuses in a quoted local part: it writes the
  * address as it is, and has no quoted pairs. */
 static bool
 plain_quoted(const unsigned char *p, size_t n)
@@ -318,7 +316,7 @@ ptl_email_deliverable(const char *s, size_t len)
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i, at;
 
-	if (len > ADDR_MAX_BYTES || !ptl_email_valid(s, len))
+	if (len > PTL_EMAIL_MAX_BYTES || !ptl_email_valid(s, len))
 		return false;
 	for (i = 0; i < len; i++) {
 		if (p[i] < 0x20 || p[i] == 0x7f)

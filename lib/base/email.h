@@ -3,7 +3,7 @@
  * email: the address syntax of a request field: a byte-exact port of
  * validator.js 13.15 isEmail() with its default options (API.md §0.2), and
  * the reference's "lower-case then trim" transform (§0.1), plus the rule
- * that an accepted address is one the mail adapter can deliver to
+ * that an accepted address is one a mail can be delivered to
  * (ptl_email_deliverable, the check of every field that takes an
  * address). The one email syntax check of the project. It does not
  * look anything up (whether an address exists is the account module's
@@ -41,12 +41,16 @@
 bool ptl_email_valid(const char *s, size_t len)
     __attribute__((warn_unused_result, nonnull));
 
+/* Bytes of a whole address (RFC 5321 §4.5.3.1.3: a path is 256 with "<>"). */
+#define PTL_EMAIL_MAX_BYTES 254
+
 /*
  * Whether s[0..len) is an address we accept and can deliver to: it passes
- * ptl_email_valid() and is also a bare addr-spec the mail adapter can put
- * in a header and an SMTP envelope:
+ * ptl_email_valid() and is also a bare addr-spec the mail code can put
+ * in a header and an SMTP envelope (base/mime's ptl_mime_addr_ok() is
+ * this check):
  *
- * - at most 254 bytes (RFC 5321 §4.5.3.1.3: a path is 256 with "<>");
+ * - at most PTL_EMAIL_MAX_BYTES bytes;
  * - no C0 control byte (CR, LF, TAB ...) and no DEL anywhere;
  * - a quoted local part holds at least one character and none of '"',
  *   '\\' (so no quoted pairs) and '@' (libcurl splits the envelope

@@ -35,34 +35,10 @@ ptl_mime_text_ok(const char *s, size_t max)
 	return true;
 }
 
-/* A quoted local part is plain qtext: no backslash pairs, no inner quote
- * and no '@', and not empty. s[0..len) is the whole local part. */
-static bool
-plain_quotes(const char *s, size_t len)
-{
-	size_t i;
-
-	if (s[0] != '"')
-		return true;
-	if (len < 3)
-		return false;
-	for (i = 1; i < len - 1; i++) {
-		if (s[i] == '"' || s[i] == '\\' || s[i] == '@')
-			return false;
-	}
-	return true;
-}
-
 bool
 ptl_mime_addr_ok(const char *s)
 {
-	const char *at;
-
-	if (!ptl_mime_text_ok(s, PTL_MIME_ADDR_MAX) ||
-	    !ptl_email_valid(s, strlen(s)))
-		return false;
-	at = strrchr(s, '@');
-	return at != NULL && plain_quotes(s, (size_t)(at - s));
+	return ptl_email_deliverable(s, strlen(s));
 }
 
 const char *

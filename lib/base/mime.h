@@ -18,12 +18,13 @@
 #include <stdint.h>
 
 #include "base/buf.h"
+#include "base/email.h"
 
 /* Bytes of a display name or title; header lines stay far below the 998
  * of RFC 5322 §2.1.1. */
 #define PTL_MIME_TEXT_MAX 200
 /* Bytes of an address (RFC 5321 §4.5.3.1.3: a path is 256 with "<>"). */
-#define PTL_MIME_ADDR_MAX 254
+#define PTL_MIME_ADDR_MAX PTL_EMAIL_MAX_BYTES
 /* Every boundary starts with this: "=_" never occurs in quoted-printable
  * output (RFC 2045 §6.7, RFC 2046 §5.1.1), so no part can contain it. */
 #define PTL_MIME_BOUNDARY_PREFIX "=_ptl_"
@@ -38,12 +39,13 @@ bool ptl_mime_text_ok(const char *s, size_t max)
 
 /*
  * Whether s can be written as it is into To/From and into the SMTP
- * envelope ("<s>"). The syntax is ptl_email_valid() (base/email.h, the
- * project's one address syntax); on top of it s must pass
- * ptl_mime_text_ok(s, PTL_MIME_ADDR_MAX) (no controls: a quoted local part
- * may hold them for isEmail), and a quoted local part must be plain: at
- * least one character between the quotes and no '"', '\\' or '@' inside
- * (libcurl splits an envelope address at its first '@'). s is borrowed.
+ * envelope ("<s>"): ptl_email_deliverable() (base/email.h, the project's
+ * one address rule, which every field that takes an address applies too):
+ * the syntax of ptl_email_valid(), at most PTL_MIME_ADDR_MAX bytes, no
+ * controls (a quoted local part may hold them for isEmail), and a quoted
+ * local part must be plain: at least one character between the quotes and
+ * no '"', '\\' or '@' inside (libcurl splits an envelope address at its
+ * first '@'). s is borrowed.
  */
 bool ptl_mime_addr_ok(const char *s)
     __attribute__((warn_unused_result, nonnull));
