@@ -23,8 +23,8 @@ handle(struct ptl_req *req, struct ptl_resp *resp)
 	struct ptl_signin_rotated s;
 	enum ptl_err e;
 
-	e = ptl_signin_refresh(req->arena, req->app, req->bearer, req->ip,
-			       req->now_ms, &s);
+	e = ptl_signin_refresh(req->arena, req->app, req->bearer, req->now_ms,
+			       &s);
 	if (e != PTL_OK)
 		return e;
 	return ptl_pair_refresh(req, resp, s.user_id, s.role_id, s.session_id,

@@ -165,6 +165,18 @@ static const char *const outbox_list_cols[] = {
 };
 COLS_ASSERT(outbox_list_cols, PTL_COL_OUTBOX_LIST__MAX);
 
+static const char *const audit_list_cols[] = {
+	[PTL_COL_AUDIT_LIST_AT] = "at",
+	[PTL_COL_AUDIT_LIST_EVENT] = "event",
+	[PTL_COL_AUDIT_LIST_USER_ID] = "user_id",
+	[PTL_COL_AUDIT_LIST_EMAIL] = "email",
+	[PTL_COL_AUDIT_LIST_SESSION_ID] = "session_id",
+	[PTL_COL_AUDIT_LIST_IP] = "ip",
+	[PTL_COL_AUDIT_LIST_DETAIL] = "detail",
+	[PTL_COL_AUDIT_LIST_USER_AGENT] = "user_agent",
+};
+COLS_ASSERT(audit_list_cols, PTL_COL_AUDIT_LIST__MAX);
+
 /* A statement: its name for the log, its SQL, and the names of its result
  * columns (none for a statement that returns no row). */
 struct stmt {
@@ -261,7 +273,8 @@ static const struct stmt stmts[PTL_Q__MAX] = {
 		COLS(session_list_admin_cols)},
 	[PTL_Q_AUDIT_INSERT] = {"AUDIT_INSERT",
 		"INSERT INTO audit_log (at, event, user_id, session_id, ip, "
-		"detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"},
+		"detail, user_agent, email) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"},
 	/* A window opens at the first event after the last one closed, so
 	 * that a limit of 1 per minute means a minute between two events. */
 	[PTL_Q_RATE_HIT] = {"RATE_HIT",
@@ -315,6 +328,30 @@ static const struct stmt stmts[PTL_Q__MAX] = {
 		"next_attempt_at, sent_at, failed_at, last_error "
 		"FROM mail_outbox ORDER BY id DESC LIMIT ?1",
 		COLS(outbox_list_cols)},
+	/* --user EMAIL: the rows of the account that has the address now
+	 * and the rows about the address itself (an unknown one). */
+	[PTL_Q_AUDIT_LIST] = {"AUDIT_LIST",
+		"SELECT a.at, a.event, a.user_id, "
+		"coalesce(u.email, a.email) AS email, a.session_id, a.ip, "
+		"a.detail, a.user_agent FROM audit_log a "
+		"LEFT JOIN users u ON u.id = a.user_id WHERE a.at >= ?1 AND "
+		"(?2 IS NULL OR a.email = ?2 OR a.user_id = "
+		"(SELECT id FROM users WHERE email = ?2)) "
+		"ORDER BY a.at DESC, a.id DESC LIMIT ?3",
+		COLS(audit_list_cols)},
+	/* The gc statements: ?1 the cutoff, ?2 the batch size. */
+	[PTL_Q_AUDIT_PRUNE] = {"AUDIT_PRUNE",
+		"DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log "
+		"WHERE at < ?1 LIMIT ?2)"},
+	[PTL_Q_SESSION_PRUNE] = {"SESSION_PRUNE",
+		"DELETE FROM sessions WHERE id IN (SELECT id FROM sessions "
+		"WHERE revoked_at < ?1 OR expires_at < ?1 LIMIT ?2)"},
+	[PTL_Q_OUTBOX_PRUNE] = {"OUTBOX_PRUNE",
+		"DELETE FROM mail_outbox WHERE id IN (SELECT id FROM mail_outbox "
+		"WHERE sent_at < ?1 OR failed_at < ?1 LIMIT ?2)"},
+	[PTL_Q_RATE_PRUNE] = {"RATE_PRUNE",
+		"DELETE FROM rate_limits WHERE key IN (SELECT key FROM "
+		"rate_limits WHERE window_start < ?1 LIMIT ?2)"},
 };
 
 struct ptl_db {

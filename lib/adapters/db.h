@@ -51,6 +51,11 @@ enum ptl_q {
 	PTL_Q_OUTBOX_RETRY,
 	PTL_Q_OUTBOX_DUE,
 	PTL_Q_OUTBOX_LIST,
+	PTL_Q_AUDIT_LIST,     /* since, email or NULL, limit: newest first */
+	PTL_Q_AUDIT_PRUNE,    /* the gc statements: cutoff, batch size */
+	PTL_Q_SESSION_PRUNE,
+	PTL_Q_OUTBOX_PRUNE,
+	PTL_Q_RATE_PRUNE,
 	PTL_Q__MAX
 };
 
@@ -182,6 +187,18 @@ enum ptl_col_outbox_list { /* PTL_Q_OUTBOX_LIST */
 	PTL_COL_OUTBOX_LIST_FAILED_AT,
 	PTL_COL_OUTBOX_LIST_LAST_ERROR,
 	PTL_COL_OUTBOX_LIST__MAX
+};
+
+enum ptl_col_audit_list { /* PTL_Q_AUDIT_LIST */
+	PTL_COL_AUDIT_LIST_AT,
+	PTL_COL_AUDIT_LIST_EVENT,
+	PTL_COL_AUDIT_LIST_USER_ID,
+	PTL_COL_AUDIT_LIST_EMAIL, /* the account's address now, else the row's */
+	PTL_COL_AUDIT_LIST_SESSION_ID,
+	PTL_COL_AUDIT_LIST_IP,
+	PTL_COL_AUDIT_LIST_DETAIL,
+	PTL_COL_AUDIT_LIST_USER_AGENT,
+	PTL_COL_AUDIT_LIST__MAX
 };
 
 struct ptl_db;

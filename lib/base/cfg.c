@@ -294,6 +294,8 @@ ptl_cfg_load(struct ptl_cfg *cfg)
 	cfg->rl_ip = (unsigned)v;
 	good = good && get_int("DATABASE_BUSY_TIMEOUT_MS", 10000, 100, 600000, &v);
 	cfg->busy_timeout_ms = (int)v;
+	good = good && get_int("AUDIT_RETENTION_DAYS", 90, 1, 36500,
+			       &cfg->audit_retention_days);
 	if (cfg->production && cfg->argon2_mem < 19456 * 1024) {
 		PTL_LOG_WARN("AUTH_ARGON2_MEMLIMIT_KIB is below the OWASP minimum");
 	}

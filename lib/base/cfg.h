@@ -70,6 +70,7 @@ struct ptl_cfg {
 
 	size_t body_max;            /* 100 kB (API.md §0) */
 	int busy_timeout_ms;        /* DATABASE_BUSY_TIMEOUT_MS, 10000 */
+	int64_t audit_retention_days; /* AUDIT_RETENTION_DAYS, 90 (authportal gc) */
 
 	struct ptl_cfg_mail mail;   /* MAIL_*: ptl_cfg_load_mail() */
 };

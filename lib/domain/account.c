@@ -9,6 +9,7 @@
 #include "base/buf.h"
 #include "domain/account.h"
 #include "adapters/crypto.h"
+#include "domain/audit.h"
 #include "base/log.h"
 #include "domain/session.h"
 
@@ -349,14 +350,25 @@ end_user(struct ptl_app *app, enum ptl_q q, int64_t user_id, int64_t now_ms,
 enum ptl_err
 ptl_account_delete(struct ptl_app *app, int64_t user_id, int64_t now_ms)
 {
-	return end_user(app, PTL_Q_USER_DELETE, user_id, now_ms, "user_deleted");
+	enum ptl_err e = end_user(app, PTL_Q_USER_DELETE, user_id, now_ms,
+				  "user_deleted");
+
+	if (e == PTL_OK)
+		ptl_audit_record(app, PTL_AUDIT_ACCOUNT_DELETED, user_id, 0,
+				 "all_sessions_ended", now_ms);
+	return e;
 }
 
 enum ptl_err
 ptl_account_disable(struct ptl_app *app, int64_t user_id, int64_t now_ms)
 {
-	return end_user(app, PTL_Q_USER_DISABLE, user_id, now_ms,
-			"user_disabled");
+	enum ptl_err e = end_user(app, PTL_Q_USER_DISABLE, user_id, now_ms,
+				  "user_disabled");
+
+	if (e == PTL_OK)
+		ptl_audit_record(app, PTL_AUDIT_ACCOUNT_DISABLED, user_id, 0,
+				 "all_sessions_ended", now_ms);
+	return e;
 }
 
 enum ptl_err

@@ -126,11 +126,13 @@ enum ptl_err ptl_account_set_names(struct ptl_app *app, int64_t user_id,
 				   int64_t now_ms)
 	__attribute__((warn_unused_result));
 
-/* Soft-deletes the user and ends every session (API.md §10.3, §10.8). */
+/* Soft-deletes the user and ends every session (API.md §10.3, §10.8);
+ * records account_deleted (audit.h). */
 enum ptl_err ptl_account_delete(struct ptl_app *app, int64_t user_id,
 				int64_t now_ms) __attribute__((warn_unused_result));
 
-/* Disables the user (admin) and ends every session. */
+/* Disables the user (admin) and ends every session; records
+ * account_disabled (audit.h). */
 enum ptl_err ptl_account_disable(struct ptl_app *app, int64_t user_id,
 				 int64_t now_ms) __attribute__((warn_unused_result));
 

@@ -33,6 +33,10 @@ struct ptl_app {
 	struct ptl_pw_params pw;
 	/* Access tokens already verified by this process (token.c). */
 	struct ptl_token_cache *token_cache;
+	/* The client of the request being served, named by the audit log
+	 * (domain/audit.h: ptl_audit_set_origin). Borrowed from that request;
+	 * NULL outside one. */
+	const char *client_ip, *client_user_agent;
 	/* Test hook: when non-zero, the time in ms (tests set PTL_FAKE_NOW_MS). */
 	int64_t fake_now_ms;
 };

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "adapters/crypto.h"
+#include "domain/audit.h"
 #include "domain/me.h"
 #include "domain/outbox.h"
 #include "domain/session.h"
@@ -123,6 +124,9 @@ ptl_me_update(struct ptl_arena *a, struct ptl_app *app, int64_t user_id,
 		why->retry_after_s = MAIL_RETRY_S;
 	if (e != PTL_OK)
 		return e;
+	if (pw_hash != NULL)
+		ptl_audit_record(app, PTL_AUDIT_PASSWORD_CHANGED, user_id,
+				 session_id, "other_sessions_ended", now_ms);
 	if (mail_id != 0)
 		ptl_outbox_send_now(a, app, mail_id, now_ms);
 	return ptl_me_get(a, app, user_id, u);

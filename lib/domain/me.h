@@ -46,8 +46,9 @@ enum ptl_err ptl_me_get(struct ptl_arena *a, struct ptl_app *app,
  * transaction: the names that were sent; the new password (hashed before
  * the transaction), ending every session of the user but session_id; and
  * for a new address a confirm-new-email mail to it (delivered after the
- * commit; the address changes when its link is used). OUT u: the user
- * after the change.
+ * commit; the address changes when its link is used); a new password is
+ * recorded as password_changed (audit.h). OUT u: the user after the
+ * change.
  * Errors: PTL_ERR_VALIDATION with why: user userNotFound; photo
  * imageNotExists; oldPassword missingOldPassword or incorrectOldPassword;
  * email emailExists. PTL_ERR_RATE_LIMITED (why->retry_after_s) when a

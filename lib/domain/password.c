@@ -8,6 +8,7 @@
 
 #include "base/log.h"
 #include "domain/account.h"
+#include "domain/audit.h"
 #include "domain/outbox.h"
 #include "domain/password.h"
 #include "domain/session.h"
@@ -121,6 +122,8 @@ ptl_password_reset(struct ptl_arena *a, struct ptl_app *app, const char *token,
 		return ptl_refusal_field(why, "hash", "invalidHash");
 	if (e != PTL_OK)
 		return e;
+	ptl_audit_record(app, PTL_AUDIT_PASSWORD_RESET, user_id, 0,
+			 "all_sessions_ended", now_ms);
 	PTL_LOG_SEC("password of user %lld reset; every session ended",
 		    (long long)user_id);
 	return PTL_OK;

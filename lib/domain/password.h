@@ -41,6 +41,7 @@ enum ptl_err ptl_password_forgot(struct ptl_arena *a, struct ptl_app *app,
  * is the new password hashed (before the transaction). The transaction
  * writes only if the stored hash is still the one the link was verified
  * under, so that of several uses of one link at once exactly one wins.
+ * Records password_reset (audit.h).
  * Errors: PTL_ERR_VALIDATION (why: hash, invalidHash) for a bad, used or
  * expired token or a user who is gone; a database error.
  */

@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "base/log.h"
+#include "domain/audit.h"
 #include "domain/ratelimit.h"
 
 static int
@@ -86,6 +87,22 @@ policy_key(char *buf, size_t size, enum ptl_rl policy, const char *subject)
 	return n > 0 && (size_t)n < size ? buf : NULL;
 }
 
+/* The audit events of a hit: once per window, at the count that reaches
+ * the limit (a lockout) or first passes it (a refusal). */
+static void
+audit_hit(struct ptl_app *app, enum ptl_rl policy, const char *subject,
+	  int64_t count, int64_t now_ms)
+{
+	int64_t limit = (int64_t)policy_limit(app, policy);
+
+	if (policy == PTL_RL_LOGIN_FAIL && count == limit)
+		ptl_audit_record_address(app, PTL_AUDIT_LOCKOUT, subject,
+					 policies[policy].name, now_ms);
+	else if (policy != PTL_RL_LOGIN_FAIL && count == limit + 1)
+		ptl_audit_record(app, PTL_AUDIT_RATE_LIMITED, 0, 0,
+				 policies[policy].name, now_ms);
+}
+
 enum ptl_err
 ptl_ratelimit_hit(struct ptl_app *app, enum ptl_rl policy, const char *subject,
 		  int64_t now_ms, int *retry_after_s)
@@ -101,6 +118,7 @@ ptl_ratelimit_hit(struct ptl_app *app, enum ptl_rl policy, const char *subject,
 	e = window(app, PTL_Q_RATE_HIT, key, window_ms, now_ms, &count, &start);
 	if (e != PTL_OK)
 		return e;
+	audit_hit(app, policy, subject, count, now_ms);
 	if (policy != PTL_RL_LOGIN_FAIL &&
 	    count > (int64_t)policy_limit(app, policy)) {
 		*retry_after_s = retry_after(start, window_ms, now_ms);
@@ -130,4 +148,17 @@ ptl_ratelimit_check(struct ptl_app *app, enum ptl_rl policy,
 		return PTL_ERR_RATE_LIMITED;
 	}
 	return PTL_OK;
+}
+
+int64_t
+ptl_ratelimit_spent_before(int64_t now_ms)
+{
+	int64_t longest = 0;
+	size_t i;
+
+	for (i = 0; i < PTL_RL__MAX; i++) {
+		if (policies[i].window_ms > longest)
+			longest = policies[i].window_ms;
+	}
+	return now_ms - longest;
 }

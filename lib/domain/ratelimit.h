@@ -29,7 +29,10 @@ enum ptl_rl {
  * ended. Returns PTL_ERR_RATE_LIMITED (and OUT retry_after_s, the seconds
  * to the window's end) when the count passes the policy's limit; PTL_OK
  * otherwise. PTL_RL_LOGIN_FAIL only counts here (its limit is checked by
- * ptl_ratelimit_check() before the next attempt): it never refuses. */
+ * ptl_ratelimit_check() before the next attempt): it never refuses.
+ * Records, once per window, a lockout when a PTL_RL_LOGIN_FAIL count
+ * reaches its limit and a refusal when another count first passes its
+ * limit (domain/audit.h). */
 enum ptl_err ptl_ratelimit_hit(struct ptl_app *app, enum ptl_rl policy,
 			       const char *subject, int64_t now_ms,
 			       int *retry_after_s)
@@ -41,5 +44,10 @@ enum ptl_err ptl_ratelimit_check(struct ptl_app *app, enum ptl_rl policy,
 				 const char *subject, int64_t now_ms,
 				 int *retry_after_s)
 	__attribute__((warn_unused_result, nonnull));
+
+/* The time before which every window of every policy has ended: a
+ * counter that started before it counts nothing any more (`authportal gc`
+ * deletes it). */
+int64_t ptl_ratelimit_spent_before(int64_t now_ms);
 
 #endif

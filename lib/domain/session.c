@@ -16,6 +16,7 @@
 #include "base/str.h"
 #include "adapters/crypto.h"
 #include "base/log.h"
+#include "domain/audit.h"
 #include "domain/session.h"
 
 #define NONCE_LEN 16
@@ -160,8 +161,8 @@ swap(struct ptl_arena *a, struct ptl_app *app, int64_t session_id,
 /* Inside the write transaction: what the presented digest d means. */
 static enum ptl_err
 decide(struct ptl_arena *a, struct ptl_app *app, int64_t session_id,
-       const struct row *r, const unsigned char *d, const char *ip,
-       int64_t now_ms, char **hash, bool *wrote)
+       const struct row *r, const unsigned char *d, int64_t now_ms,
+       char **hash, bool *wrote)
 {
 	char secret[SECRET_HEX + 1];
 	enum ptl_err e;
@@ -189,9 +190,8 @@ decide(struct ptl_arena *a, struct ptl_app *app, int64_t session_id,
 	if (e != PTL_OK)
 		return e;
 	*wrote = true;
-	ptl_session_audit(app, "refresh_reuse", r->user_id, session_id, ip,
-			  "rotated refresh token presented; session revoked",
-			  now_ms);
+	ptl_audit_record(app, PTL_AUDIT_REFRESH_REUSE, r->user_id, session_id,
+			 "session_revoked", now_ms);
 	PTL_LOG_SEC("refresh token reuse: session %lld of user %lld revoked",
 		    (long long)session_id, (long long)r->user_id);
 	return PTL_ERR_UNAUTHORIZED;
@@ -224,8 +224,8 @@ rotate_fast(struct ptl_arena *a, struct ptl_app *app, int64_t session_id,
  * (which must stick) are committed, anything else rolled back. */
 static enum ptl_err
 rotate_locked(struct ptl_arena *a, struct ptl_app *app, int64_t session_id,
-	      const unsigned char *d, const char *ip, int64_t now_ms,
-	      struct row *r, char **hash)
+	      const unsigned char *d, int64_t now_ms, struct row *r,
+	      char **hash)
 {
 	bool wrote = false;
 	enum ptl_err e = ptl_db_begin(app->db), committed;
@@ -236,7 +236,7 @@ rotate_locked(struct ptl_arena *a, struct ptl_app *app, int64_t session_id,
 	if (e == PTL_OK && !live(r, now_ms))
 		e = PTL_ERR_UNAUTHORIZED;
 	if (e == PTL_OK)
-		e = decide(a, app, session_id, r, d, ip, now_ms, hash, &wrote);
+		e = decide(a, app, session_id, r, d, now_ms, hash, &wrote);
 	if (!wrote) {
 		ptl_db_rollback(app->db);
 		return e;
@@ -247,8 +247,8 @@ rotate_locked(struct ptl_arena *a, struct ptl_app *app, int64_t session_id,
 
 enum ptl_err
 ptl_session_rotate(struct ptl_arena *a, struct ptl_app *app,
-		   int64_t session_id, const char *presented, const char *ip,
-		   int64_t now_ms, int64_t *user_id, int64_t *role_id, char **hash)
+		   int64_t session_id, const char *presented, int64_t now_ms,
+		   int64_t *user_id, int64_t *role_id, char **hash)
 {
 	unsigned char d[PTL_CRYPTO_DIGEST_LEN];
 	struct row r;
@@ -258,7 +258,7 @@ ptl_session_rotate(struct ptl_arena *a, struct ptl_app *app,
 	digest_hex(presented, d);
 	e = rotate_fast(a, app, session_id, d, now_ms, &r, hash);
 	if (e == PTL_ERR_CONFLICT)
-		e = rotate_locked(a, app, session_id, d, ip, now_ms, &r, hash);
+		e = rotate_locked(a, app, session_id, d, now_ms, &r, hash);
 	if (e == PTL_OK) {
 		*user_id = r.user_id;
 		*role_id = r.role_id;
@@ -292,6 +292,9 @@ ptl_session_revoke_owned(struct ptl_app *app, int64_t session_id,
 	e = ptl_db_exec(st);
 	if (e == PTL_OK && ptl_db_changes(app->db) == 0)
 		e = PTL_ERR_NOT_FOUND;
+	if (e == PTL_OK)
+		ptl_audit_record(app, PTL_AUDIT_SESSION_REVOKED, user_id,
+				 session_id, reason, now_ms);
 	return e;
 }
 
@@ -320,16 +323,28 @@ enum ptl_err
 ptl_session_logout(struct ptl_app *app, int64_t user_id, int64_t session_id,
 		   const char *scope, int64_t now_ms, struct ptl_refusal *why)
 {
+	const char *word; /* the scope, as a literal for the audit log */
+	enum ptl_err e;
+
 	ptl_refusal_clear(why);
-	if (scope == NULL || *scope == '\0' || strcmp(scope, "local") == 0)
-		return ptl_session_revoke(app, session_id, "logout", now_ms);
-	if (strcmp(scope, "others") == 0)
-		return ptl_session_revoke_user(app, user_id, session_id,
-					       "logout_others", now_ms);
-	if (strcmp(scope, "global") == 0)
-		return ptl_session_revoke_user(app, user_id, 0, "logout_global",
-					       now_ms);
-	return ptl_refusal_field(why, "scope", "invalidScope");
+	if (scope == NULL || *scope == '\0' || strcmp(scope, "local") == 0) {
+		word = "local";
+		e = ptl_session_revoke(app, session_id, "logout", now_ms);
+	} else if (strcmp(scope, "others") == 0) {
+		word = "others";
+		e = ptl_session_revoke_user(app, user_id, session_id,
+					    "logout_others", now_ms);
+	} else if (strcmp(scope, "global") == 0) {
+		word = "global";
+		e = ptl_session_revoke_user(app, user_id, 0, "logout_global",
+					    now_ms);
+	} else {
+		return ptl_refusal_field(why, "scope", "invalidScope");
+	}
+	if (e == PTL_OK)
+		ptl_audit_record(app, PTL_AUDIT_LOGOUT, user_id, session_id,
+				 word, now_ms);
+	return e;
 }
 
 enum ptl_err
@@ -371,23 +386,4 @@ ptl_session_list_json(struct ptl_app *app, int64_t user_id, int64_t current_id,
 	ptl_db_done(st);
 	ptl_buf_addc(out, ']');
 	return e;
-}
-
-void
-ptl_session_audit(struct ptl_app *app, const char *event, int64_t user_id,
-		  int64_t session_id, const char *ip, const char *detail,
-		  int64_t now_ms)
-{
-	struct ptl_stmt *st = ptl_db_q(app->db, PTL_Q_AUDIT_INSERT);
-
-	ptl_db_bind_int(st, 1, now_ms);
-	ptl_db_bind_textz(st, 2, event);
-	if (user_id > 0)
-		ptl_db_bind_int(st, 3, user_id);
-	if (session_id > 0)
-		ptl_db_bind_int(st, 4, session_id);
-	ptl_db_bind_textz(st, 5, ip);
-	ptl_db_bind_textz(st, 6, detail);
-	if (ptl_db_exec(st) != PTL_OK)
-		PTL_LOG_WARN("audit event %s not recorded", event);
 }

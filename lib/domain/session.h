@@ -34,7 +34,7 @@ enum ptl_err ptl_session_create(struct ptl_arena *a, struct ptl_app *app,
  */
 enum ptl_err ptl_session_rotate(struct ptl_arena *a, struct ptl_app *app,
 				int64_t session_id, const char *presented,
-				const char *ip, int64_t now_ms, int64_t *user_id,
+				int64_t now_ms, int64_t *user_id,
 				int64_t *role_id, char **hash)
 	__attribute__((warn_unused_result));
 
@@ -43,8 +43,8 @@ enum ptl_err ptl_session_revoke(struct ptl_app *app, int64_t session_id,
 				const char *reason, int64_t now_ms)
 	__attribute__((warn_unused_result));
 
-/* Ends session_id if it is a live session of user_id; PTL_ERR_NOT_FOUND
- * otherwise. */
+/* Ends session_id if it is a live session of user_id, recording
+ * session_revoked with reason (audit.h); PTL_ERR_NOT_FOUND otherwise. */
 enum ptl_err ptl_session_revoke_owned(struct ptl_app *app, int64_t session_id,
 				      int64_t user_id, const char *reason,
 				      int64_t now_ms)
@@ -59,7 +59,8 @@ enum ptl_err ptl_session_revoke_user(struct ptl_app *app, int64_t user_id,
 /*
  * Logout (API.md §1.9): ends sessions of user_id, signed in with
  * session_id, by scope: "local" (also NULL or ""), session_id alone;
- * "others", every other session of the user; "global", all of them.
+ * "others", every other session of the user; "global", all of them;
+ * records logout with the scope (audit.h).
  * Errors: PTL_ERR_VALIDATION (why: scope, invalidScope) for any other
  * scope; a database error.
  */
@@ -74,10 +75,5 @@ enum ptl_err ptl_session_list_json(struct ptl_app *app, int64_t user_id,
 				   int64_t current_id, int64_t now_ms,
 				   struct ptl_buf *out)
 	__attribute__((warn_unused_result));
-
-/* Appends an audit event (best effort: a failure is logged, not returned). */
-void ptl_session_audit(struct ptl_app *app, const char *event, int64_t user_id,
-		       int64_t session_id, const char *ip, const char *detail,
-		       int64_t now_ms);
 
 #endif

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "base/log.h"
+#include "domain/audit.h"
 #include "domain/ratelimit.h"
 #include "domain/session.h"
 #include "domain/signin.h"
@@ -31,6 +32,22 @@ refuse(struct ptl_arena *a, struct ptl_app *app, const struct ptl_signin *in,
 		    why, "email",
 		    ptl_mem_printf(a, "needLoginViaProvider:%s", provider));
 	return ptl_refusal_field(why, "password", "incorrectPassword");
+}
+
+/* Why a sign-in failed, in the words of the audit log. */
+static const char *
+fail_word(enum ptl_login_fail reason)
+{
+	switch (reason) {
+	case PTL_LOGIN_NOT_FOUND:
+		return "unknown_account";
+	case PTL_LOGIN_PROVIDER:
+		return "social_account";
+	case PTL_LOGIN_OK:
+	case PTL_LOGIN_PASSWORD:
+		break;
+	}
+	return "wrong_password";
 }
 
 /* Failed sign-ins per account: checked before any work, counted after. */
@@ -58,15 +75,26 @@ ptl_signin_email(struct ptl_arena *a, struct ptl_app *app,
 	ptl_refusal_clear(why);
 	memset(login, 0, sizeof(*login));
 	e = account_limit(app, in->email, false, now_ms, why);
+	if (e == PTL_ERR_RATE_LIMITED)
+		ptl_audit_record_address(app, PTL_AUDIT_SIGNIN_FAILED, in->email,
+					 "locked", now_ms);
 	if (e != PTL_OK)
 		return e;
 	/* No stored password is longer than the maximum: no need to hash. */
-	if (in->password_len > app->cfg.password_max_len)
+	if (in->password_len > app->cfg.password_max_len) {
+		ptl_audit_record_address(app, PTL_AUDIT_SIGNIN_FAILED, in->email,
+					 "wrong_password", now_ms);
 		return refuse(a, app, in, PTL_LOGIN_PASSWORD, NULL, why);
+	}
 	e = ptl_account_login(a, app, in->email, in->password, in->password_len,
 			      in->user_agent, in->ip, now_ms, login, &reason);
+	if (e == PTL_OK)
+		ptl_audit_record(app, PTL_AUDIT_SIGNIN_OK, login->user.id,
+				 login->session_id, NULL, now_ms);
 	if (e != PTL_ERR_UNAUTHORIZED)
 		return e;
+	ptl_audit_record_address(app, PTL_AUDIT_SIGNIN_FAILED, in->email,
+				 fail_word(reason), now_ms);
 	e = account_limit(app, in->email, true, now_ms, why);
 	if (e != PTL_OK)
 		return e;
@@ -75,8 +103,7 @@ ptl_signin_email(struct ptl_arena *a, struct ptl_app *app,
 
 enum ptl_err
 ptl_signin_refresh(struct ptl_arena *a, struct ptl_app *app, const char *token,
-		   const char *ip, int64_t now_ms,
-		   struct ptl_signin_rotated *out)
+		   int64_t now_ms, struct ptl_signin_rotated *out)
 {
 	const char *presented;
 	enum ptl_err e;
@@ -86,7 +113,6 @@ ptl_signin_refresh(struct ptl_arena *a, struct ptl_app *app, const char *token,
 				     &presented);
 	if (e != PTL_OK)
 		return e;
-	return ptl_session_rotate(a, app, out->session_id, presented, ip,
-				  now_ms, &out->user_id, &out->role_id,
-				  &out->hash);
+	return ptl_session_rotate(a, app, out->session_id, presented, now_ms,
+				  &out->user_id, &out->role_id, &out->hash);
 }

@@ -31,8 +31,9 @@ struct ptl_signin {
  * failed attempts in its window (with AUTH_RATE_LIMIT on), checks the
  * password (a dummy Argon2id run for an unknown or social account, so that
  * timing tells nothing; none for a password longer than any stored one)
- * and opens a session. A failure is logged as a security event and,
- * except the over-long password, counted against the account.
+ * and opens a session. Records signin_ok or signin_failed (audit.h); a
+ * failure is also logged as a security event and, except the over-long
+ * password, counted against the account.
  * OUT login: the user, the new session and its refresh secret.
  * Errors: PTL_ERR_RATE_LIMITED (why->retry_after_s); PTL_ERR_VALIDATION
  * with why: with uniform errors, email and field2 password, both
@@ -58,8 +59,8 @@ struct ptl_signin_rotated {
  * reused token or a user who is gone; PTL_ERR_BUSY; a database error.
  */
 enum ptl_err ptl_signin_refresh(struct ptl_arena *a, struct ptl_app *app,
-				const char *token, const char *ip,
-				int64_t now_ms, struct ptl_signin_rotated *out)
-	__attribute__((warn_unused_result, nonnull(1, 2, 3, 6)));
+				const char *token, int64_t now_ms,
+				struct ptl_signin_rotated *out)
+	__attribute__((warn_unused_result, nonnull));
 
 #endif

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 
 #include "domain/account.h"
+#include "domain/audit.h"
 #include "domain/outbox.h"
 #include "domain/signup.h"
 #include "domain/token.h"
@@ -73,6 +74,9 @@ confirm(struct ptl_arena *a, struct ptl_app *app, const char *token,
 				!is_new, now_ms);
 	if (e == PTL_ERR_CONFLICT)
 		return ptl_refusal_field(why, "email", "emailExists");
+	if (e == PTL_OK && is_new)
+		ptl_audit_record(app, PTL_AUDIT_EMAIL_CHANGED, user_id, 0, NULL,
+				 now_ms);
 	return e;
 }
 

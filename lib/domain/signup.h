@@ -57,7 +57,8 @@ enum ptl_err ptl_signup_confirm(struct ptl_arena *a, struct ptl_app *app,
 /*
  * The link of the confirm-new-email mail (API.md §1.4): the address
  * becomes the token's newEmail (a token without one changes no address)
- * and the account Active. The link works again until it expires.
+ * and the account Active (recorded: email_changed, audit.h). The link
+ * works again until it expires.
  * Errors: PTL_ERR_VALIDATION (why: hash, invalidHash) as above, or (why:
  * email, emailExists) when another account took the address meanwhile;
  * PTL_ERR_NOT_FOUND when the user is missing or deleted.

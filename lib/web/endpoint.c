@@ -13,6 +13,7 @@
 #include "adapters/db.h"
 #include "base/log.h"
 #include "domain/account.h"
+#include "domain/audit.h"
 #include "domain/ratelimit.h"
 #include "domain/token.h"
 #include "web/endpoint.h"
@@ -178,11 +179,13 @@ ptl_endpoint_serve(struct ptl_app *app, const struct ptl_endpoint *ep,
 		ptl_log_set_request(NULL);
 		return;
 	}
+	ptl_audit_set_origin(app, req.ip, req.user_agent);
 	e = run(&req, &resp, ep, t);
 	if (app->db != NULL)
 		ptl_db_rollback(
 		    app->db); /* no transaction outlives a request */
 	ptl_resp_write(&req, &resp, t, e);
+	ptl_audit_set_origin(app, NULL, NULL);
 	ptl_log_set_request(NULL);
 }
 

@@ -70,3 +70,5 @@ tests_unit_test_mem_LDFLAGS = $(AM_LDFLAGS) -Wl,--wrap=free
 # The escaping of log lines and of the admin tool's output.
 check_PROGRAMS += tests/unit/test_log
 tests_unit_test_log_SOURCES = tests/unit/test_log.c tests/tap.h
+check_PROGRAMS += tests/unit/test_audit
+tests_unit_test_audit_SOURCES = tests/unit/test_audit.c tests/unit/fixture.h tests/tap.h

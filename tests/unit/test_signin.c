@@ -183,7 +183,7 @@ test_refresh(int64_t ann)
 					    login.hash, T0, &t0) == PTL_OK,
 		"a session and its refresh token"))
 		return;
-	is_int(ptl_signin_refresh(arena, &app, t0, "192.0.2.1", T0 + 1000, &r1),
+	is_int(ptl_signin_refresh(arena, &app, t0, T0 + 1000, &r1),
 	       PTL_OK, "refresh");
 	ok(r1.session_id == login.session_id && r1.user_id == ann &&
 		   r1.role_id == PTL_ACCOUNT_ROLE_USER,
@@ -193,11 +193,11 @@ test_refresh(int64_t ann)
 	ok(ptl_token_refresh_issue(arena, &app, r1.session_id, r1.hash,
 				   T0 + 1000, &t1) == PTL_OK,
 	   "the next refresh token");
-	is_int(ptl_signin_refresh(arena, &app, t0, "192.0.2.1", T0 + 2000, &r2),
+	is_int(ptl_signin_refresh(arena, &app, t0, T0 + 2000, &r2),
 	       PTL_ERR_UNAUTHORIZED, "the first token again: reuse");
-	is_int(ptl_signin_refresh(arena, &app, t1, "192.0.2.1", T0 + 3000, &r3),
+	is_int(ptl_signin_refresh(arena, &app, t1, T0 + 3000, &r3),
 	       PTL_ERR_UNAUTHORIZED, "  which ended the session");
-	is_int(ptl_signin_refresh(arena, &app, "a.b.c", NULL, T0, &r2),
+	is_int(ptl_signin_refresh(arena, &app, "a.b.c", T0, &r2),
 	       PTL_ERR_UNAUTHORIZED, "a malformed token");
 
 	if (!ok(signin("ann@example.com", PW, strlen(PW), &login, &why) ==
@@ -207,7 +207,7 @@ test_refresh(int64_t ann)
 		"another session"))
 		return;
 	ok(ptl_account_delete(&app, ann, T0) == PTL_OK, "delete the user");
-	is_int(ptl_signin_refresh(arena, &app, t0, NULL, T0 + 1000, &r2),
+	is_int(ptl_signin_refresh(arena, &app, t0, T0 + 1000, &r2),
 	       PTL_ERR_UNAUTHORIZED, "  its refresh token is refused");
 }
 
