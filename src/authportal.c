@@ -14,6 +14,9 @@
  *   authportal session revoke ID
  *   authportal mail flush              deliver every queued mail now (cron)
  *   authportal mail list [N]           the last N outbox rows (default 50)
+ *   authportal audit [--user EMAIL] [--since T] [--limit N]
+ *                                      security events, newest first
+ *   authportal gc                      delete what is kept no longer (cron)
  * Exit status: 0 success, 1 failure, 2 usage. Every line of output has the
  * control bytes of its values escaped as the log's are (say()).
  */
@@ -28,10 +31,12 @@
 
 #include "domain/account.h"
 #include "domain/app.h"
+#include "domain/audit.h"
 #include "adapters/crypto.h"
 #include "base/log.h"
 #include "domain/outbox.h"
 #include "domain/session.h"
+#include "base/buf.h"
 #include "base/email.h"
 #include "base/str.h"
 
@@ -76,7 +81,9 @@ usage(void)
 	      " [--last NAME] [--admin] [--inactive]\n"
 	      "       authportal user list | user disable EMAIL\n"
 	      "       authportal session list [EMAIL] | session revoke ID\n"
-	      "       authportal mail flush | mail list [N]\n",
+	      "       authportal mail flush | mail list [N]\n"
+	      "       authportal audit [--user EMAIL] [--since DATE|24h]"
+	      " [--limit N] | gc\n",
 	      stderr);
 	return 2;
 }
@@ -264,6 +271,8 @@ session_revoke(struct ptl_app *app, const char *arg)
 		say(stderr, "authportal: no live session %lld", (long long)id);
 		return 1;
 	}
+	ptl_audit_record(app, PTL_AUDIT_SESSION_REVOKED, 0, id,
+			 "revoked_by_admin", ptl_app_now_ms(app));
 	say(stdout, "session %lld revoked", (long long)id);
 	return 0;
 }
@@ -317,6 +326,121 @@ mail_list(struct ptl_app *app, const char *arg)
 	return 0;
 }
 
+/* "YYYY-MM-DDTHH:MM:SS.mmmZ", arena-owned. */
+static const char *
+iso_time(struct ptl_arena *a, int64_t ms)
+{
+	struct ptl_buf b;
+
+	ptl_buf_init(&b, a, 32, 64);
+	ptl_buf_json_time(&b, ms);
+	if (b.len < 2 || b.data[0] != '"')
+		return "-";
+	b.data[b.len - 1] = '\0';
+	return b.data + 1;
+}
+
+/* An id column: the number, or "-" for NULL. */
+static const char *
+id_text(struct ptl_arena *a, struct ptl_stmt *st, int col)
+{
+	if (ptl_db_is_null(st, col))
+		return "-";
+	return ptl_mem_printf(a, "%lld", (long long)ptl_db_int(st, col));
+}
+
+/* A text column, or "-" for NULL. */
+static const char *
+text_or_dash(struct ptl_stmt *st, int col)
+{
+	const char *s = ptl_db_text(st, col);
+
+	return s != NULL ? s : "-";
+}
+
+/* The options of `audit`: OUT email (NULL for all), since and limit.
+ * Returns 0, or the exit status when they do not parse. */
+static int
+audit_options(struct ptl_arena *a, int64_t now, int argc, char **argv,
+	      const char **email, int64_t *since, int64_t *limit)
+{
+	int i;
+
+	for (i = 0; i < argc; i += 2) {
+		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (v == NULL)
+			return usage();
+		if (strcmp(argv[i], "--user") == 0) {
+			*email = email_arg(a, v);
+			if (*email == NULL)
+				return 1;
+		} else if (strcmp(argv[i], "--since") == 0) {
+			if (!ptl_audit_parse_since(v, now, since)) {
+				say(stderr, "authportal: --since takes a date "
+				    "(2025-11-25, 2025-11-25T10:00Z) or a "
+				    "duration (24h, 7d)");
+				return 2;
+			}
+		} else if (strcmp(argv[i], "--limit") != 0 ||
+			   !ptl_str_to_i64(v, strlen(v), 1, 100000, limit)) {
+			return usage();
+		}
+	}
+	return 0;
+}
+
+#define AUDIT_LINE "%-24s %-16s %-6s %-32s %-7s %-15s %-18s %s"
+
+static int
+audit_list(struct ptl_arena *a, struct ptl_app *app, int argc, char **argv)
+{
+	const char *email = NULL;
+	int64_t since = 0, limit = 100;
+	struct ptl_stmt *st;
+	bool row;
+	int rc = audit_options(a, ptl_app_now_ms(app), argc, argv, &email,
+			       &since, &limit);
+
+	if (rc != 0)
+		return rc;
+	st = ptl_db_q(app->db, PTL_Q_AUDIT_LIST);
+	ptl_db_bind_int(st, 1, since);
+	ptl_db_bind_textz(st, 2, email);
+	ptl_db_bind_int(st, 3, limit);
+	say(stdout, AUDIT_LINE, "at", "event", "user", "email", "session", "ip",
+	    "detail", "user agent");
+	while (ptl_db_step(st, &row) == PTL_OK && row) {
+		say(stdout, AUDIT_LINE,
+		    iso_time(a, ptl_db_int(st, PTL_COL_AUDIT_LIST_AT)),
+		    text_or_dash(st, PTL_COL_AUDIT_LIST_EVENT),
+		    id_text(a, st, PTL_COL_AUDIT_LIST_USER_ID),
+		    text_or_dash(st, PTL_COL_AUDIT_LIST_EMAIL),
+		    id_text(a, st, PTL_COL_AUDIT_LIST_SESSION_ID),
+		    text_or_dash(st, PTL_COL_AUDIT_LIST_IP),
+		    text_or_dash(st, PTL_COL_AUDIT_LIST_DETAIL),
+		    text_or_dash(st, PTL_COL_AUDIT_LIST_USER_AGENT));
+	}
+	ptl_db_done(st);
+	return 0;
+}
+
+static int
+gc(struct ptl_app *app)
+{
+	struct ptl_audit_gc n;
+
+	if (ptl_audit_gc(app, ptl_app_now_ms(app), &n) != PTL_OK)
+		return 1;
+	say(stdout, "removed %lld audit row(s) older than %lld days, %lld "
+	    "ended session(s), %lld delivered or failed mail(s), %lld spent "
+	    "rate-limit window(s)",
+	    (long long)n.audit_rows, (long long)app->cfg.audit_retention_days,
+	    (long long)n.sessions, (long long)n.mails,
+	    (long long)n.rate_limits);
+	return 0;
+}
+
 static int
 run(struct ptl_arena *a, struct ptl_app *app, int argc, char **argv)
 {
@@ -357,6 +481,10 @@ run(struct ptl_arena *a, struct ptl_app *app, int argc, char **argv)
 		return mail_flush(a, app);
 	if (strcmp(cmd, "mail") == 0 && strcmp(sub, "list") == 0 && argc <= 4)
 		return mail_list(app, argc == 4 ? argv[3] : NULL);
+	if (strcmp(cmd, "audit") == 0)
+		return audit_list(a, app, argc - 2, argv + 2);
+	if (strcmp(cmd, "gc") == 0 && argc == 2)
+		return gc(app);
 	return usage();
 }
 
