@@ -67,6 +67,8 @@ struct ptl_cfg {
 	unsigned rl_login_ip;       /* AUTH_RATE_LOGIN_IP, 150 per 5 min */
 	unsigned rl_login_fail;     /* AUTH_RATE_LOGIN_FAIL, 10 per 15 min per account */
 	unsigned rl_ip;             /* AUTH_RATE_IP, 30 per 5 min (register, ...) */
+	unsigned rl_mail_user;      /* AUTH_RATE_MAIL_USER, 10 mails per hour per account */
+	unsigned rl_mail_ip;        /* AUTH_RATE_MAIL_IP, 30 mails per hour per IP */
 
 	size_t body_max;            /* 100 kB (API.md §0) */
 	int busy_timeout_ms;        /* DATABASE_BUSY_TIMEOUT_MS, 10000 */

@@ -56,6 +56,8 @@ static const struct {
 	[PTL_RL_IP] = {"ip", 5 * 60 * 1000},
 	[PTL_RL_LOGIN_FAIL] = {"login-fail", 15 * 60 * 1000},
 	[PTL_RL_MAIL] = {"mail", 60 * 1000},
+	[PTL_RL_MAIL_USER] = {"mail-user", 60 * 60 * 1000},
+	[PTL_RL_MAIL_IP] = {"mail-ip", 60 * 60 * 1000},
 };
 
 static unsigned
@@ -68,6 +70,10 @@ policy_limit(const struct ptl_app *app, enum ptl_rl policy)
 		return app->cfg.rl_ip;
 	case PTL_RL_LOGIN_FAIL:
 		return app->cfg.rl_login_fail;
+	case PTL_RL_MAIL_USER:
+		return app->cfg.rl_mail_user;
+	case PTL_RL_MAIL_IP:
+		return app->cfg.rl_mail_ip;
 	case PTL_RL_MAIL:
 	case PTL_RL__MAX:
 		break;
@@ -161,4 +167,25 @@ ptl_ratelimit_spent_before(int64_t now_ms)
 			longest = policies[i].window_ms;
 	}
 	return now_ms - longest;
+}
+
+enum ptl_err
+ptl_ratelimit_mail(struct ptl_app *app, int64_t user_id, const char *ip,
+		   int64_t now_ms, int *retry_after_s)
+{
+	char subject[32];
+	enum ptl_err e = PTL_OK;
+
+	if (!app->cfg.rate_limit)
+		return PTL_OK;
+	if (user_id > 0) {
+		(void)snprintf(subject, sizeof(subject), "%lld",
+			       (long long)user_id);
+		e = ptl_ratelimit_hit(app, PTL_RL_MAIL_USER, subject, now_ms,
+				      retry_after_s);
+	}
+	if (e == PTL_OK && ip != NULL && *ip != '\0')
+		e = ptl_ratelimit_hit(app, PTL_RL_MAIL_IP, ip, now_ms,
+				      retry_after_s);
+	return e;
 }

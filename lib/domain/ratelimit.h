@@ -21,6 +21,8 @@ enum ptl_rl {
 	PTL_RL_IP,         /* other public POSTs per IP: AUTH_RATE_IP / 5 min */
 	PTL_RL_LOGIN_FAIL, /* failed sign-ins per account: AUTH_RATE_LOGIN_FAIL / 15 min */
 	PTL_RL_MAIL,       /* mails of one kind to one address: 1 / minute */
+	PTL_RL_MAIL_USER,  /* mails a request sends for one account: AUTH_RATE_MAIL_USER / hour */
+	PTL_RL_MAIL_IP,    /* mails requests from one IP send: AUTH_RATE_MAIL_IP / hour */
 	PTL_RL__MAX
 };
 
@@ -49,5 +51,20 @@ enum ptl_err ptl_ratelimit_check(struct ptl_app *app, enum ptl_rl policy,
  * counter that started before it counts nothing any more (`authportal gc`
  * deletes it). */
 int64_t ptl_ratelimit_spent_before(int64_t now_ms);
+
+/*
+ * Counts one mail that a request is about to send (API.md §10.7): for the
+ * account user_id (0: none, as for a sign-up, whose account is new)
+ * against PTL_RL_MAIL_USER, and for the client ip (NULL: none) against
+ * PTL_RL_MAIL_IP. Call it inside the write transaction that queues the
+ * mail, before ptl_outbox_enqueue(): a refusal then rolls the counts back
+ * with the rest. Returns PTL_ERR_RATE_LIMITED (OUT retry_after_s) when
+ * either limit is passed; PTL_OK, counting nothing, under
+ * AUTH_RATE_LIMIT=false; a database error.
+ */
+enum ptl_err ptl_ratelimit_mail(struct ptl_app *app, int64_t user_id,
+				const char *ip, int64_t now_ms,
+				int *retry_after_s)
+	__attribute__((warn_unused_result, nonnull(1, 5)));
 
 #endif

@@ -31,7 +31,7 @@ static const char *const all_names[] = {
 	"AUTH_ARGON2_MEMLIMIT_KIB", "APP_CORS_ORIGINS", "FRONTEND_DOMAIN",
 	"BACKEND_DOMAIN", "TRUSTED_PROXIES", "AUTH_RATE_LIMIT",
 	"AUTH_RATE_LOGIN_IP", "AUTH_RATE_LOGIN_FAIL", "AUTH_RATE_IP",
-	"DATABASE_BUSY_TIMEOUT_MS", "PTL_FAKE_NOW_MS", "ONLY_IN_FILE",
+	"AUTH_RATE_MAIL_USER", "AUTH_RATE_MAIL_IP", "DATABASE_BUSY_TIMEOUT_MS", "PTL_FAKE_NOW_MS", "ONLY_IN_FILE",
 };
 
 /* A clean environment: the four secrets (strong), nothing else. */
@@ -83,6 +83,8 @@ test_defaults(void)
 	is_int(c.rl_login_ip, 150, "login ip limit");
 	is_int(c.rl_login_fail, 10, "login fail limit");
 	is_int(c.rl_ip, 30, "ip limit");
+	is_int(c.rl_mail_user, 10, "mails per account an hour");
+	is_int(c.rl_mail_ip, 30, "mails per IP an hour");
 	is_int(c.body_max, 100 * 1024, "body max 100 kB");
 	is_int(c.busy_timeout_ms, 10000, "busy timeout");
 }
@@ -140,6 +142,10 @@ test_values(void)
 		{"AUTH_ARGON2_MEMLIMIT_KIB", "8192", true, F(argon2_mem), 8388608},
 		{"AUTH_ARGON2_MEMLIMIT_KIB", "7", false, F(argon2_mem), 0},
 		{"AUTH_RATE_IP", "5", true, F(rl_ip), 5},
+		{"AUTH_RATE_MAIL_USER", "4", true, F(rl_mail_user), 4},
+		{"AUTH_RATE_MAIL_USER", "0", false, F(rl_mail_user), 0},
+		{"AUTH_RATE_MAIL_IP", "12", true, F(rl_mail_ip), 12},
+		{"AUTH_RATE_MAIL_IP", "x", false, F(rl_mail_ip), 0},
 		{"AUTH_RATE_LOGIN_IP", "0", false, F(rl_login_ip), 0},
 		{"AUTH_RATE_LOGIN_FAIL", "3", true, F(rl_login_fail), 3},
 		{"DATABASE_BUSY_TIMEOUT_MS", "99", false, F(busy_timeout_ms), 0},

@@ -6,6 +6,8 @@
  * the window's end; keys are independent; a window opens at the first hit
  * after the previous one ended (so one per minute keeps a minute between
  * two events, whatever the clock's minute); peek reads without counting.
+ * The mail limits of the hour, per account and per IP, roll back with the
+ * transaction that counts them.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -191,6 +193,51 @@ test_policies(void)
 	   "ip policy: AUTH_RATE_IP per 5 minutes");
 }
 
+/* ptl_ratelimit_mail: the account's and the client's mails of the hour,
+ * counted inside the transaction that queues the mail. */
+static void
+test_mail(void)
+{
+	const int64_t t = START + 86400000;
+	int retry = -1, i, passed = 0;
+
+	app.cfg.rl_mail_user = 2;
+	app.cfg.rl_mail_ip = 3;
+	for (i = 0; i < 2; i++)
+		passed += ptl_ratelimit_mail(&app, 7, "10.0.0.1", t + i,
+					     &retry) == PTL_OK;
+	is_int(passed, 2, "mail: AUTH_RATE_MAIL_USER mails of account 7 pass");
+	is_int(ptl_ratelimit_mail(&app, 7, "10.0.0.2", t + 10, &retry),
+	       PTL_ERR_RATE_LIMITED, "  the next one, from any IP: limited");
+	is_int(retry, 3600, "  for the rest of its hour");
+	is_int(ptl_ratelimit_mail(&app, 8, "10.0.0.1", t + 20, &retry), PTL_OK,
+	       "another account from the first IP: its third mail passes");
+	is_int(ptl_ratelimit_mail(&app, 9, "10.0.0.1", t + 30, &retry),
+	       PTL_ERR_RATE_LIMITED, "  the fourth from that IP: limited");
+	is_int(ptl_ratelimit_mail(&app, 0, "10.0.0.1", t + 40, &retry),
+	       PTL_ERR_RATE_LIMITED, "  also without an account (a sign-up)");
+	is_int(ptl_ratelimit_mail(&app, 10, NULL, t + 50, &retry), PTL_OK,
+	       "no IP: only the account counts");
+	/* Counted inside the caller's transaction: a rollback undoes it. */
+	ok(ptl_db_begin(app.db) == PTL_OK &&
+		   ptl_ratelimit_mail(&app, 11, "10.0.0.9", t, &retry) ==
+			   PTL_OK &&
+		   ptl_ratelimit_mail(&app, 11, "10.0.0.9", t, &retry) ==
+			   PTL_OK,
+	   "two mails of account 11 counted in a transaction");
+	ptl_db_rollback(app.db);
+	ok(ptl_ratelimit_mail(&app, 11, "10.0.0.9", t, &retry) == PTL_OK &&
+		   ptl_ratelimit_mail(&app, 11, "10.0.0.9", t, &retry) ==
+			   PTL_OK,
+	   "  rolled back: two more pass");
+	app.cfg.rate_limit = false;
+	is_int(ptl_ratelimit_mail(&app, 7, "10.0.0.1", t + 60, &retry), PTL_OK,
+	       "AUTH_RATE_LIMIT=false: no mail limit");
+	app.cfg.rate_limit = true;
+	is_int(ptl_ratelimit_mail(&app, 7, "10.0.0.3", t + 3600000, &retry),
+	       PTL_OK, "account 7 an hour later");
+}
+
 int
 main(void)
 {
@@ -200,6 +247,7 @@ main(void)
 	test_hits();
 	test_retry_after();
 	test_fake_clock();
+	test_mail();
 	fix_app_close(&app);
 	return done();
 }
