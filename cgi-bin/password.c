@@ -8,8 +8,9 @@
  *          request within the minute is a 204 without a mail)
  *     422  validation; {"email":"emailNotExists"} when uniform errors are off
  *   POST /api/v1/auth/reset/password {password, hash}
- *     204  the password is set and every session of the user ended; the
- *          link, and every other link issued before, is now dead
+ *     204  the password is set, every session of the user ended, an
+ *          Inactive account made Active; the link, and every other
+ *          link issued before (reset, confirm, confirm-new), is now dead
  *     422  validation (AUTH_PASSWORD_MIN_LENGTH applies);
  *          {"hash":"invalidHash"} for any bad, used or expired link
  *   both 429  AUTH_RATE_IP requests per IP in 5 minutes (API.md §10.7)

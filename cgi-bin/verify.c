@@ -3,19 +3,22 @@
  * verify: the links of the confirm mails (API.md §1.3, §1.4, §4.1).
  *   POST /api/v1/auth/email/confirm      {hash}
  *     204  the account is now Active
- *     404  {"status":404,"error":"notFound"}: the user is missing, deleted
- *          or not Inactive (so a second confirmation is a 404)
- *     422  {"hash":"invalidHash"}: bad signature, malformed or expired
+ *     404  {"status":404,"error":"notFound"}: the user is deleted,
+ *          disabled or not Inactive (so a second confirmation is a 404)
+ *     422  {"hash":"invalidHash"}: bad signature, malformed, expired, or
+ *          stale (a password change or reset since: API.md §4.3)
  *   POST /api/v1/auth/email/confirm/new  {hash}
- *     204  the address is now newEmail and the account Active; the link
- *          may be used again while it has not expired
- *     404  the user is missing or deleted
- *     422  invalidHash; {"email":"emailExists"} when another account took
- *          the address meanwhile
+ *     204  the address is now newEmail and the account Active; every
+ *          link of the account, this one included, is dead from now on
+ *     404  the user is deleted or disabled
+ *     422  invalidHash (as above, and once used, or when a newer change
+ *          was asked for); {"email":"emailExists"} when another account
+ *          took the address meanwhile
  *   both 429  AUTH_RATE_IP requests per IP in 5 minutes (API.md §10.7)
  *   and the answers of every route: 400, 413, 503 (web/endpoint.h)
  * hash is trimmed of surrounding white space (API.md §4.0).
- * Side effects: the users row (status, address). Use cases:
+ * Side effects: the users row (status, address, security stamp), the
+ * account's mails not yet delivered cancelled. Use cases:
  * ptl_signup_confirm(), ptl_signup_confirm_new().
  */
 #ifdef HAVE_CONFIG_H

@@ -95,6 +95,8 @@ static const char *const user_any_cols[] = {
 	[PTL_COL_USER_ANY_STATUS_ID] = "status_id",
 	[PTL_COL_USER_ANY_GONE] = "gone",
 	[PTL_COL_USER_ANY_EMAIL] = "email",
+	[PTL_COL_USER_ANY_STAMP] = "security_stamp",
+	[PTL_COL_USER_ANY_PENDING_EMAIL] = "pending_email",
 };
 COLS_ASSERT(user_any_cols, PTL_COL_USER_ANY__MAX);
 
@@ -297,7 +299,8 @@ static const struct stmt stmts[PTL_Q__MAX] = {
 		"WHERE id = ?1"},
 	[PTL_Q_USER_ANY] = {"USER_ANY",
 		"SELECT status_id, deleted_at IS NOT NULL OR disabled_at IS NOT "
-		"NULL AS gone, email FROM users WHERE id = ?1",
+		"NULL AS gone, email, security_stamp, pending_email FROM users "
+		"WHERE id = ?1",
 		COLS(user_any_cols)},
 	[PTL_Q_OUTBOX_INSERT] = {"OUTBOX_INSERT",
 		"INSERT INTO mail_outbox (kind, user_id, recipient, new_email, "
@@ -352,6 +355,20 @@ static const struct stmt stmts[PTL_Q__MAX] = {
 	[PTL_Q_RATE_PRUNE] = {"RATE_PRUNE",
 		"DELETE FROM rate_limits WHERE key IN (SELECT key FROM "
 		"rate_limits WHERE window_start < ?1 LIMIT ?2)"},
+	/* ?2: the change was proved through a mailed link (a reset): an
+	 * Inactive account becomes ?3 (Active). */
+	[PTL_Q_USER_NEW_STAMP] = {"USER_NEW_STAMP",
+		"UPDATE users SET security_stamp = security_stamp + 1, "
+		"pending_email = NULL, "
+		"status_id = CASE WHEN ?2 THEN ?3 ELSE status_id END "
+		"WHERE id = ?1"},
+	[PTL_Q_USER_SET_PENDING] = {"USER_SET_PENDING",
+		"UPDATE users SET pending_email = ?2 WHERE id = ?1"},
+	/* A row being delivered (claimed) is left to its worker. */
+	[PTL_Q_OUTBOX_CANCEL_USER] = {"OUTBOX_CANCEL_USER",
+		"UPDATE mail_outbox SET failed_at = ?2, last_error = 'superseded' "
+		"WHERE user_id = ?1 AND sent_at IS NULL AND failed_at IS NULL "
+		"AND (claimed_until IS NULL OR claimed_until < ?2)"},
 };
 
 struct ptl_db {

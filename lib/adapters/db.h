@@ -43,7 +43,7 @@ enum ptl_q {
 	PTL_Q_RATE_PEEK,
 	PTL_Q_USER_SET_STATUS,
 	PTL_Q_USER_SET_EMAIL,
-	PTL_Q_USER_ANY,          /* any user by id (deleted too) */
+	PTL_Q_USER_ANY,          /* any user by id (deleted too): link state */
 	PTL_Q_OUTBOX_INSERT,
 	PTL_Q_OUTBOX_CLAIM,
 	PTL_Q_OUTBOX_GET,
@@ -56,6 +56,9 @@ enum ptl_q {
 	PTL_Q_SESSION_PRUNE,
 	PTL_Q_OUTBOX_PRUNE,
 	PTL_Q_RATE_PRUNE,
+	PTL_Q_USER_NEW_STAMP,     /* kills the user's one-time links */
+	PTL_Q_USER_SET_PENDING,   /* the address of the latest email change */
+	PTL_Q_OUTBOX_CANCEL_USER, /* the user's mails not yet delivered */
 	PTL_Q__MAX
 };
 
@@ -120,6 +123,8 @@ enum ptl_col_user_any { /* PTL_Q_USER_ANY */
 	PTL_COL_USER_ANY_STATUS_ID,
 	PTL_COL_USER_ANY_GONE, /* deleted or disabled */
 	PTL_COL_USER_ANY_EMAIL,
+	PTL_COL_USER_ANY_STAMP,         /* the links' security stamp */
+	PTL_COL_USER_ANY_PENDING_EMAIL, /* the latest email change asked */
 	PTL_COL_USER_ANY__MAX
 };
 

@@ -131,39 +131,84 @@ ptl_account_register(struct ptl_arena *a, struct ptl_app *app,
 }
 
 enum ptl_err
-ptl_account_confirm(struct ptl_app *app, int64_t user_id,
-		    const char *new_email, bool only_inactive, int64_t now_ms)
+ptl_account_link_state(struct ptl_arena *a, const struct ptl_app *app,
+		       int64_t user_id, struct ptl_link_state *st)
 {
-	struct ptl_stmt *st = ptl_db_q(app->db, PTL_Q_USER_ANY);
-	int64_t status = 0, gone = 1;
+	struct ptl_stmt *q = ptl_db_q(app->db, PTL_Q_USER_ANY);
 	bool found;
 	enum ptl_err e;
 
-	ptl_db_bind_int(st, 1, user_id);
-	e = ptl_db_step(st, &found);
+	memset(st, 0, sizeof(*st));
+	ptl_db_bind_int(q, 1, user_id);
+	e = ptl_db_step(q, &found);
 	if (e == PTL_OK && found) {
-		status = ptl_db_int(st, PTL_COL_USER_ANY_STATUS_ID);
-		gone = ptl_db_int(st, PTL_COL_USER_ANY_GONE);
+		st->status_id = ptl_db_int(q, PTL_COL_USER_ANY_STATUS_ID);
+		st->gone = ptl_db_int(q, PTL_COL_USER_ANY_GONE) != 0;
+		st->email = dup_text(a, q, PTL_COL_USER_ANY_EMAIL);
+		st->stamp = ptl_db_int(q, PTL_COL_USER_ANY_STAMP);
+		st->pending_email = dup_text(a, q, PTL_COL_USER_ANY_PENDING_EMAIL);
 	}
-	ptl_db_done(st);
+	ptl_db_done(q);
 	if (e != PTL_OK)
 		return e;
-	if (!found || gone ||
-	    (only_inactive && status != PTL_ACCOUNT_STATUS_INACTIVE))
-		return PTL_ERR_NOT_FOUND;
-	if (new_email == NULL) {
-		st = ptl_db_q(app->db, PTL_Q_USER_SET_STATUS);
-		ptl_db_bind_int(st, 1, user_id);
-		ptl_db_bind_int(st, 2, PTL_ACCOUNT_STATUS_ACTIVE);
-		ptl_db_bind_int(st, 3, now_ms);
-		return ptl_db_exec(st);
-	}
-	st = ptl_db_q(app->db, PTL_Q_USER_SET_EMAIL);
+	return found ? PTL_OK : PTL_ERR_NOT_FOUND;
+}
+
+enum ptl_err
+ptl_account_new_stamp(struct ptl_app *app, int64_t user_id, bool proved,
+		      int64_t now_ms)
+{
+	struct ptl_stmt *st = ptl_db_q(app->db, PTL_Q_USER_NEW_STAMP);
+	enum ptl_err e;
+
 	ptl_db_bind_int(st, 1, user_id);
-	ptl_db_bind_textz(st, 2, new_email);
+	ptl_db_bind_int(st, 2, proved);
+	ptl_db_bind_int(st, 3, PTL_ACCOUNT_STATUS_ACTIVE);
+	e = ptl_db_exec(st);
+	if (e != PTL_OK)
+		return e;
+	st = ptl_db_q(app->db, PTL_Q_OUTBOX_CANCEL_USER);
+	ptl_db_bind_int(st, 1, user_id);
+	ptl_db_bind_int(st, 2, now_ms);
+	return ptl_db_exec(st);
+}
+
+enum ptl_err
+ptl_account_set_pending(struct ptl_app *app, int64_t user_id, const char *email)
+{
+	struct ptl_stmt *st = ptl_db_q(app->db, PTL_Q_USER_SET_PENDING);
+
+	ptl_db_bind_int(st, 1, user_id);
+	ptl_db_bind_textz(st, 2, email);
+	return ptl_db_exec(st);
+}
+
+enum ptl_err
+ptl_account_activate(struct ptl_app *app, int64_t user_id, int64_t now_ms)
+{
+	struct ptl_stmt *st = ptl_db_q(app->db, PTL_Q_USER_SET_STATUS);
+
+	ptl_db_bind_int(st, 1, user_id);
+	ptl_db_bind_int(st, 2, PTL_ACCOUNT_STATUS_ACTIVE);
+	ptl_db_bind_int(st, 3, now_ms);
+	return ptl_db_exec(st);
+}
+
+enum ptl_err
+ptl_account_set_email(struct ptl_app *app, int64_t user_id, const char *email,
+		      int64_t now_ms)
+{
+	struct ptl_stmt *st = ptl_db_q(app->db, PTL_Q_USER_SET_EMAIL);
+	enum ptl_err e;
+
+	ptl_db_bind_int(st, 1, user_id);
+	ptl_db_bind_textz(st, 2, email);
 	ptl_db_bind_int(st, 3, PTL_ACCOUNT_STATUS_ACTIVE);
 	ptl_db_bind_int(st, 4, now_ms);
-	return ptl_db_exec(st);
+	e = ptl_db_exec(st);
+	if (e != PTL_OK)
+		return e;
+	return ptl_account_new_stamp(app, user_id, false, now_ms);
 }
 
 /* Reads the PTL_COL_USER row of st into u (strings copied to the arena). */

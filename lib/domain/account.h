@@ -83,18 +83,65 @@ enum ptl_err ptl_account_insert(struct ptl_app *app, const char *email,
 				int64_t status_id, int64_t now_ms,
 				int64_t *user_id) __attribute__((warn_unused_result));
 
-/* Stores a hash made by ptl_account_hash() as the user's password. */
+/* Stores a hash made by ptl_account_hash() as the user's password. The
+ * security stamp is the caller's: a password change or reset also calls
+ * ptl_account_new_stamp(); the re-hash of a sign-in does not. */
 enum ptl_err ptl_account_store_hash(struct ptl_app *app, int64_t user_id,
 				    const char *hash, int64_t now_ms)
 	__attribute__((warn_unused_result));
 
-/* Confirms an address (API.md §1.3-1.4): PTL_ERR_NOT_FOUND when the user is
- * missing or deleted, or (new_email NULL and only_inactive) not Inactive;
- * else sets status Active and, with new_email, the address
- * (PTL_ERR_CONFLICT when another user has it). */
-enum ptl_err ptl_account_confirm(struct ptl_app *app, int64_t user_id,
-				 const char *new_email, bool only_inactive,
-				 int64_t now_ms) __attribute__((warn_unused_result));
+/*
+ * What the one-time links of a user are tied to (API.md §4.3): any user
+ * row, deleted and disabled ones included. Strings arena-owned, NULL for
+ * SQL NULL.
+ */
+struct ptl_link_state {
+	int64_t status_id;
+	bool gone;                 /* deleted or disabled */
+	int64_t stamp;             /* the security stamp */
+	const char *email;         /* the current address */
+	const char *pending_email; /* the change PATCH /me asked for last */
+};
+
+/* Reads the link state of user_id. PTL_ERR_NOT_FOUND when there is no
+ * such row. OUT st. */
+enum ptl_err ptl_account_link_state(struct ptl_arena *a,
+				    const struct ptl_app *app, int64_t user_id,
+				    struct ptl_link_state *st)
+	__attribute__((warn_unused_result, nonnull));
+
+/*
+ * Kills every outstanding one-time link of the user: a new security
+ * stamp, no pending address, and the user's mails not yet delivered
+ * cancelled (their links would be dead; a mail already being delivered
+ * is left alone). Call it inside the write transaction of a password
+ * change or reset or a change of address (API.md §4.3). proved: the
+ * change came through a link mailed to the address (a reset), which
+ * confirms the address as a confirm link would: an Inactive account
+ * becomes Active.
+ */
+enum ptl_err ptl_account_new_stamp(struct ptl_app *app, int64_t user_id,
+				   bool proved, int64_t now_ms)
+	__attribute__((warn_unused_result, nonnull));
+
+/* Records email as the address of the user's latest email change, still
+ * to be confirmed; only a confirm-new-email link for it can change the
+ * address (API.md §1.10). */
+enum ptl_err ptl_account_set_pending(struct ptl_app *app, int64_t user_id,
+				     const char *email)
+	__attribute__((warn_unused_result, nonnull));
+
+/* Confirms the registration (API.md §1.3): status Active. */
+enum ptl_err ptl_account_activate(struct ptl_app *app, int64_t user_id,
+				  int64_t now_ms)
+	__attribute__((warn_unused_result, nonnull));
+
+/* Confirms a new address (API.md §1.4): sets it and status Active, and
+ * kills every outstanding link (ptl_account_new_stamp). Inside a write
+ * transaction. PTL_ERR_CONFLICT when another user has the address. */
+enum ptl_err ptl_account_set_email(struct ptl_app *app, int64_t user_id,
+				   const char *email, int64_t now_ms)
+	__attribute__((warn_unused_result, nonnull));
 
 /* Loads a live (not deleted, not disabled) user. PTL_ERR_NOT_FOUND. */
 enum ptl_err ptl_account_get(struct ptl_arena *a, struct ptl_app *app,

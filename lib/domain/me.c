@@ -63,10 +63,28 @@ check(struct ptl_app *app, const struct ptl_user *u,
 	}
 	if (new_email(in, u) == NULL)
 		return PTL_OK;
+	/* The sign-in of an unconfirmed account proves a password, not the
+	 * address: it may not move the account elsewhere (API.md §1.10). */
+	if (u->status_id != PTL_ACCOUNT_STATUS_ACTIVE)
+		return ptl_refusal_field(why, "email", "emailNotConfirmed");
 	e = ptl_account_find(app, in->email, &other);
 	if (e == PTL_OK)
 		return ptl_refusal_field(why, "email", "emailExists");
 	return e == PTL_ERR_NOT_FOUND ? PTL_OK : e;
+}
+
+/* A new address: the pending change (which replaces any earlier one,
+ * killing its link) and the mail. */
+static enum ptl_err
+ask_email(struct ptl_app *app, int64_t user_id, const char *email,
+	  int64_t now_ms, int64_t *mail_id)
+{
+	enum ptl_err e = ptl_account_set_pending(app, user_id, email);
+
+	if (e == PTL_OK)
+		e = ptl_outbox_enqueue(app, PTL_MAIL_CONFIRM_NEW, user_id,
+				       email, email, now_ms, mail_id);
+	return e;
 }
 
 /* Every write in one transaction; pw_hash (or NULL) made beforehand. */
@@ -92,9 +110,10 @@ apply(struct ptl_app *app, int64_t user_id, int64_t session_id,
 	if (e == PTL_OK && pw_hash != NULL)
 		e = ptl_session_revoke_user(app, user_id, session_id,
 					    "password_changed", now_ms);
+	if (e == PTL_OK && pw_hash != NULL)
+		e = ptl_account_new_stamp(app, user_id, false, now_ms);
 	if (e == PTL_OK && email != NULL)
-		e = ptl_outbox_enqueue(app, PTL_MAIL_CONFIRM_NEW, user_id,
-				       email, email, now_ms, mail_id);
+		e = ask_email(app, user_id, email, now_ms, mail_id);
 	return ptl_db_end(app->db, e);
 }
 

@@ -93,6 +93,9 @@ store_reset(struct ptl_arena *a, struct ptl_app *app, int64_t user_id,
 	if (e == PTL_OK)
 		e = ptl_session_revoke_user(app, user_id, 0, "password_reset",
 					    now_ms);
+	/* Every other link dies; this one proved the address (API.md §4.3). */
+	if (e == PTL_OK)
+		e = ptl_account_new_stamp(app, user_id, true, now_ms);
 	return ptl_db_end(app->db, e);
 }
 

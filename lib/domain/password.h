@@ -35,7 +35,9 @@ enum ptl_err ptl_password_forgot(struct ptl_arena *a, struct ptl_app *app,
 
 /*
  * Reset password: sets password for the user of token (the "hash" of the
- * reset link) and ends every session of that user, in one transaction.
+ * reset link) and ends every session and every outstanding link of that
+ * user, in one transaction; the link proved the address, so an Inactive
+ * account becomes Active (ptl_account_new_stamp).
  * The order of API.md §4.3: read the user id from the unverified token,
  * load the user, derive the key from the current hash, verify; only then
  * is the new password hashed (before the transaction). The transaction

@@ -56,28 +56,49 @@ ptl_signup_register(struct ptl_arena *a, struct ptl_app *app,
 	return PTL_OK;
 }
 
-/* Both links: verify the token, then confirm its account. */
+/* Both links, inside one write transaction so that the state the token is
+ * checked against is the state that is changed. The 404s come after the
+ * signature, so that only a holder of a valid link learns them. */
 static enum ptl_err
-confirm(struct ptl_arena *a, struct ptl_app *app, const char *token,
-	bool is_new, int64_t now_ms, struct ptl_refusal *why)
+confirm_in_tx(struct ptl_arena *a, struct ptl_app *app, const char *token,
+	      bool is_new, int64_t now_ms, struct ptl_refusal *why)
 {
+	struct ptl_link_state st;
 	const char *new_email;
 	int64_t user_id;
 	enum ptl_err e;
 
-	ptl_refusal_clear(why);
 	e = ptl_token_confirm_verify(a, app, token, now_ms, &user_id,
-				     &new_email);
-	if (e != PTL_OK)
+				     &new_email, &st);
+	if (e == PTL_ERR_UNAUTHORIZED)
 		return ptl_refusal_field(why, "hash", "invalidHash");
-	e = ptl_account_confirm(app, user_id, is_new ? new_email : NULL,
-				!is_new, now_ms);
+	if (e != PTL_OK)
+		return e;
+	if (st.gone || (!is_new && st.status_id != PTL_ACCOUNT_STATUS_INACTIVE))
+		return PTL_ERR_NOT_FOUND;
+	if (!is_new || new_email == NULL)
+		return ptl_account_activate(app, user_id, now_ms);
+	e = ptl_account_set_email(app, user_id, new_email, now_ms);
 	if (e == PTL_ERR_CONFLICT)
 		return ptl_refusal_field(why, "email", "emailExists");
-	if (e == PTL_OK && is_new)
+	if (e == PTL_OK)
 		ptl_audit_record(app, PTL_AUDIT_EMAIL_CHANGED, user_id, 0, NULL,
 				 now_ms);
 	return e;
+}
+
+static enum ptl_err
+confirm(struct ptl_arena *a, struct ptl_app *app, const char *token,
+	bool is_new, int64_t now_ms, struct ptl_refusal *why)
+{
+	enum ptl_err e;
+
+	ptl_refusal_clear(why);
+	e = ptl_db_begin(app->db);
+	if (e != PTL_OK)
+		return e;
+	e = confirm_in_tx(a, app, token, is_new, now_ms, why);
+	return ptl_db_end(app->db, e);
 }
 
 enum ptl_err

@@ -45,9 +45,10 @@ enum ptl_err ptl_signup_register(struct ptl_arena *a, struct ptl_app *app,
 /*
  * The link of the confirm-email mail (API.md §1.3): the account of the
  * token, still Inactive, becomes Active. token: the "hash" of the link.
- * Errors: PTL_ERR_VALIDATION (why: hash, invalidHash) for a bad, malformed
- * or expired token; PTL_ERR_NOT_FOUND when the user is missing, deleted or
- * not Inactive (so a second confirmation is a 404).
+ * Errors: PTL_ERR_VALIDATION (why: hash, invalidHash) for a bad, malformed,
+ * expired or stale token (a password change or reset since it was made:
+ * token.h); PTL_ERR_NOT_FOUND when the user is deleted, disabled or not
+ * Inactive (so a second confirmation is a 404).
  */
 enum ptl_err ptl_signup_confirm(struct ptl_arena *a, struct ptl_app *app,
 				const char *token, int64_t now_ms,
@@ -57,11 +58,14 @@ enum ptl_err ptl_signup_confirm(struct ptl_arena *a, struct ptl_app *app,
 /*
  * The link of the confirm-new-email mail (API.md §1.4): the address
  * becomes the token's newEmail (a token without one changes no address)
- * and the account Active (recorded: email_changed, audit.h). The link
- * works again until it expires.
- * Errors: PTL_ERR_VALIDATION (why: hash, invalidHash) as above, or (why:
- * email, emailExists) when another account took the address meanwhile;
- * PTL_ERR_NOT_FOUND when the user is missing or deleted.
+ * and the account Active (recorded: email_changed, audit.h). The change
+ * kills every outstanding link of the account, this one included
+ * (ptl_account_set_email).
+ * Errors: PTL_ERR_VALIDATION (why: hash, invalidHash) as above, and for a
+ * link whose address is no longer the pending change (a newer change, a
+ * reset, a password change, or the link was used), or (why: email,
+ * emailExists) when another account took the address meanwhile;
+ * PTL_ERR_NOT_FOUND when the user is deleted or disabled.
  */
 enum ptl_err ptl_signup_confirm_new(struct ptl_arena *a, struct ptl_app *app,
 				    const char *token, int64_t now_ms,

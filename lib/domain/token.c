@@ -218,14 +218,102 @@ ptl_token_refresh_verify(struct ptl_arena *a, const struct ptl_app *app,
 	return PTL_OK;
 }
 
+/* The key of a one-time link: an HMAC-SHA-256 output. */
+#define LINK_KEY_LEN PTL_CRYPTO_DIGEST_LEN
+
+/*
+ * The key of a one-time link of user_id: HMAC-SHA-256 under the kind's
+ * secret of "<kind>\n<user id>\n<stamp>\n<address>\n<password hash>" (the
+ * hash for a reset link only; kind "confirm" or "reset", so two kinds
+ * never share a key). No field but the last can hold a newline (addresses
+ * are validated, hashes are crypt strings), so the message is unambiguous.
+ * OUT key.
+ */
+static void
+link_key(struct ptl_arena *a, const unsigned char *secret, size_t secret_len,
+	 const char *kind, int64_t user_id, const struct ptl_link_state *st,
+	 const char *pw_hash, unsigned char key[LINK_KEY_LEN])
+{
+	char *msg = ptl_mem_printf(a, "%s\n%lld\n%lld\n%s\n%s", kind,
+				   (long long)user_id, (long long)st->stamp,
+				   st->email != NULL ? st->email : "",
+				   pw_hash != NULL ? pw_hash : "");
+	size_t len = strlen(msg);
+
+	ptl_crypto_hmac(key, secret, secret_len, msg, len);
+	ptl_crypto_wipe(msg, len);
+}
+
+/* The live account's state for a new link. */
+static enum ptl_err
+live_state(struct ptl_arena *a, const struct ptl_app *app, int64_t user_id,
+	   struct ptl_link_state *st)
+{
+	enum ptl_err e = ptl_account_link_state(a, app, user_id, st);
+
+	if (e == PTL_OK && st->gone)
+		return PTL_ERR_NOT_FOUND;
+	return e;
+}
+
+/* Signs claims under a derived key (wiped here). */
+static enum ptl_err
+sign_link(struct ptl_arena *a, unsigned char key[LINK_KEY_LEN],
+	  const char *claims, char **token)
+{
+	const struct ptl_hmac_key *mac =
+	    ptl_crypto_hmac_key_new(key, LINK_KEY_LEN);
+	enum ptl_err e = mac != NULL ? ptl_jwt_sign(a, mac, claims, token)
+				     : PTL_ERR_INTERNAL;
+
+	ptl_crypto_hmac_key_free(mac);
+	ptl_crypto_wipe(key, LINK_KEY_LEN);
+	return e;
+}
+
+/* Verifies token under a derived key (wiped here). OUT jwt. */
+static enum ptl_err
+verify_link(struct ptl_arena *a, unsigned char key[LINK_KEY_LEN],
+	    const char *token, int64_t now_ms, struct ptl_jwt **jwt)
+{
+	enum ptl_err e =
+	    ptl_jwt_verify(a, (const char *)key, LINK_KEY_LEN, token, jwt);
+
+	ptl_crypto_wipe(key, LINK_KEY_LEN);
+	if (e != PTL_OK || !times_ok(*jwt, now_ms))
+		return PTL_ERR_UNAUTHORIZED;
+	return PTL_OK;
+}
+
+static bool
+same_text(const char *x, const char *y)
+{
+	return x != NULL && y != NULL && strcmp(x, y) == 0;
+}
+
+static void
+confirm_key(struct ptl_arena *a, const struct ptl_app *app, int64_t user_id,
+	    const struct ptl_link_state *st, unsigned char key[LINK_KEY_LEN])
+{
+	link_key(a, (const unsigned char *)app->confirm_key.bytes,
+		 app->confirm_key.len, "confirm", user_id, st, NULL, key);
+}
+
 enum ptl_err
 ptl_token_confirm_issue(struct ptl_arena *a, const struct ptl_app *app,
 			int64_t user_id, const char *new_email, int64_t now_ms,
 			char **token)
 {
 	int64_t iat = now_ms / 1000;
+	unsigned char key[LINK_KEY_LEN];
+	struct ptl_link_state st;
 	struct ptl_buf b;
+	enum ptl_err e = live_state(a, app, user_id, &st);
 
+	if (e != PTL_OK)
+		return e;
+	if (new_email != NULL && !same_text(new_email, st.pending_email))
+		return PTL_ERR_NOT_FOUND; /* superseded since it was queued */
 	ptl_buf_init(&b, a, 160, 1024);
 	ptl_buf_addf(&b, "{\"confirmEmailUserId\":%lld", (long long)user_id);
 	if (new_email != NULL) {
@@ -236,37 +324,59 @@ ptl_token_confirm_issue(struct ptl_arena *a, const struct ptl_app *app,
 		     (long long)(iat + app->cfg.confirm_ttl_ms / 1000));
 	if (b.overflow)
 		return PTL_ERR_INTERNAL;
-	return ptl_jwt_sign(a, app->confirm_key.mac, b.data, token);
+	confirm_key(a, app, user_id, &st, key);
+	return sign_link(a, key, b.data, token);
+}
+
+/* The user id claim of an unverified token: the account to load. */
+static bool
+peek_id(struct ptl_arena *a, const char *token, const char *claim,
+	int64_t *user_id)
+{
+	struct ptl_jwt *jwt;
+
+	return ptl_jwt_peek(a, token, &jwt) == PTL_OK &&
+	       ptl_jwt_int(jwt, claim, user_id) && *user_id > 0;
 }
 
 enum ptl_err
 ptl_token_confirm_verify(struct ptl_arena *a, const struct ptl_app *app,
 			 const char *token, int64_t now_ms, int64_t *user_id,
-			 const char **new_email)
+			 const char **new_email, struct ptl_link_state *st)
 {
+	unsigned char key[LINK_KEY_LEN];
 	struct ptl_jwt *jwt;
 	const char *ne;
+	int64_t id;
+	enum ptl_err e;
 
-	if (ptl_jwt_verify(a, app->confirm_key.bytes, app->confirm_key.len,
-			   token, &jwt) != PTL_OK ||
-	    !times_ok(jwt, now_ms) ||
-	    !ptl_jwt_int(jwt, "confirmEmailUserId", user_id) || *user_id <= 0)
+	*new_email = NULL;
+	memset(st, 0, sizeof(*st));
+	if (!peek_id(a, token, "confirmEmailUserId", user_id))
+		return PTL_ERR_UNAUTHORIZED;
+	e = ptl_account_link_state(a, app, *user_id, st);
+	if (e != PTL_OK)
+		return e == PTL_ERR_NOT_FOUND ? PTL_ERR_UNAUTHORIZED : e;
+	confirm_key(a, app, *user_id, st, key);
+	if (verify_link(a, key, token, now_ms, &jwt) != PTL_OK ||
+	    !ptl_jwt_int(jwt, "confirmEmailUserId", &id) || id != *user_id)
 		return PTL_ERR_UNAUTHORIZED;
 	ne = ptl_jwt_str(jwt, "newEmail");
+	if (ne != NULL && !same_text(ne, st->pending_email))
+		return PTL_ERR_UNAUTHORIZED; /* a newer change, or done */
 	*new_email = ne != NULL ? ptl_mem_strdup(a, ne) : NULL;
 	return PTL_OK;
 }
 
-/* AUTH_FORGOT_SECRET || hash, in the arena; wiped by the caller. */
-static char *
-reset_key(struct ptl_arena *a, const struct ptl_app *app, const char *pw_hash,
-	  size_t *len)
+static void
+reset_key(struct ptl_arena *a, const struct ptl_app *app, int64_t user_id,
+	  const struct ptl_link_state *st, const char *pw_hash,
+	  unsigned char key[LINK_KEY_LEN])
 {
-	char *key = ptl_mem_printf(a, "%s%s", app->cfg.forgot_secret,
-				   pw_hash != NULL ? pw_hash : "");
+	const char *secret = app->cfg.forgot_secret;
 
-	*len = strlen(key);
-	return key;
+	link_key(a, (const unsigned char *)secret, strlen(secret), "reset",
+		 user_id, st, pw_hash, key);
 }
 
 enum ptl_err
@@ -275,30 +385,26 @@ ptl_token_reset_issue(struct ptl_arena *a, const struct ptl_app *app,
 		      char **token, int64_t *expires_ms)
 {
 	int64_t iat = now_ms / 1000;
-	size_t key_len;
-	char *key = reset_key(a, app, pw_hash, &key_len);
-	char *claims = ptl_mem_printf(a, "{\"forgotUserId\":%lld,\"iat\":%lld,"
-				      "\"exp\":%lld}", (long long)user_id,
-				      (long long)iat,
-				      (long long)(iat + app->cfg.forgot_ttl_ms /
-							    1000));
-	const struct ptl_hmac_key *mac = ptl_crypto_hmac_key_new(key, key_len);
-	enum ptl_err e = mac != NULL ? ptl_jwt_sign(a, mac, claims, token)
-				     : PTL_ERR_INTERNAL;
+	unsigned char key[LINK_KEY_LEN];
+	struct ptl_link_state st;
+	char *claims;
+	enum ptl_err e = live_state(a, app, user_id, &st);
 
-	ptl_crypto_hmac_key_free(mac);
-	ptl_crypto_wipe(key, key_len);
+	if (e != PTL_OK)
+		return e;
+	claims = ptl_mem_printf(
+	    a, "{\"forgotUserId\":%lld,\"iat\":%lld,\"exp\":%lld}",
+	    (long long)user_id, (long long)iat,
+	    (long long)(iat + app->cfg.forgot_ttl_ms / 1000));
+	reset_key(a, app, user_id, &st, pw_hash, key);
 	*expires_ms = now_ms + app->cfg.forgot_ttl_ms;
-	return e;
+	return sign_link(a, key, claims, token);
 }
 
 enum ptl_err
 ptl_token_reset_user(struct ptl_arena *a, const char *token, int64_t *user_id)
 {
-	struct ptl_jwt *jwt;
-
-	if (ptl_jwt_peek(a, token, &jwt) != PTL_OK ||
-	    !ptl_jwt_int(jwt, "forgotUserId", user_id) || *user_id <= 0)
+	if (!peek_id(a, token, "forgotUserId", user_id))
 		return PTL_ERR_UNAUTHORIZED;
 	return PTL_OK;
 }
@@ -308,14 +414,16 @@ ptl_token_reset_verify(struct ptl_arena *a, const struct ptl_app *app,
 		       const char *token, int64_t user_id, const char *pw_hash,
 		       int64_t now_ms)
 {
+	unsigned char key[LINK_KEY_LEN];
+	struct ptl_link_state st;
 	struct ptl_jwt *jwt;
-	size_t key_len;
-	char *key = reset_key(a, app, pw_hash, &key_len);
-	enum ptl_err e = ptl_jwt_verify(a, key, key_len, token, &jwt);
 	int64_t id;
+	enum ptl_err e = live_state(a, app, user_id, &st);
 
-	ptl_crypto_wipe(key, key_len);
-	if (e != PTL_OK || !times_ok(jwt, now_ms) ||
+	if (e != PTL_OK)
+		return e == PTL_ERR_NOT_FOUND ? PTL_ERR_UNAUTHORIZED : e;
+	reset_key(a, app, user_id, &st, pw_hash, key);
+	if (verify_link(a, key, token, now_ms, &jwt) != PTL_OK ||
 	    !ptl_jwt_int(jwt, "forgotUserId", &id) || id != user_id)
 		return PTL_ERR_UNAUTHORIZED;
 	return PTL_OK;

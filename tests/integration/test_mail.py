@@ -168,6 +168,15 @@ class MailTestCase(ApiTestCase):
     def confirm(self, path, hash_value):
         return self.s.request("POST", path, json_body={"hash": hash_value})
 
+    def confirmed_user(self, prefix):
+        """A registered user who used the link of the confirm mail (status
+        Active): only such an account may change its address (API.md
+        §1.10). Returns the address."""
+        addr = self.s.new_user(prefix)
+        _msg, _url, m = self.one_mail(addr, CONFIRM_URL)
+        self.assertBody(self.confirm(CONFIRM, m.group(1)), 204, b"")
+        return addr
+
     def status_of(self, email, password=DEFAULT_PASSWORD):
         return self.s.login_ok(email, password)["user"]["status"]["id"]
 
@@ -294,12 +303,12 @@ class EmailChange(MailTestCase):
                               headers=self.s.auth_headers(token))
 
     def test_email_change_applied_only_after_confirmation(self):
-        old = self.s.new_user("chg-old")
+        old = self.confirmed_user("chg-old")
         new = unique_email("chg-new")
         tok = self.s.login_ok(old)["token"]
         r = self.patch(tok, {"email": "  " + new.upper() + "  "})
         self.assertStatus(r, 200)
-        self.assertUserObject(r.json(), email=old, role=2, status=2)
+        self.assertUserObject(r.json(), email=old, role=2, status=1)
         self.assertEqual(self.s.me(tok).json()["email"], old)
         msg, url, m = self.one_mail(new, CONFIRM_NEW_URL, total=1)
         self.assertEqual(msg["Subject"], "Confirm email")
@@ -324,12 +333,13 @@ class EmailChange(MailTestCase):
         user = self.s.login_ok(new)["user"]
         self.assertEqual(user["email"], new)
         self.assertBody(self.s.login(old, DEFAULT_PASSWORD), 422, UNIFORM_LOGIN_ERROR)
-        # The link is re-usable while unexpired (§1.4).
-        self.assertBody(self.confirm(CONFIRM_NEW, m.group(1)), 204, b"")
+        # The change killed every link of the account, this one included
+        # (§1.4, issue 9): a second use is refused.
+        self.assertBody(self.confirm(CONFIRM_NEW, m.group(1)), 422, INVALID_HASH)
         self.assertEqual(self.s.me(tok).json()["email"], new)
 
     def test_change_to_taken_address_is_422(self):
-        mine, other = self.s.new_user("taken-a"), self.s.new_user("taken-b")
+        mine, other = self.confirmed_user("taken-a"), self.s.new_user("taken-b")
         tok = self.s.login_ok(mine)["token"]
         r = self.patch(tok, {"email": other})
         self.assertBody(r, 422, EMAIL_EXISTS)
@@ -345,7 +355,7 @@ class EmailChange(MailTestCase):
         self.assertNoMoreMail(addr, 1)
 
     def test_second_change_to_same_address_within_a_minute_is_429(self):
-        addr = self.s.new_user("twice")
+        addr = self.confirmed_user("twice")
         new = unique_email("twice-new")
         tok = self.s.login_ok(addr)["token"]
         same_minute_window()
@@ -360,7 +370,7 @@ class EmailChange(MailTestCase):
         self.assertEqual(self.s.me(tok).json()["email"], addr)
 
     def test_confirm_new_when_address_taken_meanwhile_is_422(self):
-        addr = self.s.new_user("race")
+        addr = self.confirmed_user("race")
         new = unique_email("race-new")
         tok = self.s.login_ok(addr)["token"]
         self.assertStatus(self.patch(tok, {"email": new}), 200)
@@ -371,7 +381,7 @@ class EmailChange(MailTestCase):
         self.assertEqual(self.s.me(tok).json()["email"], addr)
 
     def test_tampered_confirm_new_hash_is_422(self):
-        addr = self.s.new_user("tnew")
+        addr = self.confirmed_user("tnew")
         new = unique_email("tnew-new")
         tok = self.s.login_ok(addr)["token"]
         self.assertStatus(self.patch(tok, {"email": new}), 200)
@@ -608,7 +618,7 @@ class HeaderInjection(MailTestCase):
         self.one_mail(quoted, CONFIRM_URL, total=1)
 
     def test_crlf_name_from_patch_then_email_change(self):
-        addr = self.s.new_user("injchg")
+        addr = self.confirmed_user("injchg")
         new = unique_email("injchg-new")
         tok = self.s.login_ok(addr)["token"]
         r = self.s.request("PATCH", ME, json_body={
@@ -648,7 +658,7 @@ def list_rows(server, env=None):
 
 class Cli(MailTestCase):
     def test_mail_list_shows_sent_rows_with_kinds(self):
-        addr = self.s.new_user("cli")
+        addr = self.confirmed_user("cli")
         new = unique_email("cli-new")
         tok = self.s.login_ok(addr)["token"]
         self.assertStatus(self.s.request("PATCH", ME, json_body={"email": new},

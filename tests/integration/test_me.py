@@ -23,6 +23,29 @@ def setUpModule():
     S = serve(smtp="catcher")
 
 
+def mails_to(address, want=1, timeout=1.0):
+    """The messages to address, polling at most timeout seconds (the
+    catcher's rename) until there are want."""
+    deadline = time.monotonic() + timeout
+    msgs = mailcatch.messages_to(S.mail_dir, address)
+    while len(msgs) < want and time.monotonic() < deadline:
+        time.sleep(0.02)
+        msgs = mailcatch.messages_to(S.mail_dir, address)
+    return msgs
+
+
+def confirmed_user(prefix):
+    """A new user who used the link of its confirm mail (Active)."""
+    email = S.new_user(prefix)
+    msgs = mails_to(email)
+    assert len(msgs) == 1, msgs
+    link = mailcatch.find_link(msgs[0])
+    hash_value = link.split("hash=", 1)[1]
+    r = S.request("POST", "/api/v1/auth/email/confirm", json_body={"hash": hash_value})
+    assert r.status == 204, r
+    return email
+
+
 class Me(ApiTestCase):
     @classmethod
     def setUpClass(cls):
@@ -126,23 +149,35 @@ class Me(ApiTestCase):
 
     def test_email_change_is_200_unchanged_and_mails_the_new_address(self):
         # API.md §1.10 step 3: the email changes only on /email/confirm/new.
-        email = S.new_user("chg")
+        email = confirmed_user("chg")
         new = unique_email("new")
         tok = S.login_ok(email)["token"]
         r = self.patch(tok, {"email": new})
         self.assertStatus(r, 200)
         self.assertJsonCT(r)
-        self.assertUserObject(r.json(), email=email, role=2, status=2)
+        self.assertUserObject(r.json(), email=email, role=2, status=1)
         self.assertEqual(S.me(tok).json()["email"], email)
-        deadline = time.monotonic() + 1.0   # the catcher's rename, at most
-        msgs = mailcatch.messages_to(S.mail_dir, new)
-        while not msgs and time.monotonic() < deadline:
-            time.sleep(0.02)
-            msgs = mailcatch.messages_to(S.mail_dir, new)
+        msgs = mails_to(new)
         self.assertEqual(len(msgs), 1)
         self.assertEqual(msgs[0]["Subject"], "Confirm email")
         self.assertRegex(mailcatch.find_link(msgs[0]),
                          r"^http://localhost:3000/confirm-new-email\?hash=[\w-]+\.[\w-]+\.[\w-]+$")
+
+    def test_unconfirmed_account_cannot_change_its_email(self):
+        # Issue 9 point 2: the sign-in of an Inactive account proves a
+        # password, not the address; it may not move the account.
+        email = S.new_user("unconf")
+        new = unique_email("unconf-new")
+        tok = S.login_ok(email)["token"]
+        r = self.patch(tok, {"email": new, "firstName": "Never"})
+        self.assertBody(r, 422, b'{"status":422,"errors":{"email":"emailNotConfirmed"}}')
+        self.assertJsonCT(r)
+        me = S.me(tok).json()
+        self.assertEqual((me["email"], me["firstName"]), (email, "Test"))
+        time.sleep(0.3)
+        self.assertEqual(mailcatch.messages_to(S.mail_dir, new), [])
+        # Its own address (no change) is still fine.
+        self.assertStatus(self.patch(tok, {"email": email}), 200)
 
     def test_same_email_is_ignored(self):
         email = S.new_user("same")

@@ -7,8 +7,10 @@
  * incorrectOldPassword, emailExists) write nothing; a password change
  * keeps only the caller's session; a new address is not applied but
  * mailed, once a minute (429 after); nothing is left of a patch whose
- * mail cannot be queued. FRONTEND_DOMAIN is unset, so a delivery fails
- * before any network.
+ * mail cannot be queued. Issue 9: an unconfirmed account cannot change
+ * its address; a newer change replaces the pending one and a password
+ * change kills every link. FRONTEND_DOMAIN is unset, so a delivery
+ * fails before any network.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -281,6 +283,97 @@ test_rollback(void)
 	   "the outbox takes rows again");
 }
 
+/* The pending change and the stamp of a user, as the links see them. */
+static struct ptl_link_state
+links_of(int64_t user_id)
+{
+	struct ptl_link_state st;
+
+	if (ptl_account_link_state(arena, &app, user_id, &st) != PTL_OK)
+		memset(&st, 0, sizeof(st));
+	return st;
+}
+
+static void
+test_email_unconfirmed(void)
+{
+	int64_t id = 0;
+	struct ptl_me_patch in = {.email = "away@example.com",
+				  .set_first_name = true,
+				  .first_name = "Changed"};
+	struct ptl_refusal why;
+	struct ptl_user u;
+
+	if (!ok(ptl_account_register(arena, &app, "inactive@example.com", PW,
+				     strlen(PW), "In", NULL,
+				     PTL_ACCOUNT_ROLE_USER,
+				     PTL_ACCOUNT_STATUS_INACTIVE, T0,
+				     &id) == PTL_OK,
+		"an Inactive (unconfirmed) user"))
+		return;
+	is_int(update(id, 0, &in, T0 + 1000, &u, &why), PTL_ERR_VALIDATION,
+	       "an email change of an unconfirmed account");
+	ok(same(why.field, "email") && same(why.key, "emailNotConfirmed"),
+	   "  email emailNotConfirmed");
+	ok(ptl_account_get(arena, &app, id, &u) == PTL_OK &&
+		   same(u.first_name, "In") && links_of(id).pending_email == NULL,
+	   "  nothing written, no change pending");
+	is_int(sql_int("SELECT count(*) FROM mail_outbox WHERE user_id = %lld",
+		       id),
+	       0, "  no mail");
+	in.email = "inactive@example.com";
+	is_int(update(id, 0, &in, T0 + 1000, &u, &why), PTL_OK,
+	       "  its own address (no change) and names: fine");
+	in.email = "taken@example.com";
+	is_int(update(id, 0, &in, T0 + 1000, &u, &why), PTL_ERR_VALIDATION,
+	       "  a taken address: still emailNotConfirmed");
+	ok(same(why.key, "emailNotConfirmed"), "  (says nothing of the address)");
+}
+
+static void
+test_email_links(void)
+{
+	int64_t id = user("links@example.com", NULL, NULL);
+	int64_t stamp;
+	struct ptl_me_patch in = {.email = "l1@example.com"};
+	struct ptl_refusal why;
+	struct ptl_user u;
+
+	is_int(update(id, 0, &in, T0, &u, &why), PTL_OK, "a change asked");
+	is_str(links_of(id).pending_email, "l1@example.com",
+	       "  it is the pending change");
+	stamp = links_of(id).stamp;
+	in.email = "l2@example.com";
+	is_int(update(id, 0, &in, T0 + 1000, &u, &why), PTL_OK,
+	       "a second change asked");
+	is_str(links_of(id).pending_email, "l2@example.com",
+	       "  it replaces the first (whose link dies)");
+	ok(links_of(id).stamp == stamp,
+	   "  the stamp is kept (the reset and confirm links live)");
+	in = (struct ptl_me_patch){.password = NEW_PW,
+				   .password_len = strlen(NEW_PW),
+				   .old_password = PW,
+				   .old_password_len = strlen(PW)};
+	is_int(update(id, 0, &in, T0 + 2000, &u, &why), PTL_OK,
+	       "a password change");
+	ok(links_of(id).stamp == stamp + 1 && links_of(id).pending_email == NULL,
+	   "  a new stamp, no change pending: every link dead");
+	is_int(sql_int("SELECT count(*) FROM mail_outbox WHERE user_id = %lld "
+		       "AND sent_at IS NULL AND failed_at IS NULL",
+		       id),
+	       0, "  and no mail of the user left to deliver");
+	in = (struct ptl_me_patch){.password = PW,
+				   .password_len = strlen(PW),
+				   .old_password = NEW_PW,
+				   .old_password_len = strlen(NEW_PW),
+				   .email = "l3@example.com"};
+	is_int(update(id, 0, &in, T0 + 3000, &u, &why), PTL_OK,
+	       "a password and an address in one patch");
+	ok(links_of(id).stamp == stamp + 2 &&
+		   same(links_of(id).pending_email, "l3@example.com"),
+	   "  a new stamp, and the new change pending (its link lives)");
+}
+
 int
 main(void)
 {
@@ -293,6 +386,8 @@ main(void)
 	test_password();
 	test_email();
 	test_rollback();
+	test_email_unconfirmed();
+	test_email_links();
 	ptl_mem_free(arena);
 	fix_app_close(&app);
 	return done();

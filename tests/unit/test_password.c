@@ -7,8 +7,9 @@
  * the new password stored and every session ended; the link, and every
  * other one issued before, dead afterwards; bad, expired and orphaned
  * links refused with hash:invalidHash; nothing changed when the sessions
- * cannot be ended. FRONTEND_DOMAIN is unset, so a delivery fails before
- * any network.
+ * cannot be ended; every other link of the account dead after a reset
+ * (pending change, confirm link, queued mail), and the account Active.
+ * FRONTEND_DOMAIN is unset, so a delivery fails before any network.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -18,6 +19,7 @@
 #include <string.h>
 
 #include "domain/account.h"
+#include "domain/outbox.h"
 #include "domain/password.h"
 #include "domain/session.h"
 #include "domain/token.h"
@@ -56,6 +58,13 @@ user(const char *email)
 	return id;
 }
 
+/* Forgot password. */
+static enum ptl_err
+forgot(const char *email, int64_t now, struct ptl_refusal *why)
+{
+	return ptl_password_forgot(arena, &app, email, now, why);
+}
+
 static void
 test_forgot(void)
 {
@@ -65,40 +74,40 @@ test_forgot(void)
 
 	if (!ok(ann > 0 && del > 0 && dis > 0, "three users"))
 		return;
-	is_int(ptl_password_forgot(arena, &app, "ann@example.com", T0, &why),
+	is_int(forgot("ann@example.com", T0, &why),
 	       PTL_OK, "forgot, a known address");
 	is_int(reset_mails(ann), 1, "  a reset mail queued");
 	is_int(sql_int("SELECT attempts FROM mail_outbox WHERE user_id = %lld",
 		       ann),
 	       1, "  and its delivery tried");
-	is_int(ptl_password_forgot(arena, &app, "ann@example.com", T0 + 30000,
+	is_int(forgot("ann@example.com", T0 + 30000,
 				   &why),
 	       PTL_OK, "again within the minute");
 	is_int(reset_mails(ann), 1, "  no second mail");
-	is_int(ptl_password_forgot(arena, &app, "ann@example.com", T0 + 61000,
+	is_int(forgot("ann@example.com", T0 + 61000,
 				   &why),
 	       PTL_OK, "a minute later");
 	is_int(reset_mails(ann), 2, "  a second mail");
 
 	app.cfg.uniform_errors = true;
-	is_int(ptl_password_forgot(arena, &app, "nobody@example.com", T0, &why),
+	is_int(forgot("nobody@example.com", T0, &why),
 	       PTL_OK, "an unknown address, uniform errors: success");
 	is_int(fix_sql_int(fix_path("auth.db"),
 			   "SELECT count(*) FROM mail_outbox WHERE recipient = "
 			   "'nobody@example.com'"),
 	       0, "  without a mail");
 	app.cfg.uniform_errors = false;
-	is_int(ptl_password_forgot(arena, &app, "nobody@example.com", T0, &why),
+	is_int(forgot("nobody@example.com", T0, &why),
 	       PTL_ERR_VALIDATION, "an unknown address, uniform errors off");
 	is_str(why.field, "email", "  refused field email");
 	is_str(why.key, "emailNotExists", "  key emailNotExists");
 	ok(ptl_account_delete(&app, del, T0) == PTL_OK &&
 		   ptl_account_disable(&app, dis, T0) == PTL_OK,
 	   "delete one user, disable another");
-	is_int(ptl_password_forgot(arena, &app, "del@example.com", T0, &why),
+	is_int(forgot("del@example.com", T0, &why),
 	       PTL_ERR_VALIDATION,
 	       "  a deleted user's address: emailNotExists");
-	is_int(ptl_password_forgot(arena, &app, "dis@example.com", T0, &why),
+	is_int(forgot("dis@example.com", T0, &why),
 	       PTL_ERR_VALIDATION,
 	       "  a disabled user's address: emailNotExists");
 	ok(reset_mails(del) == 0 && reset_mails(dis) == 0, "  no mail to them");
@@ -215,6 +224,60 @@ test_reset_rollback(void)
 	       "  and the same link now works");
 }
 
+/* A reset kills every other link of the account, and confirms it. */
+static void
+test_reset_kills_links(void)
+{
+	int64_t id = 0, mail_id = 0;
+	struct ptl_link_state before, after;
+	struct ptl_refusal why;
+	char *token, *confirm = NULL;
+
+	if (!ok(ptl_account_register(arena, &app, "dee@example.com", PW,
+				     strlen(PW), NULL, NULL,
+				     PTL_ACCOUNT_ROLE_USER,
+				     PTL_ACCOUNT_STATUS_INACTIVE, T0,
+				     &id) == PTL_OK &&
+			ptl_account_set_pending(&app, id,
+						"dee.new@example.com") == PTL_OK,
+		"an Inactive user with an email change pending"))
+		return;
+	ok(ptl_token_confirm_issue(arena, &app, id, NULL, T0, &confirm) ==
+		   PTL_OK,
+	   "  and its confirm link");
+	ok(ptl_db_begin(app.db) == PTL_OK &&
+		   ptl_outbox_enqueue(&app,
+				      PTL_MAIL_CONFIRM_NEW, id,
+				      "dee.new@example.com",
+				      "dee.new@example.com", T0,
+				      &mail_id) == PTL_OK &&
+		   ptl_db_commit(app.db) == PTL_OK,
+	   "  and its confirm-new mail queued, not yet delivered");
+	ok(ptl_account_link_state(arena, &app, id, &before) == PTL_OK,
+	   "  its link state");
+	token = reset_token(id, T0);
+	is_int(reset(token, T0 + 1000, &why), PTL_OK, "reset");
+	ok(ptl_account_link_state(arena, &app, id, &after) == PTL_OK &&
+		   after.stamp == before.stamp + 1 &&
+		   after.pending_email == NULL,
+	   "  a new stamp, no change pending");
+	is_int(after.status_id, PTL_ACCOUNT_STATUS_ACTIVE,
+	       "  the link proved the address: Active");
+	is_int(sql_int("SELECT last_error = 'superseded' AND failed_at IS NOT "
+		       "NULL FROM mail_outbox WHERE id = %lld",
+		       mail_id),
+	       1, "  the queued mail is cancelled (its link would be dead)");
+	{
+		struct ptl_link_state st;
+		const char *ne;
+		int64_t uid;
+
+		is_int(ptl_token_confirm_verify(arena, &app, confirm, T0 + 2000,
+						&uid, &ne, &st),
+		       PTL_ERR_UNAUTHORIZED, "  the confirm link is dead");
+	}
+}
+
 int
 main(void)
 {
@@ -224,6 +287,7 @@ main(void)
 	test_forgot();
 	test_reset();
 	test_reset_rollback();
+	test_reset_kills_links();
 	ptl_mem_free(arena);
 	fix_app_close(&app);
 	return done();

@@ -5,8 +5,10 @@
  * mail in one transaction, then a delivery attempt; the taken address
  * (deleted users included) refused with email:emailAlreadyExists; no
  * second mail within the minute; nothing left when the mail cannot be
- * queued. The confirm links: Active once, then 404; the new address set,
- * and again; invalidHash, emailExists and 404 where they belong.
+ * queued. The confirm links: Active once, then 404; dead after a password change.
+ * The confirm-new links: the new address set once (then dead); only the
+ * link of the latest change works; dead after a reset (the takeover of
+ * issue 9); invalidHash, emailExists and 404 where they belong.
  * FRONTEND_DOMAIN is unset, so a delivery fails before any network.
  */
 #ifdef HAVE_CONFIG_H
@@ -180,29 +182,43 @@ test_confirm(void)
 	       PTL_ERR_NOT_FOUND, "the token of a deleted user: not found");
 }
 
+/* A confirm-new-email link for id, as PATCH /me leaves it: the pending
+ * change, then the link of its mail. */
+static char *
+change_link(int64_t id, const char *new_email)
+{
+	if (ptl_account_set_pending(&app, id, new_email) != PTL_OK)
+		return NULL;
+	return confirm_token(id, new_email, T0);
+}
+
 static void
 test_confirm_new(void)
 {
 	struct ptl_refusal why;
 	struct ptl_user u;
 	int64_t id = 0, other = 0;
-	char *token;
+	char *token, *older;
 
 	if (!ok(reg("fay@example.com", &id, &why) == PTL_OK &&
 			reg("gus@example.com", &other, &why) == PTL_OK,
 		"register fay and gus"))
 		return;
-	token = confirm_token(id, "fay.new@example.com", T0);
+	token = change_link(id, "fay.new@example.com");
 	is_int(ptl_signup_confirm_new(arena, &app, token, T0 + 1000, &why),
 	       PTL_OK, "confirm the new address");
 	ok(ptl_account_get(arena, &app, id, &u) == PTL_OK &&
 		   strcmp(u.email, "fay.new@example.com") == 0 &&
 		   u.status_id == PTL_ACCOUNT_STATUS_ACTIVE,
 	   "  the address changed, the account is Active");
+	is_int(count("SELECT pending_email IS NULL FROM users WHERE id = %lld",
+		     (long long)id),
+	       1, "  no change pending any more");
 	is_int(ptl_signup_confirm_new(arena, &app, token, T0 + 2000, &why),
-	       PTL_OK, "the link works again");
+	       PTL_ERR_VALIDATION, "the link again: dead (single use)");
+	is_str(why.key, "invalidHash", "  invalidHash");
 
-	token = confirm_token(id, "gus@example.com", T0);
+	token = change_link(id, "gus@example.com");
 	is_int(ptl_signup_confirm_new(arena, &app, token, T0, &why),
 	       PTL_ERR_VALIDATION, "an address another account has");
 	is_str(why.field, "email", "  refused field email");
@@ -210,6 +226,29 @@ test_confirm_new(void)
 	ok(ptl_account_get(arena, &app, id, &u) == PTL_OK &&
 		   strcmp(u.email, "fay.new@example.com") == 0,
 	   "  the address is unchanged");
+
+	older = change_link(id, "fay.a@example.com");
+	token = change_link(id, "fay.b@example.com");
+	is_int(ptl_signup_confirm_new(arena, &app, older, T0, &why),
+	       PTL_ERR_VALIDATION, "the link of an older change: dead");
+	is_str(why.key, "invalidHash", "  invalidHash");
+	is_int(ptl_signup_confirm_new(arena, &app, token, T0, &why), PTL_OK,
+	       "  the link of the latest change works");
+	is_int(ptl_signup_confirm_new(arena, &app, older, T0, &why),
+	       PTL_ERR_VALIDATION, "  and the older one stays dead");
+
+	/* The takeover of issue 9: a change asked for, then the owner takes
+	 * the account back by a password reset; the link must be dead. */
+	token = change_link(id, "mallory@example.com");
+	ok(ptl_account_store_hash(&app, id, "$argon2id$v=19$x", T0) == PTL_OK &&
+		   ptl_account_new_stamp(&app, id, true, T0) == PTL_OK,
+	   "a password reset after the change was asked");
+	is_int(ptl_signup_confirm_new(arena, &app, token, T0 + 3000, &why),
+	       PTL_ERR_VALIDATION, "  the email-change link is dead");
+	is_str(why.key, "invalidHash", "  invalidHash");
+	ok(ptl_account_get(arena, &app, id, &u) == PTL_OK &&
+		   strcmp(u.email, "fay.b@example.com") == 0,
+	   "  and the address is the owner's");
 
 	token = confirm_token(other, NULL, T0);
 	is_int(ptl_signup_confirm_new(arena, &app, token, T0, &why), PTL_OK,
@@ -222,10 +261,32 @@ test_confirm_new(void)
 	is_int(ptl_signup_confirm_new(arena, &app, "x", T0, &why),
 	       PTL_ERR_VALIDATION, "a malformed token");
 	is_str(why.key, "invalidHash", "  invalidHash");
-	token = confirm_token(other, "gus.new@example.com", T0);
+	token = change_link(other, "gus.new@example.com");
 	ok(ptl_account_delete(&app, other, T0) == PTL_OK, "delete gus");
 	is_int(ptl_signup_confirm_new(arena, &app, token, T0, &why),
 	       PTL_ERR_NOT_FOUND, "the token of a deleted user: not found");
+}
+
+/* The confirm link is tied to the account's stamp too. */
+static void
+test_confirm_stale(void)
+{
+	struct ptl_refusal why;
+	int64_t id = 0;
+	char *token;
+
+	if (!ok(reg("hal@example.com", &id, &why) == PTL_OK, "register hal"))
+		return;
+	token = confirm_token(id, NULL, T0);
+	ok(ptl_account_store_hash(&app, id, "$argon2id$v=19$y", T0) == PTL_OK &&
+		   ptl_account_new_stamp(&app, id, false, T0) == PTL_OK,
+	   "a password change");
+	is_int(ptl_signup_confirm(arena, &app, token, T0 + 1000, &why),
+	       PTL_ERR_VALIDATION, "  the confirm link made before: dead");
+	is_str(why.key, "invalidHash", "  invalidHash");
+	token = confirm_token(id, NULL, T0);
+	is_int(ptl_signup_confirm(arena, &app, token, T0 + 1000, &why), PTL_OK,
+	       "  a link made after it works");
 }
 
 int
@@ -239,6 +300,7 @@ main(void)
 	test_register_rollback();
 	test_confirm();
 	test_confirm_new();
+	test_confirm_stale();
 	ptl_mem_free(arena);
 	fix_app_close(&app);
 	return done();

@@ -7,7 +7,10 @@
  * iat) that is not an integer, nbf in the future, a "crit" header (RFC 7515
  * §4.1.11), tampered signature or payload, bad framing. Tokens made by
  * hand are signed with libjwt directly, with a positive control (a correct
- * hand-made token passes) so that each refusal means something.
+ * hand-made token passes) so that each refusal means something. The links
+ * of the mails (confirm, confirm-new-email, reset): the claims of the
+ * reference, and a table of every kind against every change of its
+ * account, each killing exactly the links it must (API.md §4.3).
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -22,6 +25,7 @@
 #include <jwt.h>
 #include <sodium.h>
 
+#include "domain/account.h"
 #include "domain/app.h"
 #include "fixture.h"
 #include "adapters/jws.h"
@@ -576,6 +580,248 @@ test_cache(void)
 	       PTL_ERR_UNAUTHORIZED, "cache: a changed token is verified anew");
 }
 
+
+/* ---- the links of the mails ---------------------------------------------- */
+
+enum link_kind { L_CONFIRM, L_CONFIRM_NEW, L_RESET, L__MAX };
+
+static const char *const link_name[L__MAX] = {"confirm", "confirm-new",
+					      "reset"};
+
+/* A fresh Active user with a pending email change; its id, or 0. */
+static int64_t
+link_user(unsigned n)
+{
+	char *email = ptl_mem_printf(arena, "link%u@example.com", n);
+	int64_t id = fix_user(&app, email, "$argon2id$v=19$old", "email",
+			      2);
+
+	if (id == 0 ||
+	    ptl_account_set_pending(&app, id,
+				    ptl_mem_printf(arena, "new%u@example.com",
+						   n)) != PTL_OK)
+		return 0;
+	return id;
+}
+
+static const char *
+pw_hash_of(int64_t id)
+{
+	struct ptl_user u;
+
+	return ptl_account_get(arena, &app, id, &u) == PTL_OK ? u.password
+								: NULL;
+}
+
+/* A link of kind for user id (pending: its pending address). */
+static char *
+link_issue(enum link_kind kind, int64_t id, unsigned n)
+{
+	char *token = NULL;
+	int64_t expires;
+	enum ptl_err e;
+
+	if (kind == L_RESET)
+		e = ptl_token_reset_issue(arena, &app, id, pw_hash_of(id),
+					  FIX_NOW_MS, &token, &expires);
+	else
+		e = ptl_token_confirm_issue(
+		    arena, &app, id,
+		    kind == L_CONFIRM_NEW
+			    ? ptl_mem_printf(arena, "new%u@example.com", n)
+			    : NULL,
+		    FIX_NOW_MS, &token);
+	return e == PTL_OK ? token : NULL;
+}
+
+static enum ptl_err
+link_verify(enum link_kind kind, int64_t id, const char *token)
+{
+	struct ptl_link_state st;
+	const char *new_email;
+	int64_t user_id;
+	enum ptl_err e;
+
+	if (kind == L_RESET)
+		return ptl_token_reset_verify(arena, &app, token, id,
+					      pw_hash_of(id), FIX_NOW_MS + 1000);
+	e = ptl_token_confirm_verify(arena, &app, token, FIX_NOW_MS + 1000,
+				     &user_id, &new_email, &st);
+	if (e == PTL_OK && (user_id != id || (kind == L_CONFIRM_NEW) !=
+						     (new_email != NULL)))
+		return PTL_ERR_INTERNAL;
+	return e;
+}
+
+enum change {
+	C_NONE,
+	C_NAMES,
+	C_STAMP,
+	C_PASSWORD,
+	C_RESET,
+	C_EMAIL,
+	C_NEWER,
+	C_DELETE,
+	C__MAX
+};
+
+/* What each change does to the account, as the use cases do it. */
+static bool
+link_change(enum change c, int64_t id, unsigned n)
+{
+	const int64_t t = FIX_NOW_MS + 500;
+
+	switch (c) {
+	case C_NONE:
+		return true;
+	case C_NAMES: /* PATCH /me with names only */
+		return ptl_account_set_names(&app, id, true, "N", false, NULL,
+					     t) == PTL_OK;
+	case C_STAMP: /* the stamp alone, nothing else of the row */
+		return ptl_account_new_stamp(&app, id, false, t) == PTL_OK;
+	case C_PASSWORD: /* PATCH /me with a password (me.c apply) */
+		return ptl_account_store_hash(&app, id, "$argon2id$v=19$pw",
+					      t) == PTL_OK &&
+		       ptl_account_new_stamp(&app, id, false, t) == PTL_OK;
+	case C_RESET: /* password.c store_reset */
+		return ptl_account_store_hash(&app, id, "$argon2id$v=19$rs",
+					      t) == PTL_OK &&
+		       ptl_account_new_stamp(&app, id, true, t) == PTL_OK;
+	case C_EMAIL: /* a confirm-new-email link used (signup.c) */
+		return ptl_account_set_email(
+			   &app, id, ptl_mem_printf(arena, "new%u@example.com", n),
+			   t) == PTL_OK;
+	case C_NEWER: /* a second PATCH /me with another address */
+		return ptl_account_set_pending(
+			   &app, id,
+			   ptl_mem_printf(arena, "newer%u@example.com", n)) ==
+		       PTL_OK;
+	case C_DELETE:
+		return ptl_account_delete(&app, id, t) == PTL_OK;
+	case C__MAX:
+		break;
+	}
+	return false;
+}
+
+static void
+test_links(void)
+{
+	/* Which links each change kills: confirm, confirm-new, reset. */
+	static const struct {
+		enum change change;
+		bool kills[L__MAX];
+		const char *name;
+	} cases[] = {
+		{C_NONE, {false, false, false}, "no change (control)"},
+		{C_NAMES, {false, false, false}, "a change of names"},
+		{C_STAMP, {true, true, true}, "a new security stamp alone"},
+		{C_PASSWORD, {true, true, true}, "a password change"},
+		{C_RESET, {true, true, true}, "a password reset"},
+		{C_EMAIL, {true, true, true}, "a change of address"},
+		{C_NEWER, {false, true, false}, "a newer email change asked"},
+		{C_DELETE, {false, false, true}, "the deletion of the account"},
+	};
+	unsigned n = 0;
+	size_t i;
+	int k;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		for (k = 0; k < L__MAX; k++) {
+			int64_t id = link_user(++n);
+			char *token = id != 0 ? link_issue(k, id, n) : NULL;
+			enum ptl_err want = cases[i].kills[k]
+						    ? PTL_ERR_UNAUTHORIZED
+						    : PTL_OK;
+
+			if (!ok(token != NULL, "%s link issued", link_name[k]))
+				continue;
+			if (!ok(link_change(cases[i].change, id, n), "  %s",
+				cases[i].name))
+				continue;
+			is_int(link_verify(k, id, token), want,
+			       ptl_mem_printf(arena, "  %s link after %s: %s",
+					      link_name[k], cases[i].name,
+					      want == PTL_OK ? "valid"
+							     : "dead"));
+		}
+	}
+}
+
+/* The confirm links of a deleted account still verify (the use case then
+ * answers 404, API.md §1.3), so the 404 is only for link holders. */
+static void
+test_links_claims(void)
+{
+	int64_t id = link_user(100);
+	char *confirm = link_issue(L_CONFIRM, id, 100);
+	char *confirm_new = link_issue(L_CONFIRM_NEW, id, 100);
+	char *reset = link_issue(L_RESET, id, 100);
+	char *p;
+	char *stale = NULL;
+
+	if (!ok(confirm != NULL && confirm_new != NULL && reset != NULL,
+		"links: the three kinds issued"))
+		return;
+	/* The claims of the reference (API.md §4.1-4.2): nothing else. */
+	p = payload(confirm);
+	is_str(p, ptl_mem_printf(arena,
+				 "{\"confirmEmailUserId\":%lld,\"iat\":%lld,"
+				 "\"exp\":%lld}",
+				 (long long)id, (long long)NOW_S,
+				 (long long)(NOW_S + 86400)),
+	       "links: confirm claims as the reference's");
+	p = payload(confirm_new);
+	is_str(p, ptl_mem_printf(arena,
+				 "{\"confirmEmailUserId\":%lld,\"newEmail\":"
+				 "\"new100@example.com\",\"iat\":%lld,"
+				 "\"exp\":%lld}",
+				 (long long)id, (long long)NOW_S,
+				 (long long)(NOW_S + 86400)),
+	       "links: confirm-new claims as the reference's");
+	p = payload(reset);
+	is_str(p, ptl_mem_printf(arena,
+				 "{\"forgotUserId\":%lld,\"iat\":%lld,"
+				 "\"exp\":%lld}",
+				 (long long)id, (long long)NOW_S,
+				 (long long)(NOW_S + 1800)),
+	       "links: reset claims as the reference's");
+	/* Signed under the bare secret (the reference's key): refused. */
+	p = sign(JWT_ALG_HS256, "unit-test-confirm-secret-0123456789abcdef",
+		 ptl_mem_printf(arena,
+				"{\"confirmEmailUserId\":%lld,\"exp\":%lld}",
+				(long long)id, (long long)(NOW_S + 60)));
+	is_int(link_verify(L_CONFIRM, id, p), PTL_ERR_UNAUTHORIZED,
+	       "links: a confirm token under the bare secret is refused");
+	/* A confirm-new mail whose change was replaced is not rendered. */
+	ok(ptl_account_set_pending(&app, id, "other100@example.com") == PTL_OK,
+	   "links: a newer change asked");
+	is_int(ptl_token_confirm_issue(arena, &app, id, "new100@example.com",
+				       FIX_NOW_MS, &stale),
+	       PTL_ERR_NOT_FOUND,
+	       "links: no link for a superseded change (stale mail)");
+	is_int(ptl_token_confirm_issue(arena, &app, id, "other100@example.com",
+				       FIX_NOW_MS, &stale),
+	       PTL_OK, "links: a link for the pending one");
+	/* The kinds never cross. */
+	is_int(link_verify(L_RESET, id, confirm), PTL_ERR_UNAUTHORIZED,
+	       "links: a confirm token is no reset token");
+	is_int(link_verify(L_CONFIRM, id, reset), PTL_ERR_UNAUTHORIZED,
+	       "links: a reset token is no confirm token");
+	is_int(link_verify(L_CONFIRM, id, confirm), PTL_OK,
+	       "links: (control) the confirm token verifies as a confirm one");
+	ok(ptl_account_delete(&app, id, FIX_NOW_MS) == PTL_OK,
+	   "links: delete the account");
+	is_int(link_verify(L_CONFIRM, id, confirm), PTL_OK,
+	       "links: its confirm link still verifies (the use case: 404)");
+	is_int(ptl_token_confirm_issue(arena, &app, id, NULL, FIX_NOW_MS,
+				       &stale),
+	       PTL_ERR_NOT_FOUND, "links: no new link for a deleted account");
+	is_int(ptl_token_reset_issue(arena, &app, id, NULL, FIX_NOW_MS, &stale,
+				     &(int64_t){0}),
+	       PTL_ERR_NOT_FOUND, "links: nor a reset link");
+}
+
 int
 main(void)
 {
@@ -589,6 +835,8 @@ main(void)
 	test_tampered();
 	test_forged_refresh();
 	test_cache();
+	test_links();
+	test_links_claims();
 	ptl_mem_free(arena);
 	fix_app_close(&app);
 	ok(app.access_key.bytes == NULL && app.refresh_key.bytes == NULL,
