@@ -10,10 +10,13 @@
  *          messages, user:userNotFound, photo:imageNotExists,
  *          oldPassword:missingOldPassword|incorrectOldPassword,
  *          email:emailNotConfirmed (an Inactive account),
- *          email:emailExists. A password change ends every other session
- *          of the user and every outstanding link. A new email is not
- *          applied: a confirm-new-email mail goes to it (API.md §4.1), at
- *          most one a minute to one address (429, Retry-After: 60).
+ *          email:emailExists. 429 with Retry-After: a password change
+ *          once the account's AUTH_RATE_LOGIN_FAIL failures (sign-ins
+ *          and wrong oldPassword alike) are used up. A password change
+ *          ends every other session of the user and every outstanding
+ *          link. A new email is not applied: a confirm-new-email mail goes
+ *          to it (API.md §4.1), at most one a minute to one address (429,
+ *          Retry-After: 60).
  *   DELETE /api/v1/auth/me            204; soft-deletes the user and ends
  *          every session
  *   GET    /api/v1/auth/sessions      200 [session...] newest first

@@ -7,9 +7,11 @@
 #include <string.h>
 
 #include "adapters/crypto.h"
+#include "base/log.h"
 #include "domain/audit.h"
 #include "domain/me.h"
 #include "domain/outbox.h"
+#include "domain/ratelimit.h"
 #include "domain/session.h"
 
 /* The mails of ptl_outbox_enqueue(): one a minute per address and kind. */
@@ -40,10 +42,47 @@ new_email(const struct ptl_me_patch *in, const struct ptl_user *u)
 	return in->email;
 }
 
+/*
+ * The old password, counted against the failed sign-ins of the account
+ * (PTL_RL_LOGIN_FAIL, keyed by its address as ptl_signin_email() does): a
+ * session is no licence to guess. Checked before the Argon2id run,
+ * counted after a wrong one.
+ */
+static enum ptl_err
+check_old_password(struct ptl_app *app, const struct ptl_user *u,
+		   const struct ptl_me_patch *in, int64_t now_ms,
+		   struct ptl_refusal *why)
+{
+	bool limited = app->cfg.rate_limit && u->email != NULL;
+	enum ptl_err e;
+
+	if (in->old_password == NULL)
+		return ptl_refusal_field(why, "oldPassword",
+					 "missingOldPassword");
+	if (limited) {
+		e = ptl_ratelimit_check(app, PTL_RL_LOGIN_FAIL, u->email,
+					now_ms, &why->retry_after_s);
+		if (e != PTL_OK)
+			return e;
+	}
+	if (u->password != NULL &&
+	    ptl_crypto_pw_verify(&app->pw, u->password, in->old_password,
+				 in->old_password_len))
+		return PTL_OK;
+	PTL_LOG_SEC("wrong old password for user %lld", (long long)u->id);
+	if (limited) {
+		e = ptl_ratelimit_hit(app, PTL_RL_LOGIN_FAIL, u->email, now_ms,
+				      &why->retry_after_s);
+		if (e != PTL_OK)
+			return e;
+	}
+	return ptl_refusal_field(why, "oldPassword", "incorrectOldPassword");
+}
+
 /* The checks that can fail, before anything is written. */
 static enum ptl_err
 check(struct ptl_app *app, const struct ptl_user *u,
-      const struct ptl_me_patch *in, struct ptl_refusal *why)
+      const struct ptl_me_patch *in, int64_t now_ms, struct ptl_refusal *why)
 {
 	int64_t other;
 	enum ptl_err e;
@@ -51,15 +90,9 @@ check(struct ptl_app *app, const struct ptl_user *u,
 	if (in->photo) /* photos are not stored (API.md §10.8) */
 		return ptl_refusal_field(why, "photo", "imageNotExists");
 	if (changes_password(in)) {
-		if (in->old_password == NULL)
-			return ptl_refusal_field(why, "oldPassword",
-						 "missingOldPassword");
-		if (u->password == NULL ||
-		    !ptl_crypto_pw_verify(&app->pw, u->password,
-					  in->old_password,
-					  in->old_password_len))
-			return ptl_refusal_field(why, "oldPassword",
-						 "incorrectOldPassword");
+		e = check_old_password(app, u, in, now_ms, why);
+		if (e != PTL_OK)
+			return e;
 	}
 	if (new_email(in, u) == NULL)
 		return PTL_OK;
@@ -132,14 +165,15 @@ ptl_me_update(struct ptl_arena *a, struct ptl_app *app, int64_t user_id,
 	if (e == PTL_ERR_NOT_FOUND)
 		return ptl_refusal_field(why, "user", "userNotFound");
 	if (e == PTL_OK)
-		e = check(app, &cur, in, why);
+		e = check(app, &cur, in, now_ms, why);
 	if (e == PTL_OK && changes_password(in))
 		e = ptl_account_hash(a, app, in->password, in->password_len,
 				     &pw_hash);
 	if (e == PTL_OK)
 		e = apply(app, user_id, session_id, in, pw_hash,
 			  new_email(in, &cur), now_ms, &mail_id);
-	if (e == PTL_ERR_RATE_LIMITED)
+	/* The one limit without its own time: the outbox's minute. */
+	if (e == PTL_ERR_RATE_LIMITED && why->retry_after_s <= 0)
 		why->retry_after_s = MAIL_RETRY_S;
 	if (e != PTL_OK)
 		return e;

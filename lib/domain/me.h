@@ -42,22 +42,24 @@ enum ptl_err ptl_me_get(struct ptl_arena *a, struct ptl_app *app,
 /*
  * PATCH /auth/me for user_id, signed in with session_id. Checks, in
  * this order and before anything is written: the photo; for a new
- * password, the old one; for a new address, that the account is Active
- * (confirmed) and that nobody has it. Then, in one transaction: the names
- * that were sent; the new password (hashed before the transaction),
- * ending every session of the user but session_id and every outstanding
- * link (token.h); and for a new address the pending change and a
- * confirm-new-email mail to it (delivered after the commit; the address
- * changes when its link is used, and only the link of the latest change
- * works); a new password is recorded as password_changed (audit.h). OUT
- * u: the user after the change.
+ * password, the old one, counted against the account's failed sign-ins
+ * (AUTH_RATE_LOGIN_FAIL, shared with sign-in); for a new address, that
+ * the account is Active (confirmed) and that nobody has it. Then, in one
+ * transaction: the names that were sent; the new password (hashed before
+ * the transaction), ending every session of the user but session_id and
+ * every outstanding link (token.h); and for a new address the pending
+ * change and a confirm-new-email mail to it (delivered after the commit;
+ * the address changes when its link is used, and only the link of the
+ * latest change works); a new password is recorded as password_changed
+ * (audit.h). OUT u: the user after the change.
  * Errors: PTL_ERR_VALIDATION with why: user userNotFound; photo
  * imageNotExists; oldPassword missingOldPassword or incorrectOldPassword;
  * email emailNotConfirmed (an Inactive account) or emailExists.
- * PTL_ERR_RATE_LIMITED (why->retry_after_s) when a confirm-new-email mail
- * went to the address less than a minute ago; nothing is written then.
- * PTL_ERR_UNAUTHORIZED when the user is gone after the change; a
- * database error.
+ * PTL_ERR_RATE_LIMITED (why->retry_after_s): the account's failed
+ * sign-ins are used up (before the old password is even checked), or a
+ * confirm-new-email mail went to the address less than a minute ago;
+ * nothing is written then. PTL_ERR_UNAUTHORIZED when the user is gone
+ * after the change; a database error.
  */
 enum ptl_err ptl_me_update(struct ptl_arena *a, struct ptl_app *app,
 			   int64_t user_id, int64_t session_id,

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: ISC
-"""Issue 9, points 2 and 3, against the real lighttpd and the real SMTP
+"""Issue 9, points 2, 3 and 6, against the real lighttpd and the real SMTP
 catcher, as an attacker would go about them:
 
 - point 2: the takeover through a stale email-change link (an attacker
@@ -7,7 +7,9 @@ catcher, as an attacker would go about them:
   the victim takes the account back by a password reset, the attacker
   replays the link): every one-time link is tied to its account's state
   (API.md §4.3), and an unconfirmed account cannot change its address
-  (§1.10).
+  (§1.10);
+- point 3: wrong `oldPassword`s on PATCH /me count against the failed
+  sign-ins of the account (AUTH_RATE_LOGIN_FAIL), then 429.
 """
 
 import os
@@ -227,3 +229,51 @@ class StaleLinks(LinkTestCase):
     def test_zz_no_5xx(self):
         self.assertEqual(self.S.server_errors(), [])
         self.assertEqual(self.S.crash_lines(), [])
+
+
+# ---- point 3: oldPassword guesses share the sign-in failures ---------------------
+
+class OldPasswordGuessing(LinkTestCase):
+    env = {"AUTH_RATE_LIMIT": "true", "AUTH_RATE_LOGIN_FAIL": "3",
+           "AUTH_RATE_LOGIN_IP": "1000", "AUTH_RATE_IP": "1000"}
+
+    def change(self, tok, old):
+        return self.patch(tok, {"password": "Guessed-Pass-9", "oldPassword": old})
+
+    def test_wrong_old_passwords_lock_the_password_change(self):
+        S = self.S
+        addr = S.new_user("guess")
+        tok = S.login_ok(addr)["token"]
+        for i in range(3):
+            self.assertBody(self.change(tok, "guess-%d" % i), 422, WRONG_OLD)
+        # Even the right old password: 429 until the window ends.
+        retry = self.assertTooMany(self.change(tok, DEFAULT_PASSWORD), max_s=900)
+        self.assertGreater(retry, 850)
+        # One budget with sign-in: the right password cannot sign in either.
+        self.assertTooMany(S.login(addr, DEFAULT_PASSWORD), max_s=900)
+        # Nothing changed; other edits still work.
+        self.assertStatus(self.patch(tok, {"firstName": "Still"}), 200)
+        self.assertEqual(S.me(tok).json()["firstName"], "Still")
+
+    def test_failed_sign_ins_count_for_patch_me(self):
+        S = self.S
+        addr = S.new_user("shared")
+        tok = S.login_ok(addr)["token"]
+        for _ in range(3):
+            self.assertStatus(S.login(addr, "not-the-password"), 422)
+        self.assertTooMany(self.change(tok, DEFAULT_PASSWORD), max_s=900)
+
+    def test_right_old_password_does_not_count(self):
+        S = self.S
+        addr = S.new_user("right")
+        tok = S.login_ok(addr)["token"]
+        pw = DEFAULT_PASSWORD
+        for i in range(4):
+            new = "Right-Pass-%d%d" % (i, i)
+            r = self.patch(tok, {"password": new, "oldPassword": pw})
+            self.assertStatus(r, 200)
+            pw = new
+        self.assertStatus(S.login(addr, pw), 200)
+
+    def test_zz_no_5xx(self):
+        self.assertEqual(self.S.server_errors(), [])

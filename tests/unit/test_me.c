@@ -9,8 +9,9 @@
  * mailed, once a minute (429 after); nothing is left of a patch whose
  * mail cannot be queued. Issue 9: an unconfirmed account cannot change
  * its address; a newer change replaces the pending one and a password
- * change kills every link. FRONTEND_DOMAIN is unset, so a delivery
- * fails before any network.
+ * change kills every link; wrong old passwords share the failed sign-ins
+ * of the account (429 after, even with the right one). FRONTEND_DOMAIN
+ * is unset, so a delivery fails before any network.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -22,6 +23,7 @@
 #include "domain/account.h"
 #include "domain/me.h"
 #include "domain/session.h"
+#include "domain/signin.h"
 #include "fixture.h"
 #include "tap.h"
 
@@ -374,6 +376,55 @@ test_email_links(void)
 	   "  a new stamp, and the new change pending (its link lives)");
 }
 
+/* Wrong old passwords count against the failed sign-ins of the account. */
+static void
+test_old_password_limit(void)
+{
+	int64_t id = user("guess@example.com", NULL, NULL);
+	const struct ptl_me_patch wrong = {.password = NEW_PW,
+					   .password_len = strlen(NEW_PW),
+					   .old_password = "guess",
+					   .old_password_len = 5};
+	const struct ptl_me_patch right = {.password = NEW_PW,
+					   .password_len = strlen(NEW_PW),
+					   .old_password = PW,
+					   .old_password_len = strlen(PW)};
+	const struct ptl_signin in = {.email = "guess@example.com",
+				      .password = "guess",
+				      .password_len = 5};
+	struct ptl_refusal why;
+	struct ptl_login login;
+	struct ptl_user u;
+	unsigned i, refused = 0;
+
+	for (i = 0; i + 1 < app.cfg.rl_login_fail; i++)
+		refused += update(id, 0, &wrong, T0 + i, &u, &why) ==
+				   PTL_ERR_VALIDATION &&
+			   same(why.key, "incorrectOldPassword");
+	is_int(refused, app.cfg.rl_login_fail - 1,
+	       "AUTH_RATE_LOGIN_FAIL - 1 wrong old passwords: 422 each");
+	is_int(ptl_signin_email(arena, &app, &in, T0 + 100, &login, &why),
+	       PTL_ERR_VALIDATION, "  and one wrong sign-in");
+	is_int(update(id, 0, &right, T0 + 200, &u, &why), PTL_ERR_RATE_LIMITED,
+	       "then even the right old password: 429");
+	ok(why.retry_after_s > 0 && why.retry_after_s <= 900,
+	   "  retry after the rest of the 15 minutes");
+	ok(password_is(id, PW), "  the password is unchanged");
+	is_int(ptl_signin_email(arena, &app,
+				&(struct ptl_signin){.email = in.email,
+						     .password = PW,
+						     .password_len = strlen(PW)},
+				T0 + 300, &login, &why),
+	       PTL_ERR_RATE_LIMITED, "  and a sign-in with it too (one budget)");
+	is_int(update(id, 0, &(struct ptl_me_patch){.set_first_name = true,
+						    .first_name = "Ok"},
+		      T0 + 300, &u, &why),
+	       PTL_OK, "  a patch without a password still works");
+	is_int(update(id, 0, &right, T0 + 15 * 60 * 1000 + 1000, &u, &why),
+	       PTL_OK, "the window over: the change is made");
+	ok(password_is(id, NEW_PW), "  the new password is stored");
+}
+
 int
 main(void)
 {
@@ -388,6 +439,7 @@ main(void)
 	test_rollback();
 	test_email_unconfirmed();
 	test_email_links();
+	test_old_password_limit();
 	ptl_mem_free(arena);
 	fix_app_close(&app);
 	return done();
