@@ -16,7 +16,8 @@
  *          ends every other session of the user and every outstanding
  *          link. A new email is not applied: a confirm-new-email mail goes
  *          to it (API.md §4.1), at most one a minute to one address (429,
- *          Retry-After: 60).
+ *          Retry-After: 60) and AUTH_RATE_MAIL_USER per account and
+ *          AUTH_RATE_MAIL_IP per IP an hour (429, Retry-After).
  *   DELETE /api/v1/auth/me            204; soft-deletes the user and ends
  *          every session
  *   GET    /api/v1/auth/sessions      200 [session...] newest first
@@ -105,7 +106,7 @@ patch_me(struct ptl_req *req, struct ptl_resp *resp)
 	enum ptl_err e;
 
 	e = ptl_me_update(req->arena, req->app, req->user_id, req->session_id,
-			  &in, req->now_ms, &u, &why);
+			  req->ip, &in, req->now_ms, &u, &why);
 	if (e == PTL_OK)
 		ptl_account_user_json(&u, &resp->body);
 	return ptl_resp_refusal(resp, e, &why);

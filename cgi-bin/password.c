@@ -4,8 +4,9 @@
  *   POST /api/v1/auth/forgot/password {email}
  *     204  a reset mail was sent (or queued) to a known address; with
  *          AUTH_UNIFORM_ERRORS (default) also for an unknown one, without
- *          a mail; at most one mail per minute per address (a second
- *          request within the minute is a 204 without a mail)
+ *          a mail; at most one mail per minute per address, and
+ *          AUTH_RATE_MAIL_USER per account and AUTH_RATE_MAIL_IP per IP
+ *          an hour (past a limit: a 204 without a mail)
  *     422  validation; {"email":"emailNotExists"} when uniform errors are off
  *   POST /api/v1/auth/reset/password {password, hash}
  *     204  the password is set, every session of the user ended, an
@@ -47,7 +48,8 @@ forgot(struct ptl_req *req, struct ptl_resp *resp)
 	enum ptl_err e;
 
 	e = ptl_password_forgot(req->arena, req->app,
-				req->vals[F_FORGOT_EMAIL].s, req->now_ms, &why);
+				req->vals[F_FORGOT_EMAIL].s, req->ip,
+				req->now_ms, &why);
 	return ptl_resp_no_content(resp, e, &why);
 }
 

@@ -7,7 +7,9 @@
  *        the outbox when the server could not take it (API.md §10.6)
  *   422  validation messages; {"email":"emailAlreadyExists"} when any user,
  *        deleted ones included, has the address
- *   429  AUTH_RATE_IP requests per IP in 5 minutes (API.md §10.7)
+ *   429  AUTH_RATE_IP requests per IP in 5 minutes, or AUTH_RATE_MAIL_IP
+ *        mails (of any kind) on requests from the IP in the hour
+ *        (API.md §10.7)
  *   and the answers of every route: 400, 413, 503 (web/endpoint.h)
  * Side effects: one users row and one mail_outbox row, in one transaction
  * (no second mail when one went to the address in the last minute); then
@@ -41,6 +43,7 @@ handle(struct ptl_req *req, struct ptl_resp *resp)
 		.password_len = v[F_PASSWORD].len,
 		.first_name = v[F_FIRST_NAME].s,
 		.last_name = v[F_LAST_NAME].s,
+		.ip = req->ip,
 	};
 	struct ptl_refusal why;
 	enum ptl_err e;

@@ -106,14 +106,18 @@ check(struct ptl_app *app, const struct ptl_user *u,
 	return e == PTL_ERR_NOT_FOUND ? PTL_OK : e;
 }
 
-/* A new address: the pending change (which replaces any earlier one,
- * killing its link) and the mail. */
+/* A new address: the mail limits of the hour, the pending change (which
+ * replaces any earlier one, killing its link) and the mail. */
 static enum ptl_err
-ask_email(struct ptl_app *app, int64_t user_id, const char *email,
-	  int64_t now_ms, int64_t *mail_id)
+ask_email(struct ptl_app *app, int64_t user_id, const char *ip,
+	  const char *email, int64_t now_ms, int64_t *mail_id,
+	  struct ptl_refusal *why)
 {
-	enum ptl_err e = ptl_account_set_pending(app, user_id, email);
+	enum ptl_err e =
+	    ptl_ratelimit_mail(app, user_id, ip, now_ms, &why->retry_after_s);
 
+	if (e == PTL_OK)
+		e = ptl_account_set_pending(app, user_id, email);
 	if (e == PTL_OK)
 		e = ptl_outbox_enqueue(app, PTL_MAIL_CONFIRM_NEW, user_id,
 				       email, email, now_ms, mail_id);
@@ -122,9 +126,9 @@ ask_email(struct ptl_app *app, int64_t user_id, const char *email,
 
 /* Every write in one transaction; pw_hash (or NULL) made beforehand. */
 static enum ptl_err
-apply(struct ptl_app *app, int64_t user_id, int64_t session_id,
+apply(struct ptl_app *app, int64_t user_id, int64_t session_id, const char *ip,
       const struct ptl_me_patch *in, const char *pw_hash, const char *email,
-      int64_t now_ms, int64_t *mail_id)
+      int64_t now_ms, int64_t *mail_id, struct ptl_refusal *why)
 {
 	bool names = in->set_first_name || in->set_last_name;
 	enum ptl_err e;
@@ -146,13 +150,13 @@ apply(struct ptl_app *app, int64_t user_id, int64_t session_id,
 	if (e == PTL_OK && pw_hash != NULL)
 		e = ptl_account_new_stamp(app, user_id, false, now_ms);
 	if (e == PTL_OK && email != NULL)
-		e = ask_email(app, user_id, email, now_ms, mail_id);
+		e = ask_email(app, user_id, ip, email, now_ms, mail_id, why);
 	return ptl_db_end(app->db, e);
 }
 
 enum ptl_err
 ptl_me_update(struct ptl_arena *a, struct ptl_app *app, int64_t user_id,
-	      int64_t session_id, const struct ptl_me_patch *in,
+	      int64_t session_id, const char *ip, const struct ptl_me_patch *in,
 	      int64_t now_ms, struct ptl_user *u, struct ptl_refusal *why)
 {
 	struct ptl_user cur;
@@ -170,8 +174,8 @@ ptl_me_update(struct ptl_arena *a, struct ptl_app *app, int64_t user_id,
 		e = ptl_account_hash(a, app, in->password, in->password_len,
 				     &pw_hash);
 	if (e == PTL_OK)
-		e = apply(app, user_id, session_id, in, pw_hash,
-			  new_email(in, &cur), now_ms, &mail_id);
+		e = apply(app, user_id, session_id, ip, in, pw_hash,
+			  new_email(in, &cur), now_ms, &mail_id, why);
 	/* The one limit without its own time: the outbox's minute. */
 	if (e == PTL_ERR_RATE_LIMITED && why->retry_after_s <= 0)
 		why->retry_after_s = MAIL_RETRY_S;

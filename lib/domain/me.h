@@ -40,14 +40,15 @@ enum ptl_err ptl_me_get(struct ptl_arena *a, struct ptl_app *app,
 	__attribute__((warn_unused_result, nonnull));
 
 /*
- * PATCH /auth/me for user_id, signed in with session_id. Checks, in
- * this order and before anything is written: the photo; for a new
- * password, the old one, counted against the account's failed sign-ins
- * (AUTH_RATE_LOGIN_FAIL, shared with sign-in); for a new address, that
- * the account is Active (confirmed) and that nobody has it. Then, in one
- * transaction: the names that were sent; the new password (hashed before
- * the transaction), ending every session of the user but session_id and
- * every outstanding link (token.h); and for a new address the pending
+ * PATCH /auth/me for user_id, signed in with session_id from ip (NULL:
+ * unknown). Checks, in this order and before anything is written: the
+ * photo; for a new password, the old one, counted against the account's
+ * failed sign-ins (AUTH_RATE_LOGIN_FAIL, shared with sign-in); for a new
+ * address, that the account is Active (confirmed) and that nobody has
+ * it. Then, in one transaction: the names that were sent; the new
+ * password (hashed before the transaction), ending every session of the
+ * user but session_id and every outstanding link (token.h); and for a
+ * new address, counted against the mail limits of the hour, the pending
  * change and a confirm-new-email mail to it (delivered after the commit;
  * the address changes when its link is used, and only the link of the
  * latest change works); a new password is recorded as password_changed
@@ -57,14 +58,15 @@ enum ptl_err ptl_me_get(struct ptl_arena *a, struct ptl_app *app,
  * email emailNotConfirmed (an Inactive account) or emailExists.
  * PTL_ERR_RATE_LIMITED (why->retry_after_s): the account's failed
  * sign-ins are used up (before the old password is even checked), or a
- * confirm-new-email mail went to the address less than a minute ago;
- * nothing is written then. PTL_ERR_UNAUTHORIZED when the user is gone
- * after the change; a database error.
+ * confirm-new-email mail went to the address less than a minute ago, or
+ * the account or ip has used up its mails of the hour (AUTH_RATE_MAIL_USER,
+ * AUTH_RATE_MAIL_IP); nothing is written then. PTL_ERR_UNAUTHORIZED when
+ * the user is gone after the change; a database error.
  */
 enum ptl_err ptl_me_update(struct ptl_arena *a, struct ptl_app *app,
-			   int64_t user_id, int64_t session_id,
+			   int64_t user_id, int64_t session_id, const char *ip,
 			   const struct ptl_me_patch *in, int64_t now_ms,
 			   struct ptl_user *u, struct ptl_refusal *why)
-	__attribute__((warn_unused_result, nonnull));
+	__attribute__((warn_unused_result, nonnull(1, 2, 6, 8, 9)));
 
 #endif

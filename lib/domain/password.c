@@ -11,26 +11,31 @@
 #include "domain/audit.h"
 #include "domain/outbox.h"
 #include "domain/password.h"
+#include "domain/ratelimit.h"
 #include "domain/session.h"
 #include "domain/token.h"
 
-/* The reset mail, in a transaction of its own (the outbox's rule). */
+/* The reset mail, in a transaction of its own (the outbox's rule),
+ * counted against the mail limits of the hour first. */
 static enum ptl_err
 queue_reset(struct ptl_app *app, int64_t user_id, const char *email,
-	    int64_t now_ms, int64_t *mail_id)
+	    const char *ip, int64_t now_ms, int64_t *mail_id)
 {
+	int retry_after_s;
 	enum ptl_err e = ptl_db_begin(app->db);
 
 	if (e != PTL_OK)
 		return e;
-	e = ptl_outbox_enqueue(app, PTL_MAIL_RESET, user_id, email, NULL,
-			       now_ms, mail_id);
+	e = ptl_ratelimit_mail(app, user_id, ip, now_ms, &retry_after_s);
+	if (e == PTL_OK)
+		e = ptl_outbox_enqueue(app, PTL_MAIL_RESET, user_id, email,
+				       NULL, now_ms, mail_id);
 	return ptl_db_end(app->db, e);
 }
 
 enum ptl_err
-ptl_password_forgot(struct ptl_arena *a, struct ptl_app *app,
-		    const char *email, int64_t now_ms, struct ptl_refusal *why)
+ptl_password_forgot(struct ptl_arena *a, struct ptl_app *app, const char *email,
+		    const char *ip, int64_t now_ms, struct ptl_refusal *why)
 {
 	struct ptl_user u;
 	int64_t user_id, mail_id = 0;
@@ -46,10 +51,10 @@ ptl_password_forgot(struct ptl_arena *a, struct ptl_app *app,
 		return ptl_refusal_field(why, "email", "emailNotExists");
 	}
 	if (e == PTL_OK)
-		e = queue_reset(app, user_id, email, now_ms, &mail_id);
+		e = queue_reset(app, user_id, email, ip, now_ms, &mail_id);
 	if (e == PTL_ERR_RATE_LIMITED) {
 		/* Said as for a sent mail: nobody learns more by asking. */
-		PTL_LOG_SEC("reset mail for user %lld not sent: one a minute",
+		PTL_LOG_SEC("reset mail for user %lld not sent: mail limit",
 			    (long long)user_id);
 		e = PTL_OK;
 	}

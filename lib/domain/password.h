@@ -21,17 +21,19 @@
 /*
  * Forgot password: queues a reset mail to email (normalised) when it is
  * the address of a live user, and delivers it after the commit (or leaves
- * it queued, API.md §10.6). At most one a minute per address: a second
- * request within the minute succeeds without a mail, so that nobody
- * learns more by asking (logged as a security event).
+ * it queued, API.md §10.6). At most one a minute per address, and the
+ * mail limits of the hour (AUTH_RATE_MAIL_USER for the account,
+ * AUTH_RATE_MAIL_IP for the client ip, NULL: none): past a limit the
+ * request succeeds without a mail, so that nobody learns more by asking
+ * (logged as a security event).
  * Errors: for an unknown, deleted or disabled address, PTL_OK without a
  * mail under AUTH_UNIFORM_ERRORS (the default), else PTL_ERR_VALIDATION
  * (why: email, emailNotExists); a database error.
  */
 enum ptl_err ptl_password_forgot(struct ptl_arena *a, struct ptl_app *app,
-				 const char *email, int64_t now_ms,
-				 struct ptl_refusal *why)
-	__attribute__((warn_unused_result, nonnull));
+				 const char *email, const char *ip,
+				 int64_t now_ms, struct ptl_refusal *why)
+	__attribute__((warn_unused_result, nonnull(1, 2, 3, 6)));
 
 /*
  * Reset password: sets password for the user of token (the "hash" of the

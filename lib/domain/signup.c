@@ -9,13 +9,14 @@
 #include "domain/account.h"
 #include "domain/audit.h"
 #include "domain/outbox.h"
+#include "domain/ratelimit.h"
 #include "domain/signup.h"
 #include "domain/token.h"
 
 /* The user and its confirm mail, in one transaction; hash made before. */
 static enum ptl_err
 create(struct ptl_app *app, const struct ptl_signup *in, const char *hash,
-       int64_t now_ms, int64_t *user_id, int64_t *mail_id)
+       int64_t now_ms, int64_t *user_id, int64_t *mail_id, int *retry_after_s)
 {
 	enum ptl_err e = ptl_db_begin(app->db);
 
@@ -25,11 +26,25 @@ create(struct ptl_app *app, const struct ptl_signup *in, const char *hash,
 			       in->last_name, PTL_ACCOUNT_ROLE_USER,
 			       PTL_ACCOUNT_STATUS_INACTIVE, now_ms, user_id);
 	if (e == PTL_OK)
-		e = ptl_outbox_enqueue(app, PTL_MAIL_CONFIRM, *user_id,
-				       in->email, NULL, now_ms, mail_id);
+		e = ptl_ratelimit_mail(app, 0, in->ip, now_ms, retry_after_s);
+	if (e != PTL_OK)
+		return ptl_db_end(app->db, e);
+	e = ptl_outbox_enqueue(app, PTL_MAIL_CONFIRM, *user_id, in->email, NULL,
+			       now_ms, mail_id);
 	if (e == PTL_ERR_RATE_LIMITED)
 		e = PTL_OK; /* a mail to this address a moment ago: no other */
 	return ptl_db_end(app->db, e);
+}
+
+/* The client's mails of the hour are not used up (AUTH_RATE_MAIL_IP). */
+static enum ptl_err
+mail_budget(struct ptl_app *app, const char *ip, int64_t now_ms,
+	    int *retry_after_s)
+{
+	if (!app->cfg.rate_limit || ip == NULL || *ip == '\0')
+		return PTL_OK;
+	return ptl_ratelimit_check(app, PTL_RL_MAIL_IP, ip, now_ms,
+				   retry_after_s);
 }
 
 enum ptl_err
@@ -42,9 +57,14 @@ ptl_signup_register(struct ptl_arena *a, struct ptl_app *app,
 	enum ptl_err e;
 
 	ptl_refusal_clear(why);
-	e = ptl_account_hash(a, app, in->password, in->password_len, &hash);
+	/* Before the address is looked at, and before the slow hash. */
+	e = mail_budget(app, in->ip, now_ms, &why->retry_after_s);
 	if (e == PTL_OK)
-		e = create(app, in, hash, now_ms, &id, &mail_id);
+		e = ptl_account_hash(a, app, in->password, in->password_len,
+				     &hash);
+	if (e == PTL_OK)
+		e = create(app, in, hash, now_ms, &id, &mail_id,
+			   &why->retry_after_s);
 	if (e == PTL_ERR_CONFLICT)
 		return ptl_refusal_field(why, "email", "emailAlreadyExists");
 	if (e != PTL_OK)

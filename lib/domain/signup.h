@@ -24,6 +24,7 @@ struct ptl_signup {
 	const char *password;
 	size_t password_len;
 	const char *first_name, *last_name;
+	const char *ip; /* the client, for AUTH_RATE_MAIL_IP (NULL: none) */
 };
 
 /*
@@ -33,9 +34,11 @@ struct ptl_signup {
  * Argon2id hash is made before the transaction begins. When a confirm
  * mail went to the address less than a minute ago, the user is made
  * without a second one. OUT user_id (may be NULL).
- * Errors: PTL_ERR_VALIDATION (why: email, emailAlreadyExists) when any
- * user, deleted ones included, has the address; a database error. After
- * any error nothing is written.
+ * Errors: PTL_ERR_RATE_LIMITED (why->retry_after_s) when in->ip has used
+ * up its AUTH_RATE_MAIL_IP mails of the hour (checked before anything
+ * else, so the answer says nothing about the address); PTL_ERR_VALIDATION
+ * (why: email, emailAlreadyExists) when any user, deleted ones included,
+ * has the address; a database error. After any error nothing is written.
  */
 enum ptl_err ptl_signup_register(struct ptl_arena *a, struct ptl_app *app,
 				 const struct ptl_signup *in, int64_t now_ms,

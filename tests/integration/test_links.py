@@ -9,7 +9,10 @@ catcher, as an attacker would go about them:
   (API.md §4.3), and an unconfirmed account cannot change its address
   (§1.10);
 - point 3: wrong `oldPassword`s on PATCH /me count against the failed
-  sign-ins of the account (AUTH_RATE_LOGIN_FAIL), then 429.
+  sign-ins of the account (AUTH_RATE_LOGIN_FAIL), then 429;
+- point 6: the mails a request sends are limited per account and per IP an
+  hour (AUTH_RATE_MAIL_USER, AUTH_RATE_MAIL_IP): 429 for PATCH /me and
+  sign-up, a silent 204 for forgot-password (§10.7).
 """
 
 import os
@@ -274,6 +277,70 @@ class OldPasswordGuessing(LinkTestCase):
             self.assertStatus(r, 200)
             pw = new
         self.assertStatus(S.login(addr, pw), 200)
+
+    def test_zz_no_5xx(self):
+        self.assertEqual(self.S.server_errors(), [])
+
+
+# ---- point 6: the mails of an hour, per account and per IP ------------------------
+
+class MailPerAccount(LinkTestCase):
+    env = {"AUTH_RATE_LIMIT": "true", "AUTH_RATE_MAIL_USER": "3",
+           "AUTH_RATE_MAIL_IP": "1000", "AUTH_RATE_IP": "1000",
+           "AUTH_RATE_LOGIN_IP": "1000"}
+
+    def test_email_changes_to_many_addresses_stop_at_the_limit(self):
+        S = self.S
+        addr = self.confirmed_user("relay")
+        tok = S.login_ok(addr)["token"]
+        targets = [unique_email("relay-to") for _ in range(5)]
+        for t in targets[:3]:
+            self.assertStatus(self.patch(tok, {"email": t}), 200)
+            self.assertEqual(len(self.mails(t)), 1)
+        for t in targets[3:]:
+            retry = self.assertTooMany(self.patch(tok, {"email": t, "firstName": "Z"}))
+            self.assertGreater(retry, 3000)
+            self.assertNoMail(t)
+        self.assertNotEqual(S.me(tok).json()["firstName"], "Z")
+        # The link of the last change that was sent still works.
+        self.assertBody(self.post_hash(CONFIRM_NEW, self.link(targets[2], CONFIRM_NEW_URL)),
+                        204, b"")
+        # The account's budget is used up for forgot-password too: 204, no mail.
+        self.assertBody(self.forgot(targets[2]), 204, b"")
+        self.assertNoMail(targets[2], 1)
+
+    def test_zz_no_5xx(self):
+        self.assertEqual(self.S.server_errors(), [])
+
+
+class MailPerIp(LinkTestCase):
+    env = {"AUTH_RATE_LIMIT": "true", "AUTH_RATE_MAIL_USER": "1000",
+           "AUTH_RATE_MAIL_IP": "4", "AUTH_RATE_IP": "1000",
+           "AUTH_RATE_LOGIN_IP": "1000"}
+
+    def test_one_client_sends_at_most_its_mails_of_the_hour(self):
+        S = self.S
+        a = self.confirmed_user("ip-a")                      # mail 1
+        tok = S.login_ok(a)["token"]
+        first = unique_email("ip-first")
+        self.assertStatus(self.patch(tok, {"email": first}), 200)   # mail 2
+        b, c = S.new_user("ip-b"), S.new_user("ip-c")        # mails 3, 4
+        # The fifth: sign-up refuses before it looks at the address.
+        late = unique_email("ip-late")
+        self.assertTooMany(S.register(late))
+        self.assertNotIn(late, S.cli("user", "list").stdout)
+        self.assertTooMany(S.register(b))   # a taken address: the same answer
+        # PATCH /me: 429, nothing sent.
+        second = unique_email("ip-second")
+        self.assertTooMany(self.patch(tok, {"email": second}))
+        self.assertNoMail(second)
+        # Forgot-password: the usual 204, and no mail (known or not).
+        for addr, had in ((c, 1), (unique_email("ip-nobody"), 0)):
+            self.assertBody(self.forgot(addr), 204, b"")
+            self.assertNoMail(addr, had)
+        # A forwarded-for header from an untrusted peer changes nothing.
+        r = S.register(unique_email("ip-xff"), headers={"X-Forwarded-For": "198.51.100.9"})
+        self.assertTooMany(r)
 
     def test_zz_no_5xx(self):
         self.assertEqual(self.S.server_errors(), [])

@@ -10,8 +10,9 @@
  * mail cannot be queued. Issue 9: an unconfirmed account cannot change
  * its address; a newer change replaces the pending one and a password
  * change kills every link; wrong old passwords share the failed sign-ins
- * of the account (429 after, even with the right one). FRONTEND_DOMAIN
- * is unset, so a delivery fails before any network.
+ * of the account (429 after, even with the right one); the mails of an
+ * hour per account and per IP. FRONTEND_DOMAIN is unset, so a delivery
+ * fails before any network.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -30,6 +31,7 @@
 #define T0 FIX_NOW_MS
 #define PW "correct horse"
 #define NEW_PW "battery staple"
+#define IP "192.0.2.1"
 
 static struct ptl_app app;
 static struct ptl_arena *arena;
@@ -93,7 +95,8 @@ static enum ptl_err
 update(int64_t user_id, int64_t session_id, const struct ptl_me_patch *in,
        int64_t now, struct ptl_user *u, struct ptl_refusal *why)
 {
-	return ptl_me_update(arena, &app, user_id, session_id, in, now, u, why);
+	return ptl_me_update(arena, &app, user_id, session_id, IP, in, now, u,
+			     why);
 }
 
 static void
@@ -425,6 +428,59 @@ test_old_password_limit(void)
 	ok(password_is(id, NEW_PW), "  the new password is stored");
 }
 
+/* AUTH_RATE_MAIL_USER and AUTH_RATE_MAIL_IP: the mails of an hour. */
+static void
+test_mail_limits(void)
+{
+	int64_t id = user("relay@example.com", NULL, NULL);
+	int64_t id2 = user("relay2@example.com", NULL, NULL);
+	unsigned saved_user = app.cfg.rl_mail_user;
+	unsigned saved_ip = app.cfg.rl_mail_ip;
+	struct ptl_me_patch in = {.set_first_name = true, .first_name = "X"};
+	struct ptl_refusal why;
+	struct ptl_user u;
+	unsigned i, sent = 0;
+	int64_t now = T0 + 7200000;
+
+	app.cfg.rl_mail_user = 3;
+	app.cfg.rl_mail_ip = 5;
+	for (i = 0; i < 3; i++) {
+		in.email = ptl_mem_printf(arena, "to%u@example.com", i);
+		sent += update(id, 0, &in, now + i, &u, &why) == PTL_OK;
+	}
+	is_int(sent, 3, "AUTH_RATE_MAIL_USER changes to three addresses");
+	in.email = "to3@example.com";
+	in.first_name = "Y";
+	is_int(update(id, 0, &in, now + 10, &u, &why), PTL_ERR_RATE_LIMITED,
+	       "a fourth within the hour: 429");
+	ok(why.retry_after_s > 3590 && why.retry_after_s <= 3600,
+	   "  retry after the rest of the hour");
+	ok(ptl_account_get(arena, &app, id, &u) == PTL_OK &&
+		   same(u.first_name, "X") &&
+		   same(links_of(id).pending_email, "to2@example.com"),
+	   "  nothing of that patch written");
+	is_int(sql_int("SELECT count(*) FROM mail_outbox WHERE user_id = %lld",
+		       id),
+	       3, "  three mails in all");
+	sent = 0;
+	for (i = 0; i < 2; i++) {
+		in.email = ptl_mem_printf(arena, "other%u@example.com", i);
+		sent += update(id2, 0, &in, now + 20 + i, &u, &why) == PTL_OK;
+	}
+	is_int(sent, 2, "another account from the same IP: two more");
+	in.email = "other2@example.com";
+	is_int(update(id2, 0, &in, now + 30, &u, &why), PTL_ERR_RATE_LIMITED,
+	       "  the sixth mail from the IP: 429 (AUTH_RATE_MAIL_IP)");
+	is_int(ptl_me_update(arena, &app, id2, 0, "203.0.113.9", &in, now + 40,
+			     &u, &why),
+	       PTL_OK, "  from another IP: sent");
+	in.email = "to3@example.com";
+	is_int(update(id, 0, &in, now + 3600000 + 10, &u, &why), PTL_OK,
+	       "the first account an hour later");
+	app.cfg.rl_mail_user = saved_user;
+	app.cfg.rl_mail_ip = saved_ip;
+}
+
 int
 main(void)
 {
@@ -440,6 +496,7 @@ main(void)
 	test_email_unconfirmed();
 	test_email_links();
 	test_old_password_limit();
+	test_mail_limits();
 	ptl_mem_free(arena);
 	fix_app_close(&app);
 	return done();

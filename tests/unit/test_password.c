@@ -9,6 +9,7 @@
  * links refused with hash:invalidHash; nothing changed when the sessions
  * cannot be ended; every other link of the account dead after a reset
  * (pending change, confirm link, queued mail), and the account Active.
+ * The mail limits of the hour (per account, per IP): 204 without a mail.
  * FRONTEND_DOMAIN is unset, so a delivery fails before any network.
  */
 #ifdef HAVE_CONFIG_H
@@ -29,6 +30,7 @@
 #define T0 FIX_NOW_MS
 #define PW "correct horse"
 #define NEW_PW "battery staple"
+#define IP "192.0.2.1"
 
 static struct ptl_app app;
 static struct ptl_arena *arena;
@@ -58,11 +60,11 @@ user(const char *email)
 	return id;
 }
 
-/* Forgot password. */
+/* Forgot password from one client address. */
 static enum ptl_err
 forgot(const char *email, int64_t now, struct ptl_refusal *why)
 {
-	return ptl_password_forgot(arena, &app, email, now, why);
+	return ptl_password_forgot(arena, &app, email, IP, now, why);
 }
 
 static void
@@ -278,6 +280,39 @@ test_reset_kills_links(void)
 	}
 }
 
+/* AUTH_RATE_MAIL_USER and AUTH_RATE_MAIL_IP: silent, as the minute is. */
+static void
+test_forgot_mail_limits(void)
+{
+	int64_t eve = user("eve@example.com"), fay = user("fay@example.com");
+	unsigned saved_user = app.cfg.rl_mail_user;
+	unsigned saved_ip = app.cfg.rl_mail_ip;
+	struct ptl_refusal why;
+	int64_t now = T0 + 7200000;
+	unsigned i, ok204 = 0;
+
+	app.cfg.rl_mail_user = 2;
+	app.cfg.rl_mail_ip = 3;
+	for (i = 0; i < 4; i++)
+		ok204 += forgot("eve@example.com", now + i * 61000, &why) ==
+			 PTL_OK;
+	is_int(ok204, 4, "four forgot requests a minute apart: 204 each");
+	is_int(reset_mails(eve), 2, "  AUTH_RATE_MAIL_USER mails, no more");
+	ok204 = 0;
+	for (i = 0; i < 3; i++)
+		ok204 += forgot("fay@example.com", now + 300000 + i * 61000,
+				&why) == PTL_OK;
+	is_int(ok204, 3, "another account from the same IP: 204 each");
+	is_int(reset_mails(fay), 1,
+	       "  one mail: the IP's AUTH_RATE_MAIL_IP is used up");
+	is_int(ptl_password_forgot(arena, &app, "fay@example.com",
+				   "203.0.113.5", now + 600000, &why),
+	       PTL_OK, "  from another IP");
+	is_int(reset_mails(fay), 2, "  a mail");
+	app.cfg.rl_mail_user = saved_user;
+	app.cfg.rl_mail_ip = saved_ip;
+}
+
 int
 main(void)
 {
@@ -288,6 +323,7 @@ main(void)
 	test_reset();
 	test_reset_rollback();
 	test_reset_kills_links();
+	test_forgot_mail_limits();
 	ptl_mem_free(arena);
 	fix_app_close(&app);
 	return done();

@@ -5,7 +5,8 @@
  * mail in one transaction, then a delivery attempt; the taken address
  * (deleted users included) refused with email:emailAlreadyExists; no
  * second mail within the minute; nothing left when the mail cannot be
- * queued. The confirm links: Active once, then 404; dead after a password change.
+ * queued; AUTH_RATE_MAIL_IP (429 before anything, whatever the address).
+ * The confirm links: Active once, then 404; dead after a password change.
  * The confirm-new links: the new address set once (then dead); only the
  * link of the latest change works; dead after a reset (the takeover of
  * issue 9); invalidHash, emailExists and 404 where they belong.
@@ -289,6 +290,63 @@ test_confirm_stale(void)
 	       "  a link made after it works");
 }
 
+/* AUTH_RATE_MAIL_IP: the mails of one client in an hour. */
+static void
+test_register_ip_limit(void)
+{
+	struct ptl_signup in = {.password = PW,
+				.password_len = strlen(PW),
+				.first_name = "Ip",
+				.last_name = "Limit",
+				.ip = "198.51.100.7"};
+	struct ptl_refusal why;
+	unsigned saved = app.cfg.rl_mail_ip;
+	int64_t id = 0;
+
+	app.cfg.rl_mail_ip = 2;
+	in.email = "ip1@example.com";
+	ok(ptl_signup_register(arena, &app, &in, T0, &id, &why) == PTL_OK,
+	   "sign-up 1 from one IP");
+	in.email = "ip2@example.com";
+	ok(ptl_signup_register(arena, &app, &in, T0 + 1000, &id, &why) ==
+		   PTL_OK,
+	   "sign-up 2 from it");
+	in.email = "ip3@example.com";
+	is_int(ptl_signup_register(arena, &app, &in, T0 + 2000, &id, &why),
+	       PTL_ERR_RATE_LIMITED, "sign-up 3 within the hour: limited");
+	ok(why.retry_after_s > 3590 && why.retry_after_s <= 3600,
+	   "  retry after the rest of the hour");
+	is_int(count("SELECT count(*) FROM users WHERE email = '%s'",
+		     "ip3@example.com"),
+	       0, "  no user made");
+	in.email = "ip2@example.com";
+	is_int(ptl_signup_register(arena, &app, &in, T0 + 2000, &id, &why),
+	       PTL_ERR_RATE_LIMITED,
+	       "  the same answer for a taken address (nothing learnt)");
+	in.ip = "198.51.100.8";
+	in.email = "ip3@example.com";
+	is_int(ptl_signup_register(arena, &app, &in, T0 + 2000, &id, &why),
+	       PTL_OK, "another IP signs up");
+	in.ip = "198.51.100.7";
+	in.email = "ip4@example.com";
+	is_int(ptl_signup_register(arena, &app, &in, T0 + 3601000, &id, &why),
+	       PTL_OK, "the first IP an hour later");
+	app.cfg.rate_limit = false;
+	in.email = "ip5@example.com";
+	ok(ptl_signup_register(arena, &app, &in, T0 + 3602000, &id, &why) ==
+			   PTL_OK &&
+		   ptl_signup_register(
+			   arena, &app,
+			   &(struct ptl_signup){.email = "ip6@example.com",
+						.password = PW,
+						.password_len = strlen(PW),
+						.ip = in.ip},
+			   T0 + 3603000, &id, &why) == PTL_OK,
+	   "AUTH_RATE_LIMIT=false: no mail limit");
+	app.cfg.rate_limit = true;
+	app.cfg.rl_mail_ip = saved;
+}
+
 int
 main(void)
 {
@@ -301,6 +359,7 @@ main(void)
 	test_confirm();
 	test_confirm_new();
 	test_confirm_stale();
+	test_register_ip_limit();
 	ptl_mem_free(arena);
 	fix_app_close(&app);
 	return done();
