@@ -133,6 +133,12 @@ static const char *const session_list_admin_cols[] = {
 };
 COLS_ASSERT(session_list_admin_cols, PTL_COL_SESSION_LIST_ADMIN__MAX);
 
+/* Of PTL_Q_SESSION_TRIM (its RETURNING clause). */
+static const char *const session_trim_cols[] = {
+	[PTL_COL_SESSION_TRIM_ID] = "id",
+};
+COLS_ASSERT(session_trim_cols, PTL_COL_SESSION_TRIM__MAX);
+
 /* Of PTL_Q_RATE_HIT (its RETURNING clause) and PTL_Q_RATE_PEEK. */
 static const char *const rate_cols[] = {
 	[PTL_COL_RATE_COUNT] = "count",
@@ -264,7 +270,7 @@ static const struct stmt stmts[PTL_Q__MAX] = {
 	[PTL_Q_SESSION_LIST] = {"SESSION_LIST",
 		"SELECT id, created_at, last_used_at, user_agent, ip "
 		"FROM sessions WHERE user_id = ?1 AND revoked_at IS NULL "
-		"AND expires_at > ?2 ORDER BY id DESC",
+		"AND expires_at > ?2 ORDER BY id DESC LIMIT ?3",
 		COLS(session_list_cols)},
 	[PTL_Q_SESSION_LIST_ADMIN] = {"SESSION_LIST_ADMIN",
 		"SELECT s.id, u.email, s.created_at, s.last_used_at, "
@@ -369,6 +375,15 @@ static const struct stmt stmts[PTL_Q__MAX] = {
 		"UPDATE mail_outbox SET failed_at = ?2, last_error = 'superseded' "
 		"WHERE user_id = ?1 AND sent_at IS NULL AND failed_at IS NULL "
 		"AND (claimed_until IS NULL OR claimed_until < ?2)"},
+	/* Ends the live sessions of user ?1 past the ?2 most recently used
+	 * (the new one among them), and names them. */
+	[PTL_Q_SESSION_TRIM] = {"SESSION_TRIM",
+		"UPDATE sessions SET revoked_at = ?3, revoke_reason = ?4 "
+		"WHERE id IN (SELECT id FROM sessions WHERE user_id = ?1 "
+		"AND revoked_at IS NULL AND expires_at > ?3 "
+		"ORDER BY last_used_at DESC, id DESC LIMIT -1 OFFSET ?2) "
+		"RETURNING id",
+		COLS(session_trim_cols)},
 };
 
 struct ptl_db {

@@ -59,6 +59,7 @@ enum ptl_q {
 	PTL_Q_USER_NEW_STAMP,     /* kills the user's one-time links */
 	PTL_Q_USER_SET_PENDING,   /* the address of the latest email change */
 	PTL_Q_OUTBOX_CANCEL_USER, /* the user's mails not yet delivered */
+	PTL_Q_SESSION_TRIM,      /* end the least recently used past a cap */
 	PTL_Q__MAX
 };
 
@@ -159,6 +160,11 @@ enum ptl_col_session_list_admin { /* PTL_Q_SESSION_LIST_ADMIN */
 	PTL_COL_SESSION_LIST_ADMIN_USER_AGENT,
 	PTL_COL_SESSION_LIST_ADMIN_IP,
 	PTL_COL_SESSION_LIST_ADMIN__MAX
+};
+
+enum ptl_col_session_trim { /* PTL_Q_SESSION_TRIM (RETURNING) */
+	PTL_COL_SESSION_TRIM_ID,
+	PTL_COL_SESSION_TRIM__MAX
 };
 
 enum ptl_col_rate { /* PTL_Q_RATE_HIT (RETURNING), PTL_Q_RATE_PEEK */

@@ -296,6 +296,9 @@ ptl_cfg_load(struct ptl_cfg *cfg)
 	cfg->rl_mail_user = (unsigned)v;
 	good = good && get_int("AUTH_RATE_MAIL_IP", 30, 1, 1000000, &v);
 	cfg->rl_mail_ip = (unsigned)v;
+	good = good && get_int("AUTH_MAX_SESSIONS", 50, 1,
+			       PTL_CFG_MAX_SESSIONS_LIMIT, &v);
+	cfg->max_sessions = (unsigned)v;
 	good = good && get_int("DATABASE_BUSY_TIMEOUT_MS", 10000, 100, 600000, &v);
 	cfg->busy_timeout_ms = (int)v;
 	good = good && get_int("AUDIT_RETENTION_DAYS", 90, 1, 36500,

@@ -34,6 +34,10 @@ struct ptl_cfg_mail {
 	long timeout_ms;          /* MAIL_TIMEOUT_MS, 10000 */
 };
 
+/* The largest AUTH_MAX_SESSIONS: the session list of a user at the limit
+ * must fit into one answer (domain/session.h, PTL_SESSION_LIST_MAX). */
+#define PTL_CFG_MAX_SESSIONS_LIMIT 500
+
 struct ptl_cfg {
 	const char *node_env;       /* NODE_ENV, default "production" */
 	bool production;            /* NODE_ENV is not development/test */
@@ -69,6 +73,7 @@ struct ptl_cfg {
 	unsigned rl_ip;             /* AUTH_RATE_IP, 30 per 5 min (register, ...) */
 	unsigned rl_mail_user;      /* AUTH_RATE_MAIL_USER, 10 mails per hour per account */
 	unsigned rl_mail_ip;        /* AUTH_RATE_MAIL_IP, 30 mails per hour per IP */
+	unsigned max_sessions;      /* AUTH_MAX_SESSIONS, 50 live sessions per user */
 
 	size_t body_max;            /* 100 kB (API.md §0) */
 	int busy_timeout_ms;        /* DATABASE_BUSY_TIMEOUT_MS, 10000 */

@@ -7,6 +7,7 @@
 #endif
 
 #include <stdint.h>
+#include <string.h>
 
 #include "base/utf8.h"
 
@@ -118,5 +119,32 @@ ptl_utf8_length(const char *s, size_t len)
 		    (p[i + 2] == 0x8E || p[i + 2] == 0x8F))
 			n--;
 	}
+	return n;
+}
+
+size_t
+ptl_utf8_clip(char *out, size_t max, const char *s, size_t len)
+{
+	static const char fffd[] = "\xef\xbf\xbd";
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, n = 0;
+
+	while (i < len) {
+		uint32_t c = 0;
+		size_t k = ptl_utf8_decode(p + i, len - i, &c);
+		const char *from = s + i;
+		size_t w = k;
+
+		if (k == 0 || c < 0x20 || (c >= 0x7f && c < 0xa0)) {
+			from = fffd;
+			w = 3;
+		}
+		if (w > max - n)
+			break;
+		memcpy(out + n, from, w);
+		n += w;
+		i += k != 0 ? k : 1;
+	}
+	out[n] = '\0';
 	return n;
 }

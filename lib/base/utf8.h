@@ -2,8 +2,8 @@
 /*
  * utf8: strict UTF-8 decoding and the string lengths that JavaScript and
  * class-validator count. The project's only UTF-8 decoder: the email
- * syntax, the JSON parser, the mail headers and the field validation use
- * it. Pure functions; base layer.
+ * syntax, the JSON parser, the mail headers, the field validation and the
+ * stored User-Agent use it. Pure functions; base layer.
  */
 #ifndef PTL_UTF8_H
 #define PTL_UTF8_H
@@ -56,5 +56,19 @@ size_t ptl_utf8_utf16_len(const char *s, size_t len)
  */
 size_t ptl_utf8_length(const char *s, size_t len)
     __attribute__((warn_unused_result, nonnull));
+
+/*
+ * Copies s[0..len) into out as strict UTF-8 of at most max bytes, for text
+ * from a request that is stored and shown again (a session's User-Agent):
+ * each byte that does not start a strict sequence (ptl_utf8_decode: stray
+ * continuation bytes, overlongs, surrogates, truncated sequences) and each
+ * control character (U+0000-U+001F, U+007F-U+009F) becomes U+FFFD, and
+ * the copy ends before the first character that would not fit whole, so
+ * that a multi-byte sequence is never cut. out must have room for max + 1
+ * bytes and is NUL-terminated. Returns the number of bytes written, at
+ * most max. s is borrowed.
+ */
+size_t ptl_utf8_clip(char *out, size_t max, const char *s, size_t len)
+    __attribute__((nonnull));
 
 #endif

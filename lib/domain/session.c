@@ -14,6 +14,7 @@
 
 #include "base/buf.h"
 #include "base/str.h"
+#include "base/utf8.h"
 #include "adapters/crypto.h"
 #include "base/log.h"
 #include "domain/audit.h"
@@ -43,6 +44,90 @@ digest_hex(const char *secret, unsigned char out[PTL_CRYPTO_DIGEST_LEN])
 	ptl_crypto_digest(out, secret, strlen(secret));
 }
 
+/* s clipped to max bytes (base/utf8.h), or NULL. Arena-owned. */
+static const char *
+clip(struct ptl_arena *a, const char *s, size_t max)
+{
+	char *out;
+
+	if (s == NULL)
+		return NULL;
+	out = ptl_mem_alloc(a, max + 1);
+	(void)ptl_utf8_clip(out, max, s, strlen(s));
+	return out;
+}
+
+static enum ptl_err
+insert(struct ptl_arena *a, struct ptl_app *app, int64_t user_id,
+       const unsigned char *d, const unsigned char *nonce,
+       const char *user_agent, const char *ip, int64_t now_ms,
+       int64_t *session_id)
+{
+	struct ptl_stmt *st = ptl_db_q(app->db, PTL_Q_SESSION_INSERT);
+	enum ptl_err e;
+
+	ptl_db_bind_int(st, 1, user_id);
+	ptl_db_bind_blob(st, 2, d, PTL_CRYPTO_DIGEST_LEN);
+	ptl_db_bind_blob(st, 3, nonce, NONCE_LEN);
+	ptl_db_bind_int(st, 4, now_ms);
+	ptl_db_bind_int(st, 5, now_ms + app->cfg.refresh_ttl_ms);
+	ptl_db_bind_textz(st, 6, clip(a, user_agent, PTL_SESSION_UA_MAX));
+	ptl_db_bind_textz(st, 7, clip(a, ip, PTL_SESSION_IP_MAX));
+	e = ptl_db_exec(st);
+	if (e == PTL_OK)
+		*session_id = ptl_db_last_id(app->db);
+	return e;
+}
+
+/*
+ * Ends the live sessions of user_id past the AUTH_MAX_SESSIONS most
+ * recently used (the new one is the most recent), each revoked as
+ * "session_limit" and audited (session_revoked, with the client of the
+ * sign-in that passed the limit). Without it one account could pile up
+ * sessions without end, and with them the rows of its session list.
+ */
+static enum ptl_err
+trim(struct ptl_arena *a, struct ptl_app *app, int64_t user_id,
+     int64_t now_ms)
+{
+	struct ptl_stmt *st = ptl_db_q(app->db, PTL_Q_SESSION_TRIM);
+	int64_t *ended = NULL;
+	size_t n = 0, room = 0, i;
+	bool row;
+	enum ptl_err e;
+
+	ptl_db_bind_int(st, 1, user_id);
+	ptl_db_bind_int(st, 2, app->cfg.max_sessions);
+	ptl_db_bind_int(st, 3, now_ms);
+	ptl_db_bind_textz(st, 4, "session_limit");
+	for (;;) {
+		e = ptl_db_step(st, &row);
+		if (e != PTL_OK || !row)
+			break;
+		if (n == room) {
+			int64_t *more;
+
+			room = room == 0 ? 4 : 2 * room;
+			more = ptl_mem_alloc(a, room * sizeof(*more));
+			if (n > 0)
+				memcpy(more, ended, n * sizeof(*more));
+			ended = more;
+		}
+		ended[n++] = ptl_db_int(st, PTL_COL_SESSION_TRIM_ID);
+	}
+	ptl_db_done(st);
+	if (e != PTL_OK)
+		return e;
+	for (i = 0; i < n; i++) {
+		ptl_audit_record(app, PTL_AUDIT_SESSION_REVOKED, user_id,
+				 ended[i], "session_limit", now_ms);
+		PTL_LOG_SEC("session %lld of user %lld ended: more than %u "
+			    "live sessions", (long long)ended[i],
+			    (long long)user_id, app->cfg.max_sessions);
+	}
+	return PTL_OK;
+}
+
 enum ptl_err
 ptl_session_create(struct ptl_arena *a, struct ptl_app *app, int64_t user_id,
 		   const char *user_agent, const char *ip, int64_t now_ms,
@@ -50,27 +135,23 @@ ptl_session_create(struct ptl_arena *a, struct ptl_app *app, int64_t user_id,
 {
 	unsigned char nonce[NONCE_LEN], d[PTL_CRYPTO_DIGEST_LEN];
 	char secret[SECRET_HEX + 1];
-	struct ptl_stmt *st;
 	enum ptl_err e;
 
 	ptl_crypto_random(nonce, sizeof(nonce));
 	derive(app, nonce, 0, secret);
 	digest_hex(secret, d);
-	st = ptl_db_q(app->db, PTL_Q_SESSION_INSERT);
-	ptl_db_bind_int(st, 1, user_id);
-	ptl_db_bind_blob(st, 2, d, sizeof(d));
-	ptl_db_bind_blob(st, 3, nonce, sizeof(nonce));
-	ptl_db_bind_int(st, 4, now_ms);
-	ptl_db_bind_int(st, 5, now_ms + app->cfg.refresh_ttl_ms);
-	ptl_db_bind_textz(st, 6, user_agent);
-	ptl_db_bind_textz(st, 7, ip);
-	e = ptl_db_exec(st);
-	if (e != PTL_OK)
-		return e;
-	*session_id = ptl_db_last_id(app->db);
-	*hash = ptl_mem_strndup(a, secret, SECRET_HEX);
+	e = ptl_db_begin(app->db);
+	if (e == PTL_OK) {
+		e = insert(a, app, user_id, d, nonce, user_agent, ip, now_ms,
+			   session_id);
+		if (e == PTL_OK)
+			e = trim(a, app, user_id, now_ms);
+		e = ptl_db_end(app->db, e);
+	}
+	if (e == PTL_OK)
+		*hash = ptl_mem_strndup(a, secret, SECRET_HEX);
 	ptl_crypto_wipe(secret, sizeof(secret));
-	return PTL_OK;
+	return e;
 }
 
 struct row {
@@ -347,6 +428,18 @@ ptl_session_logout(struct ptl_app *app, int64_t user_id, int64_t session_id,
 	return e;
 }
 
+/* s as a JSON string clipped to max bytes through room (max + 1 bytes),
+ * or null. */
+static void
+json_clipped(struct ptl_buf *out, const char *s, char *room, size_t max)
+{
+	if (s == NULL) {
+		ptl_buf_json_strz(out, NULL);
+		return;
+	}
+	ptl_buf_json_str(out, room, ptl_utf8_clip(room, max, s, strlen(s)));
+}
+
 enum ptl_err
 ptl_session_list_json(struct ptl_app *app, int64_t user_id, int64_t current_id,
 		      int64_t now_ms, struct ptl_buf *out)
@@ -357,8 +450,10 @@ ptl_session_list_json(struct ptl_app *app, int64_t user_id, int64_t current_id,
 
 	ptl_db_bind_int(st, 1, user_id);
 	ptl_db_bind_int(st, 2, now_ms);
+	ptl_db_bind_int(st, 3, app->cfg.max_sessions);
 	ptl_buf_addc(out, '[');
 	for (;;) {
+		char ua[PTL_SESSION_UA_MAX + 1], ip[PTL_SESSION_IP_MAX + 1];
 		int64_t id;
 
 		e = ptl_db_step(st, &row);
@@ -375,11 +470,11 @@ ptl_session_list_json(struct ptl_app *app, int64_t user_id, int64_t current_id,
 		ptl_buf_json_time(
 			out, ptl_db_int(st, PTL_COL_SESSION_LIST_LAST_USED_AT));
 		ptl_buf_adds(out, ",\"userAgent\":");
-		ptl_buf_json_strz(
-			out, ptl_db_text(st, PTL_COL_SESSION_LIST_USER_AGENT));
+		json_clipped(out, ptl_db_text(st, PTL_COL_SESSION_LIST_USER_AGENT),
+			     ua, sizeof(ua) - 1);
 		ptl_buf_adds(out, ",\"ip\":");
-		ptl_buf_json_strz(out,
-				  ptl_db_text(st, PTL_COL_SESSION_LIST_IP));
+		json_clipped(out, ptl_db_text(st, PTL_COL_SESSION_LIST_IP), ip,
+			     sizeof(ip) - 1);
 		ptl_buf_adds(out, id == current_id ? ",\"current\":true}"
 						   : ",\"current\":false}");
 	}

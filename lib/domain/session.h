@@ -6,6 +6,10 @@
  * transaction. A refresh token of the session that is not the current one
  * is reuse: the session is revoked and the event audited (RFC 9700 §4.14),
  * except for the previous token within AUTH_REFRESH_REUSE_INTERVAL.
+ * A user has at most AUTH_MAX_SESSIONS live sessions: a sign-in past it
+ * ends the least recently used one. What a session keeps of the request
+ * (User-Agent, address) is bounded, so that the list of a user's sessions
+ * is bounded too (PTL_SESSION_LIST_MAX).
  */
 #ifndef PTL_SESSION_H
 #define PTL_SESSION_H
@@ -13,13 +17,37 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "base/cfg.h"
 #include "domain/app.h"
 #include "domain/refusal.h"
 #include "base/mem.h"
 #include "base/buf.h"
 
-/* Creates a session for user_id. OUT session_id, OUT hash: the refresh
- * secret to put into the refresh token (arena-owned, 64 hex chars). */
+/* Bytes kept of a sign-in's User-Agent and client address (ptl_utf8_clip:
+ * valid UTF-8, never cut inside a character, no control character). */
+#define PTL_SESSION_UA_MAX 512
+#define PTL_SESSION_IP_MAX 64
+
+/* The longest JSON of one listed session (ptl_session_list_json): 145
+ * bytes of keys, id, times and punctuation at most, and a User-Agent and
+ * an address whose every byte is escaped to at most two ('"', '\'; the
+ * three bytes of U+2028 and U+2029 become six). And the longest list:
+ * AUTH_MAX_SESSIONS at its limit. */
+#define PTL_SESSION_ROW_MAX                                                   \
+	(160 + 2 * PTL_SESSION_UA_MAX + 2 * PTL_SESSION_IP_MAX)
+#define PTL_SESSION_LIST_MAX                                                  \
+	(2 + (size_t)PTL_CFG_MAX_SESSIONS_LIMIT * PTL_SESSION_ROW_MAX)
+
+/*
+ * Creates a session for user_id, keeping user_agent and ip clipped to
+ * PTL_SESSION_UA_MAX and PTL_SESSION_IP_MAX bytes (either may be NULL).
+ * When the user then has more than AUTH_MAX_SESSIONS live sessions, the
+ * least recently used ones (sign-in or last refresh) end, revoked as
+ * "session_limit" and audited. One write transaction of its own: the
+ * caller must not hold one. OUT session_id, OUT hash: the refresh secret
+ * to put into the refresh token (arena-owned, 64 hex chars). Errors: a
+ * database error (PTL_ERR_BUSY, PTL_ERR_INTERNAL); nothing is written.
+ */
 enum ptl_err ptl_session_create(struct ptl_arena *a, struct ptl_app *app,
 				int64_t user_id, const char *user_agent,
 				const char *ip, int64_t now_ms,
@@ -70,7 +98,11 @@ enum ptl_err ptl_session_logout(struct ptl_app *app, int64_t user_id,
 	__attribute__((warn_unused_result, nonnull(1, 6)));
 
 /* Writes the JSON array of user_id's live sessions, newest first (API.md
- * §10.9), marking current_id. */
+ * §10.9), marking current_id: at most AUTH_MAX_SESSIONS of them (a user
+ * can have more only after the setting was lowered, until the next
+ * sign-in), with User-Agent and address clipped as ptl_session_create
+ * does (rows stored before the limits), so at most PTL_SESSION_LIST_MAX
+ * bytes. */
 enum ptl_err ptl_session_list_json(struct ptl_app *app, int64_t user_id,
 				   int64_t current_id, int64_t now_ms,
 				   struct ptl_buf *out)

@@ -31,7 +31,8 @@ static const char *const all_names[] = {
 	"AUTH_ARGON2_MEMLIMIT_KIB", "APP_CORS_ORIGINS", "FRONTEND_DOMAIN",
 	"BACKEND_DOMAIN", "TRUSTED_PROXIES", "AUTH_RATE_LIMIT",
 	"AUTH_RATE_LOGIN_IP", "AUTH_RATE_LOGIN_FAIL", "AUTH_RATE_IP",
-	"AUTH_RATE_MAIL_USER", "AUTH_RATE_MAIL_IP", "DATABASE_BUSY_TIMEOUT_MS", "PTL_FAKE_NOW_MS", "ONLY_IN_FILE",
+	"AUTH_RATE_MAIL_USER", "AUTH_RATE_MAIL_IP", "AUTH_MAX_SESSIONS",
+	"DATABASE_BUSY_TIMEOUT_MS", "PTL_FAKE_NOW_MS", "ONLY_IN_FILE",
 };
 
 /* A clean environment: the four secrets (strong), nothing else. */
@@ -85,6 +86,7 @@ test_defaults(void)
 	is_int(c.rl_ip, 30, "ip limit");
 	is_int(c.rl_mail_user, 10, "mails per account an hour");
 	is_int(c.rl_mail_ip, 30, "mails per IP an hour");
+	is_int(c.max_sessions, 50, "50 live sessions per user");
 	is_int(c.body_max, 100 * 1024, "body max 100 kB");
 	is_int(c.busy_timeout_ms, 10000, "busy timeout");
 }
@@ -148,6 +150,10 @@ test_values(void)
 		{"AUTH_RATE_MAIL_IP", "x", false, F(rl_mail_ip), 0},
 		{"AUTH_RATE_LOGIN_IP", "0", false, F(rl_login_ip), 0},
 		{"AUTH_RATE_LOGIN_FAIL", "3", true, F(rl_login_fail), 3},
+		{"AUTH_MAX_SESSIONS", "1", true, F(max_sessions), 1},
+		{"AUTH_MAX_SESSIONS", "500", true, F(max_sessions), 500},
+		{"AUTH_MAX_SESSIONS", "501", false, F(max_sessions), 0},
+		{"AUTH_MAX_SESSIONS", "0", false, F(max_sessions), 0},
 		{"DATABASE_BUSY_TIMEOUT_MS", "99", false, F(busy_timeout_ms), 0},
 		{"DATABASE_BUSY_TIMEOUT_MS", "250", true, F(busy_timeout_ms), 250},
 		{"DATABASE_BUSY_TIMEOUT_MS", " 250", false, F(busy_timeout_ms), 0},

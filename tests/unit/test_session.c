@@ -5,6 +5,11 @@
  * revokes the session (RFC 9700 §4.14) and is audited; the reuse interval
  * tolerates only the previous secret and only for its length; revocation
  * of one, owned, all and all-but-one sessions; the JSON list; expiry.
+ * The caps of issue 9: the User-Agent and address a session keeps are
+ * clipped on a UTF-8 boundary (ptl_utf8_clip's table), AUTH_MAX_SESSIONS
+ * ends the least recently used session of a sign-in past it (revoked and
+ * audited), and the list of a user at the largest limit with the worst
+ * User-Agents fits PTL_SESSION_LIST_MAX.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -18,6 +23,7 @@
 #include "base/mem.h"
 #include "domain/session.h"
 #include "base/buf.h"
+#include "base/utf8.h"
 #include "tap.h"
 
 #define T0 FIX_NOW_MS
@@ -315,7 +321,7 @@ test_list(void)
 		"\"ip\":null,\"current\":true},"
 		"{\"id\":%lld,\"createdAt\":\"2025-11-25T23:59:59.123Z\","
 		"\"lastUsedAt\":\"2025-11-25T23:59:59.123Z\","
-		"\"userAgent\":\"Mozilla \\\"5\\\"\\n\",\"ip\":\"10.0.0.1\","
+		"\"userAgent\":\"Mozilla \\\"5\\\"\xef\xbf\xbd\",\"ip\":\"10.0.0.1\","
 		"\"current\":false}]",
 		(long long)s2, (long long)s1);
 	is_str(b.data, want, "list JSON, newest first, live only, exact bytes");
@@ -358,6 +364,259 @@ test_expiry(void)
 	app.fake_now_ms = T0;
 }
 
+/* ---- the caps of issue 9 -------------------------------------------------- */
+
+#define B(s) s, sizeof(s) - 1
+
+static const struct {
+	const char *in;
+	size_t len, max;
+	const char *want;
+	const char *name;
+} clip_cases[] = {
+    {B("Mozilla/5.0"), 512, "Mozilla/5.0", "short ASCII kept"},
+    {B("abcdef"), 4, "abcd", "ASCII cut at max"},
+    {B("abcdef"), 0, "", "max 0"},
+    {B(""), 8, "", "empty"},
+    {B("abcd\xc3\xa9"), 5, "abcd", "2-byte sequence across max: left out"},
+    {B("abcd\xc3\xa9"), 6, "abcd\xc3\xa9", "2-byte sequence that fits"},
+    {B("ab\xe2\x82\xac"), 4, "ab", "3-byte sequence across max"},
+    {B("ab\xe2\x82\xac"), 5, "ab\xe2\x82\xac", "3-byte sequence that fits"},
+    {B("a\xf0\x9f\x98\x80"), 4, "a", "4-byte sequence across max"},
+    {B("a\xf0\x9f\x98\x80z"), 5, "a\xf0\x9f\x98\x80", "4-byte, then cut"},
+    {B("a\xffz"), 8, "a\xef\xbf\xbdz", "invalid byte: U+FFFD"},
+    {B("a\xff"), 3, "a", "U+FFFD that does not fit: left out"},
+    {B("a\x80\x80"), 16, "a\xef\xbf\xbd\xef\xbf\xbd",
+     "stray continuation bytes: one U+FFFD each"},
+    {B("a\xe2\x82"), 16, "a\xef\xbf\xbd\xef\xbf\xbd",
+     "truncated sequence at the end"},
+    {B("\xc0\xaf"), 16, "\xef\xbf\xbd\xef\xbf\xbd", "overlong '/'"},
+    {B("\xed\xa0\x80"), 16, "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd",
+     "UTF-16 surrogate"},
+    {B("\xf4\x90\x80\x80"), 16,
+     "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd", "above U+10FFFF"},
+    {B("a\tb\r\nc\x7f"), 32,
+     "a\xef\xbf\xbd"
+     "b\xef\xbf\xbd\xef\xbf\xbd"
+     "c\xef\xbf\xbd",
+     "control characters: U+FFFD"},
+    {B("a\xc2\x85z"), 8, "a\xef\xbf\xbdz", "C1 control (U+0085): U+FFFD"},
+    {B("a\xc2\xa0z"), 8, "a\xc2\xa0z", "U+00A0 is kept"},
+    {B("a\0b"), 8,
+     "a\xef\xbf\xbd"
+     "b",
+     "NUL: U+FFFD"},
+    {B("\xe2\x80\xa8"), 8, "\xe2\x80\xa8", "U+2028 kept (JSON escapes it)"},
+};
+
+static void
+test_clip(void)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(clip_cases) / sizeof(clip_cases[0]); i++) {
+		char out[64];
+		size_t n = ptl_utf8_clip(out, clip_cases[i].max,
+					 clip_cases[i].in, clip_cases[i].len);
+
+		ok(n == strlen(clip_cases[i].want) && n <= clip_cases[i].max &&
+			   memcmp(out, clip_cases[i].want, n + 1) == 0 &&
+			   ptl_utf8_valid(out, n),
+		   "clip: %s", clip_cases[i].name);
+	}
+}
+
+/* Bytes of the stored column col (user_agent or ip) of session id. */
+static long long
+stored_len(const char *col, int64_t id)
+{
+	return fix_sql_int(fix_path("auth.db"),
+			   ptl_mem_printf(arena,
+					  "SELECT length(CAST(%s AS BLOB)) "
+					  "FROM sessions WHERE id = %lld",
+					  col, (long long)id));
+}
+
+/* A User-Agent of 64 KiB, or one whose 512-byte cut would fall inside a
+ * character, is kept as 512 bytes or fewer and never half a character;
+ * an address past 64 bytes likewise. */
+static void
+test_user_agent_cap(void)
+{
+	static const struct {
+		size_t ascii;
+		const char *tail;
+		long long want;
+	} cases[] = {
+	    {511, "\xc3\xa9", 511},         {510, "\xe2\x82\xac", 510},
+	    {509, "\xf0\x9f\x98\x80", 509}, {508, "\xf0\x9f\x98\x80", 512},
+	    {65536, "", 512},               {3, "\xff\xfe", 9},
+	};
+	int64_t erin = fix_user(&app, "erin@example.com", NULL, "email", 2);
+	struct ptl_buf b;
+	char ip[200], *h;
+	int64_t id = 0;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *ua = ptl_mem_alloc(arena, cases[i].ascii + 8);
+
+		memset(ua, 'a', cases[i].ascii);
+		memcpy(ua + cases[i].ascii, cases[i].tail,
+		       strlen(cases[i].tail) + 1);
+		ok(ptl_session_create(arena, &app, erin, ua, "::1", T0, &id,
+				      &h) == PTL_OK,
+		   "sign-in with a User-Agent of %zu bytes", strlen(ua));
+		is_int(stored_len("user_agent", id), cases[i].want,
+		       "  stored on a character boundary");
+	}
+	memset(ip, '1', sizeof(ip) - 1);
+	ip[sizeof(ip) - 1] = '\0';
+	ok(ptl_session_create(arena, &app, erin, "UA", ip, T0, &id, &h) ==
+		   PTL_OK,
+	   "sign-in from an address of 199 bytes");
+	is_int(stored_len("ip", id), PTL_SESSION_IP_MAX,
+	       "  address kept to PTL_SESSION_IP_MAX");
+
+	/* Rows stored before the cap (or by hand) are clipped in the list. */
+	ok(fix_sql_exec(fix_path("auth.db"),
+			"UPDATE sessions SET user_agent = "
+			"CAST(zeroblob(70000) AS TEXT) || 'x', ip = "
+			"CAST(X'31FF' AS TEXT) WHERE user_id = (SELECT id FROM "
+			"users WHERE email = 'erin@example.com')"),
+	   "old rows: 70000 NULs as User-Agent, an invalid address");
+	ptl_buf_init(&b, arena, 1024, 1 << 20);
+	ok(ptl_session_list_json(&app, erin, 0, T0, &b) == PTL_OK &&
+		   !b.overflow,
+	   "list of the old rows");
+	ok(b.len <= 7 * PTL_SESSION_ROW_MAX && ptl_utf8_valid(b.data, b.len) &&
+		   strstr(b.data, "\"ip\":\"1\xef\xbf\xbd\"") != NULL,
+	   "  clipped, valid UTF-8 (%zu bytes)", b.len);
+}
+
+static long long
+reason_is(int64_t id, const char *reason)
+{
+	return fix_sql_int(fix_path("auth.db"),
+			   ptl_mem_printf(arena,
+					  "SELECT revoke_reason = '%s' FROM "
+					  "sessions WHERE id = %lld",
+					  reason, (long long)id));
+}
+
+/* Entries of a session list. */
+static int
+entries(const char *json)
+{
+	int n = 0;
+
+	for (; (json = strstr(json, "{\"id\":")) != NULL; json++)
+		n++;
+	return n;
+}
+
+/* AUTH_MAX_SESSIONS: a sign-in past it ends the least recently used
+ * live session of that user (not the oldest created), revoked and
+ * audited; other users and expired sessions are left alone; the list
+ * shows at most the limit. */
+static void
+test_session_cap(void)
+{
+	int64_t dave = fix_user(&app, "dave@example.com", NULL, "email", 2);
+	int64_t s[6] = {0}, other;
+	const int64_t later = T0 + 40 * DAY_MS;
+	char *h[6], *hr;
+	struct ptl_buf b;
+	int i;
+
+	app.cfg.max_sessions = 3;
+	other = new_session(bob, T0, &hr);
+	for (i = 0; i < 3; i++)
+		s[i] = new_session(dave, T0 + 1000 * i, &h[i]);
+	ok(s[0] > 0 && s[1] > 0 && s[2] > 0, "three sessions: at the limit");
+	is_int(live(s[0], dave, T0 + 2000), PTL_OK, "  the first still live");
+	ok(rotate(s[0], h[0], T0 + 3000, &hr) == PTL_OK,
+	   "the first refreshes: s[1] is now the least recently used");
+	s[3] = new_session(dave, T0 + 4000, &h[3]);
+	ok(s[3] > 0, "a fourth sign-in");
+	is_int(live(s[1], dave, T0 + 4000), PTL_ERR_UNAUTHORIZED,
+	       "  ends the least recently used session");
+	is_int(reason_is(s[1], "session_limit"), 1,
+	       "  revoked as session_limit");
+	is_int(audit_count("session_revoked", s[1]), 1, "  and audited");
+	ok(live(s[0], dave, T0 + 4000) == PTL_OK &&
+		   live(s[2], dave, T0 + 4000) == PTL_OK &&
+		   live(s[3], dave, T0 + 4000) == PTL_OK,
+	   "  the other three stay live");
+	is_int(live(other, bob, T0 + 4000), PTL_OK,
+	       "  another user's session is untouched");
+	s[4] = new_session(dave, T0 + 5000, &h[4]);
+	is_int(live(s[2], dave, T0 + 5000), PTL_ERR_UNAUTHORIZED,
+	       "a fifth ends the next least recently used");
+	is_int(fix_sql_int(fix_path("auth.db"),
+			   "SELECT count(*) FROM sessions WHERE user_id = "
+			   "(SELECT id FROM users WHERE email = "
+			   "'dave@example.com') AND revoked_at IS NULL"),
+	       3, "  never more than 3 live");
+
+	/* Expired sessions do not count and are not revoked. */
+	s[5] = new_session(dave, later, &h[5]);
+	ok(s[5] > 0, "a sign-in after the others expired");
+	is_int(audit_count("session_revoked", s[3]), 0,
+	       "  the expired ones are not revoked");
+
+	/* The limit lowered: the list shows at most the limit, and the next
+	 * sign-in ends the surplus. */
+	for (i = 0; i < 2; i++)
+		(void)new_session(dave, later + i + 1, &hr);
+	app.cfg.max_sessions = 2;
+	ptl_buf_init(&b, arena, 1024, 1 << 20);
+	ok(ptl_session_list_json(&app, dave, 0, later + 10, &b) == PTL_OK,
+	   "list after the limit went from 3 to 2");
+	is_int(entries(b.data), 2, "  two entries");
+	(void)new_session(dave, later + 20, &hr);
+	is_int(audit_count("session_revoked", s[5]), 1,
+	       "  the next sign-in ends two at once");
+	app.cfg.max_sessions = 50;
+}
+
+/* The worst list the code allows: a user at the largest limit, every
+ * session with a User-Agent and an address that JSON escapes byte for
+ * byte. It fits PTL_SESSION_LIST_MAX, so an answer (PTL_RESP_BODY_MAX)
+ * has room for it. */
+static void
+test_list_bound(void)
+{
+	int64_t frank = fix_user(&app, "frank@example.com", NULL, "email", 2);
+	char ua[2 * PTL_SESSION_UA_MAX], ip[2 * PTL_SESSION_IP_MAX], *h;
+	struct ptl_buf b;
+	bool good = true;
+	int64_t id;
+	int i;
+
+	memset(ua, '"', sizeof(ua) - 1);
+	ua[sizeof(ua) - 1] = '\0';
+	memset(ip, '\\', sizeof(ip) - 1);
+	ip[sizeof(ip) - 1] = '\0';
+	app.cfg.max_sessions = PTL_CFG_MAX_SESSIONS_LIMIT;
+	for (i = 0; i < PTL_CFG_MAX_SESSIONS_LIMIT + 5 && good; i++) {
+		ptl_mem_reset(arena);
+		good = ptl_session_create(arena, &app, frank, ua, ip, T0 + i,
+					  &id, &h) == PTL_OK;
+	}
+	ok(good, "%d sign-ins with the worst User-Agent",
+	   PTL_CFG_MAX_SESSIONS_LIMIT + 5);
+	ptl_buf_init(&b, arena, 1024, PTL_SESSION_LIST_MAX);
+	ok(ptl_session_list_json(&app, frank, 0, T0 + 1000, &b) == PTL_OK &&
+		   !b.overflow,
+	   "the list fits PTL_SESSION_LIST_MAX (%zu of %zu bytes)", b.len,
+	   (size_t)PTL_SESSION_LIST_MAX);
+	is_int(entries(b.data), PTL_CFG_MAX_SESSIONS_LIMIT,
+	       "  the limit's number of entries");
+	ok(PTL_SESSION_LIST_MAX <= 1024 * 1024, "  below 1 MiB");
+	app.cfg.max_sessions = 50;
+}
+
 int
 main(void)
 {
@@ -372,6 +631,10 @@ main(void)
 	test_logout();
 	test_list();
 	test_expiry();
+	test_clip();
+	test_user_agent_cap();
+	test_session_cap();
+	test_list_bound();
 	ptl_mem_free(arena);
 	fix_app_close(&app);
 	return done();
