@@ -122,6 +122,10 @@ delete_me(struct ptl_req *req, struct ptl_resp *resp)
 	return e;
 }
 
+/* The longest list the caps allow fits one answer. */
+_Static_assert(PTL_SESSION_LIST_MAX <= PTL_RESP_BODY_MAX,
+	       "a full session list must fit the body of an answer");
+
 static enum ptl_err
 list_sessions(struct ptl_req *req, struct ptl_resp *resp)
 {

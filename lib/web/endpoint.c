@@ -173,6 +173,13 @@ ptl_endpoint_serve(struct ptl_app *app, const struct ptl_endpoint *ep,
 	ptl_req_read(&req, t);
 	ptl_log_set_request(req.id);
 	ptl_resp_init(&resp, a);
+	if (req.server_status != 0) {
+		/* The web server's error handler: answer its error, in JSON
+		 * and with our headers (API.md §9.2). */
+		ptl_resp_write_server_error(&req, &resp, t);
+		ptl_log_set_request(NULL);
+		return;
+	}
 	if (strcmp(req.method, "OPTIONS") == 0) {
 		/* The cors middleware answers every preflight (API.md §9.1). */
 		ptl_resp_write_preflight(&req, &resp, t);

@@ -7,7 +7,9 @@
  * (404, before anything is read), body (413, 400), CSRF of a form post
  * (403), database (503), per-IP limit (429), CSRF of a cookie-authenticated
  * write (403), fields (422) and the bearer token with its session (401,
- * which wins over 422 on authenticated routes), then the handler. It also
+ * which wins over 422 on authenticated routes), then the handler. A
+ * request the web server hands to its error handler (REDIRECT_STATUS
+ * 400-599) is answered with that error before anything else. It also
  * holds the accept loop. Reading the request is req.h's, the answer
  * resp.h's, field validation field.h's, form posts form.h's.
  */

@@ -81,6 +81,20 @@ new_id(char id[17])
 	ptl_str_hex(id, raw, sizeof(raw));
 }
 
+/* REDIRECT_STATUS is the web server's, never a client's (a request header
+ * would be HTTP_*): "200" on every normal request under lighttpd and after
+ * an Apache rewrite, the status of the error for an error handler. */
+static int
+server_status(struct ptl_transport *t)
+{
+	const char *rs = param(t, "REDIRECT_STATUS");
+	int64_t v;
+
+	if (rs == NULL || !ptl_str_to_i64(rs, strlen(rs), 400, 599, &v))
+		return 0;
+	return (int)v;
+}
+
 void
 ptl_req_read(struct ptl_req *req, struct ptl_transport *t)
 {
@@ -112,6 +126,7 @@ ptl_req_read(struct ptl_req *req, struct ptl_transport *t)
 	req->referer = param(t, "HTTP_REFERER");
 	req->host = param(t, "HTTP_HOST");
 	req->ip = client_ip(req, t);
+	req->server_status = server_status(t);
 }
 
 /* --- the body ----------------------------------------------------------- */

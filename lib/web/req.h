@@ -67,13 +67,17 @@ struct ptl_req {
 	int64_t session_id;
 	struct ptl_user *user; /* loaded by the session check, or NULL */
 	bool head;             /* HEAD: answer without a body */
+	/* The web server's own error (REDIRECT_STATUS 400-599) when it hands
+	 * the request to its error handler (lighttpd's server.error-handler),
+	 * else 0: then the answer is that error (resp.h). */
+	int server_status;
 };
 
 /*
  * Sets the request fields of req from t's CGI variables: a new request
  * id, now_ms, method (GET if unset) and head, path and query, the client
- * address and the headers above. req->arena and req->app must be set
- * before. Strings are borrowed from t or arena-owned.
+ * address, the headers above and server_status. req->arena and req->app must be
+ * set before. Strings are borrowed from t or arena-owned.
  */
 void ptl_req_read(struct ptl_req *req, struct ptl_transport *t)
     __attribute__((nonnull));

@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * resp: see resp.h. The answer is assembled in one capped buffer and
- * written with a single call, so a transport never sees half an answer.
- * Header values never carry CR/LF: those that come from the request are
- * CGI variables, which cannot hold them, or are checked here.
+ * resp: see resp.h. The body and the head are built in buffers capped
+ * apart (PTL_RESP_BODY_MAX, PTL_RESP_HEAD_MAX), then joined and written
+ * with a single call, so a transport never sees half an answer. No
+ * request can end in an assertion here: a part that passes its cap turns
+ * the answer into a fixed 500 and one log line (STYLE.md: no assertion
+ * reachable from request bytes). Header values never carry CR/LF: those
+ * that come from the request are CGI variables, which cannot hold them,
+ * or are checked here.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -20,8 +24,8 @@ void
 ptl_resp_init(struct ptl_resp *resp, struct ptl_arena *a)
 {
 	memset(resp, 0, sizeof(*resp));
-	ptl_buf_init(&resp->body, a, 1024, PTL_RESP_MAX);
-	ptl_buf_init(&resp->headers, a, 64, 16 * 1024);
+	ptl_buf_init(&resp->body, a, 1024, PTL_RESP_BODY_MAX);
+	ptl_buf_init(&resp->headers, a, 64, PTL_RESP_EXTRA_MAX);
 }
 
 void
@@ -37,7 +41,10 @@ ptl_resp_error(struct ptl_resp *resp, const char *field, const char *msg)
 			return;
 		}
 	}
-	PTL_ASSERT(resp->nerrors < PTL_RESP_MAX_ERRORS);
+	if (resp->nerrors == PTL_RESP_MAX_ERRORS) {
+		resp->errors_dropped++;
+		return;
+	}
 	resp->errors[resp->nerrors].field = field;
 	resp->errors[resp->nerrors].msg = msg;
 	resp->nerrors++;
@@ -177,36 +184,64 @@ error_body(struct ptl_req *req, struct ptl_resp *resp, enum ptl_err e,
 	}
 }
 
-/* Reason phrases of RFC 9110 §15 for the statuses we send. */
+/* Reason phrases of RFC 9110 §15 (and RFC 6585 §5 for 431) for the
+ * statuses we send, the web server's own errors included; NULL for any
+ * other. */
+static const char *
+reason_of(int status)
+{
+	static const struct {
+		int status;
+		const char *text;
+	} reasons[] = {
+	    {200, "OK"},
+	    {204, "No Content"},
+	    {303, "See Other"},
+	    {400, "Bad Request"},
+	    {401, "Unauthorized"},
+	    {403, "Forbidden"},
+	    {404, "Not Found"},
+	    {405, "Method Not Allowed"},
+	    {406, "Not Acceptable"},
+	    {408, "Request Timeout"},
+	    {409, "Conflict"},
+	    {410, "Gone"},
+	    {411, "Length Required"},
+	    {412, "Precondition Failed"},
+	    {413, "Payload Too Large"},
+	    {414, "URI Too Long"},
+	    {415, "Unsupported Media Type"},
+	    {416, "Range Not Satisfiable"},
+	    {417, "Expectation Failed"},
+	    {421, "Misdirected Request"},
+	    {422, "Unprocessable Entity"},
+	    {426, "Upgrade Required"},
+	    {429, "Too Many Requests"},
+	    {431, "Request Header Fields Too Large"},
+	    {500, "Internal Server Error"},
+	    {501, "Not Implemented"},
+	    {502, "Bad Gateway"},
+	    {503, "Service Unavailable"},
+	    {504, "Gateway Timeout"},
+	    {505, "HTTP Version Not Supported"},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++) {
+		if (reasons[i].status == status)
+			return reasons[i].text;
+	}
+	return NULL;
+}
+
 static const char *
 reason(int status)
 {
-	switch (status) {
-	case 200:
-		return "OK";
-	case 204:
-		return "No Content";
-	case 303:
-		return "See Other";
-	case 400:
-		return "Bad Request";
-	case 401:
-		return "Unauthorized";
-	case 403:
-		return "Forbidden";
-	case 404:
-		return "Not Found";
-	case 413:
-		return "Payload Too Large";
-	case 422:
-		return "Unprocessable Entity";
-	case 429:
-		return "Too Many Requests";
-	case 503:
-		return "Service Unavailable";
-	default:
-		return "Internal Server Error";
-	}
+	const char *r = reason_of(status);
+
+	if (r != NULL)
+		return r;
+	return status < 500 ? "Client Error" : "Server Error";
 }
 
 static void
@@ -240,50 +275,176 @@ common_headers(struct ptl_req *req, struct ptl_resp *resp, enum ptl_err e,
 		ptl_buf_add(out, resp->headers.data, resp->headers.len);
 }
 
+/* What an answer is made of, before it is put together. */
+struct answer {
+	int status;
+	enum ptl_err e;
+	const struct ptl_buf *body; /* NULL: none */
+	bool preflight;
+	bool server; /* the web server's own error (req->server_status) */
+};
+
+/* The body of the web server's own error (resp.h). */
+static void
+server_error_body(struct ptl_req *req, struct ptl_resp *resp, int status,
+		  struct ptl_buf *b)
+{
+	const char *r = reason(status);
+
+	switch (status) {
+	case 400:
+		error_body(req, resp, PTL_ERR_BAD_REQUEST, b);
+		return;
+	case 413:
+		error_body(req, resp, PTL_ERR_TOO_LARGE, b);
+		return;
+	case 500:
+		error_body(req, resp, PTL_ERR_INTERNAL, b);
+		return;
+	case 503:
+		error_body(req, resp, PTL_ERR_UNAVAILABLE, b);
+		return;
+	default:
+		break;
+	}
+	ptl_buf_adds(b, "{\"statusCode\":");
+	ptl_buf_addi(b, status);
+	ptl_buf_adds(b, ",\"message\":");
+	ptl_buf_json_strz(b, r);
+	ptl_buf_addc(b, '}');
+}
+
+/*
+ * Puts the answer together in out: status line (or the 303 of a browser
+ * form post), headers, blank line, body. false when the body or the head
+ * passed its cap, OUT part then naming it; out itself cannot overflow,
+ * for it holds one of each.
+ */
+static bool
+assemble(struct ptl_req *req, struct ptl_resp *resp, const struct answer *an,
+	 struct ptl_buf *out, const char **part)
+{
+	const struct ptl_buf *body = an->status == 204 ? NULL : an->body;
+	struct ptl_buf head;
+
+	*part = "body";
+	if (body != NULL && body->overflow)
+		return false;
+	ptl_buf_init(&head, req->arena, 1024, PTL_RESP_HEAD_MAX);
+	if (req->browser && !an->preflight) {
+		/* A browser form post: 303 and cookies (API.md §10.10). */
+		ptl_form_respond(req, resp, an->e, &head);
+		body = NULL;
+	} else {
+		status_line(&head, an->status);
+	}
+	if (body != NULL)
+		ptl_buf_adds(
+		    &head, "Content-Type: application/json; charset=utf-8\r\n");
+	ptl_buf_adds(&head, "Content-Length: ");
+	ptl_buf_addi(&head, body != NULL ? (long long)body->len : 0);
+	ptl_buf_adds(&head, "\r\n");
+	common_headers(req, resp, an->e, an->preflight, &head);
+	ptl_buf_adds(&head, "\r\n");
+	*part = resp->headers.overflow ? "extra headers" : "head";
+	if (head.overflow || resp->headers.overflow)
+		return false;
+	ptl_buf_init(out, req->arena, head.len + (body ? body->len : 0),
+		     PTL_RESP_HEAD_MAX + PTL_RESP_BODY_MAX);
+	ptl_buf_add(out, head.data, head.len);
+	if (body != NULL && !req->head)
+		ptl_buf_add(out, body->data, body->len);
+	return true;
+}
+
+/* The answer when assemble() refused: a 500 made of constants and the
+ * request id only, so it always fits. */
+static void
+fallback(struct ptl_req *req, struct ptl_transport *t)
+{
+	static const char body[] =
+	    "{\"statusCode\":500,\"message\":\"Internal server error\"}";
+	struct ptl_buf out;
+
+	ptl_buf_init(&out, req->arena, 1024, PTL_RESP_HEAD_MAX);
+	status_line(&out, 500);
+	ptl_buf_adds(&out, "Content-Type: application/json; charset=utf-8\r\n"
+			   "Content-Length: ");
+	ptl_buf_addi(&out, (long long)sizeof(body) - 1);
+	ptl_buf_adds(&out, "\r\n");
+	security_headers(&out);
+	ptl_buf_adds(&out, "Cache-Control: no-store\r\nPragma: no-cache\r\n"
+			   "X-Request-Id: ");
+	ptl_buf_adds(&out, req->id);
+	ptl_buf_adds(&out, "\r\n\r\n");
+	if (!req->head)
+		ptl_buf_adds(&out, body);
+	t->write(t->ctx, out.data, out.len);
+}
+
+static void
+deliver(struct ptl_req *req, struct ptl_resp *resp, struct ptl_transport *t,
+	const struct answer *an)
+{
+	int plen = (int)(req->path_len > 200 ? 200 : req->path_len);
+	const char *part;
+	struct ptl_buf out;
+
+	if (resp->errors_dropped > 0)
+		PTL_LOG_WARN("%s %.*s: %zu field errors past the first %d "
+			     "left out of the 422",
+			     req->method, plen, req->path, resp->errors_dropped,
+			     PTL_RESP_MAX_ERRORS);
+	if (!assemble(req, resp, an, &out, &part)) {
+		PTL_LOG_ERR("%s %.*s: the %s of the answer %d passed its cap "
+			    "(resp.h); answered 500 instead",
+			    req->method, plen, req->path, part, an->status);
+		fallback(req, t);
+		return;
+	}
+	if (an->status >= 500)
+		PTL_LOG_ERR("%s %.*s answered %d (%s)", req->method, plen,
+			    req->path, an->status,
+			    an->server ? "the web server's own error"
+				       : ptl_err_info(an->e)->code);
+	t->write(t->ctx, out.data, out.len);
+}
+
 static void
 respond(struct ptl_req *req, struct ptl_resp *resp, struct ptl_transport *t,
 	enum ptl_err e, bool preflight)
 {
-	struct ptl_buf out, err;
-	const struct ptl_buf *body = &resp->body;
-	int status;
+	struct answer an = {.status = 204, .e = e, .preflight = preflight};
+	struct ptl_buf err;
 
 	if (preflight) {
-		status = 204;
+		an.e = PTL_OK;
 	} else if (e == PTL_OK) {
-		status = resp->status != 0 ? resp->status : 200;
+		an.status = resp->status != 0 ? resp->status : 200;
+		an.body = &resp->body;
 	} else {
-		status = ptl_err_info(e)->status;
-		ptl_buf_init(&err, req->arena, 128, 64 * 1024);
+		an.status = ptl_err_info(e)->status;
+		ptl_buf_init(&err, req->arena, 128, PTL_RESP_BODY_MAX);
 		error_body(req, resp, e, &err);
-		body = &err;
+		an.body = &err;
 	}
-	if (status == 204 || body->overflow)
-		body = NULL;
-	if (status >= 500)
-		PTL_LOG_ERR("%s %.*s answered %d (%s)", req->method,
-			    (int)(req->path_len > 200 ? 200 : req->path_len),
-			    req->path, status, ptl_err_info(e)->code);
-	ptl_buf_init(&out, req->arena, 1024, PTL_RESP_MAX);
-	if (req->browser && !preflight) {
-		/* A browser form post: 303 and cookies (API.md §10.10). */
-		ptl_form_respond(req, resp, e, &out);
-		body = NULL;
-	} else {
-		status_line(&out, status);
-	}
-	if (body != NULL)
-		ptl_buf_adds(
-		    &out, "Content-Type: application/json; charset=utf-8\r\n");
-	ptl_buf_adds(&out, "Content-Length: ");
-	ptl_buf_addi(&out, body != NULL ? (long long)body->len : 0);
-	ptl_buf_adds(&out, "\r\n");
-	common_headers(req, resp, e, preflight, &out);
-	ptl_buf_adds(&out, "\r\n");
-	if (body != NULL && !req->head)
-		ptl_buf_add(&out, body->data, body->len);
-	PTL_ASSERT(!out.overflow);
-	t->write(t->ctx, out.data, out.len);
+	deliver(req, resp, t, &an);
+}
+
+void
+ptl_resp_write_server_error(struct ptl_req *req, struct ptl_resp *resp,
+			    struct ptl_transport *t)
+{
+	struct answer an = {.status = req->server_status,
+			    .e = PTL_ERR_INTERNAL,
+			    .server = true};
+	struct ptl_buf b;
+
+	ptl_buf_init(&b, req->arena, 128, 1024);
+	server_error_body(req, resp, req->server_status, &b);
+	an.body = &b;
+	req->browser = false;
+	deliver(req, resp, t, &an);
 }
 
 void

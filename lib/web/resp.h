@@ -28,7 +28,17 @@ struct ptl_field_error {
 };
 
 #define PTL_RESP_MAX_ERRORS 16
-#define PTL_RESP_MAX (1024 * 1024) /* cap of the body and of the answer */
+/*
+ * The caps of an answer, each part its own: a body of up to
+ * PTL_RESP_BODY_MAX, and on top of it a status line and headers of up to
+ * PTL_RESP_HEAD_MAX (the handler's extra lines at most
+ * PTL_RESP_EXTRA_MAX of them; the rest is bounded by the settings and by
+ * the 2 KiB of a redirect target). A body the code allows always fits,
+ * whatever the headers; a part that passes its cap is answered 500.
+ */
+#define PTL_RESP_BODY_MAX (1024 * 1024)
+#define PTL_RESP_HEAD_MAX (32 * 1024)
+#define PTL_RESP_EXTRA_MAX (16 * 1024)
 
 struct ptl_resp {
 	int status;             /* for PTL_OK: 200 (default) or 204 */
@@ -37,8 +47,9 @@ struct ptl_resp {
 	/* 422 errors, in field order (API.md §0.1). */
 	struct ptl_field_error errors[PTL_RESP_MAX_ERRORS];
 	size_t nerrors;
-	const char *message; /* 400 message */
-	int retry_after_s;   /* 429 */
+	size_t errors_dropped; /* fields past PTL_RESP_MAX_ERRORS (logged) */
+	const char *message;   /* 400 message */
+	int retry_after_s;     /* 429 */
 	/* Tokens for the cookies of a browser form post (API.md §10.10). */
 	const char *set_access;
 	const char *set_refresh;
@@ -50,17 +61,33 @@ void ptl_resp_init(struct ptl_resp *resp, struct ptl_arena *a)
     __attribute__((nonnull));
 
 /* Adds (or extends, joining with ", ") the 422 error of field. field and
- * msg are borrowed for the life of resp (literals or arena strings). */
+ * msg are borrowed for the life of resp (literals or arena strings). The
+ * errors of fields past the first PTL_RESP_MAX_ERRORS are dropped (and
+ * counted, and logged when the answer is written): the answer stays 422. */
 void ptl_resp_error(struct ptl_resp *resp, const char *field, const char *msg);
 
 /*
  * Writes the answer of a request that ended with e to t: for PTL_OK the
  * handler's status and body, else the error's status (base/err.h) and its
  * body; for a browser form post the 303 of form.h instead. A HEAD request
- * gets the headers only. Logs answers of 500 and above.
+ * gets the headers only. A body or a head that passed its cap (a bug, but
+ * never an abort) is logged and answered 500
+ * {"statusCode":500,"message":"Internal server error"} instead, with the
+ * security headers and nothing of resp. Logs answers of 500 and above.
  */
 void ptl_resp_write(struct ptl_req *req, struct ptl_resp *resp,
 		    struct ptl_transport *t, enum ptl_err e)
+    __attribute__((nonnull));
+
+/*
+ * Writes the answer to an error the web server raised itself and handed
+ * to its error handler (lighttpd's server.error-handler; req->server_status,
+ * API.md §9.2): that status with the headers of every answer and a JSON
+ * body, the app's own for 400, 413, 500 and 503, else
+ * {"statusCode":<status>,"message":"<reason phrase>"}.
+ */
+void ptl_resp_write_server_error(struct ptl_req *req, struct ptl_resp *resp,
+				 struct ptl_transport *t)
     __attribute__((nonnull));
 
 /* Writes the 204 answer to a CORS preflight (OPTIONS, API.md §9.1). */

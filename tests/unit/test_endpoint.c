@@ -8,7 +8,11 @@
  * comes before any read; preflight and security headers; HEAD; path
  * matching (trailing slash, case, {id}); Bearer parsing; access tokens
  * and their session; 503 without a database; per-IP rate limits; the
- * client address behind trusted proxies.
+ * client address behind trusted proxies. Issue 9: a body at its cap has
+ * room for the headers; a body or headers past their caps, or more
+ * failing fields than a 422 holds, are clean answers and the process goes
+ * on serving; the web server's own errors (REDIRECT_STATUS) answered in
+ * JSON with the headers.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -28,7 +32,7 @@
 #include "tap.h"
 #include "web/endpoint.h"
 
-#define OUT_MAX (512 * 1024)
+#define OUT_MAX (2 * 1024 * 1024)
 
 static struct ptl_app app;
 static struct ptl_arena *arena;
@@ -810,6 +814,244 @@ test_client_ip(void)
 	}
 }
 
+/* ---- caps: no answer ends in an abort (issue 9) ---------------------------- */
+
+#define FIXED_500 "{\"statusCode\":500,\"message\":\"Internal server error\"}"
+
+/* A body of exactly n bytes: a JSON string of n - 2 letters. */
+static void
+body_of(struct ptl_resp *resp, size_t n)
+{
+	char chunk[4096];
+	size_t left = n - 2;
+
+	memset(chunk, 'a', sizeof(chunk));
+	ptl_buf_addc(&resp->body, '"');
+	while (left > 0) {
+		size_t k = left < sizeof(chunk) ? left : sizeof(chunk);
+
+		ptl_buf_add(&resp->body, chunk, k);
+		left -= k;
+	}
+	ptl_buf_addc(&resp->body, '"');
+}
+
+/* The largest body the code allows, plus a handler's extra headers. */
+static enum ptl_err
+h_full(struct ptl_req *req, struct ptl_resp *resp)
+{
+	(void)req;
+	body_of(resp, PTL_RESP_BODY_MAX);
+	ptl_buf_adds(&resp->headers, "X-Extra: 1\r\n");
+	return PTL_OK;
+}
+
+static enum ptl_err
+h_over(struct ptl_req *req, struct ptl_resp *resp)
+{
+	(void)req;
+	body_of(resp, PTL_RESP_BODY_MAX + 1);
+	return PTL_OK;
+}
+
+static enum ptl_err
+h_headers(struct ptl_req *req, struct ptl_resp *resp)
+{
+	int i;
+
+	(void)req;
+	ptl_buf_adds(&resp->body, "{}");
+	for (i = 0; i < 2000; i++)
+		ptl_buf_adds(&resp->headers, "X-Many: 0123456789\r\n");
+	return PTL_OK;
+}
+
+#define REQ20(n) {n, 0, {PTL_RULE_NOT_EMPTY}, NULL}
+static const struct ptl_field twenty_fields[] = {
+	REQ20("f01"), REQ20("f02"), REQ20("f03"), REQ20("f04"), REQ20("f05"),
+	REQ20("f06"), REQ20("f07"), REQ20("f08"), REQ20("f09"), REQ20("f10"),
+	REQ20("f11"), REQ20("f12"), REQ20("f13"), REQ20("f14"), REQ20("f15"),
+	REQ20("f16"), REQ20("f17"), REQ20("f18"), REQ20("f19"), REQ20("f20"),
+};
+
+static const struct ptl_route cap_routes[] = {
+	{"GET", "/api/v1/full", PTL_AUTH_NONE, PTL_NO_FIELDS, h_full,
+	 PTL_BUCKET_NONE},
+	{"GET", "/api/v1/over", PTL_AUTH_NONE, PTL_NO_FIELDS, h_over,
+	 PTL_BUCKET_NONE},
+	{"GET", "/api/v1/headers", PTL_AUTH_NONE, PTL_NO_FIELDS, h_headers,
+	 PTL_BUCKET_NONE},
+	{"POST", "/api/v1/twenty", PTL_AUTH_NONE, PTL_FIELDS(twenty_fields),
+	 h_ping, PTL_BUCKET_NONE},
+	{"GET", "/api/v1/ping", PTL_AUTH_NONE, PTL_NO_FIELDS, h_ping,
+	 PTL_BUCKET_NONE},
+};
+
+static const struct ptl_endpoint ep_caps = {"caps", PTL_ROUTES(cap_routes)};
+
+static const char *
+get_caps(const char *method, const char *uri)
+{
+	const char *vars[] = {"REQUEST_METHOD", method, "REQUEST_URI", uri,
+			      "REMOTE_ADDR", "127.0.0.1", NULL};
+
+	return serve(&ep_caps, vars, NULL, 0);
+}
+
+/* The security headers of API.md §9.2 are all there. */
+static bool
+has_security_headers(void)
+{
+	return resp_has("X-Frame-Options: SAMEORIGIN") &&
+	       resp_has("X-Content-Type-Options: nosniff") &&
+	       resp_has("Referrer-Policy: no-referrer") &&
+	       resp_has("Strict-Transport-Security: max-age=31536000; "
+			"includeSubDomains") &&
+	       resp_has("Cross-Origin-Opener-Policy: same-origin");
+}
+
+static const char *
+post_caps_empty(void)
+{
+	const char *vars[] = {JSON_POST("/api/v1/twenty", "2"), NULL};
+
+	return serve(&ep_caps, vars, "{}", 2);
+}
+
+/* Before issue 9 an answer past its cap was an assertion abort: this
+ * whole test program died there. */
+static void
+test_caps(void)
+{
+	const char *b;
+
+	/* A body at the cap has room for the headers on top. */
+	get_caps("GET", "/api/v1/full");
+	b = resp_body();
+	ok(resp_status(200) && b != NULL &&
+		   strlen(b) == (size_t)PTL_RESP_BODY_MAX && b[0] == '"' &&
+		   b[PTL_RESP_BODY_MAX - 1] == '"',
+	   "a body of exactly PTL_RESP_BODY_MAX: 200, all of it");
+	is_str(resp_header("Content-Length"),
+	       ptl_mem_printf(arena, "%d", PTL_RESP_BODY_MAX),
+	       "  Content-Length of the whole body");
+	ok(resp_has("X-Extra: 1") && has_security_headers(),
+	   "  with the security headers and the handler's own");
+
+	/* One byte more: a clean 500, logged, never an abort. */
+	get_caps("GET", "/api/v1/over");
+	ok(resp_status(500), "a body past PTL_RESP_BODY_MAX: 500");
+	is_str(resp_body(), FIXED_500, "  the JSON body of a 500");
+	ok(has_security_headers() && resp_has("Cache-Control: no-store") &&
+		   resp_has("Content-Type: application/json; charset=utf-8"),
+	   "  with the security headers");
+	is_str(resp_header("Content-Length"), "52", "  Content-Length");
+	is_int(m.writes, 1, "  written at once");
+	get_caps("HEAD", "/api/v1/over");
+	ok(resp_status(500) && resp_body() != NULL && *resp_body() == '\0',
+	   "  HEAD: the 500 without a body");
+
+	get_caps("GET", "/api/v1/headers");
+	ok(resp_status(500), "extra headers past PTL_RESP_EXTRA_MAX: 500");
+	is_str(resp_body(), FIXED_500, "  the JSON body of a 500");
+	ok(strstr(m.out, "X-Many") == NULL, "  none of the handler's headers");
+
+	/* More failing fields than the 422 holds: a clean 422 with the first
+	 * PTL_RESP_MAX_ERRORS. */
+	post_caps_empty();
+	ok(resp_status(422), "20 failing fields: 422");
+	ok(strstr(resp_body(), "\"f16\":\"f16 should not be empty\"}}") !=
+		   NULL &&
+		   strstr(resp_body(), "\"f17\"") == NULL,
+	   "  the first 16 errors, the rest left out");
+
+	/* The process is still serving. */
+	get_caps("GET", "/api/v1/ping");
+	ok(resp_status(200) && strcmp(resp_body(), "{\"ok\":true}") == 0,
+	   "the next request is served");
+}
+
+/* The web server's own errors, handed to its error handler with
+ * REDIRECT_STATUS (lighttpd's server.error-handler, API.md §9.2). */
+static void
+test_server_errors(void)
+{
+	static const struct {
+		const char *status;
+		const char *line;
+		const char *body;
+	} cases[] = {
+	    {"400", "Status: 400 Bad Request",
+	     "{\"message\":\"Bad Request\",\"error\":\"Bad Request\","
+	     "\"statusCode\":400}"},
+	    {"404", "Status: 404 Not Found",
+	     "{\"statusCode\":404,\"message\":\"Not Found\"}"},
+	    {"413", "Status: 413 Payload Too Large",
+	     "{\"statusCode\":413,\"message\":\"request entity too large\"}"},
+	    {"431", "Status: 431 Request Header Fields Too Large",
+	     "{\"statusCode\":431,\"message\":\"Request Header Fields Too "
+	     "Large\"}"},
+	    {"501", "Status: 501 Not Implemented",
+	     "{\"statusCode\":501,\"message\":\"Not Implemented\"}"},
+	    {"503", "Status: 503 Service Unavailable",
+	     "{\"statusCode\":503,\"message\":\"Service Unavailable\"}"},
+	    {"418", "Status: 418 Client Error",
+	     "{\"statusCode\":418,\"message\":\"Client Error\"}"},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		/* lighttpd: the original request's URI, the method GET. */
+		const char *vars[] = {"REQUEST_METHOD", "GET", "REQUEST_URI",
+				      "/api/v1/auth/email/login",
+				      "REDIRECT_STATUS", cases[i].status,
+				      "REDIRECT_URI", "/api/_error",
+				      "REMOTE_ADDR", "127.0.0.1", NULL};
+
+		serve(&ep, vars, NULL, 0);
+		ok(strncmp(m.out, cases[i].line, strlen(cases[i].line)) == 0,
+		   "REDIRECT_STATUS %s: %s", cases[i].status, cases[i].line);
+		is_str(resp_body(), cases[i].body, "  its JSON body");
+		ok(has_security_headers() &&
+			   resp_has("Content-Type: application/json; "
+				    "charset=utf-8") &&
+			   resp_has("Cache-Control: no-store"),
+		   "  with the headers of every answer");
+	}
+	{
+		const char *vars[] = {"REQUEST_METHOD", "GET", "REQUEST_URI",
+				      "/api/v1/ping", "REDIRECT_STATUS", "200",
+				      NULL};
+
+		serve(&ep, vars, NULL, 0);
+		ok(resp_status(200) &&
+			   strcmp(resp_body(), "{\"ok\":true}") == 0,
+		   "REDIRECT_STATUS 200 (every lighttpd request): served");
+	}
+	{
+		const char *bad[] = {"399", "600", "4O4", "-404", "", " 404"};
+
+		for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			const char *vars[] = {"REQUEST_METHOD", "GET",
+					      "REQUEST_URI", "/api/v1/ping",
+					      "REDIRECT_STATUS", bad[i], NULL};
+
+			serve(&ep, vars, NULL, 0);
+			ok(resp_status(200), "REDIRECT_STATUS '%s': ignored",
+			   bad[i]);
+		}
+	}
+	{
+		const char *vars[] = {"REQUEST_METHOD", "HEAD", "REQUEST_URI",
+				      "/", "REDIRECT_STATUS", "431", NULL};
+
+		serve(&ep, vars, NULL, 0);
+		ok(strncmp(m.out, "Status: 431 ", 12) == 0 &&
+			   *resp_body() == '\0',
+		   "HEAD: the status without a body");
+	}
+}
+
 int
 main(void)
 {
@@ -827,6 +1069,8 @@ main(void)
 	test_access();
 	test_unavailable_and_limits();
 	test_client_ip();
+	test_caps();
+	test_server_errors();
 	ptl_mem_free(arena);
 	memio_free(&m);
 	fix_app_close(&app);
