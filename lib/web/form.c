@@ -200,6 +200,27 @@ message_key(const struct ptl_resp *resp, enum ptl_err e)
 	}
 }
 
+/* Whether a Host value is exactly name, alone or with a port (RFC 9110
+ * §7.2: host [ ":" port ]): "localhost" and "localhost:8080", never
+ * "localhost.evil.com" or "localhost:1@evil". Names compare without case. */
+static bool
+host_is(const char *host, const char *name)
+{
+	size_t n = strlen(name), i;
+
+	if (strncasecmp(host, name, n) != 0)
+		return false;
+	if (host[n] == '\0')
+		return true;
+	if (host[n] != ':' || host[n + 1] == '\0')
+		return false;
+	for (i = n + 1; host[i] != '\0'; i++) {
+		if (!isdigit((unsigned char)host[i]) || i - n > 5)
+			return false;
+	}
+	return true;
+}
+
 static bool
 secure_cookies(struct ptl_req *req)
 {
@@ -208,9 +229,8 @@ secure_cookies(struct ptl_req *req)
 	/* Only a development server on the loopback may drop Secure. */
 	if (req->app->cfg.production || host == NULL)
 		return true;
-	return !(strncmp(host, "localhost", 9) == 0 ||
-		 strncmp(host, "127.0.0.1", 9) == 0 ||
-		 strncmp(host, "[::1]", 5) == 0);
+	return !(host_is(host, "localhost") || host_is(host, "127.0.0.1") ||
+		 host_is(host, "[::1]"));
 }
 
 static void
