@@ -670,13 +670,17 @@ class Server:
 
     def _make_site(self):
         """The shared host's document root: the executables (copies, as an
-        upload would be) and htaccess.example as .htaccess, with its example
+        upload would be), a page (www/index.html) and htaccess.example as
+        .htaccess, with its example
         origin and ENV_FILE line filled in; the settings in a .env file
         outside the document root."""
         site = os.path.join(self.tmp, "site")
         os.makedirs(site, exist_ok=True)
         for exe in EXECUTABLES:
             shutil.copy2(os.path.join(BINDIR, exe), os.path.join(site, exe))
+        # A page of the host's own next to them: the .htaccess covers it.
+        shutil.copy2(os.path.join(DOCROOT, "index.html"),
+                     os.path.join(site, "index.html"))
         env_file = os.path.join(self.tmp, "authportal.env")
         with open(env_file, "w") as f:
             for k, v in sorted(self.env.items()):
