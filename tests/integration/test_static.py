@@ -4,7 +4,8 @@ pages it serves and the errors it raises itself (a header too long for it,
 a body over its limit, a request it cannot parse, an unknown method, a page
 that is not there) carry the security headers, each once, and have JSON
 bodies (everything under /api/, and here everything: the server cannot tell
-where a request it cannot parse was going).
+where a request it cannot parse was going). Pages have Referrer-Policy
+same-origin, every other answer no-referrer.
 
 StaticAnswers is mixed into one test case per shipped configuration: the
 lighttpd one here, the three Apache ones in test_apache.py."""
@@ -32,10 +33,15 @@ class StaticAnswers:
     LONG_HEADER = (431, generic(431, "Request Header Fields Too Large"))
     EARLY_COVERED = True
 
-    def assertHeadersOnce(self, r):
-        self.assertSecurityHeaders(r)
-        for name in SECURITY_HEADERS:
+    def assertHeadersOnce(self, r, referrer="no-referrer"):
+        """The headers of API.md §9.2, each once; a page's Referrer-Policy
+        is same-origin (with no-referrer a browser's form post from it
+        says "Origin: null", which the CSRF check refuses)."""
+        want = dict(SECURITY_HEADERS, **{"referrer-policy": referrer})
+        for name, value in want.items():
+            self.assertEqual(r.headers.get(name), value, (name, r.headers))
             self.assertEqual(r.header_count(name), 1, (name, r.header_list))
+        self.assertNotIn("x-powered-by", r.headers)
 
     def assertServerError(self, r, status, body):
         self.assertBody(r, status, body)
@@ -46,10 +52,10 @@ class StaticAnswers:
         r = self.S.request("GET", self.PAGE)
         self.assertStatus(r, 200)
         self.assertTrue(r.headers.get("content-type", "").startswith("text/html"), r.headers)
-        self.assertHeadersOnce(r)
+        self.assertHeadersOnce(r, referrer="same-origin")
         r = self.S.request("HEAD", self.PAGE)
         self.assertStatus(r, 200)
-        self.assertHeadersOnce(r)
+        self.assertHeadersOnce(r, referrer="same-origin")
 
     def test_static_not_found(self):
         r = self.S.request("GET", "/no-such-page.html")
