@@ -256,7 +256,9 @@ status_line(struct ptl_buf *out, int status)
 
 /* --- the answer ---------------------------------------------------------- */
 
-/* The headers every answer carries, then the handler's own. */
+/* The headers every answer carries, then the handler's own. The web
+ * server's own errors have no X-Request-Id: the request never reached
+ * the app, and a client can tell them from the app's answers. */
 static void
 common_headers(struct ptl_req *req, struct ptl_resp *resp, enum ptl_err e,
 	       bool preflight, struct ptl_buf *out)
@@ -268,9 +270,11 @@ common_headers(struct ptl_req *req, struct ptl_resp *resp, enum ptl_err e,
 			     "Cache-Control: no-store\r\nPragma: no-cache\r\n");
 	if (e == PTL_ERR_RATE_LIMITED && resp->retry_after_s > 0)
 		ptl_buf_addf(out, "Retry-After: %d\r\n", resp->retry_after_s);
-	ptl_buf_adds(out, "X-Request-Id: ");
-	ptl_buf_adds(out, req->id);
-	ptl_buf_adds(out, "\r\n");
+	if (req->server_status == 0) {
+		ptl_buf_adds(out, "X-Request-Id: ");
+		ptl_buf_adds(out, req->id);
+		ptl_buf_adds(out, "\r\n");
+	}
 	if (resp->headers.len > 0)
 		ptl_buf_add(out, resp->headers.data, resp->headers.len);
 }

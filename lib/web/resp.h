@@ -82,8 +82,9 @@ void ptl_resp_write(struct ptl_req *req, struct ptl_resp *resp,
 /*
  * Writes the answer to an error the web server raised itself and handed
  * to its error handler (lighttpd's server.error-handler; req->server_status,
- * API.md §9.2): that status with the headers of every answer and a JSON
- * body, the app's own for 400, 413, 500 and 503, else
+ * API.md §9.2): that status with the headers of every answer but
+ * X-Request-Id (so that a client can tell it from the app's own answers)
+ * and a JSON body, the app's own for 400, 413, 500 and 503, else
  * {"statusCode":<status>,"message":"<reason phrase>"}.
  */
 void ptl_resp_write_server_error(struct ptl_req *req, struct ptl_resp *resp,

@@ -126,8 +126,11 @@ class Client:
             r = self.s.request(method, path, json_body=body, headers=headers,
                                record=False, timeout=REQUEST_TIMEOUT)
             status = r.status
-            page = not r.headers.get("content-type", "").startswith(
-                "application/json")
+            # The web server's own answer (its JSON error for a worker
+            # that died carries no X-Request-Id: API.md §9.2), not the
+            # app's.
+            page = (not r.headers.get("content-type", "").startswith(
+                "application/json")) or "x-request-id" not in r.headers
         except (OSError, http.client.HTTPException) as e:
             error = type(e).__name__
         self.rec.add(Entry(op, t0, time.monotonic(), status, error, page))
@@ -344,7 +347,7 @@ class LoadTest:
 
     def explained(self, e):
         """A 5xx or cut connection that a kill explains: the web server's
-        own page (never the application's JSON) or a connection error, for
+        own answer (never the application's) or a connection error, for
         the killed executable, in flight at the kill."""
         if e.status is not None and not (e.status == 500 and e.page):
             return False

@@ -47,6 +47,8 @@ class StaticAnswers:
         self.assertBody(r, status, body)
         self.assertEqual(r.headers.get("content-type"), JSON_CT, r.headers)
         self.assertHeadersOnce(r)
+        # What tells the server's own answers from the app's.
+        self.assertNotIn("x-request-id", r.headers)
 
     def test_static_page_headers(self):
         r = self.S.request("GET", self.PAGE)

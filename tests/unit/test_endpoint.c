@@ -1017,6 +1017,8 @@ test_server_errors(void)
 				    "charset=utf-8") &&
 			   resp_has("Cache-Control: no-store"),
 		   "  with the headers of every answer");
+		ok(resp_header("X-Request-Id") == NULL,
+		   "  but no X-Request-Id: not an answer of the app's");
 	}
 	{
 		const char *vars[] = {"REQUEST_METHOD", "GET", "REQUEST_URI",
@@ -1025,7 +1027,8 @@ test_server_errors(void)
 
 		serve(&ep, vars, NULL, 0);
 		ok(resp_status(200) &&
-			   strcmp(resp_body(), "{\"ok\":true}") == 0,
+			   strcmp(resp_body(), "{\"ok\":true}") == 0 &&
+			   resp_header("X-Request-Id") != NULL,
 		   "REDIRECT_STATUS 200 (every lighttpd request): served");
 	}
 	{
