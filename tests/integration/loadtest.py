@@ -11,8 +11,9 @@ spread over the run. Afterwards it checks, prints and returns:
 
 - no 5xx and no cut connection, except those of requests that the killed
   worker held: the web server's own 500 page, or a connection error, for a
-  route of the killed executable, in flight at the moment of the kill
-  (counted apart);
+  route of the killed executable, in flight at the moment of the kill or
+  sent after it before the web server served that executable again
+  (at most RECOVERY_MAX_S; counted apart);
 - no answer other than the one the request must get (a client drops its
   session after any cut request, so its later answers are certain);
 - every sign-up that answered 204 is a user in the database;
@@ -66,6 +67,8 @@ REQUEST_TIMEOUT = 30
 # A request "in flight at the kill" started before it and ended after it;
 # the margins cover the clocks of two threads.
 KILL_MARGIN_S = 0.05
+# The longest a kill may explain failed requests of its executable for.
+RECOVERY_MAX_S = 2.0
 
 
 class Entry:
@@ -351,9 +354,21 @@ class LoadTest:
         the killed executable, in flight at the kill."""
         if e.status is not None and not (e.status == 500 and e.page):
             return False
-        return any(exe == e.exe and e.t0 <= t + KILL_MARGIN_S and
+        return any(exe == e.exe and e.t0 <= self.recovered(t, exe) and
                    e.t1 >= t - KILL_MARGIN_S
                    for t, exe, _pid in self.rec.kills)
+
+    def recovered(self, t, exe):
+        """When the web server served exe again after the kill at t: the
+        end of the first good answer of exe sent after the kill (the web
+        server may route a request or two to the dead worker's socket
+        before it notices, and a sanitizer build respawns slowly), but no
+        later than RECOVERY_MAX_S after the kill."""
+        ends = [e.t1 for e in self.rec.entries
+                if e.exe == exe and e.t0 >= t and e.status is not None and
+                e.status < 500]
+        limit = t + RECOVERY_MAX_S
+        return min([limit] + ends) + KILL_MARGIN_S
 
     def verdicts(self, elapsed, stragglers):
         rec, out = self.rec, self.out
