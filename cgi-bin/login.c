@@ -2,15 +2,17 @@
 /*
  * login: POST /api/v1/auth/email/login (API.md §1.1, §10.1, §10.2).
  * Fields: email, password.
- *   200  LoginResponse; a new session (device) is opened
+ *   200  LoginResponse; a new session (device) is opened, and a new
+ *        device cookie set (API.md §10.7)
  *   422  validation messages; with AUTH_UNIFORM_ERRORS (default) every
  *        failure is {"email":"incorrectEmailOrPassword","password":...},
  *        otherwise notFound / needLoginViaProvider:<p> / incorrectPassword
- *   429  AUTH_RATE_LOGIN_IP sign-ins per IP, or AUTH_RATE_LOGIN_FAIL failed
- *        ones per account, in their windows (API.md §10.7)
+ *   429  AUTH_RATE_LOGIN_IP sign-ins per IP in 5 min, or the delay after
+ *        AUTH_RATE_LOGIN_FAIL failed ones of the attempt's budget: its
+ *        device cookie's, else the account's (API.md §10.7)
  *   and the answers of every route: 400, 413, 503 (web/endpoint.h)
  * Side effects: a sessions row; a re-hash when the Argon2 parameters changed;
- * a failure counts against the account. Use case: ptl_signin_email().
+ * a failure counts against the budget. Use case: ptl_signin_email().
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -18,6 +20,7 @@
 
 #include "domain/signin.h"
 #include "web/endpoint.h"
+#include "web/form.h"
 #include "web/pair.h"
 
 enum { F_EMAIL, F_PASSWORD };
@@ -38,6 +41,7 @@ handle(struct ptl_req *req, struct ptl_resp *resp)
 		.password_len = v[F_PASSWORD].len,
 		.user_agent = req->user_agent,
 		.ip = req->ip,
+		.device = ptl_req_cookie(req, PTL_COOKIE_DEVICE),
 	};
 	struct ptl_login login;
 	struct ptl_refusal why;
@@ -47,8 +51,11 @@ handle(struct ptl_req *req, struct ptl_resp *resp)
 			     &why);
 	if (e != PTL_OK)
 		return ptl_resp_refusal(resp, e, &why);
-	return ptl_pair_login(req, resp, &login.user, login.session_id,
-			      login.hash);
+	e = ptl_pair_login(req, resp, &login.user, login.session_id,
+			   login.hash);
+	if (e == PTL_OK)
+		ptl_form_device_cookie(req, resp, login.device);
+	return e;
 }
 
 static const struct ptl_route routes[] = {

@@ -143,6 +143,7 @@ COLS_ASSERT(session_trim_cols, PTL_COL_SESSION_TRIM__MAX);
 static const char *const rate_cols[] = {
 	[PTL_COL_RATE_COUNT] = "count",
 	[PTL_COL_RATE_WINDOW_START] = "window_start",
+	[PTL_COL_RATE_LAST_AT] = "last_at",
 };
 COLS_ASSERT(rate_cols, PTL_COL_RATE__MAX);
 
@@ -286,16 +287,18 @@ static const struct stmt stmts[PTL_Q__MAX] = {
 	/* A window opens at the first event after the last one closed, so
 	 * that a limit of 1 per minute means a minute between two events. */
 	[PTL_Q_RATE_HIT] = {"RATE_HIT",
-		"INSERT INTO rate_limits (key, window_start, count) "
-		"VALUES (?1, ?2, 1) ON CONFLICT (key) DO UPDATE SET "
+		"INSERT INTO rate_limits (key, window_start, count, last_at) "
+		"VALUES (?1, ?2, 1, ?2) ON CONFLICT (key) DO UPDATE SET "
 		"count = CASE WHEN ?2 - window_start < ?3 THEN count + 1 "
 		"ELSE 1 END, "
 		"window_start = CASE WHEN ?2 - window_start < ?3 THEN "
-		"window_start ELSE ?2 END RETURNING count, window_start",
+		"window_start ELSE ?2 END, last_at = ?2 "
+		"RETURNING count, window_start, last_at",
 		COLS(rate_cols)},
 	[PTL_Q_RATE_PEEK] = {"RATE_PEEK",
-		"SELECT count, window_start FROM rate_limits WHERE key = ?1 "
-		"AND ?2 - window_start < ?3",
+		"SELECT count, window_start, "
+		"coalesce(last_at, window_start) AS last_at "
+		"FROM rate_limits WHERE key = ?1 AND ?2 - window_start < ?3",
 		COLS(rate_cols)},
 	[PTL_Q_USER_SET_STATUS] = {"USER_SET_STATUS",
 		"UPDATE users SET status_id = ?2, updated_at = ?3 "

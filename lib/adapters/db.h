@@ -170,6 +170,7 @@ enum ptl_col_session_trim { /* PTL_Q_SESSION_TRIM (RETURNING) */
 enum ptl_col_rate { /* PTL_Q_RATE_HIT (RETURNING), PTL_Q_RATE_PEEK */
 	PTL_COL_RATE_COUNT,
 	PTL_COL_RATE_WINDOW_START,
+	PTL_COL_RATE_LAST_AT, /* the last event (the window's start before 005) */
 	PTL_COL_RATE__MAX
 };
 

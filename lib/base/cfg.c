@@ -290,6 +290,10 @@ ptl_cfg_load(struct ptl_cfg *cfg)
 	cfg->rl_login_ip = (unsigned)v;
 	good = good && get_int("AUTH_RATE_LOGIN_FAIL", 10, 1, 1000000, &v);
 	cfg->rl_login_fail = (unsigned)v;
+	good = good && get_int("AUTH_RATE_LOGIN_DELAY_MAX", 900, 1, 86400,
+			       &cfg->rl_login_delay_max_s);
+	good = good && get_duration("AUTH_DEVICE_COOKIE_EXPIRES_IN", "90d",
+				    &cfg->device_ttl_ms);
 	good = good && get_int("AUTH_RATE_IP", 30, 1, 1000000, &v);
 	cfg->rl_ip = (unsigned)v;
 	good = good && get_int("AUTH_RATE_MAIL_USER", 10, 1, 1000000, &v);

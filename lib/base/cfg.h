@@ -69,7 +69,10 @@ struct ptl_cfg {
 
 	bool rate_limit;            /* AUTH_RATE_LIMIT, true */
 	unsigned rl_login_ip;       /* AUTH_RATE_LOGIN_IP, 150 per 5 min */
-	unsigned rl_login_fail;     /* AUTH_RATE_LOGIN_FAIL, 10 per 15 min per account */
+	unsigned rl_login_fail;     /* AUTH_RATE_LOGIN_FAIL, 10 failed sign-ins
+				     * per budget before delays begin */
+	int64_t rl_login_delay_max_s; /* AUTH_RATE_LOGIN_DELAY_MAX, 900 s */
+	int64_t device_ttl_ms;      /* AUTH_DEVICE_COOKIE_EXPIRES_IN, 90d */
 	unsigned rl_ip;             /* AUTH_RATE_IP, 30 per 5 min (register, ...) */
 	unsigned rl_mail_user;      /* AUTH_RATE_MAIL_USER, 10 mails per hour per account */
 	unsigned rl_mail_ip;        /* AUTH_RATE_MAIL_IP, 30 mails per hour per IP */

@@ -42,6 +42,7 @@ struct ptl_login {
 	int64_t session_id;
 	char *hash;           /* refresh secret of the new session */
 	const char *provider; /* for PTL_LOGIN_PROVIDER */
+	char *device;         /* a new device token (signin.h), or NULL */
 };
 
 /*

@@ -14,6 +14,7 @@
 #include "base/str.h"
 
 static const char refresh_label[] = "authportal refresh secret v1";
+static const char device_label[] = "authportal device cookie v1";
 
 /* A secret in locked memory, raw (libjwt verifies with it) and prepared
  * for signing. */
@@ -35,6 +36,21 @@ key_free(struct ptl_key *k)
 	k->mac = NULL;
 }
 
+/* A key of its own for one use of secret: HMAC(secret, label). NULL
+ * (logged) if it cannot be made. */
+static const struct ptl_hmac_key *
+derive_key(const struct ptl_key *secret, const char *label, size_t label_len)
+{
+	unsigned char derive[PTL_CRYPTO_DIGEST_LEN];
+	const struct ptl_hmac_key *k;
+
+	ptl_crypto_hmac(derive, (const unsigned char *)secret->bytes,
+			secret->len, label, label_len);
+	k = ptl_crypto_hmac_key_new(derive, sizeof(derive));
+	ptl_crypto_wipe(derive, sizeof(derive));
+	return k;
+}
+
 enum ptl_err
 ptl_app_init(struct ptl_app *app)
 {
@@ -52,19 +68,12 @@ ptl_app_init(struct ptl_app *app)
 	    !key_init(&app->refresh_key, cfg->refresh_secret) ||
 	    !key_init(&app->confirm_key, cfg->confirm_secret))
 		return PTL_ERR_INTERNAL;
-	{
-		unsigned char derive[PTL_CRYPTO_DIGEST_LEN];
-
-		ptl_crypto_hmac(derive,
-				(const unsigned char *)app->refresh_key.bytes,
-				app->refresh_key.len, refresh_label,
-				sizeof(refresh_label) - 1);
-		app->refresh_derive = ptl_crypto_hmac_key_new(derive,
-							      sizeof(derive));
-		ptl_crypto_wipe(derive, sizeof(derive));
-		if (app->refresh_derive == NULL)
-			return PTL_ERR_INTERNAL;
-	}
+	app->refresh_derive = derive_key(&app->refresh_key, refresh_label,
+					 sizeof(refresh_label) - 1);
+	app->device_key = derive_key(&app->refresh_key, device_label,
+				     sizeof(device_label) - 1);
+	if (app->refresh_derive == NULL || app->device_key == NULL)
+		return PTL_ERR_INTERNAL;
 	app->pw.ops = cfg->argon2_ops;
 	app->pw.mem = cfg->argon2_mem;
 	/* Caps for hashes read from the database: 4x the configured cost. */
@@ -93,6 +102,8 @@ ptl_app_close(struct ptl_app *app)
 	ptl_token_cache_free(app);
 	ptl_crypto_hmac_key_free(app->refresh_derive);
 	app->refresh_derive = NULL;
+	ptl_crypto_hmac_key_free(app->device_key);
+	app->device_key = NULL;
 	key_free(&app->access_key);
 	key_free(&app->refresh_key);
 	key_free(&app->confirm_key);

@@ -30,6 +30,9 @@ struct ptl_app {
 	struct ptl_key confirm_key;
 	/* HMAC key that derives refresh secrets from (nonce, generation). */
 	const struct ptl_hmac_key *refresh_derive;
+	/* HMAC key of the device cookies (domain/device.h), derived from
+	 * AUTH_REFRESH_SECRET. */
+	const struct ptl_hmac_key *device_key;
 	struct ptl_pw_params pw;
 	/* Access tokens already verified by this process (token.c). */
 	struct ptl_token_cache *token_cache;

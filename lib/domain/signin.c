@@ -8,6 +8,7 @@
 
 #include "base/log.h"
 #include "domain/audit.h"
+#include "domain/device.h"
 #include "domain/ratelimit.h"
 #include "domain/session.h"
 #include "domain/signin.h"
@@ -50,17 +51,41 @@ fail_word(enum ptl_login_fail reason)
 	return "wrong_password";
 }
 
-/* Failed sign-ins per account: checked before any work, counted after. */
+/* The failure budget a sign-in is judged by (API.md §10.7): that of its
+ * device cookie when it presents a valid one for this account, else the
+ * account's, which every other client shares. An attacker without the
+ * cookie then only ever delays the clients without it. */
+struct budget {
+	enum ptl_rl policy;
+	const char *subject;
+};
+
+static struct budget
+budget_of(struct ptl_arena *a, struct ptl_app *app, const struct ptl_signin *in,
+	  int64_t now_ms)
+{
+	struct budget b = {PTL_RL_LOGIN_FAIL, in->email};
+	const char *id;
+
+	if (in->device != NULL &&
+	    ptl_device_verify(a, app, in->device, in->email, now_ms, &id)) {
+		b.policy = PTL_RL_LOGIN_FAIL_DEVICE;
+		b.subject = id;
+	}
+	return b;
+}
+
+/* Failed sign-ins of a budget: checked before any work, counted after. */
 static enum ptl_err
-account_limit(struct ptl_app *app, const char *email, bool count,
+account_limit(struct ptl_app *app, const struct budget *b, bool count,
 	      int64_t now_ms, struct ptl_refusal *why)
 {
 	if (!app->cfg.rate_limit)
 		return PTL_OK;
 	if (count)
-		return ptl_ratelimit_hit(app, PTL_RL_LOGIN_FAIL, email, now_ms,
+		return ptl_ratelimit_hit(app, b->policy, b->subject, now_ms,
 					 &why->retry_after_s);
-	return ptl_ratelimit_check(app, PTL_RL_LOGIN_FAIL, email, now_ms,
+	return ptl_ratelimit_check(app, b->policy, b->subject, now_ms,
 				   &why->retry_after_s);
 }
 
@@ -69,12 +94,13 @@ ptl_signin_email(struct ptl_arena *a, struct ptl_app *app,
 		 const struct ptl_signin *in, int64_t now_ms,
 		 struct ptl_login *login, struct ptl_refusal *why)
 {
+	const struct budget b = budget_of(a, app, in, now_ms);
 	enum ptl_login_fail reason;
 	enum ptl_err e;
 
 	ptl_refusal_clear(why);
 	memset(login, 0, sizeof(*login));
-	e = account_limit(app, in->email, false, now_ms, why);
+	e = account_limit(app, &b, false, now_ms, why);
 	if (e == PTL_ERR_RATE_LIMITED)
 		ptl_audit_record_address(app, PTL_AUDIT_SIGNIN_FAILED, in->email,
 					 "locked", now_ms);
@@ -88,14 +114,16 @@ ptl_signin_email(struct ptl_arena *a, struct ptl_app *app,
 	}
 	e = ptl_account_login(a, app, in->email, in->password, in->password_len,
 			      in->user_agent, in->ip, now_ms, login, &reason);
-	if (e == PTL_OK)
+	if (e == PTL_OK) {
+		login->device = ptl_device_issue(a, app, in->email, now_ms);
 		ptl_audit_record(app, PTL_AUDIT_SIGNIN_OK, login->user.id,
 				 login->session_id, NULL, now_ms);
+	}
 	if (e != PTL_ERR_UNAUTHORIZED)
 		return e;
 	ptl_audit_record_address(app, PTL_AUDIT_SIGNIN_FAILED, in->email,
 				 fail_word(reason), now_ms);
-	e = account_limit(app, in->email, true, now_ms, why);
+	e = account_limit(app, &b, true, now_ms, why);
 	if (e != PTL_OK)
 		return e;
 	return refuse(a, app, in, reason, login->provider, why);

@@ -2,10 +2,12 @@
 /*
  * signin: signing in with email and password, and staying signed in with
  * the refresh token (API.md §1.1, §1.8, §10.2, §10.4, §10.7). Sign-in
- * applies the per-account limit on failed attempts and says why it failed
- * in the words API.md allows (with AUTH_UNIFORM_ERRORS, one answer for
- * every failure). Not responsible for the per-IP limits (the route's
- * bucket, web/endpoint.c) nor for signing the token pair (web/pair.c).
+ * applies the failure budgets (one per device cookie, one per account for
+ * every other client), issues device cookies, and says why it failed in
+ * the words API.md allows (with AUTH_UNIFORM_ERRORS, one answer for every
+ * failure). Not responsible for the per-IP limits (the route's bucket,
+ * web/endpoint.c), the cookie itself (web/form.h) nor for signing the
+ * token pair (web/pair.c).
  */
 #ifndef PTL_SIGNIN_H
 #define PTL_SIGNIN_H
@@ -24,17 +26,24 @@ struct ptl_signin {
 	const char *password;
 	size_t password_len;
 	const char *user_agent, *ip; /* stored with the session; may be NULL */
+	const char *device; /* the device cookie as sent (device.h), or NULL */
 };
 
 /*
- * Signs in: refuses at once when the account reached AUTH_RATE_LOGIN_FAIL
- * failed attempts in its window (with AUTH_RATE_LIMIT on), checks the
- * password (a dummy Argon2id run for an unknown or social account, so that
- * timing tells nothing; none for a password longer than any stored one)
- * and opens a session. Records signin_ok or signin_failed (audit.h); a
+ * Signs in. The attempt is judged by one failure budget (with
+ * AUTH_RATE_LIMIT on): that of its device cookie when in->device is a
+ * valid one for in->email, else the account's, shared by every client
+ * without such a cookie (OWASP's device cookies, API.md §10.7). While
+ * that budget's delay runs (after AUTH_RATE_LOGIN_FAIL failures: 1 s,
+ * doubling with each failure, up to AUTH_RATE_LOGIN_DELAY_MAX) it refuses
+ * at once, the right password included. Then it checks the password (a
+ * dummy Argon2id run for an unknown or social account, so that timing
+ * tells nothing; none for a password longer than any stored one) and
+ * opens a session. Records signin_ok or signin_failed (audit.h); a
  * failure is also logged as a security event and, except the over-long
- * password, counted against the account.
- * OUT login: the user, the new session and its refresh secret.
+ * password, counted against the budget.
+ * OUT login: the user, the new session, its refresh secret, and a new
+ * device token for in->email (login->device, arena-owned).
  * Errors: PTL_ERR_RATE_LIMITED (why->retry_after_s); PTL_ERR_VALIDATION
  * with why: with uniform errors, email and field2 password, both
  * incorrectEmailOrPassword; otherwise email notFound, email

@@ -260,6 +260,19 @@ cookies(struct ptl_req *req, struct ptl_resp *resp, struct ptl_buf *out)
 }
 
 void
+ptl_form_device_cookie(struct ptl_req *req, struct ptl_resp *resp,
+		       const char *token)
+{
+	if (token == NULL)
+		return;
+	ptl_buf_addf(&resp->headers,
+		     "Set-Cookie: " PTL_COOKIE_DEVICE "=%s; Max-Age=%lld; "
+		     "Path=/api/v1/auth; HttpOnly%s; SameSite=Strict\r\n",
+		     token, (long long)(req->app->cfg.device_ttl_ms / 1000),
+		     secure_cookies(req) ? "; Secure" : "");
+}
+
+void
 ptl_form_respond(struct ptl_req *req, struct ptl_resp *resp, enum ptl_err e,
 		 struct ptl_buf *out)
 {

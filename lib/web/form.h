@@ -4,9 +4,9 @@
  * post is answered with 303 See Other to a checked redirect target instead
  * of JSON, sign-in and refresh set the tokens as cookies (RFC 6265), and
  * every form post or cookie-authenticated write must come from an allowed
- * Origin (CSRF). Used by endpoint.c (detection, CSRF) and resp.c (the
- * 303). Not responsible for reading cookies (req.h) or for the JSON
- * answer (resp.h).
+ * Origin (CSRF); also the device cookie of every sign-in (API.md §10.7).
+ * Used by endpoint.c (detection, CSRF), resp.c (the 303) and login. Not
+ * responsible for reading cookies (req.h) or for the JSON answer (resp.h).
  */
 #ifndef PTL_FORM_H
 #define PTL_FORM_H
@@ -20,6 +20,8 @@
 
 #define PTL_COOKIE_ACCESS "authportal_access"
 #define PTL_COOKIE_REFRESH "authportal_refresh"
+/* The device cookie of a successful sign-in (domain/device.h). */
+#define PTL_COOKIE_DEVICE "authportal_device"
 
 /* Sets req->browser: a form body and an Accept that prefers text/html. */
 void ptl_form_detect(struct ptl_req *req);
@@ -43,5 +45,15 @@ enum ptl_err ptl_form_csrf(struct ptl_req *req)
  */
 void ptl_form_respond(struct ptl_req *req, struct ptl_resp *resp,
 		      enum ptl_err e, struct ptl_buf *out);
+
+/*
+ * Adds the Set-Cookie line of the device token (domain/device.h) to
+ * resp->headers, on every successful sign-in, JSON or form (RFC 6265
+ * §4.1): HttpOnly, SameSite=Strict, Path=/api/v1/auth, Max-Age
+ * AUTH_DEVICE_COOKIE_EXPIRES_IN, and Secure as the other cookies are.
+ * token is borrowed for the life of resp; NULL adds nothing.
+ */
+void ptl_form_device_cookie(struct ptl_req *req, struct ptl_resp *resp,
+			    const char *token) __attribute__((nonnull(1, 2)));
 
 #endif

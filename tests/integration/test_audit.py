@@ -413,7 +413,9 @@ class Cli(AuditCase):
                "last_used_at, expires_at, revoked_at) VALUES "
                "(?, x'aa', x'aa', 0, 0, ?, ?), (?, x'bb', x'bb', 0, 0, ?, NULL)",
             (uid, now + day, now - 91 * day, uid, now - 91 * day))
-        sql(S, "INSERT INTO rate_limits VALUES ('gc:old', ?, 3)", (now - day,))
+        # Spent: older than the longest window (a day, the sign-in budgets).
+        sql(S, "INSERT INTO rate_limits (key, window_start, count) "
+               "VALUES ('gc:old', ?, 3)", (now - 2 * day,))
         cp = S.cli("gc")
         self.assertEqual(cp.returncode, 0, cp.stderr)
         self.assertRegex(cp.stdout, r"removed 1 audit row\(s\) older than 90 days, "

@@ -375,16 +375,17 @@ test_gc(void)
 	    "(0, %lld, 'a@example.com', 0, 0, NULL, %lld), "
 	    "(0, %lld, 'a@example.com', 0, 0, %lld, NULL), "
 	    "(0, %lld, 'a@example.com', 0, 0, NULL, NULL); "
-	    /* rate limits: a window of a day ago, one of a minute ago */
-	    "INSERT INTO rate_limits VALUES ('ip:old', %lld, 5), "
-	    "('ip:new', %lld, 5);",
+	    /* rate limits: a window of two days ago (the longest lasts a
+	     * day), one of a minute ago */
+	    "INSERT INTO rate_limits (key, window_start, count) VALUES "
+	    "('ip:old', %lld, 5), ('ip:new', %lld, 5);",
 	    (long long)old, (long long)recent, (long long)alice,
 	    (long long)(T0 + DAY_MS), (long long)old, (long long)alice,
 	    (long long)old, (long long)alice, (long long)(T0 + DAY_MS),
 	    (long long)recent, (long long)alice, (long long)(T0 + DAY_MS),
 	    (long long)alice, (long long)old, (long long)alice,
 	    (long long)old, (long long)alice, (long long)recent,
-	    (long long)alice, (long long)(T0 - DAY_MS),
+	    (long long)alice, (long long)(T0 - 2 * DAY_MS),
 	    (long long)(T0 - 60000));
 	if (!ok(fix_sql_exec(db, sql), "old and recent rows"))
 		return;

@@ -32,6 +32,7 @@ static const char *const all_names[] = {
 	"BACKEND_DOMAIN", "TRUSTED_PROXIES", "AUTH_RATE_LIMIT",
 	"AUTH_RATE_LOGIN_IP", "AUTH_RATE_LOGIN_FAIL", "AUTH_RATE_IP",
 	"AUTH_RATE_MAIL_USER", "AUTH_RATE_MAIL_IP", "AUTH_MAX_SESSIONS",
+	"AUTH_RATE_LOGIN_DELAY_MAX", "AUTH_DEVICE_COOKIE_EXPIRES_IN",
 	"DATABASE_BUSY_TIMEOUT_MS", "PTL_FAKE_NOW_MS", "ONLY_IN_FILE",
 };
 
@@ -83,6 +84,8 @@ test_defaults(void)
 	is_str(c.trusted_proxies, "", "no trusted proxies");
 	is_int(c.rl_login_ip, 150, "login ip limit");
 	is_int(c.rl_login_fail, 10, "login fail limit");
+	is_int(c.rl_login_delay_max_s, 900, "longest sign-in delay 900 s");
+	is_int(c.device_ttl_ms, 90 * 86400 * 1000LL, "device cookie 90d");
 	is_int(c.rl_ip, 30, "ip limit");
 	is_int(c.rl_mail_user, 10, "mails per account an hour");
 	is_int(c.rl_mail_ip, 30, "mails per IP an hour");
@@ -154,6 +157,16 @@ test_values(void)
 		{"AUTH_MAX_SESSIONS", "500", true, F(max_sessions), 500},
 		{"AUTH_MAX_SESSIONS", "501", false, F(max_sessions), 0},
 		{"AUTH_MAX_SESSIONS", "0", false, F(max_sessions), 0},
+		{"AUTH_RATE_LOGIN_DELAY_MAX", "60", true, F(rl_login_delay_max_s),
+		 60},
+		{"AUTH_RATE_LOGIN_DELAY_MAX", "0", false, F(rl_login_delay_max_s),
+		 0},
+		{"AUTH_RATE_LOGIN_DELAY_MAX", "86401", false,
+		 F(rl_login_delay_max_s), 0},
+		{"AUTH_DEVICE_COOKIE_EXPIRES_IN", "7d", true, F(device_ttl_ms),
+		 604800000},
+		{"AUTH_DEVICE_COOKIE_EXPIRES_IN", "never", false, F(device_ttl_ms),
+		 0},
 		{"DATABASE_BUSY_TIMEOUT_MS", "99", false, F(busy_timeout_ms), 0},
 		{"DATABASE_BUSY_TIMEOUT_MS", "250", true, F(busy_timeout_ms), 250},
 		{"DATABASE_BUSY_TIMEOUT_MS", " 250", false, F(busy_timeout_ms), 0},

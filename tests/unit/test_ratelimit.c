@@ -8,6 +8,9 @@
  * two events, whatever the clock's minute); peek reads without counting.
  * The mail limits of the hour, per account and per IP, roll back with the
  * transaction that counts them.
+ * The failed-sign-in budgets only count, and delay the next attempt by 1 s
+ * doubling per failure past the limit, up to the cap. Addresses are
+ * counted per IPv4 address and per IPv6 /64, IPv4-mapped as IPv4.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -171,6 +174,7 @@ test_policies(void)
 	bool all = true;
 
 	app.cfg.rl_login_fail = 2;
+	app.cfg.rl_login_delay_max_s = 900;
 	for (i = 0; i < 5; i++)
 		all = all && hit_as(PTL_RL_LOGIN_FAIL, "u@example.com", START,
 				    &retry) == PTL_OK;
@@ -178,10 +182,16 @@ test_policies(void)
 	is_int(ptl_ratelimit_check(&app, PTL_RL_LOGIN_FAIL, "u@example.com",
 				   START, &retry),
 	       PTL_ERR_RATE_LIMITED, "check at 5 of AUTH_RATE_LOGIN_FAIL=2");
-	is_int(retry, 15 * 60, "  its window is 15 minutes");
+	is_int(retry, 8, "  a delay of 8 s: 1 s doubled for failures 3..5");
 	is_int(ptl_ratelimit_check(&app, PTL_RL_LOGIN_FAIL, "u@example.com",
-				   START + 15 * 60000, &retry),
-	       PTL_OK, "  and ends then");
+				   START + 7999, &retry),
+	       PTL_ERR_RATE_LIMITED, "  still at 7.999 s");
+	is_int(ptl_ratelimit_check(&app, PTL_RL_LOGIN_FAIL, "u@example.com",
+				   START + 8000, &retry),
+	       PTL_OK, "  and over then, not after a 15-minute wall");
+	is_int(ptl_ratelimit_check(&app, PTL_RL_LOGIN_FAIL_DEVICE,
+				   "u@example.com", START, &retry),
+	       PTL_OK, "a device budget of the same subject is apart");
 	is_int(ptl_ratelimit_check(&app, PTL_RL_LOGIN_IP, "u@example.com",
 				   START, &retry),
 	       PTL_OK, "the same subject under another policy is apart");
@@ -238,6 +248,137 @@ test_mail(void)
 	       PTL_OK, "account 7 an hour later");
 }
 
+/* The growing delay: free failures, then 1 s doubling to the cap. */
+static void
+test_delay(void)
+{
+	static const struct {
+		int64_t failures;
+		unsigned limit;
+		int64_t max_s, want;
+	} cases[] = {
+		{0, 10, 900, 0},    {9, 10, 900, 0},     {10, 10, 900, 1},
+		{11, 10, 900, 2},   {12, 10, 900, 4},    {19, 10, 900, 512},
+		{20, 10, 900, 900}, {1000, 10, 900, 900}, {INT64_MAX, 1, 60, 60},
+		{1, 1, 1, 1},       {3, 1, 1, 1},        {-5, 3, 900, 0},
+	};
+	char name[96];
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		(void)snprintf(name, sizeof(name),
+			       "delay after %lld failures (limit %u, max %lld s)",
+			       (long long)cases[i].failures, cases[i].limit,
+			       (long long)cases[i].max_s);
+		is_int(ptl_ratelimit_delay_s(cases[i].failures, cases[i].limit,
+					     cases[i].max_s),
+		       cases[i].want, name);
+	}
+}
+
+/* A budget through its policy: each failure past the limit doubles the
+ * wait from that failure, the cap holds, the day forgets. */
+static void
+test_growing(void)
+{
+	int64_t t = START + 100000;
+	int retry = -1, i;
+	bool all = true;
+
+	app.cfg.rl_login_fail = 3;
+	app.cfg.rl_login_delay_max_s = 10;
+	for (i = 0; i < 3; i++)
+		all = all && ptl_ratelimit_check(&app, PTL_RL_LOGIN_FAIL_DEVICE,
+						 "dev1", t, &retry) == PTL_OK &&
+		      hit_as(PTL_RL_LOGIN_FAIL_DEVICE, "dev1", t, &retry) ==
+			      PTL_OK;
+	ok(all, "three free failures, no delay between them");
+	{
+		static const int want[] = {1, 2, 4, 8, 10, 10};
+		char name[64];
+		size_t k;
+
+		for (k = 0; k < sizeof(want) / sizeof(want[0]); k++) {
+			(void)snprintf(name, sizeof(name),
+				       "after failure %zu: delayed %d s", k + 3,
+				       want[k]);
+			ok(ptl_ratelimit_check(&app, PTL_RL_LOGIN_FAIL_DEVICE,
+					       "dev1", t, &retry) ==
+					   PTL_ERR_RATE_LIMITED &&
+				   retry == want[k],
+			   "%s", name);
+			t += (int64_t)want[k] * 1000;
+			ok(ptl_ratelimit_check(&app, PTL_RL_LOGIN_FAIL_DEVICE,
+					       "dev1", t, &retry) == PTL_OK &&
+				   hit_as(PTL_RL_LOGIN_FAIL_DEVICE, "dev1", t,
+					  &retry) == PTL_OK,
+			   "  then allowed, and failed again");
+		}
+	}
+	is_int(ptl_ratelimit_check(&app, PTL_RL_LOGIN_FAIL_DEVICE, "dev1",
+				   START + 100000 + 24 * 3600 * 1000LL, &retry),
+	       PTL_OK, "a day after the first failure, all is forgotten");
+	app.cfg.rl_login_delay_max_s = 900;
+}
+
+/* Addresses are keyed by their network: IPv4 by itself, IPv6 by /64. */
+static void
+test_net(void)
+{
+	static const struct {
+		const char *in, *want;
+	} cases[] = {
+		{"192.0.2.1", "192.0.2.1"},
+		{"::ffff:192.0.2.1", "192.0.2.1"},
+		{"::FFFF:192.0.2.1", "192.0.2.1"},
+		{"::ffff:c000:201", "192.0.2.1"},
+		{"2001:db8:1:2::1", "2001:db8:1:2::/64"},
+		{"2001:db8:1:2:ffff:ffff:ffff:ffff", "2001:db8:1:2::/64"},
+		{"2001:0DB8:0001:0002:0000:0000:0000:0009", "2001:db8:1:2::/64"},
+		{"2001:db8::1", "2001:db8::/64"},
+		{"::1", "::/64"},
+		{"fe80::1:2:3:4", "fe80::/64"},
+		{"2001:db8:aaaa:bbbb:cccc::", "2001:db8:aaaa:bbbb::/64"},
+		{"1:2:3:4:5:6:7:8", "1:2:3:4::/64"},
+		{"-", "-"},
+		{"", ""},
+		{"ann@example.com", "ann@example.com"},
+		{"192.0.2.1 ", "192.0.2.1 "},
+		{"2001:db8::1%eth0", "2001:db8::1%eth0"},
+		{"[2001:db8::1]", "[2001:db8::1]"},
+		{"confirm:192.0.2.1", "confirm:192.0.2.1"},
+	};
+	char buf[PTL_RATELIMIT_NET_MAX];
+	size_t i;
+	int retry;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		is_str(ptl_ratelimit_net(cases[i].in, buf, sizeof(buf)),
+		       cases[i].want, cases[i].in);
+	is_str(ptl_ratelimit_net("192.0.2.1", buf, 8), "192.0.2.1",
+	       "a buffer too small: the subject as it is");
+
+	/* Through a policy: one counter per /64, per IPv4 address. */
+	app.cfg.rl_ip = 2;
+	ok(hit_as(PTL_RL_IP, "2001:db8:5:6::1", START, &retry) == PTL_OK &&
+		   hit_as(PTL_RL_IP, "2001:db8:5:6:a:b:c:d", START, &retry) ==
+			   PTL_OK,
+	   "two addresses of one /64: two hits");
+	is_int(hit_as(PTL_RL_IP, "2001:db8:5:6::ffff", START, &retry),
+	       PTL_ERR_RATE_LIMITED, "  a third address of it is limited");
+	is_int(hit_as(PTL_RL_IP, "2001:db8:5:7::1", START, &retry), PTL_OK,
+	       "  the next /64 is apart");
+	ok(hit_as(PTL_RL_IP, "198.51.100.7", START, &retry) == PTL_OK &&
+		   hit_as(PTL_RL_IP, "::ffff:198.51.100.7", START, &retry) ==
+			   PTL_OK,
+	   "an IPv4 address, and it mapped into IPv6");
+	is_int(hit_as(PTL_RL_IP, "198.51.100.7", START, &retry),
+	       PTL_ERR_RATE_LIMITED, "  are one counter");
+	is_int(hit_as(PTL_RL_IP, "198.51.100.8", START, &retry), PTL_OK,
+	       "  the next IPv4 address is apart");
+	app.cfg.rl_ip = 30;
+}
+
 int
 main(void)
 {
@@ -248,6 +389,9 @@ main(void)
 	test_retry_after();
 	test_fake_clock();
 	test_mail();
+	test_delay();
+	test_growing();
+	test_net();
 	fix_app_close(&app);
 	return done();
 }

@@ -5,7 +5,10 @@
  * incorrectEmailOrPassword on both fields, or, with uniform errors off,
  * notFound / needLoginViaProvider:<p> / incorrectPassword; failures
  * counted per account (not the over-long password, not with the limits
- * off) and, at AUTH_RATE_LOGIN_FAIL, a 429 before any password check.
+ * off) and, past AUTH_RATE_LOGIN_FAIL, a 429 before any password check
+ * for a delay that grows; a valid device cookie of the account judged by
+ * its own budget, so that the owner signs in while an attacker without it
+ * is delayed (forged, expired and other accounts' cookies count as none).
  * Refresh: the session rotates; a replayed token ends it; a bad token or
  * a deleted user is refused.
  */
@@ -16,6 +19,7 @@
 #include <string.h>
 
 #include "domain/account.h"
+#include "domain/device.h"
 #include "domain/signin.h"
 #include "domain/token.h"
 #include "fixture.h"
@@ -26,6 +30,23 @@
 
 static struct ptl_app app;
 static struct ptl_arena *arena;
+
+/* A sign-in at now, with a device cookie (or NULL). */
+static enum ptl_err
+signin_at(const char *email, const char *pw, const char *device,
+	  int64_t now, struct ptl_login *login, struct ptl_refusal *why)
+{
+	const struct ptl_signin in = {
+		.email = email,
+		.password = pw,
+		.password_len = strlen(pw),
+		.user_agent = "UA/1",
+		.ip = "192.0.2.1",
+		.device = device,
+	};
+
+	return ptl_signin_email(arena, &app, &in, now, login, why);
+}
 
 static enum ptl_err
 signin(const char *email, const char *pw, size_t pw_len,
@@ -153,10 +174,12 @@ test_account_limit(int64_t bea)
 	ok(all, "three failed sign-ins");
 	is_int(failures("bea@example.com"), 3, "  counted");
 	is_int(signin("bea@example.com", PW, strlen(PW), &login, &why),
-	       PTL_ERR_RATE_LIMITED, "then the right password: limited");
-	ok(why.retry_after_s > 0 && why.retry_after_s <= 15 * 60,
-	   "  with a wait within the 15-minute window");
+	       PTL_ERR_RATE_LIMITED, "then the right password: delayed");
+	is_int(why.retry_after_s, 1, "  by 1 s, not a 15-minute wall");
 	is_int(sessions_of(bea), sessions, "  and no session opened");
+	is_int(signin_at("bea@example.com", PW, NULL, T0 + 1000, &login, &why),
+	       PTL_OK, "  a second later the right password signs in");
+	sessions++;
 
 	app.cfg.rate_limit = false;
 	is_int(signin("bea@example.com", PW, strlen(PW), &login, &why), PTL_OK,
@@ -167,6 +190,104 @@ test_account_limit(int64_t bea)
 	is_int(failures("cal@example.com"), 0, "  is not counted");
 	app.cfg.rate_limit = true;
 	app.cfg.rl_login_fail = limit;
+}
+
+/*
+ * The scenario of issue 9 point 4: an attacker without the owner's device
+ * cookie fails again and again; the owner on their device still signs in
+ * at once, and without it is delayed (growing), never walled.
+ */
+static void
+test_device_cookie(void)
+{
+	struct ptl_login login;
+	struct ptl_refusal why;
+	unsigned limit = app.cfg.rl_login_fail;
+	int64_t t = T0 + 600000, max = app.cfg.rl_login_delay_max_s;
+	const char *device, *other, *id;
+	int i, refused429 = 0, failed422 = 0;
+
+	app.cfg.rl_login_fail = 3;
+	app.cfg.rl_login_delay_max_s = 60;
+	if (!ok(signin_at("dan@example.com", PW, NULL, t, &login, &why) ==
+			    PTL_OK &&
+		    login.device != NULL,
+		"the owner signs in: a device token"))
+		return;
+	device = login.device;
+	ok(ptl_device_verify(arena, &app, device, "dan@example.com", t, &id) &&
+		   id != NULL,
+	   "  valid for the account");
+	ok(!ptl_device_verify(arena, &app, device, "cal@example.com", t, &id),
+	   "  and for no other");
+
+	/* The attacker: 40 tries, one every 0.5 s, from anywhere. */
+	for (i = 0; i < 40; i++) {
+		enum ptl_err e = signin_at("dan@example.com", "guess", NULL,
+					   t + i * 500, &login, &why);
+
+		refused429 += e == PTL_ERR_RATE_LIMITED;
+		failed422 += e == PTL_ERR_VALIDATION;
+	}
+	t += 40 * 500;
+	ok(failed422 >= 3 && failed422 < 12 && refused429 > 25,
+	   "attacker: 3 free guesses, then a few as the delays allow");
+	if (failed422 < 3 || failed422 >= 12)
+		diag("%d failures counted, %d refused", failed422, refused429);
+	is_int(signin_at("dan@example.com", PW, NULL, t, &login, &why),
+	       PTL_ERR_RATE_LIMITED, "the owner without the cookie: delayed");
+	ok(why.retry_after_s >= 1 && why.retry_after_s <= 60,
+	   "  by the growing delay, within AUTH_RATE_LOGIN_DELAY_MAX");
+	is_int(signin_at("dan@example.com", PW, device, t, &login, &why),
+	       PTL_OK, "the owner with the device cookie: signs in at once");
+	other = login.device;
+	ok(other != NULL && strcmp(other, device) != 0,
+	   "  and gets a fresh device token");
+	is_int(signin_at("dan@example.com", PW, "1.2.3", t, &login, &why),
+	       PTL_ERR_RATE_LIMITED, "a forged cookie counts as none");
+	{
+		struct ptl_login l2;
+		char *cal;
+
+		ok(signin_at("cal@example.com", PW, NULL, t, &l2, &why) ==
+			   PTL_OK,
+		   "another account signs in");
+		cal = l2.device;
+		is_int(signin_at("dan@example.com", PW, cal, t, &login, &why),
+		       PTL_ERR_RATE_LIMITED,
+		       "  its device cookie does not help on this account");
+	}
+	{
+		struct ptl_app shorter = app;
+
+		shorter.cfg.device_ttl_ms = 1000;
+		ok(signin_at("dan@example.com", PW, other, t, &login, &why) ==
+			   PTL_OK,
+		   "again with the cookie");
+		device = ptl_device_issue(arena, &shorter, "dan@example.com", t);
+		is_int(signin_at("dan@example.com", PW, device, t + 1000, &login,
+				 &why),
+		       PTL_ERR_RATE_LIMITED, "an expired cookie counts as none");
+	}
+
+	/* A device's own failures: counted on its budget, not the
+	 * account's. */
+	{
+		long long before = failures("dan@example.com");
+
+		for (i = 0; i < 3; i++)
+			(void)signin_at("dan@example.com", "typo", other,
+					t + i, &login, &why);
+		is_int(failures("dan@example.com"), before,
+		       "the device's failures leave the account's budget");
+		is_int(signin_at("dan@example.com", PW, other, t + 3, &login,
+				 &why),
+		       PTL_ERR_RATE_LIMITED,
+		       "  and delay that device once it is spent");
+		is_int(why.retry_after_s, 1, "  by 1 s first");
+	}
+	app.cfg.rl_login_fail = limit;
+	app.cfg.rl_login_delay_max_s = max;
 }
 
 static void
@@ -235,12 +356,14 @@ main(void)
 	ann = user("ann@example.com");
 	bea = user("bea@example.com");
 	ok(ann > 0 && bea > 0 && user("cal@example.com") > 0 &&
+		   user("dan@example.com") > 0 &&
 		   fix_user(&app, "sam@example.com", NULL, "google",
 			    PTL_ACCOUNT_ROLE_USER) > 0,
 	   "users ann, bea, cal and a social one");
 	test_signin(ann);
 	test_long_password();
 	test_account_limit(bea);
+	test_device_cookie();
 	test_refresh(ann);
 	ptl_mem_free(arena);
 	fix_app_close(&app);
