@@ -16,9 +16,9 @@
  *          {"hash":"invalidHash"} for any bad, used or expired link
  *   both 429  AUTH_RATE_IP requests per IP in 5 minutes (API.md §10.7)
  *   and the answers of every route: 400, 413, 503 (web/endpoint.h)
- * Side effects: a mail_outbox row and its delivery; the users row and the
- * revocation of the user's sessions. Use cases: ptl_password_forgot(),
- * ptl_password_reset().
+ * Side effects: a mail_outbox row, delivered after the answer; the users
+ * row and the revocation of the user's sessions. Use cases:
+ * ptl_password_forgot(), ptl_password_reset().
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"

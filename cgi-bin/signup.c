@@ -12,8 +12,8 @@
  *        (API.md §10.7)
  *   and the answers of every route: 400, 413, 503 (web/endpoint.h)
  * Side effects: one users row and one mail_outbox row, in one transaction
- * (no second mail when one went to the address in the last minute); then
- * the delivery of that mail. Use case: ptl_signup_register().
+ * (no second mail when one went to the address in the last minute); the
+ * mail is delivered after the answer. Use case: ptl_signup_register().
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"

@@ -7,10 +7,12 @@
 #include "config.h"
 #endif
 
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <fcgiapp.h>
 
@@ -124,6 +126,7 @@ struct ptl_fcgi {
 	struct fcgi_ctx ctx;
 	bool cgi;
 	bool accepted;
+	bool finished; /* plain CGI: the output is closed */
 };
 
 struct ptl_fcgi *
@@ -172,9 +175,40 @@ ptl_fcgi_accept(struct ptl_fcgi *f, struct ptl_transport *t)
 	return true;
 }
 
+/* Plain CGI: the web server has the whole answer when the script's
+ * output ends (RFC 3875 §6), and Apache's mod_cgi also reads stderr to its
+ * end before it sends anything: stdin, stdout and stderr are closed, by
+ * putting /dev/null in their place, so that the descriptors stay taken
+ * and nothing opened later (the database) can become fd 0, 1 or 2. Log
+ * lines after the answer are then lost; the outbox keeps the outcome of a
+ * delivery (`authportal mail list`). */
+static void
+cgi_finish(void)
+{
+	int null;
+
+	(void)fflush(stdout);
+	(void)fflush(stderr);
+	null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null < 0) {
+		PTL_LOG_WARN("cannot open /dev/null: the answer ends at exit");
+		return;
+	}
+	if (dup2(null, STDOUT_FILENO) < 0 || dup2(null, STDIN_FILENO) < 0 ||
+	    dup2(null, STDERR_FILENO) < 0)
+		PTL_LOG_WARN("cannot close the CGI output: the answer ends at "
+			     "exit");
+	if (null > STDERR_FILENO)
+		(void)close(null);
+}
+
 void
 ptl_fcgi_finish(struct ptl_fcgi *f)
 {
+	if (f->cgi && f->accepted && !f->finished) {
+		cgi_finish();
+		f->finished = true;
+	}
 	if (!f->cgi && f->accepted) {
 		FCGX_Finish_r(&f->ctx.req);
 		f->accepted = false;

@@ -38,7 +38,11 @@ struct ptl_fcgi *ptl_fcgi_open(void) __attribute__((warn_unused_result));
 bool ptl_fcgi_accept(struct ptl_fcgi *f, struct ptl_transport *t)
     __attribute__((nonnull));
 
-/* Ends the current request: the answer is flushed to the web server. */
+/* Ends the current request: the answer is flushed to the web server and
+ * the request closed (FastCGI: FCGX_Finish_r; plain CGI: stdin, stdout
+ * and stderr closed, since a CGI server may wait for the end of each:
+ * later log lines are lost), so the client has its answer while the
+ * process goes on with the work after it. */
 void ptl_fcgi_finish(struct ptl_fcgi *f) __attribute__((nonnull));
 
 #endif

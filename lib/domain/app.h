@@ -16,6 +16,9 @@
 #include "adapters/db.h"
 #include "base/err.h"
 
+/* Mails one request may leave for after its answer (one in practice). */
+#define PTL_APP_MAIL_AFTER_MAX 4
+
 struct ptl_key {
 	const char *bytes; /* sodium_malloc, read-only */
 	size_t len;
@@ -34,6 +37,10 @@ struct ptl_app {
 	 * AUTH_REFRESH_SECRET. */
 	const struct ptl_hmac_key *device_key;
 	struct ptl_pw_params pw;
+	/* Mails to deliver once the answer is out (domain/outbox.h): outbox
+	 * row ids, not request memory. */
+	int64_t mail_after[PTL_APP_MAIL_AFTER_MAX];
+	size_t nmail_after;
 	/* Access tokens already verified by this process (token.c). */
 	struct ptl_token_cache *token_cache;
 	/* The client of the request being served, named by the audit log

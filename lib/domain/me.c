@@ -185,6 +185,6 @@ ptl_me_update(struct ptl_arena *a, struct ptl_app *app, int64_t user_id,
 		ptl_audit_record(app, PTL_AUDIT_PASSWORD_CHANGED, user_id,
 				 session_id, "other_sessions_ended", now_ms);
 	if (mail_id != 0)
-		ptl_outbox_send_now(a, app, mail_id, now_ms);
+		ptl_outbox_defer(app, mail_id);
 	return ptl_me_get(a, app, user_id, u);
 }

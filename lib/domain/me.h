@@ -49,9 +49,9 @@ enum ptl_err ptl_me_get(struct ptl_arena *a, struct ptl_app *app,
  * password (hashed before the transaction), ending every session of the
  * user but session_id and every outstanding link (token.h); and for a
  * new address, counted against the mail limits of the hour, the pending
- * change and a confirm-new-email mail to it (delivered after the commit;
- * the address changes when its link is used, and only the link of the
- * latest change works); a new password is recorded as password_changed
+ * change and a confirm-new-email mail to it (delivered once the answer
+ * is out, ptl_outbox_defer(); the address changes when its link is used,
+ * and only the link of the latest change works); a new password is recorded as password_changed
  * (audit.h). OUT u: the user after the change.
  * Errors: PTL_ERR_VALIDATION with why: user userNotFound; photo
  * imageNotExists; oldPassword missingOldPassword or incorrectOldPassword;

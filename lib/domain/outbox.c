@@ -35,18 +35,26 @@ ptl_outbox_kind_name(int kind)
 }
 
 enum ptl_err
+ptl_outbox_count(struct ptl_app *app, enum ptl_mail_kind kind, const char *to,
+		 int64_t now_ms)
+{
+	char key[320];
+	int retry;
+
+	PTL_ASSERT((unsigned)kind < PTL_MAIL__MAX);
+	(void)snprintf(key, sizeof(key), "%s:%s", kind_name[kind], to);
+	return ptl_ratelimit_hit(app, PTL_RL_MAIL, key, now_ms, &retry);
+}
+
+enum ptl_err
 ptl_outbox_enqueue(struct ptl_app *app, enum ptl_mail_kind kind,
 		   int64_t user_id, const char *to, const char *new_email,
 		   int64_t now_ms, int64_t *id)
 {
 	struct ptl_stmt *st;
-	char key[320];
-	int retry;
 	enum ptl_err e;
 
-	PTL_ASSERT((unsigned)kind < PTL_MAIL__MAX);
-	(void)snprintf(key, sizeof(key), "%s:%s", kind_name[kind], to);
-	e = ptl_ratelimit_hit(app, PTL_RL_MAIL, key, now_ms, &retry);
+	e = ptl_outbox_count(app, kind, to, now_ms);
 	if (e != PTL_OK)
 		return e;
 	st = ptl_db_q(app->db, PTL_Q_OUTBOX_INSERT);
@@ -245,9 +253,29 @@ ptl_outbox_flush(struct ptl_arena *a, struct ptl_app *app, int64_t now_ms,
 }
 
 void
-ptl_outbox_send_now(struct ptl_arena *a, struct ptl_app *app, int64_t id,
-		    int64_t now_ms)
+ptl_outbox_defer(struct ptl_app *app, int64_t id)
 {
-	if (ptl_outbox_deliver(a, app, id, now_ms) == PTL_OK)
+	if (app->nmail_after == PTL_APP_MAIL_AFTER_MAX) {
+		PTL_LOG_WARN("mail %lld: left queued (too many in one request)",
+			     (long long)id);
+		return;
+	}
+	app->mail_after[app->nmail_after++] = id;
+}
+
+void
+ptl_outbox_deliver_deferred(struct ptl_arena *a, struct ptl_app *app,
+			    int64_t now_ms)
+{
+	size_t i, n = app->nmail_after;
+	bool answered = false;
+
+	app->nmail_after = 0;
+	for (i = 0; i < n; i++) {
+		if (ptl_outbox_deliver(a, app, app->mail_after[i], now_ms) ==
+		    PTL_OK)
+			answered = true;
+	}
+	if (answered)
 		(void)ptl_outbox_flush(a, app, now_ms, 3, false, NULL, NULL);
 }

@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * outbox: the durable mail queue (API.md §10.6, issue 3). A mail is queued
- * in the transaction of the change that causes it, then delivered after the
- * commit, before the HTTP response. A failed delivery stays queued and is
+ * in the transaction of the change that causes it, then, after the commit,
+ * delivered by the same worker once the HTTP answer is out: no answer
+ * waits for SMTP, and none tells by its timing whether a mail was sent
+ * (forgot-password would otherwise say which addresses have an account).
+ * A worker that dies before it delivers leaves the row queued. A failed
+ * delivery stays queued and is
  * retried with back-off (by later requests and `authportal mail flush`)
  * until it succeeds or PTL_OUTBOX_MAX_ATTEMPTS is reached; a delivered mail
  * is never sent again. The link of a mail (a signed token) is made when it
@@ -37,6 +41,17 @@ enum ptl_err ptl_outbox_enqueue(struct ptl_app *app, enum ptl_mail_kind kind,
 				int64_t *id) __attribute__((warn_unused_result));
 
 /*
+ * Counts a mail of kind to address to against the limit of
+ * ptl_outbox_enqueue() without queueing one: a request whose address gets
+ * no mail then does the work of one that does (forgot-password for an
+ * unknown address: its timing tells nothing). Call it inside the write
+ * transaction. PTL_ERR_RATE_LIMITED within the minute; a database error.
+ */
+enum ptl_err ptl_outbox_count(struct ptl_app *app, enum ptl_mail_kind kind,
+			      const char *to, int64_t now_ms)
+	__attribute__((warn_unused_result, nonnull));
+
+/*
  * Delivers mail id now unless it was sent, given up, or is being delivered
  * by another process. PTL_OK when it was delivered (or needs nothing);
  * PTL_ERR_UNAVAILABLE when this attempt failed (it stays queued, or is
@@ -52,11 +67,19 @@ enum ptl_err ptl_outbox_flush(struct ptl_arena *a, struct ptl_app *app,
 			      int64_t now_ms, unsigned max, bool all,
 			      unsigned *sent, unsigned *failed);
 
-/* After the commit that queued id: delivers it and, when the SMTP server
- * answered, up to 3 other due mails (so a recovered server drains the
- * queue through ordinary traffic). Failures are logged and queued, never
- * returned: the request that caused the mail succeeds anyway. */
-void ptl_outbox_send_now(struct ptl_arena *a, struct ptl_app *app, int64_t id,
-			 int64_t now_ms);
+/* After the commit that queued id: records it in app for delivery once
+ * the answer is out (ptl_outbox_deliver_deferred()). With no room left
+ * (more than PTL_APP_MAIL_AFTER_MAX mails in one request) the row just
+ * stays queued for the next delivery (later traffic, `authportal mail
+ * flush`). Never fails: the request that caused the mail succeeds. */
+void ptl_outbox_defer(struct ptl_app *app, int64_t id) __attribute__((nonnull));
+
+/* Delivers the mails ptl_outbox_defer() recorded, and forgets them; when
+ * the SMTP server answered, also up to 3 other due mails (so a recovered
+ * server drains the queue through ordinary traffic). Run by the accept
+ * loop after the answer went out (web/endpoint.h), and by whatever else
+ * runs the use cases (tests). Failures are logged and stay queued. */
+void ptl_outbox_deliver_deferred(struct ptl_arena *a, struct ptl_app *app,
+				 int64_t now_ms) __attribute__((nonnull));
 
 #endif

@@ -16,7 +16,9 @@
 #include "domain/token.h"
 
 /* The reset mail, in a transaction of its own (the outbox's rule),
- * counted against the mail limits of the hour first. */
+ * counted against the mail limits of the hour first; for no user
+ * (user_id 0) the same transaction counts the client and the address
+ * without a mail, so that a known and an unknown address cost the same. */
 static enum ptl_err
 queue_reset(struct ptl_app *app, int64_t user_id, const char *email,
 	    const char *ip, int64_t now_ms, int64_t *mail_id)
@@ -27,9 +29,11 @@ queue_reset(struct ptl_app *app, int64_t user_id, const char *email,
 	if (e != PTL_OK)
 		return e;
 	e = ptl_ratelimit_mail(app, user_id, ip, now_ms, &retry_after_s);
-	if (e == PTL_OK)
+	if (e == PTL_OK && user_id != 0)
 		e = ptl_outbox_enqueue(app, PTL_MAIL_RESET, user_id, email,
 				       NULL, now_ms, mail_id);
+	else if (e == PTL_OK)
+		e = ptl_outbox_count(app, PTL_MAIL_RESET, email, now_ms);
 	return ptl_db_end(app->db, e);
 }
 
@@ -45,23 +49,26 @@ ptl_password_forgot(struct ptl_arena *a, struct ptl_app *app, const char *email,
 	e = ptl_account_find(app, email, &user_id);
 	if (e == PTL_OK)
 		e = ptl_account_get(a, app, user_id, &u); /* live users only */
-	if (e == PTL_ERR_NOT_FOUND) {
-		if (app->cfg.uniform_errors)
-			return PTL_OK;
+	if (e == PTL_ERR_NOT_FOUND && !app->cfg.uniform_errors)
 		return ptl_refusal_field(why, "email", "emailNotExists");
+	if (e == PTL_ERR_NOT_FOUND) {
+		/* The work of a known address, without the mail. */
+		user_id = 0;
+		e = PTL_OK;
 	}
 	if (e == PTL_OK)
 		e = queue_reset(app, user_id, email, ip, now_ms, &mail_id);
 	if (e == PTL_ERR_RATE_LIMITED) {
 		/* Said as for a sent mail: nobody learns more by asking. */
-		PTL_LOG_SEC("reset mail for user %lld not sent: mail limit",
-			    (long long)user_id);
+		if (user_id != 0)
+			PTL_LOG_SEC("reset mail for user %lld not sent: mail "
+				    "limit", (long long)user_id);
 		e = PTL_OK;
 	}
 	if (e != PTL_OK)
 		return e;
 	if (mail_id != 0)
-		ptl_outbox_send_now(a, app, mail_id, now_ms);
+		ptl_outbox_defer(app, mail_id);
 	return PTL_OK;
 }
 

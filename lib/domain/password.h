@@ -20,12 +20,14 @@
 
 /*
  * Forgot password: queues a reset mail to email (normalised) when it is
- * the address of a live user, and delivers it after the commit (or leaves
- * it queued, API.md §10.6). At most one a minute per address, and the
- * mail limits of the hour (AUTH_RATE_MAIL_USER for the account,
+ * the address of a live user, for delivery once the answer is out
+ * (ptl_outbox_defer(); API.md §10.6). At most one a minute per address,
+ * and the mail limits of the hour (AUTH_RATE_MAIL_USER for the account,
  * AUTH_RATE_MAIL_IP for the client ip, NULL: none): past a limit the
  * request succeeds without a mail, so that nobody learns more by asking
- * (logged as a security event).
+ * (logged as a security event). An unknown address costs the same work
+ * (the same counts, without the mail), so the answer's timing tells
+ * nothing either.
  * Errors: for an unknown, deleted or disabled address, PTL_OK without a
  * mail under AUTH_UNIFORM_ERRORS (the default), else PTL_ERR_VALIDATION
  * (why: email, emailNotExists); a database error.

@@ -70,7 +70,7 @@ ptl_signup_register(struct ptl_arena *a, struct ptl_app *app,
 	if (e != PTL_OK)
 		return e;
 	if (mail_id != 0)
-		ptl_outbox_send_now(a, app, mail_id, now_ms);
+		ptl_outbox_defer(app, mail_id);
 	if (user_id != NULL)
 		*user_id = id;
 	return PTL_OK;

@@ -2,10 +2,10 @@
 /*
  * signup: the email registration and the links of the confirm mails
  * (API.md §1.2-1.4, §4.1). A registration writes the user and its
- * confirm-email mail in one transaction and then delivers the mail; a
- * link makes the account Active (and, for a new address, sets it). Not
- * responsible for the mail itself (outbox.c) nor for the admin's
- * `authportal user add`, which makes users without a mail
+ * confirm-email mail in one transaction, the mail delivered after the
+ * answer (outbox.h); a link makes the account Active (and, for a new
+ * address, sets it). Not responsible for the mail itself (outbox.c) nor
+ * for the admin's `authportal user add`, which makes users without a mail
  * (ptl_account_register).
  */
 #ifndef PTL_SIGNUP_H
@@ -29,8 +29,9 @@ struct ptl_signup {
 
 /*
  * Registers an email user: role User, status Inactive, and the
- * confirm-email mail queued in the same transaction, then handed to the
- * SMTP server (or left queued when it cannot take it: API.md §10.6). The
+ * confirm-email mail queued in the same transaction, and left in app for
+ * delivery once the answer is out (ptl_outbox_defer(); or queued when
+ * the SMTP server cannot take it: API.md §10.6). The
  * Argon2id hash is made before the transaction begins. When a confirm
  * mail went to the address less than a minute ago, the user is made
  * without a second one. OUT user_id (may be NULL).

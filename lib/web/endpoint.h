@@ -65,14 +65,18 @@ struct ptl_endpoint {
 /*
  * Serves one request from t. app may have no database (it failed to open):
  * then every route answers 503. Everything is allocated in a, which the
- * caller resets afterwards.
+ * caller resets afterwards. Mails the request queued are left in app for
+ * the caller to deliver once the answer is out
+ * (ptl_outbox_deliver_deferred()).
  */
 void ptl_endpoint_serve(struct ptl_app *app, const struct ptl_endpoint *ep,
 			struct ptl_transport *t, struct ptl_arena *a);
 
 /* The FastCGI (or, when not started by a FastCGI server, CGI) main loop of
  * an executable: initialises the app once, then serves until the server
- * closes the socket. Returns the process exit status. */
+ * closes the socket. After each answer is out (ptl_fcgi_finish()) it
+ * delivers the mails the request queued (domain/outbox.h), then accepts
+ * the next request. Returns the process exit status. */
 int ptl_endpoint_main(const struct ptl_endpoint *ep);
 
 #endif

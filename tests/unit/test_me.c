@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "domain/account.h"
+#include "domain/outbox.h"
 #include "domain/me.h"
 #include "domain/session.h"
 #include "domain/signin.h"
@@ -243,7 +244,12 @@ test_email(void)
 	       1, "  a confirm-new-email mail to it");
 	is_int(sql_int("SELECT attempts FROM mail_outbox WHERE user_id = %lld",
 		       id),
-	       1, "  and its delivery tried");
+	       0, "  not delivered before the answer");
+	is_int(app.nmail_after, 1, "  but left for after it");
+	ptl_outbox_deliver_deferred(arena, &app, T0 + 1000);
+	is_int(sql_int("SELECT attempts FROM mail_outbox WHERE user_id = %lld",
+		       id),
+	       1, "  and tried once the answer is out");
 	in.set_first_name = true;
 	in.first_name = "Changed";
 	is_int(update(id, 0, &in, T0 + 30000, &u, &why), PTL_ERR_RATE_LIMITED,

@@ -4,8 +4,9 @@
  * database (fixture.h, fixed clock), delivering to the SMTP catcher of
  * catcher.h or to a closed loopback port. Enqueue inside a transaction
  * (rolled back: nothing queued, nothing counted); one mail a minute per
- * address and kind; sent once and never again; ptl_outbox_send_now()
- * draining due mails; retry with doubling back-off after a failed
+ * address and kind; sent once and never again; ptl_outbox_defer() only
+ * recording, and ptl_outbox_deliver_deferred() (after the answer)
+ * delivering, draining due mails, bounded; retry with doubling back-off after a failed
  * delivery, capped, given up after PTL_OUTBOX_MAX_ATTEMPTS; permanent
  * failures given up at once; two processes claiming one mail (one
  * delivers, the other skips it) and a lease left by a process that died;
@@ -202,35 +203,64 @@ test_sent(void)
 	fix_app_close(&app);
 }
 
+/* ptl_outbox_defer() only records; ptl_outbox_deliver_deferred(), run
+ * once the answer is out, delivers and drains. */
 static void
-test_send_now(void)
+test_deferred(void)
 {
 	struct ptl_app app;
-	int64_t user = open_app(&app), a, b, c, d;
+	int64_t user = open_app(&app), a, b, c, d, more[PTL_APP_MAIL_AFTER_MAX + 1];
 	unsigned before = open_catcher.messages;
 	struct listed r;
+	size_t i;
 
 	b = queue(&app, PTL_MAIL_CONFIRM, user, "b@example.com", NOW);
 	is_int(ptl_outbox_deliver(arena, &app, b, NOW), PTL_ERR_UNAVAILABLE,
-	       "send_now: an earlier mail failed (server down)");
+	       "deferred: an earlier mail failed (server down)");
 	app.cfg.mail.port = open_catcher.port;
 	a = queue(&app, PTL_MAIL_RESET, user, "user@example.com", NOW + 30000);
-	ptl_outbox_send_now(arena, &app, a, NOW + 30000);
+	ptl_outbox_defer(&app, a);
+	ok(listed(&app, a, &r) && r.attempts == 0 && !r.is_sent &&
+		   app.nmail_after == 1,
+	   "deferred: recorded, not delivered");
+	ptl_outbox_deliver_deferred(arena, &app, NOW + 30000);
 	catcher_poll(&open_catcher, 2000);
 	is_int(open_catcher.messages, before + 2,
-	       "send_now: the new mail and the due earlier one delivered");
+	       "deferred: the new mail and the due earlier one delivered");
 	ok(listed(&app, a, &r) && r.is_sent && listed(&app, b, &r) &&
 	       r.is_sent && r.attempts == 2,
-	   "send_now: both marked sent");
+	   "deferred: both marked sent");
+	is_int(app.nmail_after, 0, "deferred: the list is emptied");
+	ptl_outbox_deliver_deferred(arena, &app, NOW + 30000);
+	catcher_poll(&open_catcher, 200);
+	is_int(open_catcher.messages, before + 2,
+	       "deferred: a second run sends nothing");
 
 	app.cfg.mail.port = closed_port;
 	d = queue(&app, PTL_MAIL_CONFIRM, user, "d@example.com", NOW + 40000);
 	c = queue(&app, PTL_MAIL_CONFIRM, user, "c@example.com", NOW + 40000);
-	ptl_outbox_send_now(arena, &app, c, NOW + 40000);
+	ptl_outbox_defer(&app, c);
+	ptl_outbox_deliver_deferred(arena, &app, NOW + 40000);
 	ok(listed(&app, c, &r) && r.attempts == 1 && !r.is_sent,
-	   "send_now: a failed delivery stays queued");
+	   "deferred: a failed delivery stays queued");
 	ok(listed(&app, d, &r) && r.attempts == 0,
-	   "send_now: and drains nothing while the server is down");
+	   "deferred: and drains nothing while the server is down");
+
+	/* More than the list holds: the rest stays queued, untouched. */
+	for (i = 0; i <= PTL_APP_MAIL_AFTER_MAX; i++) {
+		char to[32];
+
+		(void)snprintf(to, sizeof(to), "m%zu@example.com", i);
+		more[i] = queue(&app, PTL_MAIL_CONFIRM, user, to, NOW + 50000);
+		ptl_outbox_defer(&app, more[i]);
+	}
+	is_int(app.nmail_after, PTL_APP_MAIL_AFTER_MAX,
+	       "deferred: the list is bounded");
+	ptl_outbox_deliver_deferred(arena, &app, NOW + 50000);
+	ok(listed(&app, more[0], &r) && r.attempts == 1 &&
+		   listed(&app, more[PTL_APP_MAIL_AFTER_MAX], &r) &&
+		   r.attempts == 0 && !r.is_sent,
+	   "deferred: the one past the bound stays queued for a flush");
 	fix_app_close(&app);
 }
 
@@ -577,7 +607,7 @@ main(void)
 	test_enqueue();
 	test_rate();
 	test_sent();
-	test_send_now();
+	test_deferred();
 	test_retry();
 	test_permanent();
 	test_claim();

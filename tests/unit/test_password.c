@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * test_password: lib/domain/password.c on a temp database with a fixed
- * clock. Forgot: a reset mail queued (and its delivery tried) for a live
+ * clock. Forgot: a reset mail queued (delivered after the answer) for a live
  * user, one a minute per address; an unknown, deleted or disabled address
  * a silent success under uniform errors, else email:emailNotExists. Reset:
  * the new password stored and every session ended; the link, and every
@@ -81,7 +81,12 @@ test_forgot(void)
 	is_int(reset_mails(ann), 1, "  a reset mail queued");
 	is_int(sql_int("SELECT attempts FROM mail_outbox WHERE user_id = %lld",
 		       ann),
-	       1, "  and its delivery tried");
+	       0, "  not delivered before the answer");
+	is_int(app.nmail_after, 1, "  but left for after it");
+	ptl_outbox_deliver_deferred(arena, &app, T0);
+	is_int(sql_int("SELECT attempts FROM mail_outbox WHERE user_id = %lld",
+		       ann),
+	       1, "  and tried once the answer is out");
 	is_int(forgot("ann@example.com", T0 + 30000,
 				   &why),
 	       PTL_OK, "again within the minute");
@@ -90,6 +95,7 @@ test_forgot(void)
 				   &why),
 	       PTL_OK, "a minute later");
 	is_int(reset_mails(ann), 2, "  a second mail");
+	ptl_outbox_deliver_deferred(arena, &app, T0 + 61000);
 
 	app.cfg.uniform_errors = true;
 	is_int(forgot("nobody@example.com", T0, &why),
@@ -98,6 +104,11 @@ test_forgot(void)
 			   "SELECT count(*) FROM mail_outbox WHERE recipient = "
 			   "'nobody@example.com'"),
 	       0, "  without a mail");
+	is_int(fix_sql_int(fix_path("auth.db"),
+			   "SELECT count FROM rate_limits WHERE key = "
+			   "'mail:reset:nobody@example.com'"),
+	       1, "  but counted as a known address is (the same work)");
+	is_int(app.nmail_after, 0, "  and nothing left for after the answer");
 	app.cfg.uniform_errors = false;
 	is_int(forgot("nobody@example.com", T0, &why),
 	       PTL_ERR_VALIDATION, "an unknown address, uniform errors off");

@@ -2,7 +2,7 @@
 /*
  * test_signup: lib/domain/signup.c on a temp database with a fixed clock.
  * Register: the user (User, Inactive, hashed password) and its confirm
- * mail in one transaction, then a delivery attempt; the taken address
+ * mail in one transaction, delivered after the answer; the taken address
  * (deleted users included) refused with email:emailAlreadyExists; no
  * second mail within the minute; nothing left when the mail cannot be
  * queued; AUTH_RATE_MAIL_IP (429 before anything, whatever the address).
@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "domain/account.h"
+#include "domain/outbox.h"
 #include "domain/ratelimit.h"
 #include "domain/signup.h"
 #include "domain/token.h"
@@ -75,7 +76,13 @@ test_register(void)
 	       1, "  one confirm mail queued");
 	is_int(count("SELECT attempts FROM mail_outbox WHERE recipient = '%s'",
 		     "ann@example.com"),
-	       1, "  and its delivery tried after the commit");
+	       0, "  not delivered before the answer");
+	is_int(app.nmail_after, 1, "  but left for after it");
+	ptl_outbox_deliver_deferred(arena, &app, T0);
+	is_int(count("SELECT attempts FROM mail_outbox WHERE recipient = '%s'",
+		     "ann@example.com"),
+	       1, "  and tried once the answer is out");
+	is_int(app.nmail_after, 0, "  then forgotten");
 
 	is_int(reg("ann@example.com", &again, &why), PTL_ERR_VALIDATION,
 	       "the same address again");
