@@ -4,6 +4,7 @@ keygen, user add|list|disable, session list|revoke."""
 
 import re
 import sqlite3
+import time
 
 from harness import (ApiTestCase, serve, unique_email, jwt_parts,
                      DEMO_ADMIN, DEMO_USER, UNIFORM_LOGIN_ERROR)
@@ -115,6 +116,13 @@ class Cli(ApiTestCase):
         self.ok("user", "add", legacy, "--password", pw)
         mail_to = S.new_user("cliesc-mail")
         db = sqlite3.connect(S.env["DATABASE_PATH"], timeout=10)
+        # The worker delivers that mail after its answer: let it finish, so
+        # that it does not overwrite the row changed below.
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and db.execute(
+                "SELECT count(*) FROM mail_outbox WHERE recipient = ? AND "
+                "sent_at IS NULL AND attempts = 0", (mail_to,)).fetchone()[0]:
+            time.sleep(0.02)
         with db:
             db.execute("UPDATE sessions SET user_agent = ? WHERE id = ?",
                        ("Evil\x1b[2J\x1b]0;t\x07\\x", sid(a)))

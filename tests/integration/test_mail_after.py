@@ -230,6 +230,11 @@ class AnswerFirst(_Catcher):
         third = unique_email("every-signup")
         self.assertStatus(S.register(addr), 204)
         settle(S)
+        # Only a confirmed account may change its address (issue 9 point 2).
+        confirm = mailcatch.find_link(mailcatch.messages_to(S.mail_dir, addr)[0])
+        r = S.request("POST", "/api/v1/auth/email/confirm",
+                      json_body={"hash": confirm.split("hash=", 1)[1]})
+        self.assertBody(r, 204, b"")
         tok = S.login_ok(addr)["token"]
         port = S.smtp.port
         S.smtp.stop()
