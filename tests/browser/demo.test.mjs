@@ -318,8 +318,12 @@ test('sign out through the form; /api/v1/auth/me then answers 401', async () => 
     check(before, 'no authportal_access cookie after sign-in');
     await page.goto(BASE + '/');
     await submitAndExpect(page, FORMS.logout, '/?signed-out');
+    // The token cookies go; the device cookie stays on purpose: it lets
+    // this browser sign in again despite guesses from elsewhere (API.md
+    // §10 item 7).
     const after = await context.cookies(BASE + '/api/v1/auth/me');
-    check(!after.some((c) => c.name.startsWith('authportal_')),
+    check(!after.some((c) => c.name.startsWith('authportal_') &&
+                             c.name !== 'authportal_device'),
       `cookies left after sign-out: ${after.map((c) => c.name)}`);
     const resp = await page.goto(BASE + '/api/v1/auth/me');
     check(resp && resp.status() === 401, `/api/v1/auth/me after sign-out: ${resp && resp.status()}`);
