@@ -70,6 +70,16 @@ APACHE = (shutil.which("apache2", path="/usr/sbin:/usr/bin:/sbin:/bin")
           or "/usr/sbin/apache2")
 APACHE_CONF = os.path.join(REPO, "script", "apache-conf")
 APACHE_KINDS = ("fcgid", "cgi", "htaccess")
+# nginx (Debian's) with nginx/authportal.conf.in rendered by script/nginx-conf
+# as a complete nginx.conf; the workers on Unix sockets, started by
+# tests/tools/fcgi_spawn.py (what systemd's socket units do on a server).
+NGINX = (shutil.which("nginx", path="/usr/sbin:/usr/bin:/sbin:/bin")
+         or "/usr/sbin/nginx")
+NGINX_CONF = os.path.join(REPO, "script", "nginx-conf")
+FCGI_SPAWN = os.path.join(REPO, "tests", "tools", "fcgi_spawn.py")
+# The web server of Server() when none is named: PTL_WEB=nginx runs the
+# suites behind nginx (script/test does, once), else lighttpd.
+DEFAULT_WEB = os.environ.get("PTL_WEB") or "lighttpd"
 HTACCESS = os.path.join(REPO, "apache", "htaccess.example")
 SMTP_CATCHER = os.path.join(REPO, "tests", "tools", "smtp_catcher.py")
 # The catcher needs Debian's python3-aiosmtpd.
@@ -449,8 +459,12 @@ class Server:
     FRONTEND_DOMAIN=http://localhost:3000 and the MAIL_* settings of the
     sink; then env; then port_env.
 
-    web: "lighttpd" (default: lighttpd/lighttpd.conf.in rendered by
-      script/lighttpd-conf, FastCGI), or Apache httpd with a template of
+    web: "lighttpd" (lighttpd/lighttpd.conf.in rendered by
+      script/lighttpd-conf, FastCGI; the default unless PTL_WEB names
+      another), "nginx" (nginx/authportal.conf.in in nginx/nginx.conf.in,
+      rendered by script/nginx-conf; the workers on Unix sockets started
+      by tests/tools/fcgi_spawn.py, which also replaces any that ends, as
+      systemd would), or Apache httpd with a template of
       apache/ rendered by script/apache-conf: "fcgid" (mod_fcgid), "cgi"
       (plain CGI, mod_cgid) or "htaccess" (apache/htaccess.example as the
       .htaccess of a shared host's document root that holds copies of the
@@ -474,9 +488,10 @@ class Server:
     start_timeout: seconds the web server has to answer /api/v1/health.
     """
 
-    def __init__(self, *, web="lighttpd", env=None, db_path=None, smtp=True,
+    def __init__(self, *, web=None, env=None, db_path=None, smtp=True,
                  maxprocs=2, port_env=None, start_timeout=30):
-        if web != "lighttpd" and web not in APACHE_KINDS:
+        web = web or DEFAULT_WEB
+        if web not in ("lighttpd", "nginx") and web not in APACHE_KINDS:
             raise ValueError("unknown web server %r" % (web,))
         self.web = web
         self.overrides = dict(env or {})
@@ -550,7 +565,7 @@ class Server:
                 if cp.returncode != 0:
                     raise ServerError("authportal %s failed (%d):\n%s%s" % (
                         cmd, cp.returncode, cp.stdout, cp.stderr))
-            if self.web in APACHE_KINDS:
+            if self.web in APACHE_KINDS or self.web == "nginx":
                 self._copy_for_apache()
             last_err = None
             for _attempt in range(3):   # the free port may be taken meanwhile
@@ -578,6 +593,10 @@ class Server:
         need = [CLI, os.path.join(BINDIR, "health")]
         if self.web == "lighttpd":
             need.append(LIGHTTPD_CONF)
+        elif self.web == "nginx":
+            if not os.access(NGINX, os.X_OK):
+                raise ServerError("no nginx at %s (script/bootstrap --test)" % NGINX)
+            need.append(NGINX_CONF)
         else:
             if not os.access(APACHE, os.X_OK):
                 raise ServerError("no apache2 at %s (script/bootstrap --test)" % APACHE)
@@ -607,6 +626,8 @@ class Server:
             _apply(self.env, self.port_env(self.port))
         if self.web == "lighttpd":
             argv = self._render_lighttpd()
+        elif self.web == "nginx":
+            argv = self._render_nginx()
         else:
             argv = self._render_apache()
         # lighttpd -D keeps its own stderr, and the FastCGI workers inherit
@@ -667,6 +688,27 @@ class Server:
             _chown_tree(self.tmp, pwd.getpwnam(user).pw_uid,
                         grp.getgrnam(group).gr_gid)
         return [APACHE, "-DFOREGROUND", "-f", conf]
+
+    def _render_nginx(self):
+        """nginx.conf in the temp dir, and the command that starts the
+        workers on Unix sockets in run/ (as www-data when we are root,
+        like nginx's own workers) and then nginx in the foreground."""
+        user, group = apache_user()
+        conf = self._render(
+            [NGINX_CONF, "127.0.0.1:%d" % self.port, self.rundir,
+             os.path.join(self.tmp, "www"), self.rundir], "nginx.conf",
+            env=dict(os.environ, NGINX_RUN_USER=user, NGINX_RUN_GROUP=group))
+        argv = [CATCHER_PYTHON, FCGI_SPAWN, "--dir", self.rundir,
+                "--procs", str(self.maxprocs)]
+        if os.geteuid() == 0:
+            _chown_tree(self.tmp, pwd.getpwnam(user).pw_uid,
+                        grp.getgrnam(group).gr_gid)
+            argv += ["--user", user, "--group", group, "--socket-group", group]
+        argv += ["%s=%s" % (exe, os.path.join(self.tmp, "bin", exe))
+                 for exe in EXECUTABLES]
+        return argv + ["--", NGINX, "-p", self.rundir, "-c", conf,
+                       "-e", os.path.join(self.rundir, "error.log"),
+                       "-g", "daemon off;"]
 
     def _make_site(self):
         """The shared host's document root: the executables (copies, as an

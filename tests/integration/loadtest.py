@@ -319,9 +319,9 @@ class LoadTest:
         try:
             active = self.seed_accounts()
             self.out("loadtest: %d s, %d clients, %d kills, seed %d, %d "
-                     "workers per executable, lighttpd on 127.0.0.1:%d" % (
+                     "workers per executable, %s on 127.0.0.1:%d" % (
                          self.seconds, self.clients, self.kills, self.seed,
-                         self.maxprocs, self.server.port))
+                         self.maxprocs, self.server.web, self.server.port))
             start = time.monotonic()
             deadline = start + self.seconds
             stop = threading.Event()
@@ -352,7 +352,9 @@ class LoadTest:
         """A 5xx or cut connection that a kill explains: the web server's
         own answer (never the application's) or a connection error, for
         the killed executable, in flight at the kill."""
-        if e.status is not None and not (e.status == 500 and e.page):
+        # lighttpd says 500 for a worker that died mid-request, nginx
+        # (PTL_WEB=nginx) 502 Bad Gateway.
+        if e.status is not None and not (e.status in (500, 502) and e.page):
             return False
         return any(exe == e.exe and e.t0 <= self.recovered(t, exe) and
                    e.t1 >= t - KILL_MARGIN_S
