@@ -17,6 +17,7 @@
 #include "base/log.h"
 #include "base/mem.h"
 #include "base/mime.h"
+#include "base/paths.h"
 #include "base/str.h"
 
 #define DOTENV_MAX 256
@@ -97,7 +98,7 @@ dotenv_load(void)
 
 	dotenv_loaded = true;
 	if (path == NULL || *path == '\0')
-		path = ".env";
+		path = ptl_paths_env_file();
 	f = fopen(path, "re");
 	if (f == NULL)
 		return;
@@ -254,7 +255,7 @@ ptl_cfg_load(struct ptl_cfg *cfg)
 	cfg->production = strcmp(cfg->node_env, "development") != 0 &&
 			  strcmp(cfg->node_env, "test") != 0;
 	cfg->app_name = str_or("APP_NAME", "authportal");
-	cfg->database_path = str_or("DATABASE_PATH", "var/authportal.db");
+	cfg->database_path = str_or("DATABASE_PATH", ptl_paths_database());
 	cfg->frontend_domain = str_or("FRONTEND_DOMAIN", NULL);
 	cfg->backend_domain = str_or("BACKEND_DOMAIN", NULL);
 	cfg->cors_origins = str_or("APP_CORS_ORIGINS", cfg->frontend_domain);
@@ -338,13 +339,6 @@ ptl_cfg_list_has(const char *list, const char *s, size_t len)
 
 /* ---- MAIL_* ---- */
 
-#ifndef PTL_MAIL_TEMPLATE_DIR
-#define PTL_MAIL_TEMPLATE_DIR "mail"
-#endif
-#ifndef PTL_MAIL_SOURCE_DIR
-#define PTL_MAIL_SOURCE_DIR "mail"
-#endif
-
 static bool
 is_alnum(unsigned char c)
 {
@@ -372,16 +366,6 @@ ptl_cfg_host_ok(const char *s)
 			return false;
 	}
 	return true;
-}
-
-/* The installed templates, or those of the source tree when the programs
- * run from a build that was not installed (script/server, the tests). */
-static const char *
-default_template_dir(void)
-{
-	if (access(PTL_MAIL_TEMPLATE_DIR "/activation.html", R_OK) == 0)
-		return PTL_MAIL_TEMPLATE_DIR;
-	return PTL_MAIL_SOURCE_DIR;
 }
 
 /* The rules between settings, and the values that reach a header. */
@@ -432,7 +416,7 @@ ptl_cfg_load_mail(struct ptl_cfg_mail *mc)
 	mc->password = str_or("MAIL_PASSWORD", NULL);
 	mc->from_email = str_or("MAIL_DEFAULT_EMAIL", "noreply@example.com");
 	mc->from_name = str_or("MAIL_DEFAULT_NAME", "Api");
-	mc->template_dir = str_or("MAIL_TEMPLATE_DIR", default_template_dir());
+	mc->template_dir = str_or("MAIL_TEMPLATE_DIR", ptl_paths_mail_templates());
 	good = good && get_int("MAIL_PORT", 1025, 1, 65535, &port);
 	good = good &&
 	       get_int("MAIL_CONNECT_TIMEOUT_MS", 3000, 1, 600000, &connect_ms);

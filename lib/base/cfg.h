@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * cfg: the settings, read once per process from the environment first and
- * then from a .env file (ENV_FILE, default ./.env). Every setting is listed
- * in env-example with its default. cfg does not touch the network or the
- * database; it only parses and checks values.
+ * then from a .env file (ENV_FILE, default ptl_paths_env_file(): ./.env in
+ * a build tree, the installed authportal.env otherwise). Every setting is
+ * listed in env-example with its default. cfg does not touch the network
+ * or the database; it only parses and checks values.
  */
 #ifndef PTL_CFG_H
 #define PTL_CFG_H
@@ -97,11 +98,9 @@ enum ptl_err ptl_cfg_load(struct ptl_cfg *cfg)
 
 /*
  * Fills mc from the MAIL_* settings alone. Empty values count as unset.
- * MAIL_TEMPLATE_DIR defaults to the compile-time PTL_MAIL_TEMPLATE_DIR
- * (the installed templates) when it holds activation.html, else to
- * PTL_MAIL_SOURCE_DIR (the source tree's, for a build that was not
- * installed); either is "mail", relative to the working directory, when
- * the build does not define it.
+ * MAIL_TEMPLATE_DIR defaults to ptl_paths_mail_templates() (the installed
+ * templates, or the source tree's for a program that runs from its build
+ * tree: base/paths.h).
  * MAIL_SECURE wins over MAIL_IGNORE_TLS (which only concerns STARTTLS, as
  * in nodemailer); MAIL_IGNORE_TLS with MAIL_REQUIRE_TLS is a
  * contradiction. AUTH over a connection that may stay plain is allowed but

@@ -74,3 +74,6 @@ check_PROGRAMS += tests/unit/test_log
 tests_unit_test_log_SOURCES = tests/unit/test_log.c tests/tap.h
 check_PROGRAMS += tests/unit/test_audit
 tests_unit_test_audit_SOURCES = tests/unit/test_audit.c tests/unit/fixture.h tests/tap.h
+# lib/base/paths.c: the build tree's defaults and the installed ones.
+check_PROGRAMS += tests/unit/test_paths
+tests_unit_test_paths_SOURCES = tests/unit/test_paths.c tests/tap.h

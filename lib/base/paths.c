@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * paths: see paths.h. The mark is read through /proc/self/exe (Linux): a
+ * program started through a symbolic link is judged by where the real file
+ * lives.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/dirs.h"
+#include "base/paths.h"
+
+/* Folders above the executable's own that may hold the mark: the programs
+ * of a build tree are at its top (authportal), one folder down (cgi-bin/)
+ * or two (tests/unit/). */
+#define MARK_DEPTH 3
+
+static bool looked_up;
+static char source_tree[PATH_MAX];
+static char mail_dir[PATH_MAX];
+
+/* Cuts path after its last '/' but one: "/a/b/c" -> "/a/b". false when
+ * nothing is left. */
+static bool
+cut_last(char *path)
+{
+	char *slash = strrchr(path, '/');
+
+	if (slash == NULL || slash == path)
+		return false;
+	*slash = '\0';
+	return true;
+}
+
+/* The first line of dir/PTL_PATHS_BUILD_MARK into out when it names an
+ * existing folder by an absolute path. */
+static bool
+read_mark(const char *dir, char *out, size_t size)
+{
+	char file[PATH_MAX];
+	struct stat st;
+	FILE *f;
+	bool good;
+	int n = snprintf(file, sizeof(file), "%s/%s", dir,
+			 PTL_PATHS_BUILD_MARK);
+
+	if (n < 0 || (size_t)n >= sizeof(file))
+		return false;
+	f = fopen(file, "re");
+	if (f == NULL)
+		return false;
+	good = fgets(out, (int)size, f) != NULL;
+	(void)fclose(f);
+	if (!good)
+		return false;
+	out[strcspn(out, "\r\n")] = '\0';
+	return out[0] == '/' && stat(out, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static void
+look_up(void)
+{
+	char dir[PATH_MAX];
+	ssize_t len;
+	int depth;
+
+	looked_up = true;
+	len = readlink("/proc/self/exe", dir, sizeof(dir) - 1);
+	if (len <= 0)
+		return;
+	dir[len] = '\0';
+	for (depth = 0; depth < MARK_DEPTH && cut_last(dir); depth++) {
+		if (read_mark(dir, source_tree, sizeof(source_tree)))
+			return;
+	}
+	source_tree[0] = '\0';
+}
+
+const char *
+ptl_paths_source_tree(void)
+{
+	if (!looked_up)
+		look_up();
+	return source_tree[0] != '\0' ? source_tree : NULL;
+}
+
+const char *
+ptl_paths_env_file(void)
+{
+	return ptl_paths_source_tree() != NULL ? ".env" : PTL_DIRS_ENV_FILE;
+}
+
+const char *
+ptl_paths_database(void)
+{
+	return ptl_paths_source_tree() != NULL ? "var/authportal.db"
+					       : PTL_DIRS_DATABASE;
+}
+
+const char *
+ptl_paths_mail_templates(void)
+{
+	const char *src = ptl_paths_source_tree();
+	int n;
+
+	if (src == NULL)
+		return PTL_DIRS_MAIL;
+	if (mail_dir[0] == '\0') {
+		n = snprintf(mail_dir, sizeof(mail_dir), "%s/mail", src);
+		if (n < 0 || (size_t)n >= sizeof(mail_dir))
+			return PTL_DIRS_MAIL;
+	}
+	return mail_dir;
+}

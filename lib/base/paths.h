@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * paths: where a program looks for the settings file, the database and
+ * the mail templates when no setting names them. An installed program uses
+ * configure's directories (lib/base/dirs.h, which make writes from them):
+ * $(sysconfdir)/authportal/authportal.env,
+ * $(localstatedir)/lib/authportal/authportal.db and $(pkgdatadir)/mail. A
+ * program that runs from its build tree (script/server, the tests) uses the
+ * tree's: ./.env, var/authportal.db and the source tree's mail/.
+ *
+ * The build tree is told by PTL_PATHS_BUILD_MARK, a file that make writes
+ * at the top of the build tree with the source tree's absolute path in it,
+ * found next to the running executable or one or two folders above it. No
+ * path of the build tree is compiled into a program, and make install
+ * never copies the mark, so an installed program never reads the tree.
+ * paths opens no other file and touches no setting.
+ */
+#ifndef PTL_PATHS_H
+#define PTL_PATHS_H
+
+#include <stdbool.h>
+
+#define PTL_PATHS_BUILD_MARK "authportal.build-tree"
+
+/* The source tree of the build tree this program runs from, or NULL when
+ * it runs installed. Process-lifetime; looked up once. */
+const char *ptl_paths_source_tree(void);
+
+/* The settings file read when ENV_FILE is unset: ".env" (the working
+ * directory's) in a build tree, else the installed authportal.env. */
+const char *ptl_paths_env_file(void);
+
+/* DATABASE_PATH when unset: "var/authportal.db" in a build tree, else
+ * $(localstatedir)/lib/authportal/authportal.db. */
+const char *ptl_paths_database(void);
+
+/* MAIL_TEMPLATE_DIR when unset: the source tree's mail/ in a build tree,
+ * else $(pkgdatadir)/mail. Process-lifetime. */
+const char *ptl_paths_mail_templates(void);
+
+#endif
