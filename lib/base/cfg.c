@@ -2,12 +2,18 @@
 /*
  * cfg: see cfg.h. The .env parser takes KEY=VALUE lines, '#' comments, an
  * optional "export " prefix and single or double quotes around the value.
+ * The settings whose value names a file or folder (path_settings[]) are
+ * made absolute as they are read, so that every process of a deployment
+ * finds the same file whatever its working directory: a FastCGI worker's
+ * is seldom the administrator's (lighttpd starts it in the folder of the
+ * executable).
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +34,18 @@ static struct {
 } dotenv[DOTENV_MAX];
 static size_t dotenv_len;
 static bool dotenv_loaded;
+/* The settings file that was read (absolute), or NULL; the error of the
+ * file that ENV_FILE names when it could not be read (0: none). */
+static char *dotenv_path;
+static char *dotenv_failed;
+static int dotenv_errno;
+static char *fallback_path;
+
+/* Settings whose value is a path; a relative one is resolved once. */
+static const char *const path_settings[] = {
+	"DATABASE_PATH",
+	"MAIL_TEMPLATE_DIR",
+};
 
 static char *
 xstrndup(const char *s, size_t n)
@@ -39,8 +57,116 @@ xstrndup(const char *s, size_t n)
 	return p;
 }
 
+static bool
+is_path_setting(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(path_settings) / sizeof(path_settings[0]); i++) {
+		if (strcmp(name, path_settings[i]) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* dir/rel, without the leading "./" of rel ("." alone is dir itself):
+ * malloc'd, kept for the life of the process. dir is absolute. */
+static char *
+join(const char *dir, const char *rel)
+{
+	size_t dlen = strlen(dir), rlen;
+	char *p;
+
+	while (rel[0] == '.' && rel[1] == '/') {
+		rel += 2;
+		while (*rel == '/')
+			rel++;
+	}
+	if (strcmp(rel, ".") == 0)
+		rel = "";
+	rlen = strlen(rel);
+	while (dlen > 1 && dir[dlen - 1] == '/')
+		dlen--;
+	p = ptl_mem_xmalloc(dlen + rlen + 2);
+	memcpy(p, dir, dlen);
+	if (rlen > 0 && dir[dlen - 1] != '/')
+		p[dlen++] = '/';
+	memcpy(p + dlen, rel, rlen + 1);
+	return p;
+}
+
+/* rel made absolute against the working directory (kept as it is, and
+ * logged, when that cannot be found). malloc'd. */
+static char *
+from_cwd(const char *rel)
+{
+	char *cwd = getcwd(NULL, 0);
+	char *p;
+
+	if (cwd == NULL) {
+		PTL_LOG_WARN("cannot find the working directory (%s): %s stays "
+			     "relative", strerror(errno), rel);
+		return xstrndup(rel, strlen(rel));
+	}
+	p = join(cwd, rel);
+	free(cwd);
+	return p;
+}
+
+/* The absolute folder of the file at path. malloc'd. */
+static char *
+folder_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir, *abs;
+
+	if (slash == NULL)
+		return from_cwd(".");
+	if (slash == path)
+		return xstrndup("/", 1);
+	dir = xstrndup(path, (size_t)(slash - path));
+	if (dir[0] == '/')
+		return dir;
+	abs = from_cwd(dir);
+	free(dir);
+	return abs;
+}
+
+/*
+ * The relative paths of the environment and of the defaults, made
+ * absolute against the working directory when first asked for and kept
+ * (a later setenv() of another value adds a node): the answer does not
+ * change when the process changes its directory later.
+ */
+struct env_path {
+	struct env_path *next;
+	char *name, *raw, *abs;
+};
+static struct env_path *env_paths;
+
+static const char *
+absolute(const char *name, const char *raw)
+{
+	struct env_path *p;
+
+	if (raw[0] == '/' || raw[0] == '\0')
+		return raw;
+	for (p = env_paths; p != NULL; p = p->next) {
+		if (strcmp(p->name, name) == 0 && strcmp(p->raw, raw) == 0)
+			return p->abs;
+	}
+	p = ptl_mem_xmalloc(sizeof(*p));
+	p->name = xstrndup(name, strlen(name));
+	p->raw = xstrndup(raw, strlen(raw));
+	p->abs = from_cwd(raw);
+	p->next = env_paths;
+	env_paths = p;
+	return p->abs;
+}
+
+/* One line of a settings file in the folder dir (absolute). */
 static void
-dotenv_line(char *line)
+dotenv_line(char *line, const char *dir)
 {
 	char *eq, *key, *val, *end;
 
@@ -85,28 +211,66 @@ dotenv_line(char *line)
 	if (dotenv_len == DOTENV_MAX)
 		return;
 	dotenv[dotenv_len].key = xstrndup(key, strlen(key));
-	dotenv[dotenv_len].value = xstrndup(val, strlen(val));
+	if (is_path_setting(key) && val[0] != '/' && val[0] != '\0')
+		dotenv[dotenv_len].value = join(dir, val);
+	else
+		dotenv[dotenv_len].value = xstrndup(val, strlen(val));
 	dotenv_len++;
+}
+
+/* Reads the settings file at path; required: ENV_FILE named it, so that
+ * a file that cannot be read is an error (ptl_cfg_load reports it). */
+static void
+dotenv_read(const char *path, bool required)
+{
+	FILE *f = fopen(path, "re");
+	char line[4096];
+	char *dir;
+
+	if (f == NULL) {
+		if (required) {
+			dotenv_errno = errno != 0 ? errno : ENOENT;
+			dotenv_failed = xstrndup(path, strlen(path));
+		}
+		return;
+	}
+	dir = folder_of(path);
+	if (dotenv_path == NULL)
+		dotenv_path = path[0] == '/' ? xstrndup(path, strlen(path))
+					     : from_cwd(path);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		line[strcspn(line, "\r\n")] = '\0';
+		dotenv_line(line, dir);
+	}
+	(void)fclose(f);
+	free(dir);
 }
 
 static void
 dotenv_load(void)
 {
 	const char *path = getenv("ENV_FILE");
-	char line[4096];
-	FILE *f;
+	bool named = path != NULL && *path != '\0';
 
 	dotenv_loaded = true;
-	if (path == NULL || *path == '\0')
-		path = ptl_paths_env_file();
-	f = fopen(path, "re");
-	if (f == NULL)
-		return;
-	while (fgets(line, sizeof(line), f) != NULL) {
-		line[strcspn(line, "\r\n")] = '\0';
-		dotenv_line(line);
-	}
-	(void)fclose(f);
+	dotenv_read(named ? path : ptl_paths_env_file(), named);
+	if (fallback_path != NULL)
+		dotenv_read(fallback_path, false);
+}
+
+void
+ptl_cfg_set_fallback(const char *path)
+{
+	free(fallback_path);
+	fallback_path = xstrndup(path, strlen(path));
+}
+
+const char *
+ptl_cfg_file(void)
+{
+	if (!dotenv_loaded)
+		dotenv_load();
+	return dotenv_path;
 }
 
 const char *
@@ -116,14 +280,21 @@ ptl_cfg_get(const char *name)
 	size_t i;
 
 	if (v != NULL)
-		return v;
+		return is_path_setting(name) ? absolute(name, v) : v;
 	if (!dotenv_loaded)
 		dotenv_load();
+	/* The first value that is not empty: an empty one in the settings
+	 * file (env-example lists every setting, most of them empty) does
+	 * not hide the fallback file's. */
 	for (i = 0; i < dotenv_len; i++) {
-		if (strcmp(dotenv[i].key, name) == 0)
+		if (strcmp(dotenv[i].key, name) != 0)
+			continue;
+		if (dotenv[i].value[0] != '\0')
 			return dotenv[i].value;
+		if (v == NULL)
+			v = dotenv[i].value;
 	}
-	return NULL;
+	return v;
 }
 
 static const char *
@@ -132,6 +303,15 @@ str_or(const char *name, const char *def)
 	const char *v = ptl_cfg_get(name);
 
 	return v != NULL && *v != '\0' ? v : def;
+}
+
+/* A path setting, or its default, absolute (NULL only for a NULL def). */
+static const char *
+path_or(const char *name, const char *def)
+{
+	const char *v = str_or(name, def);
+
+	return v != NULL ? absolute(name, v) : NULL;
 }
 
 static bool
@@ -251,11 +431,18 @@ ptl_cfg_load(struct ptl_cfg *cfg)
 	bool good = true;
 
 	memset(cfg, 0, sizeof(*cfg));
+	if (!dotenv_loaded)
+		dotenv_load();
+	if (dotenv_errno != 0) {
+		PTL_LOG_ERR("setting ENV_FILE: cannot read %s: %s",
+			    dotenv_failed, strerror(dotenv_errno));
+		return PTL_ERR_INTERNAL;
+	}
 	cfg->node_env = str_or("NODE_ENV", "production");
 	cfg->production = strcmp(cfg->node_env, "development") != 0 &&
 			  strcmp(cfg->node_env, "test") != 0;
 	cfg->app_name = str_or("APP_NAME", "authportal");
-	cfg->database_path = str_or("DATABASE_PATH", ptl_paths_database());
+	cfg->database_path = path_or("DATABASE_PATH", ptl_paths_database());
 	cfg->frontend_domain = str_or("FRONTEND_DOMAIN", NULL);
 	cfg->backend_domain = str_or("BACKEND_DOMAIN", NULL);
 	cfg->cors_origins = str_or("APP_CORS_ORIGINS", cfg->frontend_domain);
@@ -278,6 +465,8 @@ ptl_cfg_load(struct ptl_cfg *cfg)
 	good = good && get_bool("AUTH_UNIFORM_ERRORS", true, &cfg->uniform_errors);
 	good = good && get_bool("AUTH_SESSION_CHECK", true, &cfg->session_check);
 	good = good && get_bool("AUTH_RATE_LIMIT", true, &cfg->rate_limit);
+	good = good && get_bool("DATABASE_BACKUP_ON_MIGRATE", true,
+				&cfg->backup_on_migrate);
 	good = good && get_int("AUTH_REFRESH_REUSE_INTERVAL", 0, 0, 86400,
 			       &cfg->reuse_interval_s);
 	good = good && get_int("AUTH_PASSWORD_MIN_LENGTH", 8, 1, 1024, &v);
@@ -416,7 +605,7 @@ ptl_cfg_load_mail(struct ptl_cfg_mail *mc)
 	mc->password = str_or("MAIL_PASSWORD", NULL);
 	mc->from_email = str_or("MAIL_DEFAULT_EMAIL", "noreply@example.com");
 	mc->from_name = str_or("MAIL_DEFAULT_NAME", "Api");
-	mc->template_dir = str_or("MAIL_TEMPLATE_DIR", ptl_paths_mail_templates());
+	mc->template_dir = path_or("MAIL_TEMPLATE_DIR", ptl_paths_mail_templates());
 	good = good && get_int("MAIL_PORT", 1025, 1, 65535, &port);
 	good = good &&
 	       get_int("MAIL_CONNECT_TIMEOUT_MS", 3000, 1, 600000, &connect_ms);

@@ -3,8 +3,13 @@
  * cfg: the settings, read once per process from the environment first and
  * then from a .env file (ENV_FILE, default ptl_paths_env_file(): ./.env in
  * a build tree, the installed authportal.env otherwise). Every setting is
- * listed in env-example with its default. cfg does not touch the network
- * or the database; it only parses and checks values.
+ * listed in env-example with its default (tests/settings.sh checks it).
+ * The settings that name a file or folder (DATABASE_PATH,
+ * MAIL_TEMPLATE_DIR) are absolute once read: a relative value is resolved
+ * against the folder of the settings file it came from, or against the
+ * working directory for a value of the environment or a default. cfg
+ * does not touch the network or the database; it only parses and checks
+ * values.
  */
 #ifndef PTL_CFG_H
 #define PTL_CFG_H
@@ -30,7 +35,7 @@ struct ptl_cfg_mail {
 	bool require_tls;         /* MAIL_REQUIRE_TLS: STARTTLS or fail */
 	const char *from_email;   /* MAIL_DEFAULT_EMAIL, noreply@example.com */
 	const char *from_name;    /* MAIL_DEFAULT_NAME, "Api" */
-	const char *template_dir; /* MAIL_TEMPLATE_DIR */
+	const char *template_dir; /* MAIL_TEMPLATE_DIR, absolute */
 	long connect_timeout_ms;  /* MAIL_CONNECT_TIMEOUT_MS, 3000 */
 	long timeout_ms;          /* MAIL_TIMEOUT_MS, 10000 */
 };
@@ -43,7 +48,7 @@ struct ptl_cfg {
 	const char *node_env;       /* NODE_ENV, default "production" */
 	bool production;            /* NODE_ENV is not development/test */
 	const char *app_name;       /* APP_NAME */
-	const char *database_path;  /* DATABASE_PATH */
+	const char *database_path;  /* DATABASE_PATH, absolute */
 
 	const char *jwt_secret;     /* AUTH_JWT_SECRET */
 	const char *refresh_secret; /* AUTH_REFRESH_SECRET */
@@ -81,6 +86,7 @@ struct ptl_cfg {
 
 	size_t body_max;            /* 100 kB (API.md §0) */
 	int busy_timeout_ms;        /* DATABASE_BUSY_TIMEOUT_MS, 10000 */
+	bool backup_on_migrate;     /* DATABASE_BACKUP_ON_MIGRATE, true */
 	int64_t audit_retention_days; /* AUDIT_RETENTION_DAYS, 90 (authportal gc) */
 
 	struct ptl_cfg_mail mail;   /* MAIL_*: ptl_cfg_load_mail() */
@@ -89,9 +95,11 @@ struct ptl_cfg {
 /*
  * Fills cfg from the environment and the .env file, the MAIL_* settings
  * last (ptl_cfg_load_mail(), when all else is good). Strings are
- * process-lifetime. Returns PTL_ERR_INTERNAL (and logs which setting is
- * wrong) when a required secret is missing, a value does not parse, or a
- * weak secret is used outside development (API.md §10.5).
+ * process-lifetime; database_path and mail.template_dir are absolute.
+ * Returns PTL_ERR_INTERNAL (and logs which setting is wrong) when ENV_FILE
+ * names a file that cannot be read, a required secret is missing, a value
+ * does not parse, or a weak secret is used outside development (API.md
+ * §10.5).
  */
 enum ptl_err ptl_cfg_load(struct ptl_cfg *cfg)
 	__attribute__((warn_unused_result));
@@ -120,9 +128,23 @@ enum ptl_err ptl_cfg_load_mail(struct ptl_cfg_mail *mc)
  * URL (no port, user, path or percent sign). At most 253 bytes. */
 bool ptl_cfg_host_ok(const char *s) __attribute__((warn_unused_result, nonnull));
 
-/* The raw value of a setting: environment first, then .env; NULL if unset.
- * Valid after ptl_cfg_load(). Process-lifetime. */
+/* The value of a setting: environment first, then the settings file, then
+ * the fallback file (ptl_cfg_set_fallback); NULL if unset. An empty value
+ * in a file gives way to a value in the fallback file. A relative
+ * value of a path setting comes back absolute (see the top of this file).
+ * Reads the settings file on first use. Process-lifetime. */
 const char *ptl_cfg_get(const char *name);
+
+/* The settings file that was read, as an absolute path; NULL when there
+ * was none (no ./.env, or ENV_FILE could not be read). Process-lifetime. */
+const char *ptl_cfg_file(void);
+
+/* Names a second settings file, read after the first and below it: a
+ * setting it holds is used only when neither the environment nor the
+ * first file has it (the admin tool's development secrets in a checkout).
+ * A missing file is no error. Call it before the first ptl_cfg_get() or
+ * ptl_cfg_load(): each process reads its files once. path is copied. */
+void ptl_cfg_set_fallback(const char *path) __attribute__((nonnull));
 
 /* The list a,b,c (trimmed) contains s[0..len), exactly. */
 bool ptl_cfg_list_has(const char *list, const char *s, size_t len);

@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "base/cfg.h"
 #include "fixture.h"
@@ -61,7 +63,17 @@ test_defaults(void)
 	is_str(c.node_env, "production", "NODE_ENV defaults to production");
 	ok(c.production, "production by default");
 	is_str(c.app_name, "authportal", "APP_NAME default");
-	is_str(c.database_path, "var/authportal.db", "DATABASE_PATH default");
+	{
+		char *cwd = getcwd(NULL, 0);
+		char want[4096];
+
+		(void)snprintf(want, sizeof(want), "%s/var/authportal.db",
+			       cwd != NULL ? cwd : "?");
+		is_str(c.database_path, want,
+		       "DATABASE_PATH default: var/authportal.db in the "
+		       "working directory, absolute");
+		free(cwd);
+	}
 	is_str(c.jwt_secret, STRONG "-access", "jwt secret");
 	is_str(c.refresh_secret, STRONG "-refresh", "refresh secret");
 	is_str(c.forgot_secret, STRONG "-forgot", "forgot secret");
@@ -385,10 +397,124 @@ dotenv_missing_child(void)
 {
 	struct ptl_cfg c;
 
+	/* A file that ENV_FILE names must exist: a typo there would
+	 * otherwise start the service on its defaults. */
 	reset_env();
 	setenv("ENV_FILE", fix_path("does-not-exist"), 1);
+	is_int(ptl_cfg_load(&c), PTL_ERR_INTERNAL,
+	       ".env: a file ENV_FILE names that does not exist is refused");
+	ok(ptl_cfg_file() == NULL, ".env: no settings file was read");
+}
+
+static void
+dotenv_default_missing_child(void)
+{
+	struct ptl_cfg c;
+
+	/* Without ENV_FILE, ./.env is optional. */
+	reset_env();
+	unsetenv("ENV_FILE");
+	if (!ok(chdir(fix_dir) == 0, "chdir to a folder without .env"))
+		return;
 	ok(ptl_cfg_load(&c) == PTL_OK && strcmp(c.app_name, "authportal") == 0,
-	   ".env: a missing file is no error");
+	   ".env: no ./.env and no ENV_FILE is no error");
+}
+
+/*
+ * Relative paths (issue 10 point 1): a value from the settings file is
+ * resolved against the file's folder, one from the environment (or a
+ * default) against the working directory at start; either stays the
+ * same when the process changes its directory later, as a FastCGI worker
+ * started elsewhere would have it.
+ */
+static void
+dotenv_paths_child(void)
+{
+	char want[1024], sub[512];
+	struct ptl_cfg c;
+
+	reset_env();
+	unsetenv("MAIL_TEMPLATE_DIR");
+	(void)snprintf(sub, sizeof(sub), "%s", fix_path("conf"));
+	if (!ok(mkdir(sub, 0700) == 0 &&
+		    write_file(fix_path("conf/app.env"),
+			       "DATABASE_PATH=var/app.db\n"
+			       "MAIL_TEMPLATE_DIR=./templates/mail\n"
+			       "APP_NAME=var/not-a-path\n"),
+		"write conf/app.env"))
+		return;
+	/* ENV_FILE relative to the working directory. */
+	if (!ok(chdir(fix_dir) == 0, "chdir to the temp folder"))
+		return;
+	setenv("ENV_FILE", "conf/app.env", 1);
+	if (!ok(ptl_cfg_load(&c) == PTL_OK, "paths: load"))
+		return;
+	(void)snprintf(want, sizeof(want), "%s/conf/app.env", fix_dir);
+	is_str(ptl_cfg_file(), want, "paths: the settings file, absolute");
+	(void)snprintf(want, sizeof(want), "%s/conf/var/app.db", fix_dir);
+	is_str(c.database_path, want,
+	       "paths: DATABASE_PATH from the file, against its folder");
+	(void)snprintf(want, sizeof(want), "%s/conf/templates/mail", fix_dir);
+	is_str(c.mail.template_dir, want,
+	       "paths: MAIL_TEMPLATE_DIR from the file, ./ dropped");
+	is_str(c.app_name, "var/not-a-path",
+	       "paths: other settings as written");
+	/* The environment: against the working directory, once. */
+	setenv("DATABASE_PATH", "data/env.db", 1);
+	(void)snprintf(want, sizeof(want), "%s/data/env.db", fix_dir);
+	is_str(ptl_cfg_get("DATABASE_PATH"), want,
+	       "paths: DATABASE_PATH from the environment, against the "
+	       "working directory");
+	if (!ok(chdir("/") == 0, "chdir /"))
+		return;
+	ok(ptl_cfg_load(&c) == PTL_OK && strcmp(c.database_path, want) == 0,
+	   "paths: still the same file after a chdir");
+	(void)snprintf(want, sizeof(want), "%s/conf/templates/mail", fix_dir);
+	is_str(c.mail.template_dir, want,
+	       "paths: the file's value after a chdir");
+	setenv("DATABASE_PATH", "/srv/abs.db", 1);
+	ok(ptl_cfg_load(&c) == PTL_OK &&
+		   strcmp(c.database_path, "/srv/abs.db") == 0,
+	   "paths: an absolute value as it is");
+	setenv("DATABASE_PATH", "", 1);
+	ok(ptl_cfg_load(&c) == PTL_OK &&
+		   strcmp(c.database_path, "/var/authportal.db") == 0,
+	   "paths: the default, against the working directory (/ now)");
+}
+
+/* The fallback file (the admin tool's dev secrets in a checkout): below
+ * the environment and the settings file. */
+static void
+dotenv_fallback_child(void)
+{
+	struct ptl_cfg c;
+
+	reset_env();
+	unsetenv("AUTH_JWT_SECRET");
+	unsetenv("AUTH_REFRESH_SECRET");
+	unsetenv("AUTH_FORGOT_SECRET");
+	setenv("ENV_FILE", fix_path("main.env"), 1);
+	if (!ok(write_file(fix_path("main.env"),
+			   "AUTH_JWT_SECRET=" STRONG "-main\n") &&
+		    write_file(fix_path("secrets.env"),
+			       "AUTH_JWT_SECRET=" STRONG "-fallback\n"
+			       "AUTH_REFRESH_SECRET=" STRONG "-fallback\n"
+			       "AUTH_FORGOT_SECRET=" STRONG "-fallback\n"
+			       "DATABASE_PATH=here.db\n"),
+		"write main.env and secrets.env"))
+		return;
+	setenv("AUTH_FORGOT_SECRET", STRONG "-env", 1);
+	ptl_cfg_set_fallback(fix_path("secrets.env"));
+	if (!ok(ptl_cfg_load(&c) == PTL_OK, "fallback: load"))
+		return;
+	is_str(c.jwt_secret, STRONG "-main",
+	       "fallback: the settings file wins");
+	is_str(c.refresh_secret, STRONG "-fallback",
+	       "fallback: used for what the others lack");
+	is_str(c.forgot_secret, STRONG "-env",
+	       "fallback: the environment wins");
+	is_str(c.database_path, fix_path("here.db"),
+	       "fallback: its paths against its own folder");
 }
 
 static void
@@ -602,6 +728,9 @@ main(void)
 	 * its own. */
 	fix_fork(dotenv_child, ".env");
 	fix_fork(dotenv_missing_child, "missing .env");
+	fix_fork(dotenv_default_missing_child, "no ./.env");
+	fix_fork(dotenv_paths_child, "relative paths");
+	fix_fork(dotenv_fallback_child, "fallback file");
 	fix_fork(dotenv_secret_child, ".env secret");
 	fix_fork(dotenv_comment_child, ".env comment");
 	/* No .env for the parent, whatever the working directory holds. */
