@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "adapters/crypto.h"
 #include "base/buf.h"
@@ -23,10 +24,15 @@
 static const struct {
 	const char *base;  /* template file <dir>/<base>.html */
 	const char *title; /* English title and Subject (API.md §4.1-4.2) */
+	const char *file;  /* <base>.html */
+	const char *what;  /* the mail, in the log */
 } kinds[PTL_MAIL__MAX] = {
-    [PTL_MAIL_CONFIRM] = {"activation", "Confirm email"},
-    [PTL_MAIL_CONFIRM_NEW] = {"confirm-new-email", "Confirm email"},
-    [PTL_MAIL_RESET] = {"reset-password", "Reset password"},
+    [PTL_MAIL_CONFIRM] = {"activation", "Confirm email", "activation.html",
+			  "sign-up confirmation"},
+    [PTL_MAIL_CONFIRM_NEW] = {"confirm-new-email", "Confirm email",
+			      "confirm-new-email.html", "email change"},
+    [PTL_MAIL_RESET] = {"reset-password", "Reset password",
+			"reset-password.html", "password reset"},
 };
 
 /* Printable ASCII without spaces (RFC 3986 §2): the text part is
@@ -250,4 +256,77 @@ ptl_mail_render(struct ptl_arena *a, const struct ptl_cfg_mail *mc,
 {
 	return ptl_mail_render_title(a, mc, kind, NULL, to, url, now_ms, out,
 				     out_len);
+}
+
+const char *
+ptl_mail_template_name(enum ptl_mail_kind kind)
+{
+	return (unsigned)kind < PTL_MAIL__MAX ? kinds[kind].file : NULL;
+}
+
+/* Why the template of kind cannot be used, or NULL when it can; *has_url
+ * tells whether it holds {{url}}. */
+static const char *
+template_problem(struct ptl_arena *a, const char *dir, enum ptl_mail_kind k,
+		 bool *has_url)
+{
+	char *path = ptl_mem_printf(a, "%s/%s", dir, kinds[k].file);
+	char *data = ptl_mem_alloc(a, PTL_MAIL_TEMPLATE_MAX + 2);
+	struct stat sb;
+	size_t n;
+	FILE *f;
+
+	*has_url = false;
+	if (stat(path, &sb) != 0)
+		return strerror(errno);
+	if (!S_ISREG(sb.st_mode))
+		return "not a regular file";
+	if ((size_t)sb.st_size > PTL_MAIL_TEMPLATE_MAX)
+		return "larger than 64 KiB";
+	f = fopen(path, "re");
+	if (f == NULL)
+		return strerror(errno);
+	n = fread(data, 1, PTL_MAIL_TEMPLATE_MAX + 1, f);
+	if (ferror(f) != 0) {
+		(void)fclose(f);
+		return "read error";
+	}
+	(void)fclose(f);
+	if (n > PTL_MAIL_TEMPLATE_MAX)
+		return "larger than 64 KiB";
+	data[n] = '\0';
+	*has_url = memmem(data, n, "{{url}}", 7) != NULL;
+	return NULL;
+}
+
+enum ptl_err
+ptl_mail_check_templates(const struct ptl_cfg_mail *mc, unsigned *bad)
+{
+	struct ptl_arena *a = ptl_mem_new();
+	unsigned n = 0;
+	int k;
+
+	for (k = 0; k < PTL_MAIL__MAX; k++) {
+		bool has_url;
+		const char *why = template_problem(a, mc->template_dir,
+						   (enum ptl_mail_kind)k,
+						   &has_url);
+
+		if (why != NULL) {
+			PTL_LOG_ERR("mail template %s/%s: %s: the %s mail "
+				    "cannot be sent (MAIL_TEMPLATE_DIR)",
+				    mc->template_dir, kinds[k].file, why,
+				    kinds[k].what);
+			n++;
+		} else if (!has_url) {
+			PTL_LOG_WARN("mail template %s/%s has no {{url}}: the "
+				     "%s mail would carry no link in its "
+				     "HTML part", mc->template_dir,
+				     kinds[k].file, kinds[k].what);
+		}
+	}
+	ptl_mem_free(a);
+	if (bad != NULL)
+		*bad = n;
+	return n == 0 ? PTL_OK : PTL_ERR_INTERNAL;
 }

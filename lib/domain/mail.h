@@ -78,4 +78,22 @@ enum ptl_err ptl_mail_render_title(struct ptl_arena *a,
 				   int64_t now_ms, char **out, size_t *out_len)
     __attribute__((warn_unused_result, nonnull(1, 2, 5, 6, 8, 9)));
 
+/*
+ * Checks that every mail can be rendered, at start and for `authportal
+ * check-config` (rather than only as a queued mail that fails): each
+ * <template_dir>/<base>.html must be a readable regular file of at most
+ * PTL_MAIL_TEMPLATE_MAX bytes. Logs one error per unusable template,
+ * naming the file, the reason and the mail that cannot be sent, and a
+ * warning for a template without "{{url}}" (its HTML part would carry no
+ * link). OUT bad (may be NULL): how many are unusable. Returns PTL_OK, or
+ * PTL_ERR_INTERNAL when any is unusable.
+ */
+enum ptl_err ptl_mail_check_templates(const struct ptl_cfg_mail *mc,
+				      unsigned *bad)
+    __attribute__((nonnull(1)));
+
+/* The template file name of kind ("activation.html"), or NULL for an
+ * out-of-range kind. Static. */
+const char *ptl_mail_template_name(enum ptl_mail_kind kind);
+
 #endif

@@ -6,7 +6,9 @@
  * passing through, and the refusal of CR/LF/control injection in every
  * value that reaches a header. The encoders themselves are test_mime's;
  * the settings test_cfg's; delivery test_smtp's. Templates come from
- * $srcdir/mail.
+ * $srcdir/mail. The check at start (ptl_mail_check_templates) finds a
+ * missing, unusable or oversized template, and warns of one without a
+ * link.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -15,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -323,6 +326,64 @@ test_templates(struct ptl_cfg_mail mc)
 	(void)rmdir(dir);
 }
 
+static bool
+put(const char *dir, const char *name, const char *text)
+{
+	FILE *f = fopen(ptl_mem_printf(arena, "%s/%s", dir, name), "w");
+
+	if (f == NULL)
+		return false;
+	(void)fputs(text, f);
+	return fclose(f) == 0;
+}
+
+/* Issue 10 point 9: a mail that cannot be rendered is found at start. */
+static void
+test_check(struct ptl_cfg_mail mc)
+{
+	char dir[] = "/tmp/test_mail_check.XXXXXX";
+	unsigned bad = 99;
+	size_t i;
+	FILE *f;
+
+	is_int(ptl_mail_check_templates(&mc, &bad), PTL_OK,
+	       "check: the shipped templates");
+	is_int(bad, 0, "check: none unusable");
+	mc.template_dir = "/nonexistent/mail";
+	is_int(ptl_mail_check_templates(&mc, &bad), PTL_ERR_INTERNAL,
+	       "check: a missing folder");
+	is_int(bad, PTL_MAIL__MAX, "check: every template counted");
+	if (mkdtemp(dir) == NULL)
+		return;
+	mc.template_dir = dir;
+	/* activation: a folder; confirm-new-email: too big; reset: fine but
+	 * without a link. */
+	ok(mkdir(ptl_mem_printf(arena, "%s/activation.html", dir), 0700) == 0,
+	   "check: activation.html is a folder");
+	f = fopen(ptl_mem_printf(arena, "%s/confirm-new-email.html", dir), "w");
+	for (i = 0; f != NULL && i < PTL_MAIL_TEMPLATE_MAX / 8 + 1; i++)
+		(void)fputs("{{url}}\n", f);
+	if (f != NULL)
+		(void)fclose(f);
+	ok(put(dir, "reset-password.html", "<p>no link here</p>"),
+	   "check: reset-password.html without {{url}}");
+	is_int(ptl_mail_check_templates(&mc, &bad), PTL_ERR_INTERNAL,
+	       "check: unusable templates fail");
+	is_int(bad, 2,
+	       "check: the folder and the big one; a missing link is "
+	       "a warning");
+	ok(rmdir(ptl_mem_printf(arena, "%s/activation.html", dir)) == 0 &&
+	       put(dir, "activation.html", "{{url}}") &&
+	       put(dir, "confirm-new-email.html", "{{url}} {{title}}"),
+	   "check: fixed");
+	is_int(ptl_mail_check_templates(&mc, NULL), PTL_OK,
+	       "check: passes once every file is usable");
+	(void)unlink(ptl_mem_printf(arena, "%s/activation.html", dir));
+	(void)unlink(ptl_mem_printf(arena, "%s/confirm-new-email.html", dir));
+	(void)unlink(ptl_mem_printf(arena, "%s/reset-password.html", dir));
+	(void)rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -344,6 +405,7 @@ main(void)
 	test_injection(mc);
 	test_addresses(&mc);
 	test_templates(mc);
+	test_check(mc);
 	ptl_mem_free(arena);
 	return done();
 }
