@@ -12,12 +12,15 @@
 #include "config.h"
 #endif
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sched.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -99,6 +102,14 @@ static const char *const user_any_cols[] = {
 	[PTL_COL_USER_ANY_PENDING_EMAIL] = "pending_email",
 };
 COLS_ASSERT(user_any_cols, PTL_COL_USER_ANY__MAX);
+
+static const char *const user_state_cols[] = {
+	[PTL_COL_USER_STATE_ROLE_ID] = "role_id",
+	[PTL_COL_USER_STATE_DELETED] = "deleted",
+	[PTL_COL_USER_STATE_DISABLED] = "disabled",
+	[PTL_COL_USER_STATE_PROVIDER] = "provider",
+};
+COLS_ASSERT(user_state_cols, PTL_COL_USER_STATE__MAX);
 
 static const char *const session_get_cols[] = {
 	[PTL_COL_SESSION_GET_USER_ID] = "user_id",
@@ -387,12 +398,23 @@ static const struct stmt stmts[PTL_Q__MAX] = {
 		"ORDER BY last_used_at DESC, id DESC LIMIT -1 OFFSET ?2) "
 		"RETURNING id",
 		COLS(session_trim_cols)},
+	[PTL_Q_USER_ENABLE] = {"USER_ENABLE",
+		"UPDATE users SET disabled_at = NULL, updated_at = ?2 "
+		"WHERE id = ?1 AND disabled_at IS NOT NULL"},
+	[PTL_Q_USER_SET_ROLE] = {"USER_SET_ROLE",
+		"UPDATE users SET role_id = ?2, updated_at = ?3 WHERE id = ?1"},
+	[PTL_Q_USER_STATE] = {"USER_STATE",
+		"SELECT role_id, deleted_at IS NOT NULL AS deleted, "
+		"disabled_at IS NOT NULL AS disabled, provider FROM users "
+		"WHERE id = ?1",
+		COLS(user_state_cols)},
 };
 
 struct ptl_db {
 	sqlite3 *h;
 	sqlite3_stmt *stmts[PTL_Q__MAX];
 	bool in_tx;
+	bool backup_on_migrate;
 	int busy_timeout_ms;
 	int64_t busy_since_us;
 	unsigned calls; /* ptl_db_maintain() */
@@ -447,31 +469,151 @@ ptl_db_version(struct ptl_db *db)
 	return v;
 }
 
-enum ptl_err
-ptl_db_migrate(struct ptl_db *db, unsigned *applied)
+unsigned
+ptl_db_known_version(void)
 {
-	unsigned i, n = 0;
+	return ptl_migrations_len > 0
+		       ? ptl_migrations[ptl_migrations_len - 1].version
+		       : 0;
+}
+
+/* ---- backups ------------------------------------------------------------ */
+
+/* Creates path, empty, mode 0600 (whatever the umask adds to that): the
+ * files SQLite makes beside it (-wal, -shm, -journal) take its mode. false
+ * with errno set when it exists or cannot be made. */
+static bool
+create_private(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		return false;
+	(void)close(fd);
+	return true;
+}
+
+/*
+ * Copies the database of src into path with the online backup API, in one
+ * step: one read transaction, so the copy is one consistent snapshot, and
+ * in WAL mode no writer waits for it. Written to path.tmp-PID (0600)
+ * first, then renamed over path.
+ */
+static enum ptl_err
+backup_from(sqlite3 *src, const char *path)
+{
+	char tmp[4096];
+	sqlite3 *dst = NULL;
+	sqlite3_backup *b;
+	int rc;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp-%ld", path, (long)getpid()) >=
+	    (int)sizeof(tmp)) {
+		PTL_LOG_ERR("backup %s: path too long", path);
+		return PTL_ERR_INTERNAL;
+	}
+	(void)unlink(tmp);
+	if (!create_private(tmp)) {
+		PTL_LOG_ERR("backup %s: cannot create %s: %s", path, tmp,
+			    strerror(errno));
+		return PTL_ERR_INTERNAL;
+	}
+	rc = sqlite3_open_v2(tmp, &dst, SQLITE_OPEN_READWRITE, NULL);
+	b = rc == SQLITE_OK ? sqlite3_backup_init(dst, "main", src, "main")
+			    : NULL;
+	if (b != NULL) {
+		rc = sqlite3_backup_step(b, -1);
+		rc = sqlite3_backup_finish(b) == SQLITE_OK && rc == SQLITE_DONE
+			     ? SQLITE_OK
+			     : sqlite3_errcode(dst);
+	} else if (rc == SQLITE_OK) {
+		rc = sqlite3_errcode(dst);
+	}
+	if (rc != SQLITE_OK) {
+		PTL_LOG_ERR("backup %s: %s", path,
+			    dst != NULL ? sqlite3_errmsg(dst)
+					: "out of memory");
+		sqlite3_close(dst);
+		(void)unlink(tmp);
+		return PTL_ERR_INTERNAL;
+	}
+	sqlite3_close(dst);
+	if (rename(tmp, path) != 0) {
+		PTL_LOG_ERR("backup %s: cannot rename %s: %s", path, tmp,
+			    strerror(errno));
+		(void)unlink(tmp);
+		return PTL_ERR_INTERNAL;
+	}
+	return PTL_OK;
+}
+
+enum ptl_err
+ptl_db_backup(struct ptl_db *db, const char *path)
+{
+	return backup_from(db->h, path);
+}
+
+/*
+ * The backup before a migration, beside the file:
+ * <db>.schema<N>-<YYYYMMDDTHHMMSSZ>.bak. db holds the write lock (BEGIN
+ * IMMEDIATE, nothing written yet), which a backup through db itself would
+ * refuse: a second, read-only connection reads the last commit instead.
+ */
+static enum ptl_err
+backup_before_migrating(struct ptl_db *db, unsigned version)
+{
+	const char *file = sqlite3_db_filename(db->h, "main");
+	char path[4096], stamp[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	sqlite3 *src = NULL;
 	enum ptl_err e;
 
-	if (applied != NULL)
-		*applied = 0;
-	/* The common case, without taking the write lock. */
-	if (ptl_migrations_len == 0 ||
-	    ptl_db_version(db) >= ptl_migrations[ptl_migrations_len - 1].version)
-		return PTL_OK;
+	if (file == NULL || *file == '\0')
+		return PTL_OK; /* a temporary or in-memory database */
+	if (gmtime_r(&now, &tm) == NULL ||
+	    strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm) == 0 ||
+	    snprintf(path, sizeof(path), "%s.schema%u-%s.bak", file, version,
+		     stamp) >= (int)sizeof(path)) {
+		PTL_LOG_ERR("backup of %s: cannot name it", file);
+		return PTL_ERR_INTERNAL;
+	}
+	if (sqlite3_open_v2(file, &src, SQLITE_OPEN_READONLY, NULL) !=
+	    SQLITE_OK) {
+		PTL_LOG_ERR("backup of %s: %s", file,
+			    src != NULL ? sqlite3_errmsg(src)
+					: "out of memory");
+		sqlite3_close(src);
+		return PTL_ERR_INTERNAL;
+	}
+	sqlite3_busy_timeout(src, db->busy_timeout_ms);
+	e = backup_from(src, path);
+	sqlite3_close(src);
+	if (e != PTL_OK) {
+		PTL_LOG_ERR("not migrating %s without its backup (set "
+			    "DATABASE_BACKUP_ON_MIGRATE=false to migrate "
+			    "without one)", file);
+		return e;
+	}
+	PTL_LOG_INFO("database %s at schema version %u backed up to %s "
+		     "before migrating", file, version, path);
+	return PTL_OK;
+}
+
+/* Runs every migration above version from, and sets user_version, inside
+ * the open transaction. OUT n: how many ran. */
+static enum ptl_err
+apply_from(struct ptl_db *db, unsigned from, unsigned *n)
+{
+	unsigned i;
+
 	for (i = 0; i < ptl_migrations_len; i++) {
 		const struct ptl_migration *m = &ptl_migrations[i];
 		char pragma[64];
+		enum ptl_err e;
 
-		/* Checked inside the write lock: another process may have
-		 * migrated since. */
-		e = ptl_db_begin(db);
-		if (e != PTL_OK)
-			return e;
-		if (ptl_db_version(db) >= m->version) {
-			ptl_db_rollback(db);
+		if (m->version <= from)
 			continue;
-		}
 		(void)snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %u",
 			       m->version);
 		e = exec_sql(db, m->sql);
@@ -479,15 +621,46 @@ ptl_db_migrate(struct ptl_db *db, unsigned *applied)
 			e = exec_sql(db, pragma);
 		if (e != PTL_OK) {
 			PTL_LOG_ERR("migration %s failed", m->name);
-			ptl_db_rollback(db);
 			return e;
 		}
-		e = ptl_db_commit(db);
-		if (e != PTL_OK)
-			return e;
-		PTL_LOG_INFO("applied migration %s", m->name);
-		n++;
+		(*n)++;
 	}
+	return PTL_OK;
+}
+
+enum ptl_err
+ptl_db_migrate(struct ptl_db *db, unsigned *applied)
+{
+	unsigned from, n = 0;
+	enum ptl_err e;
+
+	if (applied != NULL)
+		*applied = 0;
+	/* The common case, without taking the write lock. */
+	if (ptl_db_version(db) >= ptl_db_known_version())
+		return PTL_OK;
+	/* The version is read again inside the write lock: another process
+	 * may have migrated meanwhile. The backup and every migration are one
+	 * step under that lock, so that of the workers that start together
+	 * after an upgrade one backs up and migrates, and the others find the
+	 * work done. */
+	e = ptl_db_begin(db);
+	if (e != PTL_OK)
+		return e;
+	from = ptl_db_version(db);
+	if (from >= ptl_db_known_version()) {
+		ptl_db_rollback(db);
+		return PTL_OK;
+	}
+	if (from > 0 && db->backup_on_migrate)
+		e = backup_before_migrating(db, from);
+	if (e == PTL_OK)
+		e = apply_from(db, from, &n);
+	e = ptl_db_end(db, e);
+	if (e != PTL_OK)
+		return e;
+	PTL_LOG_INFO("database migrated from schema version %u to %u (%u "
+		     "migration(s))", from, ptl_db_known_version(), n);
 	if (applied != NULL)
 		*applied = n;
 	return PTL_OK;
@@ -616,30 +789,91 @@ set_wal(struct ptl_db *db, int busy_timeout_ms)
 	}
 }
 
+/* The folder of path, checked before SQLite is asked to open it, so that
+ * the message says what is wrong rather than "unable to open database
+ * file". Creates path, mode 0600, when it does not exist. */
+static enum ptl_err
+prepare_file(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char dir[4096];
+	struct stat sb;
+
+	if (stat(path, &sb) == 0)
+		return PTL_OK;
+	if (slash == NULL)
+		(void)snprintf(dir, sizeof(dir), ".");
+	else if (slash == path)
+		(void)snprintf(dir, sizeof(dir), "/");
+	else
+		(void)snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path),
+			       path);
+	if (stat(dir, &sb) != 0) {
+		PTL_LOG_ERR("database %s: its folder %s %s (create it, mode "
+			    "0700, or set DATABASE_PATH)", path, dir,
+			    errno == ENOENT ? "does not exist"
+					    : strerror(errno));
+		return PTL_ERR_UNAVAILABLE;
+	}
+	if (!S_ISDIR(sb.st_mode)) {
+		PTL_LOG_ERR("database %s: %s is not a folder", path, dir);
+		return PTL_ERR_UNAVAILABLE;
+	}
+	if (!create_private(path) && errno != EEXIST) {
+		PTL_LOG_ERR("database %s: cannot create it in %s: %s", path,
+			    dir, strerror(errno));
+		return PTL_ERR_UNAVAILABLE;
+	}
+	return PTL_OK;
+}
+
+/* A database written by a newer authportal is left alone: this program
+ * does not know its tables, and running the old statements on it could
+ * damage it. */
+static enum ptl_err
+check_not_newer(struct ptl_db *db, const char *path)
+{
+	unsigned v = ptl_db_version(db);
+
+	if (v <= ptl_db_known_version())
+		return PTL_OK;
+	PTL_LOG_ERR("database %s has schema version %u, newer than this "
+		    "program knows (%u): refusing to use it; run the "
+		    "authportal that migrated it, or restore the backup taken "
+		    "before",
+		    path, v, ptl_db_known_version());
+	return PTL_ERR_UNAVAILABLE;
+}
+
 enum ptl_err
-ptl_db_open(const char *path, int busy_timeout_ms, struct ptl_db **out)
+ptl_db_open_with(const char *path, const struct ptl_db_opts *opts,
+		 struct ptl_db **out)
 {
 	struct ptl_db *db;
 	enum ptl_err e;
 	int rc;
 
 	*out = NULL;
+	e = prepare_file(path);
+	if (e != PTL_OK)
+		return e;
 	db = ptl_mem_xmalloc(sizeof(*db));
 	memset(db, 0, sizeof(*db));
 	rc = sqlite3_open_v2(path, &db->h,
-			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-				     SQLITE_OPEN_NOMUTEX,
-			     NULL);
+			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
 		PTL_LOG_ERR("sqlite: cannot open %s: %s", path,
 			    db->h != NULL ? sqlite3_errmsg(db->h) : "out of memory");
 		ptl_db_close(db);
 		return PTL_ERR_UNAVAILABLE;
 	}
-	db->busy_timeout_ms = busy_timeout_ms;
+	db->busy_timeout_ms = opts->busy_timeout_ms;
+	db->backup_on_migrate = opts->backup_on_migrate;
 	sqlite3_busy_handler(db->h, busy_wait, db);
 	sqlite3_extended_result_codes(db->h, 1);
-	e = set_wal(db, busy_timeout_ms);
+	e = check_not_newer(db, path);
+	if (e == PTL_OK)
+		e = set_wal(db, opts->busy_timeout_ms);
 	if (e == PTL_OK)
 		e = exec_sql(db, "PRAGMA synchronous = NORMAL; "
 				 "PRAGMA foreign_keys = ON; "
@@ -654,6 +888,91 @@ ptl_db_open(const char *path, int busy_timeout_ms, struct ptl_db **out)
 	if (e != PTL_OK) {
 		ptl_db_close(db);
 		return e == PTL_ERR_BUSY ? e : PTL_ERR_UNAVAILABLE;
+	}
+	*out = db;
+	return PTL_OK;
+}
+
+enum ptl_err
+ptl_db_open(const char *path, int busy_timeout_ms, struct ptl_db **out)
+{
+	const struct ptl_db_opts opts = {
+		.busy_timeout_ms = busy_timeout_ms,
+		.backup_on_migrate = true,
+	};
+
+	return ptl_db_open_with(path, &opts, out);
+}
+
+/* path as a file: URI (RFC 8089 with SQLite's query parameters): every
+ * byte but unreserved ones and '/' percent-encoded. */
+static bool
+file_uri(char *out, size_t size, const char *path, const char *query)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t n = 0, i;
+
+	if (size < 8)
+		return false;
+	memcpy(out, "file:", 5);
+	n = 5;
+	for (i = 0; path[i] != '\0'; i++) {
+		unsigned char c = (unsigned char)path[i];
+		bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			     (c >= '0' && c <= '9') || c == '/' || c == '-' ||
+			     c == '.' || c == '_' || c == '~';
+
+		if (n + 4 >= size)
+			return false;
+		if (plain) {
+			out[n++] = (char)c;
+		} else {
+			out[n++] = '%';
+			out[n++] = hex[c >> 4];
+			out[n++] = hex[c & 15];
+		}
+	}
+	return snprintf(out + n, size - n, "?%s", query) < (int)(size - n);
+}
+
+enum ptl_err
+ptl_db_open_readonly(const char *path, int busy_timeout_ms,
+		     struct ptl_db **out)
+{
+	char uri[3 * 4096 + 64], wal[4096 + 8];
+	struct ptl_db *db;
+	int rc;
+
+	*out = NULL;
+	(void)snprintf(wal, sizeof(wal), "%s-wal", path);
+	/* Without a -wal file the main file holds every commit, and
+	 * immutable=1 reads it without the -shm and -wal files a read-only
+	 * WAL connection would otherwise create. */
+	if (!file_uri(uri, sizeof(uri), path,
+		      access(wal, F_OK) == 0 ? "mode=ro"
+					     : "mode=ro&immutable=1")) {
+		PTL_LOG_ERR("database %s: path too long", path);
+		return PTL_ERR_INTERNAL;
+	}
+	db = ptl_mem_xmalloc(sizeof(*db));
+	memset(db, 0, sizeof(*db));
+	rc = sqlite3_open_v2(uri, &db->h,
+			     SQLITE_OPEN_READONLY | SQLITE_OPEN_URI |
+				     SQLITE_OPEN_NOMUTEX,
+			     NULL);
+	if (rc != SQLITE_OK) {
+		PTL_LOG_ERR("sqlite: cannot open %s to read it: %s", path,
+			    db->h != NULL ? sqlite3_errmsg(db->h)
+					  : "out of memory");
+		ptl_db_close(db);
+		return PTL_ERR_UNAVAILABLE;
+	}
+	db->busy_timeout_ms = busy_timeout_ms;
+	sqlite3_busy_handler(db->h, busy_wait, db);
+	sqlite3_extended_result_codes(db->h, 1);
+	if (exec_sql(db, "SELECT count(*) FROM sqlite_master") != PTL_OK) {
+		ptl_db_close(db);
+		return PTL_ERR_UNAVAILABLE;
 	}
 	*out = db;
 	return PTL_OK;

@@ -60,6 +60,9 @@ enum ptl_q {
 	PTL_Q_USER_SET_PENDING,   /* the address of the latest email change */
 	PTL_Q_OUTBOX_CANCEL_USER, /* the user's mails not yet delivered */
 	PTL_Q_SESSION_TRIM,      /* end the least recently used past a cap */
+	PTL_Q_USER_ENABLE,       /* the admin tool: disabled_at cleared */
+	PTL_Q_USER_SET_ROLE,
+	PTL_Q_USER_STATE,        /* any user by id: role, deleted, disabled */
 	PTL_Q__MAX
 };
 
@@ -127,6 +130,14 @@ enum ptl_col_user_any { /* PTL_Q_USER_ANY */
 	PTL_COL_USER_ANY_STAMP,         /* the links' security stamp */
 	PTL_COL_USER_ANY_PENDING_EMAIL, /* the latest email change asked */
 	PTL_COL_USER_ANY__MAX
+};
+
+enum ptl_col_user_state { /* PTL_Q_USER_STATE */
+	PTL_COL_USER_STATE_ROLE_ID,
+	PTL_COL_USER_STATE_DELETED,
+	PTL_COL_USER_STATE_DISABLED,
+	PTL_COL_USER_STATE_PROVIDER,
+	PTL_COL_USER_STATE__MAX
 };
 
 enum ptl_col_session_get { /* PTL_Q_SESSION_GET */
@@ -223,12 +234,57 @@ struct ptl_migration {
 extern const struct ptl_migration ptl_migrations[];
 extern const unsigned ptl_migrations_len;
 
+/* How ptl_db_open_with() opens the database. */
+struct ptl_db_opts {
+	int busy_timeout_ms;    /* DATABASE_BUSY_TIMEOUT_MS: the lock wait */
+	bool backup_on_migrate; /* DATABASE_BACKUP_ON_MIGRATE */
+};
+
 /*
- * Opens (creating if needed) the database at path, sets the pragmas and
- * applies pending migrations. Statements are prepared on first use. OUT db.
+ * Opens the database at path, creating it (mode 0600: its -wal and -shm
+ * files take that mode) when it does not exist, sets the pragmas and
+ * applies pending migrations (ptl_db_migrate). Statements are prepared on
+ * first use. OUT db. Errors, each logged once in words an administrator
+ * can act on: PTL_ERR_UNAVAILABLE when the folder of path does not exist
+ * or is no folder, the file cannot be created or opened, its schema
+ * version is newer than this program knows (ptl_db_known_version: it is
+ * refused, never touched), or a migration fails; PTL_ERR_BUSY when the
+ * lock wait ran out.
  */
+enum ptl_err ptl_db_open_with(const char *path, const struct ptl_db_opts *opts,
+			      struct ptl_db **db)
+	__attribute__((warn_unused_result, nonnull));
+
+/* ptl_db_open_with() with busy_timeout_ms and a backup before migrating. */
 enum ptl_err ptl_db_open(const char *path, int busy_timeout_ms,
 			 struct ptl_db **db) __attribute__((warn_unused_result));
+
+/*
+ * Opens an existing database to read it only, creating and writing
+ * nothing: no migration, no pragma that writes, and, when the file has no
+ * -wal beside it (no process has it open), not even the -wal and -shm
+ * files a read-only connection makes (SQLite's immutable mode). For
+ * `authportal check-config`. OUT db. PTL_ERR_UNAVAILABLE (logged) when it
+ * cannot be opened or is not a database; PTL_ERR_INTERNAL for a path too
+ * long.
+ */
+enum ptl_err ptl_db_open_readonly(const char *path, int busy_timeout_ms,
+				  struct ptl_db **db)
+	__attribute__((warn_unused_result, nonnull));
+
+/* The newest schema version this program knows (its last migration). */
+unsigned ptl_db_known_version(void);
+
+/*
+ * Writes a consistent copy of the database to path with SQLite's online
+ * backup API: safe while other processes read and write it (the copy is
+ * the snapshot of one read transaction, which in WAL mode holds no writer
+ * back). Written to path.tmp-PID (mode 0600) and renamed over path at the
+ * end, so that path is either what it was or the whole copy. Errors:
+ * PTL_ERR_INTERNAL, logged, when the copy cannot be made there.
+ */
+enum ptl_err ptl_db_backup(struct ptl_db *db, const char *path)
+	__attribute__((warn_unused_result, nonnull));
 
 /* Prepares every statement now (they are otherwise prepared on first use):
  * checks the SQL against the schema, and the result columns of each
@@ -248,8 +304,15 @@ enum ptl_err ptl_db_check_columns(struct ptl_db *db, enum ptl_q q,
 /* Finalises the statements and closes. NULL is a no-op. */
 void ptl_db_close(struct ptl_db *db);
 
-/* Applies pending migrations in one transaction each. OUT applied: how many
- * ran (may be NULL). Called by ptl_db_open; exposed for `authportal migrate`. */
+/*
+ * Applies the pending migrations, all in one write transaction: either
+ * every one is applied or none. When the database already has a schema
+ * (version above 0) and the open asked for it (backup_on_migrate), a
+ * backup is written first beside the file, as
+ * <path>.schema<N>-<YYYYMMDDTHHMMSSZ>.bak (ptl_db_backup), and no
+ * migration runs without it. OUT applied: how many ran (may be NULL).
+ * Called by ptl_db_open; exposed for `authportal migrate`.
+ */
 enum ptl_err ptl_db_migrate(struct ptl_db *db, unsigned *applied)
 	__attribute__((warn_unused_result));
 

@@ -9,6 +9,7 @@
 
 #include "base/clock.h"
 #include "domain/app.h"
+#include "domain/mail.h"
 #include "domain/token.h"
 #include "base/log.h"
 #include "base/str.h"
@@ -52,7 +53,7 @@ derive_key(const struct ptl_key *secret, const char *label, size_t label_len)
 }
 
 enum ptl_err
-ptl_app_init(struct ptl_app *app)
+ptl_app_load(struct ptl_app *app)
 {
 	struct ptl_cfg *cfg = &app->cfg;
 	enum ptl_err e;
@@ -88,10 +89,42 @@ ptl_app_init(struct ptl_app *app)
 		    ptl_str_to_i64(fake, strlen(fake), 1, INT64_MAX, &v))
 			app->fake_now_ms = v;
 	}
-	e = ptl_db_open(cfg->database_path, cfg->busy_timeout_ms, &app->db);
+	/* Mail that cannot be rendered is said at start, not only when the
+	 * first one fails in the outbox. Not fatal: the rest works. */
+	(void)ptl_mail_check_templates(&cfg->mail, NULL);
+	return PTL_OK;
+}
+
+enum ptl_err
+ptl_app_open_db(struct ptl_app *app)
+{
+	const struct ptl_db_opts opts = {
+		.busy_timeout_ms = app->cfg.busy_timeout_ms,
+		.backup_on_migrate = app->cfg.backup_on_migrate,
+	};
+
+	if (app->db != NULL)
+		return PTL_OK;
+	if (app->cfg.database_path == NULL)
+		return PTL_ERR_UNAVAILABLE;
+	if (ptl_db_open_with(app->cfg.database_path, &opts, &app->db) !=
+	    PTL_OK) {
+		app->db = NULL;
+		return PTL_ERR_UNAVAILABLE;
+	}
+	return PTL_OK;
+}
+
+enum ptl_err
+ptl_app_init(struct ptl_app *app)
+{
+	enum ptl_err e = ptl_app_load(app);
+
+	if (e != PTL_OK)
+		return e;
 	/* Settings are fine: a database failure is reported apart, so that
 	 * the server can answer 503 and try again later. */
-	return e == PTL_OK ? PTL_OK : PTL_ERR_UNAVAILABLE;
+	return ptl_app_open_db(app);
 }
 
 void

@@ -53,11 +53,27 @@ struct ptl_app {
 
 /*
  * Loads the settings, starts libsodium, copies the keys and opens (and
- * migrates) the database. Logs the first failure and returns
- * PTL_ERR_INTERNAL for unusable settings, PTL_ERR_UNAVAILABLE when only the
- * database could not be opened (app->db is then NULL; all else is set).
+ * migrates) the database: ptl_app_load(), then ptl_app_open_db(). Logs the
+ * first failure and returns PTL_ERR_INTERNAL for unusable settings,
+ * PTL_ERR_UNAVAILABLE when only the database could not be opened (app->db
+ * is then NULL; all else is set).
  */
 enum ptl_err ptl_app_init(struct ptl_app *app) __attribute__((warn_unused_result));
+
+/*
+ * ptl_app_init() without the database (app->db stays NULL): the settings,
+ * libsodium, the keys, and a check of the mail templates whose problems
+ * are logged (ptl_mail_check_templates) but do not fail the start.
+ * PTL_ERR_INTERNAL, logged, for unusable settings.
+ */
+enum ptl_err ptl_app_load(struct ptl_app *app)
+	__attribute__((warn_unused_result));
+
+/* Opens (and migrates) the database of the settings into app->db, with
+ * their busy timeout and DATABASE_BACKUP_ON_MIGRATE; a no-op when it is
+ * open. PTL_ERR_UNAVAILABLE (logged by the db adapter) when it cannot be
+ * opened: app->db stays NULL and a later call tries again. */
+enum ptl_err ptl_app_open_db(struct ptl_app *app) __attribute__((nonnull));
 
 /* Closes the database and forgets the keys. */
 void ptl_app_close(struct ptl_app *app);

@@ -254,10 +254,8 @@ ptl_endpoint_main(const struct ptl_endpoint *ep)
 			    ep->name);
 	a = ptl_mem_new();
 	while (ptl_fcgi_accept(conn, &t)) {
-		if (app.db == NULL && app.cfg.database_path != NULL &&
-		    ptl_db_open(app.cfg.database_path, app.cfg.busy_timeout_ms,
-				&app.db) != PTL_OK)
-			app.db = NULL;
+		if (app.db == NULL)
+			(void)ptl_app_open_db(&app);
 		ptl_endpoint_serve(&app, ep, &t, a);
 		/* The answer goes out first, whatever comes after it. */
 		finish(&app, a, conn);

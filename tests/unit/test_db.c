@@ -10,7 +10,12 @@
  * PTL_ERR_BUSY. Versions are checked against ptl_migrations[], so the
  * test stays valid as migrations are added. Result columns: every
  * statement's PTL_COL_ list matches what SQLite reports, and the check
- * fails, with one log line, on a list that differs.
+ * fails, with one log line, on a list that differs. Files (issue 10
+ * point 3): a new database and its -wal and -shm are mode 0600; a missing
+ * folder is said so; a newer schema is refused untouched; a migration
+ * takes a backup first (unless asked not to) and is all or nothing;
+ * ptl_db_backup copies while another connection writes; a read-only open
+ * creates nothing.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -21,8 +26,10 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <dirent.h>
 
 #include <sqlite3.h>
 
@@ -495,6 +502,373 @@ test_columns(void)
 	ptl_db_close(db);
 }
 
+/* ---- files (issue 10 points 1 and 3) ---------------------------------- */
+
+/* Runs fn with stderr (the log) going to a file; returns what it logged
+ * (static buffer). */
+static const char *
+logged(void (*fn)(void *), void *arg)
+{
+	static char text[8192];
+	const char *path = fix_path("stderr.txt");
+	int saved = dup(2), fd;
+	ssize_t n = 0;
+
+	fflush(stderr);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (saved < 0 || fd < 0 || dup2(fd, 2) < 0) {
+		text[0] = '\0';
+		return text;
+	}
+	close(fd);
+	fn(arg);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	fd = open(fix_path("stderr.txt"), O_RDONLY);
+	if (fd >= 0) {
+		n = read(fd, text, sizeof(text) - 1);
+		close(fd);
+	}
+	text[n > 0 ? n : 0] = '\0';
+	return text;
+}
+
+static bool
+write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	if (f == NULL)
+		return false;
+	(void)fputs(text, f);
+	return fclose(f) == 0;
+}
+
+static unsigned
+mode_of(const char *path)
+{
+	struct stat sb;
+
+	return stat(path, &sb) == 0 ? (unsigned)(sb.st_mode & 07777) : 01000;
+}
+
+struct open_try {
+	const char *path;
+	bool backup;
+	enum ptl_err e;
+};
+
+static void
+try_open(void *arg)
+{
+	struct open_try *t = arg;
+	const struct ptl_db_opts opts = {1000, t->backup};
+	struct ptl_db *db = NULL;
+
+	t->e = ptl_db_open_with(t->path, &opts, &db);
+	ptl_db_close(db);
+}
+
+static void
+test_modes(void)
+{
+	char path[512], wal[560], shm[560];
+	struct ptl_db *db = NULL;
+	mode_t old = umask(022);
+
+	(void)snprintf(path, sizeof(path), "%s", fix_path("modes.db"));
+	(void)snprintf(wal, sizeof(wal), "%s-wal", path);
+	(void)snprintf(shm, sizeof(shm), "%s-shm", path);
+	if (ok(ptl_db_open(path, 1000, &db) == PTL_OK, "modes: create")) {
+		struct ptl_stmt *st = ptl_db_q(db, PTL_Q_RATE_PRUNE);
+
+		ptl_db_bind_int(st, 1, 0);
+		ptl_db_bind_int(st, 2, 1);
+		ok(ptl_db_exec(st) == PTL_OK, "modes: a write");
+		is_int(mode_of(path), 0600, "modes: the database is 0600");
+		is_int(mode_of(wal), 0600, "modes: its -wal is 0600");
+		is_int(mode_of(shm), 0600, "modes: its -shm is 0600");
+	}
+	ptl_db_close(db);
+	umask(old);
+}
+
+static void
+test_missing_folder(void)
+{
+	struct open_try t = {"/nonexistent-dir/x/y.db", true, PTL_OK};
+	const char *log = logged(try_open, &t);
+
+	is_int(t.e, PTL_ERR_UNAVAILABLE, "folder: missing -> unavailable");
+	ok(strstr(log, "its folder /nonexistent-dir/x does not exist") != NULL,
+	   "folder: the log says the folder does not exist");
+	diag("%s", log);
+}
+
+/* Creates an empty database file at path. */
+static bool
+create_db(const char *path)
+{
+	sqlite3 *h = NULL;
+	bool good = sqlite3_open(path, &h) == SQLITE_OK &&
+		    sqlite3_exec(h, "PRAGMA journal_mode = WAL", NULL, NULL,
+				 NULL) == SQLITE_OK;
+
+	sqlite3_close(h);
+	return good;
+}
+
+static void
+test_newer_schema(void)
+{
+	char sql[64];
+	struct open_try t = {NULL, true, PTL_OK};
+	const char *path = fix_path("newer.db");
+	const char *log;
+	char keep[512];
+
+	(void)snprintf(keep, sizeof(keep), "%s", path);
+	t.path = keep;
+	(void)snprintf(sql, sizeof(sql), "PRAGMA user_version = %u",
+		       ptl_db_known_version() + 1);
+	if (!ok(create_db(keep) &&
+		    fix_sql_exec(keep, "CREATE TABLE future (x)") &&
+		    fix_sql_exec(keep, sql),
+		"newer: a database from a newer program"))
+		return;
+	log = logged(try_open, &t);
+	is_int(t.e, PTL_ERR_UNAVAILABLE, "newer: refused");
+	ok(strstr(log, "newer than this program knows") != NULL,
+	   "newer: the log says why");
+	is_int(fix_sql_int(keep, "PRAGMA user_version"),
+	       ptl_db_known_version() + 1, "newer: its version untouched");
+	is_int(fix_sql_int(keep, "SELECT count(*) FROM sqlite_master WHERE "
+				 "name = 'users'"),
+	       0, "newer: nothing created in it");
+}
+
+/* A database at version v: the first v migrations applied by hand. */
+static bool
+make_at(const char *path, unsigned v)
+{
+	char sql[64];
+	unsigned i;
+
+	if (!create_db(path))
+		return false;
+	for (i = 0; i < v && i < ptl_migrations_len; i++) {
+		if (!fix_sql_exec(path, ptl_migrations[i].sql))
+			return false;
+	}
+	(void)snprintf(sql, sizeof(sql), "PRAGMA user_version = %u", v);
+	return fix_sql_exec(path, sql);
+}
+
+/* The backups beside name in fix_dir: how many, and the first's path. */
+static int
+backups_of(const char *name, char *first, size_t size)
+{
+	DIR *d = opendir(fix_dir);
+	struct dirent *de;
+	char prefix[128];
+	int n = 0;
+
+	(void)snprintf(prefix, sizeof(prefix), "%s.schema", name);
+	if (d == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL) {
+		size_t len = strlen(de->d_name);
+
+		if (strncmp(de->d_name, prefix, strlen(prefix)) != 0 ||
+		    len < 4 || strcmp(de->d_name + len - 4, ".bak") != 0)
+			continue;
+		if (n++ == 0)
+			(void)snprintf(first, size, "%s/%s", fix_dir,
+				       de->d_name);
+	}
+	closedir(d);
+	return n;
+}
+
+static void
+test_migrate_backup(void)
+{
+	unsigned known = ptl_db_known_version();
+	struct open_try t = {NULL, true, PTL_OK};
+	char path[512], bak[1024] = "", want[64];
+	const char *log;
+
+	if (known < 2) {
+		ok(1, "backup: only one migration, nothing to back up");
+		return;
+	}
+	(void)snprintf(path, sizeof(path), "%s", fix_path("old.db"));
+	t.path = path;
+	if (!ok(make_at(path, known - 1) &&
+		    fix_sql_exec(path, "INSERT INTO users (email, role_id, "
+				       "status_id, created_at, updated_at) "
+				       "VALUES ('kept@example.com', 2, 1, 0, "
+				       "0)"),
+		"backup: a database one migration behind, with a user"))
+		return;
+	log = logged(try_open, &t);
+	is_int(t.e, PTL_OK, "backup: open migrates");
+	is_int(fix_sql_int(path, "PRAGMA user_version"), known,
+	       "backup: at the last version");
+	is_int(backups_of("old.db", bak, sizeof(bak)), 1,
+	       "backup: one backup beside the file");
+	(void)snprintf(want, sizeof(want), "old.db.schema%u-", known - 1);
+	ok(strstr(bak, want) != NULL, "backup: named for the old version");
+	ok(strstr(log, bak) != NULL, "backup: the log names it");
+	is_int(mode_of(bak), 0600, "backup: mode 0600");
+	is_int(fix_sql_int(bak, "PRAGMA user_version"), known - 1,
+	       "backup: holds the old version");
+	is_int(fix_sql_int(bak, "SELECT count(*) FROM users WHERE email = "
+				"'kept@example.com'"),
+	       1, "backup: holds the data");
+	/* Again, already migrated: no second backup. */
+	t.e = PTL_ERR_INTERNAL;
+	(void)logged(try_open, &t);
+	ok(t.e == PTL_OK && backups_of("old.db", bak, sizeof(bak)) == 1,
+	   "backup: none when nothing is pending");
+
+	/* DATABASE_BACKUP_ON_MIGRATE=false */
+	(void)snprintf(path, sizeof(path), "%s", fix_path("nobak.db"));
+	t.backup = false;
+	ok(make_at(path, known - 1), "backup off: a database behind");
+	(void)logged(try_open, &t);
+	ok(t.e == PTL_OK && backups_of("nobak.db", bak, sizeof(bak)) == 0,
+	   "backup off: migrated, no backup");
+
+	/* A new database has nothing to back up. */
+	(void)snprintf(path, sizeof(path), "%s", fix_path("fresh.db"));
+	t.backup = true;
+	(void)logged(try_open, &t);
+	ok(t.e == PTL_OK && backups_of("fresh.db", bak, sizeof(bak)) == 0,
+	   "backup: none for a new database");
+}
+
+static void
+test_migrate_atomic(void)
+{
+	unsigned known = ptl_db_known_version();
+	struct open_try t = {NULL, false, PTL_OK};
+	char path[512];
+
+	if (known < 3) {
+		ok(1, "atomic: fewer than three migrations");
+		return;
+	}
+	/* Two behind, with the last migration's effect there already: the
+	 * last one fails, and the one before it must be rolled back too. */
+	(void)snprintf(path, sizeof(path), "%s", fix_path("half.db"));
+	t.path = path;
+	if (!ok(make_at(path, known - 2) &&
+		    fix_sql_exec(path, ptl_migrations[known - 1].sql),
+		"atomic: a database that the last migration will fail on"))
+		return;
+	(void)logged(try_open, &t);
+	is_int(t.e, PTL_ERR_UNAVAILABLE, "atomic: the open fails");
+	is_int(fix_sql_int(path, "PRAGMA user_version"), known - 2,
+	       "atomic: no migration applied, not even the one that worked");
+}
+
+struct backup_try {
+	struct ptl_db *db;
+	const char *path;
+	enum ptl_err e;
+};
+
+static void
+try_backup(void *arg)
+{
+	struct backup_try *t = arg;
+
+	t->e = ptl_db_backup(t->db, t->path);
+}
+
+static void
+test_backup(void)
+{
+	char path[512], dest[512], wal[560];
+	struct ptl_db *db = NULL, *ro = NULL;
+	struct backup_try t;
+	sqlite3 *writer = NULL;
+	mode_t old = umask(022);
+
+	(void)snprintf(path, sizeof(path), "%s", fix_path("live.db"));
+	(void)snprintf(dest, sizeof(dest), "%s", fix_path("copy.db"));
+	if (!ok(ptl_db_open(path, 1000, &db) == PTL_OK &&
+		    fix_sql_exec(path, "INSERT INTO users (email, role_id, "
+				       "status_id, created_at, updated_at) "
+				       "VALUES ('a@example.com', 2, 1, 0, 0)"),
+		"backup: a live database with a user"))
+		goto out;
+	/* Another connection in the middle of a write transaction. */
+	if (!ok(sqlite3_open(path, &writer) == SQLITE_OK &&
+		    sqlite3_exec(writer,
+				 "BEGIN IMMEDIATE; INSERT INTO users (email, "
+				 "role_id, status_id, created_at, "
+				 "updated_at) VALUES ('b@example.com', 2, 1, "
+				 "0, 0)",
+				 NULL, NULL, NULL) == SQLITE_OK,
+		"backup: a writer holds the write lock"))
+		goto out;
+	ok(write_file(dest, "old contents"), "backup: an older file at FILE");
+	t.db = db;
+	t.path = dest;
+	(void)logged(try_backup, &t);
+	is_int(t.e, PTL_OK, "backup: made while the writer writes");
+	is_int(fix_sql_int(dest, "SELECT count(*) FROM users WHERE email = "
+				 "'a@example.com'"),
+	       1, "backup: the committed row is in it");
+	is_int(fix_sql_int(dest, "SELECT count(*) FROM users WHERE email = "
+				 "'b@example.com'"),
+	       0, "backup: the uncommitted one is not");
+	is_int(fix_sql_int(dest, "PRAGMA user_version"), ptl_db_known_version(),
+	       "backup: the schema version");
+	is_int(mode_of(dest), 0600, "backup: mode 0600");
+	sqlite3_exec(writer, "COMMIT", NULL, NULL, NULL);
+	(void)snprintf(wal, sizeof(wal), "%s", fix_path("no-such-dir/copy.db"));
+	t.path = wal;
+	(void)logged(try_backup, &t);
+	is_int(t.e, PTL_ERR_INTERNAL, "backup: into a missing folder fails");
+
+	/* Read only: nothing created when no -wal is there (as when no
+	 * process has the file open; the reads above left theirs). */
+	(void)snprintf(wal, sizeof(wal), "%s-shm", dest);
+	(void)unlink(wal);
+	(void)snprintf(wal, sizeof(wal), "%s-wal", dest);
+	(void)unlink(wal);
+	if (ok(ptl_db_open_readonly(dest, 1000, &ro) == PTL_OK,
+	       "readonly: opens the copy")) {
+		is_int(ptl_db_version(ro), ptl_db_known_version(),
+		       "readonly: reads its version");
+		is_int(ptl_db_prepare_all(ro), PTL_OK,
+		       "readonly: every statement prepares");
+		ptl_db_close(ro);
+	}
+	ok(access(wal, F_OK) != 0 && mode_of(dest) == 0600,
+	   "readonly: no -wal made, nothing changed");
+	ok(write_file(fix_path("not.db"), "this is not a database file, no"),
+	   "readonly: a file that is no database");
+	{
+		struct ptl_db *bad = NULL;
+		char notdb[512];
+
+		(void)snprintf(notdb, sizeof(notdb), "%s", fix_path("not.db"));
+		fflush(stderr);
+		is_int(ptl_db_open_readonly(notdb, 100, &bad),
+		       PTL_ERR_UNAVAILABLE, "readonly: refuses it");
+		ptl_db_close(bad);
+	}
+out:
+	sqlite3_close(writer);
+	ptl_db_close(db);
+	umask(old);
+}
+
 int
 main(void)
 {
@@ -506,6 +880,12 @@ main(void)
 	test_statements();
 	test_columns();
 	test_concurrency();
+	test_modes();
+	test_missing_folder();
+	test_newer_schema();
+	test_migrate_backup();
+	test_migrate_atomic();
+	test_backup();
 	fix_rmdir(fix_dir);
 	return done();
 }
