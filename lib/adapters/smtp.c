@@ -148,10 +148,11 @@ use_ssl(const struct ptl_cfg_mail *mc)
 	return (long)CURLUSESSL_TRY;
 }
 
+/* What every connection to the server sets: the URL, TLS, the timeouts
+ * and AUTH. */
 static bool
-setup(CURL *curl, const struct ptl_cfg_mail *mc, const char *url,
-      const char *from, struct curl_slist *rcpt, struct upload *up,
-      char *errbuf)
+setup_connection(CURL *curl, const struct ptl_cfg_mail *mc, const char *url,
+		 char *errbuf)
 {
 	if (cu.easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf) != CURLE_OK ||
 	    cu.easy_setopt(curl, CURLOPT_URL, url) != CURLE_OK ||
@@ -163,14 +164,6 @@ setup(CURL *curl, const struct ptl_cfg_mail *mc, const char *url,
 			   (long)(CURLPROTO_SMTP | CURLPROTO_SMTPS)) !=
 		CURLE_OK ||
 #endif
-	    cu.easy_setopt(curl, CURLOPT_MAIL_FROM, from) != CURLE_OK ||
-	    cu.easy_setopt(curl, CURLOPT_MAIL_RCPT, rcpt) != CURLE_OK ||
-	    cu.easy_setopt(curl, CURLOPT_READFUNCTION, read_message) !=
-		CURLE_OK ||
-	    cu.easy_setopt(curl, CURLOPT_READDATA, up) != CURLE_OK ||
-	    cu.easy_setopt(curl, CURLOPT_UPLOAD, 1L) != CURLE_OK ||
-	    cu.easy_setopt(curl, CURLOPT_INFILESIZE_LARGE,
-			   (curl_off_t)up->left) != CURLE_OK ||
 	    cu.easy_setopt(curl, CURLOPT_USE_SSL, use_ssl(mc)) != CURLE_OK ||
 	    cu.easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
 			   mc->connect_timeout_ms) != CURLE_OK ||
@@ -186,10 +179,27 @@ setup(CURL *curl, const struct ptl_cfg_mail *mc, const char *url,
 		   CURLE_OK;
 }
 
+static bool
+setup(CURL *curl, const struct ptl_cfg_mail *mc, const char *url,
+      const char *from, struct curl_slist *rcpt, struct upload *up,
+      char *errbuf)
+{
+	return setup_connection(curl, mc, url, errbuf) &&
+	       cu.easy_setopt(curl, CURLOPT_MAIL_FROM, from) == CURLE_OK &&
+	       cu.easy_setopt(curl, CURLOPT_MAIL_RCPT, rcpt) == CURLE_OK &&
+	       cu.easy_setopt(curl, CURLOPT_READFUNCTION, read_message) ==
+		   CURLE_OK &&
+	       cu.easy_setopt(curl, CURLOPT_READDATA, up) == CURLE_OK &&
+	       cu.easy_setopt(curl, CURLOPT_UPLOAD, 1L) == CURLE_OK &&
+	       cu.easy_setopt(curl, CURLOPT_INFILESIZE_LARGE,
+			      (curl_off_t)up->left) == CURLE_OK;
+}
+
 /* One log line for a failed delivery. The error text comes from libcurl
  * and may quote the server; controls are masked. No credentials in it. */
 static void
-log_failure(const char *url, CURLcode rc, char *errbuf, long code)
+log_failure(const char *what, const char *url, CURLcode rc, char *errbuf,
+	    long code)
 {
 	size_t i;
 
@@ -200,7 +210,7 @@ log_failure(const char *url, CURLcode rc, char *errbuf, long code)
 		if ((unsigned char)errbuf[i] < 0x20 || errbuf[i] == 0x7f)
 			errbuf[i] = '?';
 	}
-	PTL_LOG_ERR("mail: delivery through %s failed: %s (SMTP reply %ld)",
+	PTL_LOG_ERR("mail: %s through %s failed: %s (SMTP reply %ld)", what,
 		    url, errbuf, code);
 }
 
@@ -238,12 +248,57 @@ ptl_smtp_send(const struct ptl_cfg_mail *mc, const char *to, const char *msg,
 	rc = cu.easy_perform(curl);
 	(void)cu.easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
 	if (rc != CURLE_OK || code != 250) {
-		log_failure(url, rc, errbuf, code);
+		log_failure("delivery", url, rc, errbuf, code);
 		goto out;
 	}
 	e = PTL_OK;
 out:
 	cu.slist_free_all(rcpt);
+	cu.easy_cleanup(curl);
+	return e;
+}
+
+/* CURLOPT_WRITEFUNCTION of the probe: the reply text is not wanted (the
+ * default would print it on stdout). */
+static size_t
+discard(char *p, size_t size, size_t nitems, void *userp)
+{
+	(void)p;
+	(void)userp;
+	return size * nitems;
+}
+
+enum ptl_err
+ptl_smtp_probe(const struct ptl_cfg_mail *mc)
+{
+	char errbuf[CURL_ERROR_SIZE] = "";
+	char url[640];
+	CURL *curl;
+	CURLcode rc;
+	long code = 0;
+	enum ptl_err e = PTL_ERR_UNAVAILABLE;
+
+	if (!ptl_mime_addr_ok(mc->from_email) || !ptl_cfg_host_ok(mc->host)) {
+		PTL_LOG_ERR("mail: refusing to connect, unacceptable address");
+		return PTL_ERR_BAD_REQUEST;
+	}
+	if (!global_init())
+		return PTL_ERR_UNAVAILABLE;
+	smtp_url(url, sizeof(url), mc);
+	curl = cu.easy_init();
+	if (curl == NULL || !setup_connection(curl, mc, url, errbuf) ||
+	    cu.easy_setopt(curl, CURLOPT_CUSTOMREQUEST, "NOOP") != CURLE_OK ||
+	    cu.easy_setopt(curl, CURLOPT_WRITEFUNCTION, discard) != CURLE_OK) {
+		PTL_LOG_ERR("mail: cannot set up a curl handle");
+		cu.easy_cleanup(curl);
+		return PTL_ERR_UNAVAILABLE;
+	}
+	rc = cu.easy_perform(curl);
+	(void)cu.easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
+	if (rc != CURLE_OK || code != 250)
+		log_failure("check", url, rc, errbuf, code);
+	else
+		e = PTL_OK;
 	cu.easy_cleanup(curl);
 	return e;
 }

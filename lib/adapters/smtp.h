@@ -33,4 +33,16 @@ enum ptl_err ptl_smtp_send(const struct ptl_cfg_mail *mc, const char *to,
 			   const char *msg, size_t len)
     __attribute__((warn_unused_result, nonnull));
 
+/*
+ * Checks the connection to the SMTP server of mc as a delivery would make
+ * it (TLS as configured, AUTH when mc->user is set, certificates
+ * verified), then sends NOOP and QUIT: nothing is delivered. For
+ * `authportal check-config --smtp`. Returns PTL_OK when the server
+ * answered 250; PTL_ERR_BAD_REQUEST when the host or the sender is not
+ * acceptable (nothing is sent); PTL_ERR_UNAVAILABLE on any failure,
+ * logged as ptl_smtp_send() logs one.
+ */
+enum ptl_err ptl_smtp_probe(const struct ptl_cfg_mail *mc)
+    __attribute__((warn_unused_result, nonnull));
+
 #endif

@@ -4,8 +4,9 @@
  * catcher of catcher.h on 127.0.0.1 (accepted; MAIL_REQUIRE_TLS and
  * MAIL_SECURE against a server without TLS refused), to a closed port and
  * to a silent one (bounded timeouts), and the refusal of unacceptable
- * envelope values before anything is sent. Templates come from
- * $srcdir/mail.
+ * envelope values before anything is sent; the probe of `authportal
+ * check-config --smtp` (a handshake and NOOP, no message). Templates come
+ * from $srcdir/mail.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -125,6 +126,32 @@ test_refusals(struct ptl_cfg_mail mc, struct catcher *c, const char *msg,
 	is_int(c->accepted, before, "send: no connection for a refusal");
 }
 
+/* The check of `authportal check-config --smtp`: a handshake and NOOP,
+ * no message. */
+static void
+test_probe(struct ptl_cfg_mail mc, struct catcher *c)
+{
+	unsigned accepted = c->accepted, messages = c->messages;
+
+	mc.host = "127.0.0.1";
+	mc.port = c->port;
+	is_int(ptl_smtp_probe(&mc), PTL_OK, "probe: the catcher answers");
+	catcher_poll(c, 500);
+	ok(c->accepted == accepted + 1 && c->messages == messages,
+	   "probe: one connection, no message");
+	mc.require_tls = true;
+	is_int(ptl_smtp_probe(&mc), PTL_ERR_UNAVAILABLE,
+	       "probe: MAIL_REQUIRE_TLS without STARTTLS offered fails");
+	mc.require_tls = false;
+	mc.port = loopback_port_closed();
+	is_int(ptl_smtp_probe(&mc), PTL_ERR_UNAVAILABLE,
+	       "probe: a closed port fails");
+	mc.host = "127.0.0.1:25/x";
+	is_int(ptl_smtp_probe(&mc), PTL_ERR_BAD_REQUEST,
+	       "probe: a host that changes the URL refused");
+	catcher_poll(c, 200);
+}
+
 int
 main(void)
 {
@@ -153,6 +180,7 @@ main(void)
 		test_send_failures(mc, msg, len);
 		test_refusals(mc, &c, msg, len);
 	}
+	test_probe(mc, &c);
 	catcher_stop(&c);
 	ptl_mem_free(arena);
 	return done();
