@@ -28,6 +28,8 @@ static const char *const names[PTL_AUDIT__MAX] = {
 	[PTL_AUDIT_ACCOUNT_DISABLED] = "account_disabled",
 	[PTL_AUDIT_RATE_LIMITED] = "rate_limited",
 	[PTL_AUDIT_LOCKOUT] = "lockout",
+	[PTL_AUDIT_ACCOUNT_ENABLED] = "account_enabled",
+	[PTL_AUDIT_ROLE_CHANGED] = "role_changed",
 };
 
 const char *

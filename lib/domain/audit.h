@@ -38,6 +38,9 @@ enum ptl_audit_event {
 	PTL_AUDIT_RATE_LIMITED,     /* a window's first refusal; detail: policy */
 	PTL_AUDIT_LOCKOUT,          /* an account's failed sign-ins reached the
 				     * limit */
+	PTL_AUDIT_ACCOUNT_ENABLED,  /* by an admin, after a disable */
+	PTL_AUDIT_ROLE_CHANGED,     /* by an admin; detail: admin or user;
+				     * every session ended */
 	PTL_AUDIT__MAX
 };
 

@@ -77,3 +77,7 @@ tests_unit_test_audit_SOURCES = tests/unit/test_audit.c tests/unit/fixture.h tes
 # lib/base/paths.c: the build tree's defaults and the installed ones.
 check_PROGRAMS += tests/unit/test_paths
 tests_unit_test_paths_SOURCES = tests/unit/test_paths.c tests/tap.h
+# The admin tool's use cases (lib/domain/admin.c).
+check_PROGRAMS += tests/unit/test_admin
+tests_unit_test_admin_SOURCES = tests/unit/test_admin.c tests/unit/fixture.h \
+	tests/tap.h
