@@ -341,7 +341,7 @@ static void
 restore_tty(int sig)
 {
 	if (tty_changed)
-		(void)tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved_tty);
+		(void)tcsetattr(STDIN_FILENO, TCSANOW, &saved_tty);
 	(void)signal(sig, SIG_DFL);
 	(void)raise(sig);
 }
@@ -370,8 +370,8 @@ prompt_silent(const char *prompt, char *buf, size_t size)
 	struct termios quiet;
 	bool got;
 
-	fputs(prompt, stderr);
-	fflush(stderr);
+	/* Echo off before the prompt shows: what is typed after it is never
+	 * echoed. */
 	if (tcgetattr(STDIN_FILENO, &saved_tty) != 0)
 		return false;
 	quiet = saved_tty;
@@ -385,8 +385,10 @@ prompt_silent(const char *prompt, char *buf, size_t size)
 		tty_changed = 0;
 		return false;
 	}
+	fputs(prompt, stderr);
+	fflush(stderr);
 	got = read_line(buf, size);
-	(void)tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved_tty);
+	(void)tcsetattr(STDIN_FILENO, TCSANOW, &saved_tty);
 	tty_changed = 0;
 	fputc('\n', stderr);
 	return got;

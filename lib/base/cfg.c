@@ -219,9 +219,10 @@ dotenv_line(char *line, const char *dir)
 }
 
 /* Reads the settings file at path; required: ENV_FILE named it, so that
- * a file that cannot be read is an error (ptl_cfg_load reports it). */
+ * a file that cannot be read is an error (ptl_cfg_load reports it);
+ * primary: it is the settings file (not the fallback). */
 static void
-dotenv_read(const char *path, bool required)
+dotenv_read(const char *path, bool required, bool primary)
 {
 	FILE *f = fopen(path, "re");
 	char line[4096];
@@ -235,7 +236,7 @@ dotenv_read(const char *path, bool required)
 		return;
 	}
 	dir = folder_of(path);
-	if (dotenv_path == NULL)
+	if (primary)
 		dotenv_path = path[0] == '/' ? xstrndup(path, strlen(path))
 					     : from_cwd(path);
 	while (fgets(line, sizeof(line), f) != NULL) {
@@ -253,9 +254,9 @@ dotenv_load(void)
 	bool named = path != NULL && *path != '\0';
 
 	dotenv_loaded = true;
-	dotenv_read(named ? path : ptl_paths_env_file(), named);
+	dotenv_read(named ? path : ptl_paths_env_file(), named, true);
 	if (fallback_path != NULL)
-		dotenv_read(fallback_path, false);
+		dotenv_read(fallback_path, false, false);
 }
 
 void
