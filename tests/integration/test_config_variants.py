@@ -2,7 +2,16 @@
 """Behaviour under non-default settings, sharing one server:
 AUTH_UNIFORM_ERRORS=false (API.md §1.1, §10.2),
 APP_CORS_ORIGINS=http://a.example (§9.1),
-AUTH_REFRESH_REUSE_INTERVAL=30 (§10.4)."""
+AUTH_REFRESH_REUSE_INTERVAL=30 (§10.4).
+And servers of their own (issue 10 points 1 and 9): the settings in a
+file with a relative DATABASE_PATH, which the CLI and every worker
+resolve to the same file; a MAIL_TEMPLATE_DIR without templates, which
+every worker reports at start."""
+
+import os
+import shutil
+import tempfile
+import time
 
 from harness import (ApiTestCase, serve, unique_email, DEFAULT_PASSWORD,
                      DEMO_USER, DEMO_PASSWORD)
@@ -125,3 +134,68 @@ class ReuseInterval(ApiTestCase):
         self.assertStatus(S.logout(r1.json()["token"]), 204)
         self.assertUnauthorized(S.refresh(a["refreshToken"]))
         self.assertUnauthorized(S.refresh(r1.json()["refreshToken"]))
+
+
+class RelativePathsInTheSettingsFile(ApiTestCase):
+    """DATABASE_PATH=data/auth.db in a settings file elsewhere: the CLI
+    (working directory: the server's temp dir) and the workers (lighttpd
+    starts them in cgi-bin/) use the file beside the settings file."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.conf = tempfile.mkdtemp(prefix="authportal-conf-")
+        cls.addClassCleanup(shutil.rmtree, cls.conf, ignore_errors=True)
+        os.makedirs(os.path.join(cls.conf, "data"))
+        cls.env_file = os.path.join(cls.conf, "app.env")
+        with open(cls.env_file, "w") as f:
+            f.write("DATABASE_PATH=data/auth.db\n")
+        cls.S = serve(cls, env={"ENV_FILE": cls.env_file, "DATABASE_PATH": None})
+
+    def test_workers_and_cli_share_the_file(self):
+        db = os.path.join(self.conf, "data", "auth.db")
+        self.assertTrue(os.path.isfile(db))
+        # Seeded by the CLI, served by the workers:
+        self.assertStatus(self.S.login(DEMO_USER, DEMO_PASSWORD), 200)
+        email = self.S.new_user("relpath")
+        self.assertIn(email, self.S.cli("user", "list").stdout)
+        self.assertFalse(os.path.exists(os.path.join(self.S.tmp, "data")))
+        self.assertEqual(self.S.server_errors(), [])
+
+
+class TemplatesMissing(ApiTestCase):
+    """MAIL_TEMPLATE_DIR names a folder without the templates: each worker
+    says so at start, before any mail is asked for (issue 10 point 9)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.empty = tempfile.mkdtemp(prefix="authportal-notpl-")
+        cls.addClassCleanup(shutil.rmtree, cls.empty, ignore_errors=True)
+        cls.S = serve(cls, env={"MAIL_TEMPLATE_DIR": cls.empty})
+
+    def test_reported_at_start(self):
+        # The server answered health: the workers of health are up. The
+        # signup workers start with lighttpd too.
+        deadline = time.monotonic() + 10
+        log = ""
+        while time.monotonic() < deadline:
+            log = self.S.error_log()
+            if log.count("cannot be sent") >= 3:
+                break
+            time.sleep(0.1)
+        for name, what in (("activation.html", "sign-up confirmation"),
+                           ("confirm-new-email.html", "email change"),
+                           ("reset-password.html", "password reset")):
+            self.assertIn("mail template %s/%s: No such file or directory: the "
+                          "%s mail cannot be sent" % (self.empty, name, what), log)
+        self.assertNotIn("mail_outbox", log)
+
+    def test_check_config_fails(self):
+        cp = self.S.cli("check-config")
+        self.assertEqual(cp.returncode, 1)
+        self.assertIn("3 of 3 cannot be used", cp.stdout)
+
+    def test_the_api_still_answers(self):
+        # API.md: sign-up answers 204 whatever the mail does; the log has
+        # said why the mail cannot go.
+        self.assertStatus(self.S.register(unique_email("notpl")), 204)
+        self.assertStatus(self.S.login(DEMO_USER, DEMO_PASSWORD), 200)
