@@ -1061,6 +1061,9 @@ cmd_check_config(struct ctx *c, const struct args *args)
 	       cfg->production ? ", production" : "");
 	if (file != NULL)
 		report_mode("settings file", file);
+	report("secrets", "ok (%s)",
+	       cfg->production ? "32 bytes or more, no placeholder"
+			       : "weak ones allowed outside production");
 	problems += check_database(cfg);
 	problems += check_templates(&cfg->mail);
 	problems += check_smtp(&cfg->mail, (args->given & OPT_SMTP) != 0);

@@ -659,8 +659,13 @@ ptl_db_migrate(struct ptl_db *db, unsigned *applied)
 	e = ptl_db_end(db, e);
 	if (e != PTL_OK)
 		return e;
-	PTL_LOG_INFO("database migrated from schema version %u to %u (%u "
-		     "migration(s))", from, ptl_db_known_version(), n);
+	if (from == 0)
+		PTL_LOG_INFO("database created at schema version %u",
+			     ptl_db_known_version());
+	else
+		PTL_LOG_INFO("database migrated from schema version %u to %u "
+			     "(%u migration(s))", from, ptl_db_known_version(),
+			     n);
 	if (applied != NULL)
 		*applied = n;
 	return PTL_OK;
