@@ -112,6 +112,10 @@ ptl_admin_set_password(struct ptl_arena *a, struct ptl_app *app,
 	e = ptl_account_store_hash(app, user_id, hash, now_ms);
 	if (e == PTL_OK && ptl_db_changes(app->db) == 0)
 		e = PTL_ERR_NOT_FOUND;
+	/* As a change of password does (API.md §4.3): every link mailed
+	 * before dies, the mails not yet delivered with them. */
+	if (e == PTL_OK)
+		e = ptl_account_new_stamp(app, user_id, false, now_ms);
 	if (e == PTL_OK)
 		e = ptl_session_revoke_user(app, user_id, 0, "password_set",
 					    now_ms);

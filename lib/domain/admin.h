@@ -48,7 +48,9 @@ enum ptl_err ptl_admin_set_role(struct ptl_app *app, int64_t user_id,
 
 /* Sets the password of an email account to pw[0..pw_len) (hashed first,
  * outside the write transaction) and ends every session, in one
- * transaction; links mailed before stop working, as after a reset.
+ * transaction; links mailed before stop working and the mails not yet
+ * delivered are cancelled (ptl_account_new_stamp), as after a change of
+ * password.
  * Records password_reset with detail by_admin. The caller checks the
  * length policy. PTL_ERR_NOT_FOUND when there is no such account. pw is
  * borrowed; the caller wipes it. */

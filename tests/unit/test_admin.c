@@ -3,8 +3,9 @@
  * test_admin: lib/domain/admin.c on a temp database with a fixed clock.
  * find reads any account's state; enable lets a disabled account sign in
  * again and refuses one that is not disabled; set_role changes the role
- * and ends every session; set_password changes the password, ends every
- * session and refuses an unknown account; each records its audit event.
+ * and ends every session; set_password changes the password and the
+ * security stamp, ends every session and refuses an unknown account; each
+ * records its audit event.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -163,6 +164,16 @@ test_password(void)
 		return;
 	is_int(ptl_admin_set_password(arena, &app, id, np, strlen(np), T0 + 1),
 	       PTL_OK, "password: set");
+	{
+		char sql[128];
+
+		(void)snprintf(sql, sizeof(sql),
+			       "SELECT security_stamp FROM users WHERE id = %lld",
+			       (long long)id);
+		is_int(fix_sql_int(fix_path("auth.db"), sql), 1,
+		       "password: a new security stamp (the links mailed "
+		       "before die)");
+	}
 	ok(!live(&a) && !live(&b), "password: every session ended");
 	ok(login("pw@example.com", PW, &a) != PTL_OK,
 	   "password: the old one is refused");
