@@ -510,7 +510,21 @@ cmd_seed(struct ctx *c, const struct args *args)
 static int
 cmd_backup(struct ctx *c, const struct args *args)
 {
-	if (ptl_db_backup(c->app->db, args->pos[0]) != PTL_OK)
+	const char *db = c->app->cfg.database_path, *to = args->pos[0];
+	struct stat a, b;
+	size_t n = strlen(db);
+
+	/* The copy is renamed over FILE: never over the live file or one of
+	 * its companions. */
+	if ((stat(db, &a) == 0 && stat(to, &b) == 0 && a.st_dev == b.st_dev &&
+	     a.st_ino == b.st_ino) ||
+	    (strncmp(to, db, n) == 0 &&
+	     (strcmp(to + n, "-wal") == 0 || strcmp(to + n, "-shm") == 0 ||
+	      strcmp(to + n, "-journal") == 0))) {
+		say(stderr, "authportal: %s is the database itself", to);
+		return 2;
+	}
+	if (ptl_db_backup(c->app->db, to) != PTL_OK)
 		return 1;
 	say(stdout, "database %s (schema version %u) backed up to %s",
 	    c->app->cfg.database_path, ptl_db_version(c->app->db),
@@ -1216,6 +1230,12 @@ prepare(const struct command *c, struct ptl_app *app)
 	}
 	if (c->need == NEED_SETTINGS)
 		return 0;
+	if (c->need == NEED_DB_READ &&
+	    access(app->cfg.database_path, F_OK) != 0) {
+		say(stderr, "authportal: the database %s does not exist",
+		    app->cfg.database_path);
+		return 1;
+	}
 	if (c->need == NEED_DB_READ)
 		e = ptl_db_open_readonly(app->cfg.database_path,
 					 app->cfg.busy_timeout_ms, &app->db);

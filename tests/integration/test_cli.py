@@ -488,6 +488,18 @@ class Backup(ApiTestCase):
         self.assertGreater(len(made), 0)
         self.assertIn(made[0], emails)
 
+    def test_backup_never_over_the_database(self):
+        for target in (S.db_path, S.db_path + "-wal", S.db_path + "-shm"):
+            with self.subTest(target=target):
+                cp = S.cli("backup", target)
+                self.assertEqual(cp.returncode, 2)
+                self.assertIn("is the database itself", cp.stderr)
+        self.assertStatus(S.login(DEMO_USER, "secret"), 200)
+        cp = S.cli("backup", os.path.join(tmpdir(self), "x.db"),
+                   env={"DATABASE_PATH": os.path.join(tmpdir(self), "none.db")})
+        self.assertEqual(cp.returncode, 1)
+        self.assertIn("does not exist", cp.stderr)
+
     def test_backup_into_a_missing_folder(self):
         cp = S.cli("backup", os.path.join(tmpdir(self), "no", "such", "x.db"))
         self.assertEqual(cp.returncode, 1)
