@@ -4,9 +4,9 @@
  * server (environment, then the settings file) and works on the same
  * database; `authportal --help` lists the commands (the table below).
  * The arguments are checked before any setting is read, so that a typo
- * is told as a typo. In a checkout (this program beside script/server),
- * the secrets that script/server generated, var/secrets.env beside it,
- * are read below the settings.
+ * is told as a typo. In a build tree, the secrets that script/server
+ * generated (var/secrets.env of the source tree) are read below the
+ * settings.
  * Exit status: 0 success, 1 failure, 2 usage. Every line of output has the
  * control bytes of its values escaped as the log's are (say()).
  */
@@ -30,6 +30,7 @@
 #include "base/clock.h"
 #include "base/email.h"
 #include "base/log.h"
+#include "base/paths.h"
 #include "base/str.h"
 #include "domain/account.h"
 #include "domain/admin.h"
@@ -1190,29 +1191,21 @@ find_command(int argc, char **argv, int *words)
 }
 
 /*
- * In a checkout (this executable beside script/server), the secrets that
- * script/server generated, var/secrets.env beside it, are read below the
- * settings. An installed authportal has no script/server beside it.
+ * In a build tree (base/paths.h), the secrets that script/server generated
+ * into the source tree's var/secrets.env are read below the settings. An
+ * installed authportal has no build tree, and reads no such file.
  */
 static void
 checkout_secrets(void)
 {
-	char exe[4096], path[4200];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	char *slash;
+	const char *tree = ptl_paths_source_tree();
+	char path[4200];
 
-	if (n <= 0)
+	if (tree == NULL)
 		return;
-	exe[n] = '\0';
-	slash = strrchr(exe, '/');
-	if (slash == NULL)
-		return;
-	*slash = '\0';
-	(void)snprintf(path, sizeof(path), "%s/script/server", exe);
-	if (access(path, X_OK) != 0)
-		return;
-	(void)snprintf(path, sizeof(path), "%s/var/secrets.env", exe);
-	ptl_cfg_set_fallback(path);
+	if (snprintf(path, sizeof(path), "%s/var/secrets.env", tree) <
+	    (int)sizeof(path))
+		ptl_cfg_set_fallback(path);
 }
 
 /* Loads what c needs into app. Returns 0, or the exit status. */
