@@ -104,14 +104,42 @@ ptl_paths_database(void)
 					       : PTL_DIRS_DATABASE;
 }
 
+/* The templates in mail/ beside the running program, when its folder has
+ * them: the shared-host bundle keeps them next to its programs, where no
+ * installed folder exists, and its admin tool runs from any directory.
+ * NULL otherwise. */
+static const char *
+beside_program(void)
+{
+	static char beside[PATH_MAX];
+	char exe[PATH_MAX], probe[PATH_MAX + 32];
+	ssize_t len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	if (len <= 0)
+		return NULL;
+	exe[len] = '\0';
+	if (!cut_last(exe) ||
+	    snprintf(beside, sizeof(beside), "%s/mail", exe) >=
+		    (int)sizeof(beside) ||
+	    snprintf(probe, sizeof(probe), "%s/activation.html", beside) >=
+		    (int)sizeof(probe))
+		return NULL;
+	return access(probe, R_OK) == 0 ? beside : NULL;
+}
+
 const char *
 ptl_paths_mail_templates(void)
 {
 	const char *src = ptl_paths_source_tree();
+	const char *beside;
 	int n;
 
-	if (src == NULL)
-		return PTL_DIRS_MAIL;
+	if (src == NULL) {
+		if (access(PTL_DIRS_MAIL "/activation.html", R_OK) == 0)
+			return PTL_DIRS_MAIL;
+		beside = beside_program();
+		return beside != NULL ? beside : PTL_DIRS_MAIL;
+	}
 	if (mail_dir[0] == '\0') {
 		n = snprintf(mail_dir, sizeof(mail_dir), "%s/mail", src);
 		if (n < 0 || (size_t)n >= sizeof(mail_dir))

@@ -13,7 +13,8 @@
  * found next to the running executable or one or two folders above it. No
  * path of the build tree is compiled into a program, and make install
  * never copies the mark, so an installed program never reads the tree.
- * paths opens no other file and touches no setting.
+ * paths opens no other file (it only tests, with access(2), whether
+ * templates are there) and touches no setting.
  */
 #ifndef PTL_PATHS_H
 #define PTL_PATHS_H
@@ -35,7 +36,9 @@ const char *ptl_paths_env_file(void);
 const char *ptl_paths_database(void);
 
 /* MAIL_TEMPLATE_DIR when unset: the source tree's mail/ in a build tree,
- * else $(pkgdatadir)/mail. Process-lifetime. */
+ * else $(pkgdatadir)/mail, unless that has no templates and the folder of
+ * the running program has them in mail/ (the shared-host bundle).
+ * Process-lifetime. */
 const char *ptl_paths_mail_templates(void);
 
 #endif

@@ -149,7 +149,10 @@ class RelativePathsInTheSettingsFile(ApiTestCase):
         cls.env_file = os.path.join(cls.conf, "app.env")
         with open(cls.env_file, "w") as f:
             f.write("DATABASE_PATH=data/auth.db\n")
-        cls.S = serve(cls, env={"ENV_FILE": cls.env_file, "DATABASE_PATH": None})
+        # lighttpd: its workers run as this user, who can read the file
+        # (behind Apache or nginx they run as www-data).
+        cls.S = serve(cls, web="lighttpd",
+                      env={"ENV_FILE": cls.env_file, "DATABASE_PATH": None})
 
     def test_workers_and_cli_share_the_file(self):
         db = os.path.join(self.conf, "data", "auth.db")
@@ -170,7 +173,10 @@ class TemplatesMissing(ApiTestCase):
     def setUpClass(cls):
         cls.empty = tempfile.mkdtemp(prefix="authportal-notpl-")
         cls.addClassCleanup(shutil.rmtree, cls.empty, ignore_errors=True)
-        cls.S = serve(cls, env={"MAIL_TEMPLATE_DIR": cls.empty})
+        # lighttpd: the other servers' harness copies the templates and
+        # sets MAIL_TEMPLATE_DIR itself.
+        cls.S = serve(cls, web="lighttpd",
+                      env={"MAIL_TEMPLATE_DIR": cls.empty})
 
     def test_reported_at_start(self):
         # The server answered health: the workers of health are up. The

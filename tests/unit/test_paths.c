@@ -4,7 +4,8 @@
  * make writes) the programs use the tree's settings file, database and
  * mail templates; a copy of this program outside the tree, as after make
  * install, uses configure's directories (lib/base/dirs.h) and reads no
- * file of the tree. The copy runs as "test_paths --print" and prints its
+ * file of the tree, or, with templates in a mail/ folder beside it and
+ * none installed (the shared-host bundle), those. The copy runs as "test_paths --print" and prints its
  * four answers, one a line.
  */
 #ifdef HAVE_CONFIG_H
@@ -12,6 +13,7 @@
 #endif
 
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -106,6 +108,29 @@ main(int argc, char **argv)
 	(void)snprintf(want, sizeof(want), "(none)\n%s\n%s\n%s\n",
 		       PTL_DIRS_ENV_FILE, PTL_DIRS_DATABASE, PTL_DIRS_MAIL);
 	is_str(got, want, "installed: configure's directories, no tree");
+
+	/* The bundle: templates beside the program, none installed. */
+	{
+		char tpl[PATH_MAX + 32], sub[PATH_MAX + 8];
+		FILE *f;
+		bool installed = access(PTL_DIRS_MAIL "/activation.html",
+					R_OK) == 0;
+
+		(void)snprintf(sub, sizeof(sub), "%s/mail", dir);
+		(void)snprintf(tpl, sizeof(tpl), "%s/activation.html", sub);
+		f = mkdir(sub, 0700) == 0 ? fopen(tpl, "w") : NULL;
+		ok(f != NULL && fclose(f) == 0, "templates beside the copy");
+		got[0] = '\0';
+		(void)run_print(copy, got, sizeof(got));
+		(void)snprintf(want, sizeof(want), "(none)\n%s\n%s\n%s\n",
+			       PTL_DIRS_ENV_FILE, PTL_DIRS_DATABASE,
+			       installed ? PTL_DIRS_MAIL : sub);
+		is_str(got, want,
+		       "bundle: the templates beside the program, unless "
+		       "installed ones exist");
+		(void)unlink(tpl);
+		(void)rmdir(sub);
+	}
 	(void)unlink(copy);
 	(void)rmdir(dir);
 	return done();
