@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "fuzz.h"
@@ -60,6 +61,8 @@ fuzz_app(void)
 	setenv("AUTH_FORGOT_SECRET", "fuzz-forgot-secret-0123456789abcdef0123", 1);
 	setenv("AUTH_CONFIRM_EMAIL_SECRET",
 	       "fuzz-confirm-secret-0123456789abcdef012", 1);
+	setenv("FRONTEND_DOMAIN", FUZZ_FRONTEND, 1);
+	setenv("AUTH_ALLOWED_REDIRECTS", FUZZ_ALLOWED, 1);
 	setenv("AUTH_ARGON2_OPSLIMIT", "1", 1);
 	setenv("AUTH_ARGON2_MEMLIMIT_KIB", "8", 1);
 	/* Bad input is logged; the fuzzer's output stays readable. */
@@ -70,4 +73,47 @@ fuzz_app(void)
 	ready = 1;
 	(void)atexit(cleanup);
 	return &app;
+}
+
+static const char *const allowed[] = {FUZZ_ALLOWED_1, FUZZ_ALLOWED_2};
+
+/* s[0..len) starts with prefix (case-insensitively: an origin's scheme
+ * and host are), and what follows is nothing, '/' or '?' (or anything when
+ * prefix ends in '/'). */
+static bool
+at_boundary(const char *s, size_t len, const char *prefix, bool icase)
+{
+	size_t n = strlen(prefix);
+
+	if (len < n ||
+	    (icase ? strncasecmp(s, prefix, n) : strncmp(s, prefix, n)) != 0)
+		return false;
+	return prefix[n - 1] == '/' || len == n || s[n] == '/' || s[n] == '?';
+}
+
+bool
+fuzz_redirect_ok(const char *answer)
+{
+	static const char head[] = "Status: 303 See Other\r\nLocation: ";
+	const char *loc, *end, *p;
+	size_t i, len;
+	bool ok;
+
+	if (strncmp(answer, head, sizeof(head) - 1) != 0)
+		return false;
+	loc = answer + sizeof(head) - 1;
+	end = strstr(loc, "\r\n");
+	if (end == NULL)
+		return false;
+	for (p = loc; p < end; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if (c <= ' ' || c == 0x7f || c == '#')
+			return false;
+	}
+	len = (size_t)(end - loc);
+	ok = at_boundary(loc, len, FUZZ_FRONTEND, true);
+	for (i = 0; !ok && i < sizeof(allowed) / sizeof(allowed[0]); i++)
+		ok = at_boundary(loc, len, allowed[i], false);
+	return ok;
 }

@@ -1,13 +1,24 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * fuzz_request: one request through ptl_endpoint_serve on the memory
- * transport of tests/memio.h. The input is split at '\n' into
- * REQUEST_METHOD, REQUEST_URI (QUERY_STRING is what follows '?'),
- * CONTENT_TYPE, HTTP_AUTHORIZATION, HTTP_X_FORWARDED_FOR, HTTP_COOKIE and
- * HTTP_ACCEPT; the rest is the body, with CONTENT_LENGTH its length. A
- * missing line is an unset variable. The endpoint has a field table of
- * every rule, an {id} route, an access and a refresh route. The response
- * must be written once and start with a status line.
+ * transport of tests/memio.h: the CGI variables and body a FastCGI or CGI
+ * request brings (lib/web/req.c reads them, then routing, body decoding,
+ * CSRF, credentials, field validation and the answer of lib/web/resp.c or
+ * the 303 of lib/web/form.c).
+ *
+ * The input is "NAME=value" lines, up to the first empty line, then the
+ * body. Every CGI variable is the fuzzer's: a name that is not listed is
+ * unset, "NAME=" is set and empty. Two are filled in when not listed:
+ * CONTENT_LENGTH (the body's length) and QUERY_STRING (what follows '?' in
+ * REQUEST_URI), as a web server would. The pseudo-variable FUZZ_READ_MAX=n
+ * hands the body out n bytes per read (1-64), to exercise the read loop.
+ *
+ * The endpoint has a field table of every rule, an {id} route, an access
+ * and a refresh route. Invariants: exactly one write, starting with a
+ * status line; no 5xx (bad input is a 4xx) unless REDIRECT_STATUS, the
+ * web server's own error (never a client's), asks for one; the header
+ * lines end in CRLF and hold no other CR or LF (no header injection); a
+ * 303 goes where fuzz_redirect_ok() (fuzz.h) allows.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -23,13 +34,8 @@
 #include "memio.h"
 #include "web/endpoint.h"
 
-#define NLINES 7
-#define OUT_CAP 4096 /* enough to see the status line */
-
-static const char *const names[NLINES] = {
-	"REQUEST_METHOD", "REQUEST_URI", "CONTENT_TYPE", "HTTP_AUTHORIZATION",
-	"HTTP_X_FORWARDED_FOR", "HTTP_COOKIE", "HTTP_ACCEPT",
-};
+#define MAX_VARS 32
+#define OUT_CAP 8192 /* enough to see the status line and headers */
 
 /* For routes with the five fields below: echoes their values. */
 static enum ptl_err
@@ -84,28 +90,94 @@ static const struct ptl_route routes[] = {
 static const struct ptl_endpoint ep = {"fuzz", routes,
 				       sizeof(routes) / sizeof(routes[0])};
 
-/* Splits input (NUL-terminated, size bytes) into the lines of the
- * variables and the body; a missing line leaves vals[i] NULL. */
-static void
-split(char *input, size_t size, const char *vals[NLINES], const char **body,
-      size_t *body_len)
+struct input {
+	const char *vars[2 * MAX_VARS + 5]; /* name, value, ..., NULL */
+	size_t n;
+	const char *body;
+	size_t body_len;
+	size_t read_max;
+	char length[24];
+};
+
+/* The value of name among the first in->n entries, or NULL. */
+static const char *
+listed(const struct input *in, const char *name)
 {
-	char *p = input;
 	size_t i;
 
-	*body = "";
-	*body_len = 0;
-	for (i = 0; i < NLINES; i++) {
-		char *nl = memchr(p, '\n', size - (size_t)(p - input));
+	for (i = 0; i < in->n; i += 2) {
+		if (strcmp(in->vars[i], name) == 0)
+			return in->vars[i + 1];
+	}
+	return NULL;
+}
+
+/* Splits s (NUL-terminated, size bytes, written to) into in. */
+static void
+parse(char *s, size_t size, struct input *in)
+{
+	char *p = s, *end = s + size;
+	const char *uri, *q;
+
+	memset(in, 0, sizeof(*in));
+	while (p < end) {
+		char *nl = memchr(p, '\n', (size_t)(end - p));
+		char *eq;
 
 		if (nl == NULL)
-			return;
+			nl = end;
 		*nl = '\0';
-		vals[i] = p;
+		if (nl == p) { /* the empty line: the body follows */
+			p = nl + 1;
+			break;
+		}
+		eq = strchr(p, '=');
+		if (eq != NULL && eq != p && in->n < 2 * MAX_VARS) {
+			*eq = '\0';
+			if (strcmp(p, "FUZZ_READ_MAX") == 0) {
+				in->read_max = (size_t)strtoul(eq + 1, NULL,
+							       10) % 64 + 1;
+			} else {
+				in->vars[in->n++] = p;
+				in->vars[in->n++] = eq + 1;
+			}
+		}
 		p = nl + 1;
 	}
-	*body = p;
-	*body_len = size - (size_t)(p - input);
+	in->body = p < end ? p : "";
+	in->body_len = p < end ? (size_t)(end - p) : 0;
+	uri = listed(in, "REQUEST_URI");
+	q = uri != NULL ? strchr(uri, '?') : NULL;
+	if (listed(in, "QUERY_STRING") == NULL && q != NULL) {
+		in->vars[in->n++] = "QUERY_STRING";
+		in->vars[in->n++] = q + 1;
+	}
+	if (listed(in, "CONTENT_LENGTH") == NULL) {
+		(void)snprintf(in->length, sizeof(in->length), "%zu",
+			       in->body_len);
+		in->vars[in->n++] = "CONTENT_LENGTH";
+		in->vars[in->n++] = in->length;
+	}
+	in->vars[in->n] = NULL;
+}
+
+/* The answer's header lines end in CRLF and hold no other CR or LF; out
+ * is the whole answer when it was not cut. */
+static bool
+headers_clean(const char *out)
+{
+	const char *end = strstr(out, "\r\n\r\n");
+	const char *p;
+
+	if (end == NULL)
+		return false;
+	for (p = out; p < end + 2; p++) {
+		if (*p == '\r' && p[1] != '\n')
+			return false;
+		if (*p == '\n' && (p == out || p[-1] != '\r'))
+			return false;
+	}
+	return true;
 }
 
 int
@@ -113,14 +185,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct ptl_arena *a;
 	static struct memio m;
+	static struct input in;
 	struct ptl_app *app = fuzz_app();
 	struct ptl_transport t;
-	const char *vars[2 * NLINES + 9];
-	const char *vals[NLINES] = {NULL};
-	const char *body, *q;
-	char length[24];
 	char *copy;
-	size_t i, n = 0, body_len;
 
 	if (size > 200000)
 		return 0;
@@ -134,26 +202,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	copy = ptl_mem_alloc(a, size + 1);
 	memcpy(copy, data, size);
 	copy[size] = '\0';
-	split(copy, size, vals, &body, &body_len);
-	(void)snprintf(length, sizeof(length), "%zu", body_len);
-	q = vals[1] != NULL ? strchr(vals[1], '?') : NULL;
-	for (i = 0; i < NLINES; i++) {
-		vars[n++] = names[i];
-		vars[n++] = vals[i];
-	}
-	vars[n++] = "QUERY_STRING";
-	vars[n++] = q != NULL ? q + 1 : NULL;
-	vars[n++] = "CONTENT_LENGTH";
-	vars[n++] = length;
-	vars[n++] = "REMOTE_ADDR";
-	vars[n++] = "127.0.0.1";
-	vars[n++] = "HTTP_ORIGIN";
-	vars[n++] = "http://localhost:3000";
-	vars[n] = NULL;
-	memio_start(&m, &t, vars, body, body_len);
+	parse(copy, size, &in);
+	memio_start(&m, &t, in.vars, in.body, in.body_len);
+	m.read_max = in.read_max;
 	ptl_endpoint_serve(app, &ep, &t, a);
-	/* Every request gets one response, starting with its status line. */
-	if (m.writes != 1 || strncmp(m.out, "Status: ", 8) != 0)
+	/* One response, starting with its status line, never a 5xx but the
+	 * web server's own (REDIRECT_STATUS, which no client can set). */
+	if (m.writes != 1 || strncmp(m.out, "Status: ", 8) != 0 ||
+	    m.out[8] < '1' || m.out[8] > '5' ||
+	    (m.out[8] == '5' && listed(&in, "REDIRECT_STATUS") == NULL))
+		__builtin_trap();
+	if (m.out_total <= m.out_cap && !headers_clean(m.out))
+		__builtin_trap();
+	if (strncmp(m.out, "Status: 303", 11) == 0 && !fuzz_redirect_ok(m.out))
 		__builtin_trap();
 	ptl_mem_reset(a);
 	return 0;
