@@ -53,7 +53,8 @@ tests_unit_test_outbox_SOURCES = tests/unit/test_outbox.c tests/unit/catcher.h \
 # $srcdir/tests/fuzz/corpus/<target>/ by every make check (and by the
 # ASan+UBSan build of script/test). Each links replay.c with its target.
 check_PROGRAMS += tests/fuzz/replay_cookie tests/fuzz/replay_form \
-	tests/fuzz/replay_json tests/fuzz/replay_jwt tests/fuzz/replay_request
+	tests/fuzz/replay_json tests/fuzz/replay_jwt tests/fuzz/replay_redirect \
+	tests/fuzz/replay_request
 FUZZ_COMMON = tests/fuzz/replay.c tests/fuzz/fuzz.h tests/fuzz/fuzz_app.c \
 	tests/memio.c tests/memio.h tests/fuzz/build.sh
 tests_fuzz_replay_cookie_SOURCES = $(FUZZ_COMMON) tests/fuzz/fuzz_cookie.c
@@ -64,6 +65,8 @@ tests_fuzz_replay_json_SOURCES = $(FUZZ_COMMON) tests/fuzz/fuzz_json.c
 tests_fuzz_replay_json_CPPFLAGS = $(AM_CPPFLAGS) -DPTL_FUZZ_CORPUS='"json"'
 tests_fuzz_replay_jwt_SOURCES = $(FUZZ_COMMON) tests/fuzz/fuzz_jwt.c
 tests_fuzz_replay_jwt_CPPFLAGS = $(AM_CPPFLAGS) -DPTL_FUZZ_CORPUS='"jwt"'
+tests_fuzz_replay_redirect_SOURCES = $(FUZZ_COMMON) tests/fuzz/fuzz_redirect.c
+tests_fuzz_replay_redirect_CPPFLAGS = $(AM_CPPFLAGS) -DPTL_FUZZ_CORPUS='"redirect"'
 tests_fuzz_replay_request_SOURCES = $(FUZZ_COMMON) tests/fuzz/fuzz_request.c
 tests_fuzz_replay_request_CPPFLAGS = $(AM_CPPFLAGS) -DPTL_FUZZ_CORPUS='"request"'
 # The corpora travel with the tarball (EXTRA_DIST is Makefile.am's).
