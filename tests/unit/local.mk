@@ -52,13 +52,16 @@ tests_unit_test_outbox_SOURCES = tests/unit/test_outbox.c tests/unit/catcher.h \
 # Fuzz-corpus replay (tests/fuzz/): one TAP program per target, run over
 # $srcdir/tests/fuzz/corpus/<target>/ by every make check (and by the
 # ASan+UBSan build of script/test). Each links replay.c with its target.
-check_PROGRAMS += tests/fuzz/replay_cookie tests/fuzz/replay_form \
-	tests/fuzz/replay_json tests/fuzz/replay_jwt tests/fuzz/replay_redirect \
-	tests/fuzz/replay_refresh tests/fuzz/replay_request
+check_PROGRAMS += tests/fuzz/replay_cookie tests/fuzz/replay_email \
+	tests/fuzz/replay_form tests/fuzz/replay_json tests/fuzz/replay_jwt \
+	tests/fuzz/replay_redirect tests/fuzz/replay_refresh \
+	tests/fuzz/replay_request
 FUZZ_COMMON = tests/fuzz/replay.c tests/fuzz/fuzz.h tests/fuzz/fuzz_app.c \
 	tests/memio.c tests/memio.h tests/fuzz/build.sh
 tests_fuzz_replay_cookie_SOURCES = $(FUZZ_COMMON) tests/fuzz/fuzz_cookie.c
 tests_fuzz_replay_cookie_CPPFLAGS = $(AM_CPPFLAGS) -DPTL_FUZZ_CORPUS='"cookie"'
+tests_fuzz_replay_email_SOURCES = $(FUZZ_COMMON) tests/fuzz/fuzz_email.c
+tests_fuzz_replay_email_CPPFLAGS = $(AM_CPPFLAGS) -DPTL_FUZZ_CORPUS='"email"'
 tests_fuzz_replay_form_SOURCES = $(FUZZ_COMMON) tests/fuzz/fuzz_form.c
 tests_fuzz_replay_form_CPPFLAGS = $(AM_CPPFLAGS) -DPTL_FUZZ_CORPUS='"form"'
 tests_fuzz_replay_json_SOURCES = $(FUZZ_COMMON) tests/fuzz/fuzz_json.c
