@@ -280,6 +280,7 @@ ptl_form_respond(struct ptl_req *req, struct ptl_resp *resp, enum ptl_err e,
 	const char *home = front != NULL ? ptl_mem_printf(req->arena, "%s/", front)
 					 : "/";
 	const char *target, *key;
+	size_t len;
 
 	if (e == PTL_OK) {
 		target = field(req, "redirect");
@@ -299,10 +300,13 @@ ptl_form_respond(struct ptl_req *req, struct ptl_resp *resp, enum ptl_err e,
 	}
 	if (target == NULL)
 		target = home;
+	/* The fragment is dropped; a '?' in it does not start a query. */
+	len = strcspn(target, "#");
 	ptl_buf_adds(out, "Status: 303 See Other\r\nLocation: ");
-	ptl_buf_add(out, target, strcspn(target, "#"));
+	ptl_buf_add(out, target, len);
 	if (key != NULL) {
-		ptl_buf_adds(out, strchr(target, '?') != NULL ? "&error=" : "?error=");
+		ptl_buf_adds(out, memchr(target, '?', len) != NULL ? "&error="
+								   : "?error=");
 		ptl_buf_urlencode(out, key, strlen(key));
 	}
 	ptl_buf_adds(out, "\r\n");
