@@ -76,6 +76,10 @@ tests_fuzz_replay_request_SOURCES = $(FUZZ_COMMON) tests/fuzz/fuzz_request.c
 tests_fuzz_replay_request_CPPFLAGS = $(AM_CPPFLAGS) -DPTL_FUZZ_CORPUS='"request"'
 # The corpora travel with the tarball (EXTRA_DIST is Makefile.am's).
 dist_noinst_DATA = tests/fuzz/corpus
+# script/fuzz runs the targets with libFuzzer, with these dictionaries.
+EXTRA_DIST += script/fuzz tests/fuzz/cookie.dict tests/fuzz/email.dict \
+	tests/fuzz/form.dict tests/fuzz/jwt.dict tests/fuzz/redirect.dict \
+	tests/fuzz/refresh.dict tests/fuzz/request.dict
 # The arena and the wiping of secrets: free() is wrapped to inspect what
 # is freed (tests/unit/test_mem.c).
 check_PROGRAMS += tests/unit/test_mem
