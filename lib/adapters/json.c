@@ -336,6 +336,30 @@ ptl_json_num(const struct ptl_json *v)
 	return cJSON_GetNumberValue((const cJSON *)v);
 }
 
+bool
+ptl_json_true(const struct ptl_json *v)
+{
+	return cJSON_IsTrue((const cJSON *)v);
+}
+
+size_t
+ptl_json_len(const struct ptl_json *v)
+{
+	const cJSON *j = (const cJSON *)v;
+
+	return cJSON_IsArray(j) ? (size_t)cJSON_GetArraySize(j) : 0;
+}
+
+const struct ptl_json *
+ptl_json_at(const struct ptl_json *v, size_t i)
+{
+	const cJSON *j = (const cJSON *)v;
+
+	if (!cJSON_IsArray(j) || i > 100000)
+		return NULL;
+	return (const struct ptl_json *)cJSON_GetArrayItem(j, (int)i);
+}
+
 /* ECMA-262 Number::toString(10): the shortest digits that read back to d,
  * written fixed for exponents in [-6, 21) and exponential otherwise. */
 char *

@@ -65,6 +65,14 @@ const char *ptl_json_str(const struct ptl_json *v, size_t *len);
 /* The number of a PTL_JSON_NUMBER node. */
 double ptl_json_num(const struct ptl_json *v);
 
+/* Whether v is the literal true (not "true", not 1). */
+bool ptl_json_true(const struct ptl_json *v);
+
+/* The number of elements of an array node (0 for anything else), and its
+ * element i (borrowed; NULL past the end or for a non-array). */
+size_t ptl_json_len(const struct ptl_json *v);
+const struct ptl_json *ptl_json_at(const struct ptl_json *v, size_t i);
+
 /* The number as the shortest decimal text JavaScript would print for it
  * (String(n)), for number-typed names. Arena-owned. */
 char *ptl_json_num_text(struct ptl_arena *a, const struct ptl_json *v);

@@ -425,6 +425,67 @@ load_secrets(struct ptl_cfg *cfg)
 	return true;
 }
 
+/* A provider URL setting, or its default, checked (cfg.h). */
+static bool
+provider_url(const char *name, const char *def, const char **out)
+{
+	*out = str_or(name, def);
+	if (ptl_cfg_provider_url_ok(*out))
+		return true;
+	PTL_LOG_ERR("setting %s: a provider URL must be https:// (http:// only "
+		    "for a loopback host); refusing to start", name);
+	return false;
+}
+
+/* The social sign-in settings (API.md §5.4). */
+static bool
+load_social(struct ptl_cfg *cfg)
+{
+	int64_t v = 0;
+	bool good = true;
+
+	cfg->google_client_id = str_or("GOOGLE_CLIENT_ID", NULL);
+	cfg->google_client_secret = str_or("GOOGLE_CLIENT_SECRET", NULL);
+	cfg->facebook_app_id = str_or("FACEBOOK_APP_ID", NULL);
+	cfg->facebook_app_secret = str_or("FACEBOOK_APP_SECRET", NULL);
+	cfg->apple_app_audience = str_or("APPLE_APP_AUDIENCE", "[]");
+	cfg->github_client_id = str_or("GITHUB_CLIENT_ID", NULL);
+	cfg->github_client_secret = str_or("GITHUB_CLIENT_SECRET", NULL);
+	good = good && provider_url("GOOGLE_JWKS_URL",
+				    "https://www.googleapis.com/oauth2/v3/certs",
+				    &cfg->google_jwks_url);
+	good = good && provider_url("GOOGLE_AUTHORIZE_URL",
+				    "https://accounts.google.com/o/oauth2/v2/auth",
+				    &cfg->google_authorize_url);
+	good = good && provider_url("GOOGLE_TOKEN_URL",
+				    "https://oauth2.googleapis.com/token",
+				    &cfg->google_token_url);
+	good = good && provider_url("APPLE_JWKS_URL",
+				    "https://appleid.apple.com/auth/keys",
+				    &cfg->apple_jwks_url);
+	good = good && provider_url("FACEBOOK_GRAPH_URL",
+				    "https://graph.facebook.com",
+				    &cfg->facebook_graph_url);
+	good = good && provider_url("FACEBOOK_AUTHORIZE_URL",
+				    "https://www.facebook.com/v23.0/dialog/oauth",
+				    &cfg->facebook_authorize_url);
+	good = good && provider_url("GITHUB_AUTHORIZE_URL",
+				    "https://github.com/login/oauth/authorize",
+				    &cfg->github_authorize_url);
+	good = good && provider_url("GITHUB_TOKEN_URL",
+				    "https://github.com/login/oauth/access_token",
+				    &cfg->github_token_url);
+	good = good && provider_url("GITHUB_API_URL", "https://api.github.com",
+				    &cfg->github_api_url);
+	good = good && get_int("OAUTH_CONNECT_TIMEOUT_MS", 5000, 1, 600000, &v);
+	cfg->oauth_connect_timeout_ms = (long)v;
+	good = good && get_int("OAUTH_TIMEOUT_MS", 10000, 1, 600000, &v);
+	cfg->oauth_timeout_ms = (long)v;
+	good = good && get_int("OAUTH_JWKS_CACHE_SECONDS", 3600, 0, 604800,
+			       &cfg->oauth_jwks_cache_s);
+	return good;
+}
+
 enum ptl_err
 ptl_cfg_load(struct ptl_cfg *cfg)
 {
@@ -501,6 +562,7 @@ ptl_cfg_load(struct ptl_cfg *cfg)
 	if (cfg->production && cfg->argon2_mem < 19456 * 1024) {
 		PTL_LOG_WARN("AUTH_ARGON2_MEMLIMIT_KIB is below the OWASP minimum");
 	}
+	good = good && load_social(cfg);
 	if (!good)
 		return PTL_ERR_INTERNAL;
 	return ptl_cfg_load_mail(&cfg->mail);
@@ -620,4 +682,77 @@ ptl_cfg_load_mail(struct ptl_cfg_mail *mc)
 	mc->connect_timeout_ms = (long)connect_ms;
 	mc->timeout_ms = (long)total_ms;
 	return check_mail(mc) ? PTL_OK : PTL_ERR_INTERNAL;
+}
+
+/* Whether host[0..len) is a loopback name or address: localhost,
+ * 127.0.0.0/8 as a dotted quad, or [::1]. */
+static bool
+loopback_host(const char *host, size_t len)
+{
+	unsigned parts = 0, val = 0, digits = 0;
+	size_t i;
+
+	if (ptl_str_ieq(host, len, "localhost") || ptl_str_ieq(host, len, "[::1]"))
+		return true;
+	if (len < 9 || strncmp(host, "127.", 4) != 0)
+		return false;
+	for (i = 0; i <= len; i++) {
+		if (i == len || host[i] == '.') {
+			if (digits == 0 || val > 255)
+				return false;
+			parts++;
+			val = 0;
+			digits = 0;
+		} else if (isdigit((unsigned char)host[i]) && digits < 3) {
+			val = val * 10 + (unsigned)(host[i] - '0');
+			digits++;
+		} else {
+			return false;
+		}
+	}
+	return parts == 4;
+}
+
+bool
+ptl_cfg_provider_url_ok(const char *url)
+{
+	const char *p, *end, *host_end;
+	bool https;
+	size_t i;
+
+	if (strlen(url) > 2048)
+		return false;
+	for (i = 0; url[i] != '\0'; i++) {
+		if ((unsigned char)url[i] <= ' ' || url[i] == 0x7f ||
+		    url[i] == '\\')
+			return false;
+	}
+	https = strncmp(url, "https://", 8) == 0;
+	if (!https && strncmp(url, "http://", 7) != 0)
+		return false;
+	p = url + (https ? 8 : 7);
+	end = p + strcspn(p, "/?#");
+	if (end == p)
+		return false;
+	for (i = 0; p + i < end; i++) {
+		if (!isalnum((unsigned char)p[i]) &&
+		    strchr("-._[]:", p[i]) == NULL)
+			return false;
+	}
+	/* The host ends at the port's ':' (after a bracketed literal's ']'). */
+	if (*p == '[') {
+		host_end = memchr(p, ']', (size_t)(end - p));
+		if (host_end == NULL)
+			return false;
+		host_end++;
+		if (host_end != end && *host_end != ':')
+			return false;
+	} else {
+		host_end = memchr(p, ':', (size_t)(end - p));
+		if (host_end == NULL)
+			host_end = end;
+	}
+	if (host_end == p)
+		return false;
+	return https || loopback_host(p, (size_t)(host_end - p));
 }

@@ -90,7 +90,35 @@ struct ptl_cfg {
 	int64_t audit_retention_days; /* AUDIT_RETENTION_DAYS, 90 (authportal gc) */
 
 	struct ptl_cfg_mail mail;   /* MAIL_*: ptl_cfg_load_mail() */
+
+	/* Social sign-in (API.md §5.4, §10.11): credentials NULL when unset
+	 * (the provider then answers providerNotConfigured); every URL has
+	 * the real provider's default and passed ptl_cfg_provider_url_ok(). */
+	const char *google_client_id;     /* GOOGLE_CLIENT_ID */
+	const char *google_client_secret; /* GOOGLE_CLIENT_SECRET */
+	const char *facebook_app_id;      /* FACEBOOK_APP_ID */
+	const char *facebook_app_secret;  /* FACEBOOK_APP_SECRET */
+	const char *apple_app_audience;   /* APPLE_APP_AUDIENCE, JSON array, "[]" */
+	const char *github_client_id;     /* GITHUB_CLIENT_ID */
+	const char *github_client_secret; /* GITHUB_CLIENT_SECRET */
+	const char *google_jwks_url, *google_authorize_url, *google_token_url;
+	const char *apple_jwks_url;
+	const char *facebook_graph_url, *facebook_authorize_url;
+	const char *github_authorize_url, *github_token_url, *github_api_url;
+	long oauth_connect_timeout_ms; /* OAUTH_CONNECT_TIMEOUT_MS, 5000 */
+	long oauth_timeout_ms;         /* OAUTH_TIMEOUT_MS, 10000 (total) */
+	int64_t oauth_jwks_cache_s;    /* OAUTH_JWKS_CACHE_SECONDS, 3600 */
 };
+
+/*
+ * Whether url may be a provider URL (API.md §10.11): https://, or http://
+ * only when its host is a loopback address (127.0.0.0/8, [::1],
+ * localhost), so that tests can use a local mock. The authority must be a
+ * plain host and port (no userinfo, no '%' or '\\'), at most 2048 bytes,
+ * no control byte or space anywhere.
+ */
+bool ptl_cfg_provider_url_ok(const char *url)
+	__attribute__((warn_unused_result, nonnull));
 
 /*
  * Fills cfg from the environment and the .env file, the MAIL_* settings

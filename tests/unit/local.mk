@@ -97,3 +97,7 @@ tests_unit_test_paths_SOURCES = tests/unit/test_paths.c tests/tap.h
 check_PROGRAMS += tests/unit/test_admin
 tests_unit_test_admin_SOURCES = tests/unit/test_admin.c tests/unit/fixture.h \
 	tests/tap.h
+# Social sign-in: outbound HTTP against a loopback server (httpd.h), JWKS
+# and RS256 with keys made by libcrypto, and the use cases.
+check_PROGRAMS += tests/unit/test_http
+tests_unit_test_http_SOURCES = tests/unit/test_http.c tests/unit/httpd.h tests/tap.h
