@@ -101,3 +101,5 @@ tests_unit_test_admin_SOURCES = tests/unit/test_admin.c tests/unit/fixture.h \
 # and RS256 with keys made by libcrypto, and the use cases.
 check_PROGRAMS += tests/unit/test_http
 tests_unit_test_http_SOURCES = tests/unit/test_http.c tests/unit/httpd.h tests/tap.h
+check_PROGRAMS += tests/unit/test_jwk
+tests_unit_test_jwk_SOURCES = tests/unit/test_jwk.c tests/tap.h
