@@ -176,6 +176,13 @@ ptl_crypto_digest(unsigned char out[PTL_CRYPTO_DIGEST_LEN], const void *in,
 	crypto_generichash(out, PTL_CRYPTO_DIGEST_LEN, in, len, NULL, 0);
 }
 
+void
+ptl_crypto_sha256(unsigned char out[PTL_CRYPTO_DIGEST_LEN], const void *in,
+		  size_t len)
+{
+	crypto_hash_sha256(out, in, len);
+}
+
 bool
 ptl_crypto_equal(const void *a, const void *b, size_t len)
 {

@@ -88,6 +88,10 @@ uint64_t ptl_crypto_shorthash(const unsigned char key[16], const void *in,
 void ptl_crypto_digest(unsigned char out[PTL_CRYPTO_DIGEST_LEN], const void *in,
 		       size_t len);
 
+/* SHA-256 of in, for the PKCE code_challenge of S256 (RFC 7636 §4.2). */
+void ptl_crypto_sha256(unsigned char out[PTL_CRYPTO_DIGEST_LEN],
+		       const void *in, size_t len);
+
 /* Constant-time equality of two len-byte buffers. */
 bool ptl_crypto_equal(const void *a, const void *b, size_t len);
 

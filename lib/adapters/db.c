@@ -197,6 +197,28 @@ static const char *const audit_list_cols[] = {
 };
 COLS_ASSERT(audit_list_cols, PTL_COL_AUDIT_LIST__MAX);
 
+static const char *const oauth_state_cols[] = {
+	[PTL_COL_OAUTH_STATE_PROVIDER] = "provider",
+	[PTL_COL_OAUTH_STATE_REDIRECT] = "redirect",
+	[PTL_COL_OAUTH_STATE_VERIFIER] = "verifier",
+	[PTL_COL_OAUTH_STATE_NONCE] = "nonce",
+	[PTL_COL_OAUTH_STATE_BROWSER] = "browser",
+	[PTL_COL_OAUTH_STATE_EXPIRES_AT] = "expires_at",
+};
+COLS_ASSERT(oauth_state_cols, PTL_COL_OAUTH_STATE__MAX);
+
+static const char *const social_user_cols[] = {
+	[PTL_COL_SOCIAL_USER_ID] = "id",
+	[PTL_COL_SOCIAL_USER_STATUS_ID] = "status_id",
+	[PTL_COL_SOCIAL_USER_DISABLED] = "disabled",
+};
+COLS_ASSERT(social_user_cols, PTL_COL_SOCIAL_USER__MAX);
+
+static const char *const identity_list_cols[] = {
+	[PTL_COL_IDENTITY_LIST_PROVIDER] = "provider",
+};
+COLS_ASSERT(identity_list_cols, PTL_COL_IDENTITY_LIST__MAX);
+
 /* A statement: its name for the log, its SQL, and the names of its result
  * columns (none for a statement that returns no row). */
 struct stmt {
@@ -408,6 +430,49 @@ static const struct stmt stmts[PTL_Q__MAX] = {
 		"disabled_at IS NOT NULL AS disabled, provider FROM users "
 		"WHERE id = ?1",
 		COLS(user_state_cols)},
+	/* Social sign-in (domain/social.c, sql/006_social.sql). */
+	[PTL_Q_OAUTH_STATE_INSERT] = {"OAUTH_STATE_INSERT",
+		"INSERT INTO oauth_states (hash, provider, redirect, verifier, "
+		"nonce, browser, created_at, expires_at) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"},
+	/* A state is spent by its first callback, whatever comes of it. */
+	[PTL_Q_OAUTH_STATE_TAKE] = {"OAUTH_STATE_TAKE",
+		"DELETE FROM oauth_states WHERE hash = ?1 "
+		"RETURNING provider, redirect, verifier, nonce, browser, "
+		"expires_at",
+		COLS(oauth_state_cols)},
+	[PTL_Q_OAUTH_STATE_PRUNE] = {"OAUTH_STATE_PRUNE",
+		"DELETE FROM oauth_states WHERE hash IN (SELECT hash FROM "
+		"oauth_states WHERE expires_at < ?1 LIMIT ?2)"},
+	/* By identity first, then by the users row's own provider and
+	 * social_id (rows made before 006, or by the users API). */
+	[PTL_Q_SOCIAL_USER] = {"SOCIAL_USER",
+		"SELECT id, status_id, disabled_at IS NOT NULL AS disabled "
+		"FROM users WHERE deleted_at IS NULL AND (id = (SELECT user_id "
+		"FROM user_identities WHERE provider = ?1 AND subject = ?2) OR "
+		"(provider = ?1 AND social_id = ?2)) "
+		"ORDER BY id = (SELECT user_id FROM user_identities WHERE "
+		"provider = ?1 AND subject = ?2) DESC, id LIMIT 1",
+		COLS(social_user_cols)},
+	[PTL_Q_SOCIAL_BY_EMAIL] = {"SOCIAL_BY_EMAIL",
+		"SELECT id, status_id, disabled_at IS NOT NULL AS disabled "
+		"FROM users WHERE email = ?1 AND deleted_at IS NULL",
+		COLS(social_user_cols)},
+	[PTL_Q_IDENTITY_UPSERT] = {"IDENTITY_UPSERT",
+		"INSERT INTO user_identities (provider, subject, user_id, "
+		"created_at, last_used_at) VALUES (?1, ?2, ?3, ?4, ?4) "
+		"ON CONFLICT (provider, subject) DO UPDATE SET "
+		"user_id = excluded.user_id, last_used_at = excluded.last_used_at"},
+	[PTL_Q_IDENTITY_LIST] = {"IDENTITY_LIST",
+		"SELECT DISTINCT provider FROM (SELECT provider FROM "
+		"user_identities WHERE user_id = ?1 UNION SELECT provider FROM "
+		"users WHERE id = ?1 AND provider <> 'email') ORDER BY provider",
+		COLS(identity_list_cols)},
+	[PTL_Q_USER_SET_SOCIAL] = {"USER_SET_SOCIAL",
+		"UPDATE users SET provider = ?2, social_id = ?3, updated_at = ?4 "
+		"WHERE id = ?1"},
+	[PTL_Q_USER_SET_EMAIL_ONLY] = {"USER_SET_EMAIL_ONLY",
+		"UPDATE users SET email = ?2, updated_at = ?3 WHERE id = ?1"},
 };
 
 struct ptl_db {

@@ -63,6 +63,15 @@ enum ptl_q {
 	PTL_Q_USER_ENABLE,       /* the admin tool: disabled_at cleared */
 	PTL_Q_USER_SET_ROLE,
 	PTL_Q_USER_STATE,        /* any user by id: role, deleted, disabled */
+	PTL_Q_OAUTH_STATE_INSERT, /* social sign-in (domain/social.c) */
+	PTL_Q_OAUTH_STATE_TAKE,  /* delete the state's row, returning it */
+	PTL_Q_OAUTH_STATE_PRUNE, /* expired states: now, batch size */
+	PTL_Q_SOCIAL_USER,       /* live user of (provider, subject) */
+	PTL_Q_SOCIAL_BY_EMAIL,   /* non-deleted user with the email */
+	PTL_Q_IDENTITY_UPSERT,   /* (provider, subject) -> user */
+	PTL_Q_IDENTITY_LIST,     /* the providers linked to a user */
+	PTL_Q_USER_SET_SOCIAL,   /* provider and social_id */
+	PTL_Q_USER_SET_EMAIL_ONLY, /* the address, status unchanged */
 	PTL_Q__MAX
 };
 
@@ -222,6 +231,28 @@ enum ptl_col_audit_list { /* PTL_Q_AUDIT_LIST */
 	PTL_COL_AUDIT_LIST_DETAIL,
 	PTL_COL_AUDIT_LIST_USER_AGENT,
 	PTL_COL_AUDIT_LIST__MAX
+};
+
+enum ptl_col_oauth_state { /* PTL_Q_OAUTH_STATE_TAKE (RETURNING) */
+	PTL_COL_OAUTH_STATE_PROVIDER,
+	PTL_COL_OAUTH_STATE_REDIRECT,
+	PTL_COL_OAUTH_STATE_VERIFIER,
+	PTL_COL_OAUTH_STATE_NONCE,
+	PTL_COL_OAUTH_STATE_BROWSER,
+	PTL_COL_OAUTH_STATE_EXPIRES_AT,
+	PTL_COL_OAUTH_STATE__MAX
+};
+
+enum ptl_col_social_user { /* PTL_Q_SOCIAL_USER, PTL_Q_SOCIAL_BY_EMAIL */
+	PTL_COL_SOCIAL_USER_ID,
+	PTL_COL_SOCIAL_USER_STATUS_ID,
+	PTL_COL_SOCIAL_USER_DISABLED,
+	PTL_COL_SOCIAL_USER__MAX
+};
+
+enum ptl_col_identity_list { /* PTL_Q_IDENTITY_LIST */
+	PTL_COL_IDENTITY_LIST_PROVIDER,
+	PTL_COL_IDENTITY_LIST__MAX
 };
 
 struct ptl_db;

@@ -313,3 +313,21 @@ ptl_form_respond(struct ptl_req *req, struct ptl_resp *resp, enum ptl_err e,
 	if (e == PTL_OK)
 		cookies(req, resp, out);
 }
+
+const char *
+ptl_form_target(struct ptl_req *req, const char *target)
+{
+	return checked(req, target);
+}
+
+void
+ptl_form_token_cookies(struct ptl_req *req, struct ptl_resp *resp)
+{
+	cookies(req, resp, &resp->headers);
+}
+
+bool
+ptl_form_secure(struct ptl_req *req)
+{
+	return secure_cookies(req);
+}

@@ -56,4 +56,21 @@ void ptl_form_respond(struct ptl_req *req, struct ptl_resp *resp,
 void ptl_form_device_cookie(struct ptl_req *req, struct ptl_resp *resp,
 			    const char *token) __attribute__((nonnull(1, 2)));
 
+/*
+ * The redirect flow of social sign-in (API.md §10.11) reuses the checks
+ * and cookies of form posts:
+ * ptl_form_target() is target as ptl_form_respond() would take it (a
+ * path made absolute on FRONTEND_DOMAIN, or an allowed absolute URL), or
+ * NULL when it is refused; arena-owned or target itself.
+ * ptl_form_token_cookies() adds the Set-Cookie lines of resp's tokens to
+ * resp->headers, as the 303 of a browser sign-in sets them.
+ * ptl_form_secure() is whether cookies carry Secure (always but on a
+ * development server on the loopback).
+ */
+const char *ptl_form_target(struct ptl_req *req, const char *target)
+	__attribute__((nonnull(1)));
+void ptl_form_token_cookies(struct ptl_req *req, struct ptl_resp *resp)
+	__attribute__((nonnull));
+bool ptl_form_secure(struct ptl_req *req) __attribute__((nonnull));
+
 #endif

@@ -196,6 +196,7 @@ reason_of(int status)
 	} reasons[] = {
 	    {200, "OK"},
 	    {204, "No Content"},
+	    {302, "Found"},
 	    {303, "See Other"},
 	    {400, "Bad Request"},
 	    {401, "Unauthorized"},

@@ -10,9 +10,11 @@
  *   /slow      sleeps 5 s, then 200
  *   /redirect  302 to /echo
  *   /fail      503
- *   anything   200 with the file DIR/<path without '/'> when it exists,
- *              404 otherwise (so a test changes an answer by rewriting
- *              the file).
+ *   anything   200 with the file DIR/<path>, its query dropped, the
+ *              leading '/' dropped and each later '/' read as '_'
+ *              ("/gh/user" is DIR/gh_user), when it exists; 404
+ *              otherwise (so a test changes an answer by rewriting the
+ *              file). The method does not matter.
  * Header-only.
  */
 #ifndef PTL_TEST_HTTPD_H
@@ -56,14 +58,17 @@ static __attribute__((unused)) void
 httpd_file(int fd, const char *dir, const char *path)
 {
 	char name[512], body[65536];
-	size_t len = strcspn(path, "?");
-	FILE *f;
+	size_t len = strcspn(path, "?"), i, at;
+	FILE *f = NULL;
 	size_t n;
 
-	(void)snprintf(name, sizeof(name), "%s/%.*s", dir, (int)len - 1,
-		       path + 1);
-	if (len < 2 || strchr(path + 1, '/') != NULL ||
-	    (f = fopen(name, "r")) == NULL) {
+	at = (size_t)snprintf(name, sizeof(name), "%s/", dir);
+	for (i = 1; i < len && at + 1 < sizeof(name); i++)
+		name[at++] = path[i] == '/' ? '_' : path[i];
+	name[at] = '\0';
+	if (len >= 2 && strstr(path, "..") == NULL)
+		f = fopen(name, "r");
+	if (f == NULL) {
 		httpd_send(fd, 404, "", "{}", 2);
 		return;
 	}

@@ -103,3 +103,6 @@ check_PROGRAMS += tests/unit/test_http
 tests_unit_test_http_SOURCES = tests/unit/test_http.c tests/unit/httpd.h tests/tap.h
 check_PROGRAMS += tests/unit/test_jwk
 tests_unit_test_jwk_SOURCES = tests/unit/test_jwk.c tests/tap.h
+check_PROGRAMS += tests/unit/test_social
+tests_unit_test_social_SOURCES = tests/unit/test_social.c tests/unit/httpd.h \
+	tests/unit/fixture.h tests/tap.h
