@@ -208,7 +208,9 @@ callback(struct ptl_req *req, struct ptl_resp *resp, enum ptl_social_provider p)
 
 	e = ptl_social_callback(req->arena, req->app, &in, req->now_ms, &out);
 	target = out.target != NULL ? out.target : home(req);
-	ptl_buf_adds(&resp->headers, "Referrer-Policy: no-referrer\r\n");
+	/* Referrer-Policy: no-referrer is among the headers of every answer
+	 * (web/resp.c), so the code and state of this URL never leave in a
+	 * Referer. */
 	state_cookie(req, resp, p, NULL);
 	if (e == PTL_OK)
 		e = ptl_pair_login(req, resp, &out.login.user,

@@ -586,6 +586,23 @@ github_profile(struct ptl_arena *a, const struct ptl_app *app,
 	return PTL_OK;
 }
 
+/* Whether s is 1 to max visible ASCII characters: what every token and
+ * code of the providers is (RFC 6750 §2.1's b64token is narrower still).
+ * Anything else would end up in a header or a URL we send: a CR or LF
+ * would add a header of the client's to our request. */
+static bool
+token_chars(const char *s, size_t max)
+{
+	size_t i;
+
+	for (i = 0; s[i] != '\0'; i++) {
+		if (i >= max || (unsigned char)s[i] <= ' ' ||
+		    (unsigned char)s[i] >= 0x7f)
+			return false;
+	}
+	return i > 0;
+}
+
 /* The profile behind a token login's token. */
 static enum ptl_err
 token_profile(struct ptl_arena *a, const struct ptl_app *app,
@@ -594,7 +611,8 @@ token_profile(struct ptl_arena *a, const struct ptl_app *app,
 {
 	enum ptl_err e;
 
-	if (strlen(in->token) > TOKEN_MAX)
+	memset(pr, 0, sizeof(*pr));
+	if (!token_chars(in->token, TOKEN_MAX))
 		return PTL_ERR_UNAUTHORIZED;
 	switch (in->provider) {
 	case PTL_SOCIAL_GOOGLE:
@@ -1157,7 +1175,7 @@ exchange(struct ptl_arena *a, const struct ptl_app *app,
 		return e;
 	*access = bounded(root, "access_token", TOKEN_MAX);
 	*id_token = bounded(root, "id_token", TOKEN_MAX);
-	if (*access == NULL ||
+	if (*access == NULL || !token_chars(*access, TOKEN_MAX) ||
 	    (in->provider == PTL_SOCIAL_GOOGLE && *id_token == NULL))
 		return PTL_ERR_UNAUTHORIZED;
 	return PTL_OK;
@@ -1210,8 +1228,7 @@ ptl_social_callback(struct ptl_arena *a, struct ptl_app *app,
 
 	memset(out, 0, sizeof(*out));
 	ptl_refusal_clear(&why);
-	if (in->state == NULL || *in->state == '\0' ||
-	    strlen(in->state) > STATE_MAX)
+	if (in->state == NULL || !token_chars(in->state, STATE_MAX))
 		return landing_error(a, app, in, out, "invalidState", now_ms);
 	e = take_state(a, app, in->state, &r);
 	if (e != PTL_OK) {
@@ -1230,8 +1247,7 @@ ptl_social_callback(struct ptl_arena *a, struct ptl_app *app,
 		    a, app, in, out,
 		    ptl_mem_printf(a, "providerNotConfigured:%s", missing),
 		    now_ms);
-	if (in->code == NULL || *in->code == '\0' ||
-	    strlen(in->code) > CODE_MAX)
+	if (in->code == NULL || !token_chars(in->code, CODE_MAX))
 		return landing_error(a, app, in, out, "wrongToken", now_ms);
 	e = callback_profile(a, app, in, &r, now_ms, &pr);
 	if (e == PTL_ERR_UNAUTHORIZED)

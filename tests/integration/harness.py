@@ -128,7 +128,7 @@ CRASH_PATTERNS = [
 # nothing from the caller's shell leaks into the app (and written to the
 # ENV_FILE of the htaccess deployment).
 APP_PREFIXES = ("AUTH_", "APP_", "MAIL_", "DATABASE_", "FRONTEND_",
-                "BACKEND_", "GOOGLE_", "FACEBOOK_", "APPLE_", "GITHUB_",
+                "BACKEND_", "GOOGLE_", "FACEBOOK_", "APPLE_", "GITHUB_", "OAUTH_",
                 "TRUSTED_PROXIES", "NODE_ENV", "API_PREFIX")
 
 _counter = itertools.count(1)
