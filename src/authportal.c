@@ -39,6 +39,7 @@
 #include "domain/mail.h"
 #include "domain/outbox.h"
 #include "domain/session.h"
+#include "domain/social.h"
 
 #ifndef PACKAGE_VERSION
 #define PACKAGE_VERSION "unknown"
@@ -569,8 +570,8 @@ cmd_user_list(struct ctx *c, const struct args *args)
 	bool row;
 
 	(void)args;
-	say(stdout, "%-6s %-40s %-9s %-6s %-9s %s", "id", "email", "provider",
-	    "role", "status", "state");
+	say(stdout, "%-6s %-40s %-9s %-6s %-9s %-8s %s", "id", "email",
+	    "provider", "role", "status", "state", "linked");
 	while (ptl_db_step(st, &row) == PTL_OK && row) {
 		int64_t id = ptl_db_int(st, PTL_COL_USER_LIST_ID);
 		const char *email = ptl_db_text(st, PTL_COL_USER_LIST_EMAIL);
@@ -587,9 +588,14 @@ cmd_user_list(struct ctx *c, const struct args *args)
 		else if (!ptl_db_is_null(st, PTL_COL_USER_LIST_DISABLED_AT))
 			state = "disabled";
 
-		say(stdout, "%-6lld %-40s %-9s %-6s %-9s %s", (long long)id,
-		    email ? email : "-", provider, role != NULL ? role : "?",
-		    status != NULL ? status : "?", state);
+		/* The providers that have signed in to the account
+		 * (domain/social.h). */
+		const char *linked = ptl_social_linked(c->a, c->app, id);
+
+		say(stdout, "%-6lld %-40s %-9s %-6s %-9s %-8s %s",
+		    (long long)id, email ? email : "-", provider,
+		    role != NULL ? role : "?", status != NULL ? status : "?",
+		    state, linked != NULL ? linked : "-");
 	}
 	ptl_db_done(st);
 	return 0;
@@ -889,10 +895,19 @@ static int
 cmd_gc(struct ctx *c, const struct args *args)
 {
 	struct ptl_audit_gc n;
+	int64_t states = 0, batch = 0;
 
 	(void)args;
 	if (ptl_audit_gc(c->app, ptl_app_now_ms(c->app), &n) != PTL_OK)
 		return 1;
+	do {
+		if (ptl_social_prune(c->app, ptl_app_now_ms(c->app), &batch) !=
+		    PTL_OK)
+			return 1;
+		states += batch;
+	} while (batch > 0);
+	say(stdout, "removed %lld expired social sign-in state(s)",
+	    (long long)states);
 	say(stdout,
 	    "removed %lld audit row(s) older than %lld days, %lld "
 	    "ended session(s), %lld delivered or failed mail(s), %lld spent "
@@ -1017,6 +1032,36 @@ check_database(const struct ptl_cfg *cfg)
 	return problems;
 }
 
+/* Which social sign-in providers can be used (API.md §5.4): token login
+ * and the redirect flow, or the setting each lacks. Not a problem: a
+ * provider without settings is simply off. */
+static void
+check_social(struct ptl_arena *a, const struct ptl_cfg *cfg)
+{
+	static const enum ptl_social_provider all[] = {
+	    PTL_SOCIAL_GOOGLE, PTL_SOCIAL_APPLE, PTL_SOCIAL_FACEBOOK,
+	    PTL_SOCIAL_GITHUB};
+	size_t i;
+
+	for (i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+		const char *token = ptl_social_missing(a, cfg, all[i], false);
+		const char *flow = ptl_social_missing(a, cfg, all[i], true);
+		const char *what = ptl_mem_printf(a, "social %s",
+						  ptl_social_name(all[i]));
+
+		if (token != NULL)
+			report(what, "not configured (needs %s)", token);
+		else if (all[i] == PTL_SOCIAL_APPLE)
+			report(what, "configured: token login");
+		else if (flow != NULL)
+			report(what, "configured: token login; redirect flow "
+			       "off (needs %s)", flow);
+		else
+			report(what, "configured: token login and redirect "
+			       "flow");
+	}
+}
+
 static unsigned
 check_templates(const struct ptl_cfg_mail *mc)
 {
@@ -1080,6 +1125,7 @@ cmd_check_config(struct ctx *c, const struct args *args)
 	       cfg->production ? "32 bytes or more, no placeholder"
 			       : "weak ones allowed outside production");
 	problems += check_database(cfg);
+	check_social(c->a, cfg);
 	problems += check_templates(&cfg->mail);
 	problems += check_smtp(&cfg->mail, (args->given & OPT_SMTP) != 0);
 	if (problems == 0)
