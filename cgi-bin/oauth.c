@@ -48,17 +48,18 @@ enum { F_ID_TOKEN, F_FIRST_NAME, F_LAST_NAME };
 enum { F_ACCESS_TOKEN };
 
 static const struct ptl_field id_fields[] = {
-	[F_ID_TOKEN] = {"idToken", 0, {PTL_RULE_NOT_EMPTY}, NULL},
+	[F_ID_TOKEN] = {"idToken", PTL_FIELD_TOKEN, {PTL_RULE_NOT_EMPTY}, NULL},
 };
 static const struct ptl_field apple_fields[] = {
-	[F_ID_TOKEN] = {"idToken", 0, {PTL_RULE_NOT_EMPTY}, NULL},
+	[F_ID_TOKEN] = {"idToken", PTL_FIELD_TOKEN, {PTL_RULE_NOT_EMPTY}, NULL},
 	[F_FIRST_NAME] = {"firstName", PTL_FIELD_OPTIONAL | PTL_FIELD_ANY,
 			  {PTL_RULE_END}, NULL},
 	[F_LAST_NAME] = {"lastName", PTL_FIELD_OPTIONAL | PTL_FIELD_ANY,
 			 {PTL_RULE_END}, NULL},
 };
 static const struct ptl_field access_fields[] = {
-	[F_ACCESS_TOKEN] = {"accessToken", 0, {PTL_RULE_NOT_EMPTY}, NULL},
+	[F_ACCESS_TOKEN] = {"accessToken", PTL_FIELD_TOKEN, {PTL_RULE_NOT_EMPTY},
+			    NULL},
 };
 
 static enum ptl_err

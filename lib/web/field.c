@@ -117,6 +117,13 @@ has_rule(const struct ptl_field *f, enum ptl_rule rule)
 	return false;
 }
 
+static size_t
+max_bytes(const struct ptl_field *f)
+{
+	return (f->flags & PTL_FIELD_TOKEN) ? PTL_FIELD_TOKEN_MAX
+					    : FIELD_MAX_BYTES;
+}
+
 static void
 validate_field(struct ptl_req *req, struct ptl_resp *resp,
 	       const struct ptl_field *f, struct ptl_value *v)
@@ -138,13 +145,13 @@ validate_field(struct ptl_req *req, struct ptl_resp *resp,
 		ptl_resp_error(
 		    resp, f->name,
 		    ptl_mem_printf(req->arena, "%s must be a string", f->name));
-	else if (v->s != NULL && v->len > FIELD_MAX_BYTES &&
+	else if (v->s != NULL && v->len > max_bytes(f) &&
 		 !has_rule(f, PTL_RULE_PASSWORD))
 		ptl_resp_error(resp, f->name,
 			       ptl_mem_printf(req->arena,
 					      "%s must be shorter "
-					      "than or equal to %d characters",
-					      f->name, FIELD_MAX_BYTES));
+					      "than or equal to %zu characters",
+					      f->name, max_bytes(f)));
 }
 
 enum ptl_err

@@ -30,6 +30,10 @@ enum ptl_rule {
 #define PTL_FIELD_NUMBER 0x4   /* a JSON number is taken as its text */
 #define PTL_FIELD_ANY 0x8      /* any JSON type, unchecked: only given/present */
 #define PTL_FIELD_TRIM 0x10    /* surrounding white space removed (hashes) */
+#define PTL_FIELD_TOKEN 0x20   /* up to PTL_FIELD_TOKEN_MAX bytes, not 1024:
+				* a provider's token (an ID token of a
+				* 4096-bit key passes 1 KiB) */
+#define PTL_FIELD_TOKEN_MAX 8192
 
 struct ptl_field {
 	const char *name;

@@ -100,6 +100,19 @@ class Routes(ApiTestCase):
         self.assertBody(r, 422, b'{"status":422,"errors":{"accessToken":'
                                 b'"accessToken should not be empty"}}')
 
+    def test_tokens_may_pass_the_1024_bytes_of_other_fields(self):
+        # An ID token of a 4096-bit key is about 1.2 KiB: the field takes
+        # up to 8192 bytes (then the provider settings are looked at).
+        r = S.request("POST", "/api/v1/auth/google/login",
+                      json_body={"idToken": "A" * 2000})
+        self.assertBody(r, 422, b'{"status":422,"errors":{"provider":'
+                                b'"providerNotConfigured:GOOGLE_CLIENT_ID"}}')
+        r = S.request("POST", "/api/v1/auth/github/login",
+                      json_body={"accessToken": "A" * 8193})
+        self.assertBody(r, 422, b'{"status":422,"errors":{"accessToken":'
+                                b'"accessToken must be shorter than or equal '
+                                b'to 8192 characters"}}')
+
     def test_apple_has_no_redirect_flow(self):
         r = S.request("GET", "/api/v1/auth/apple/authorize")
         self.assertStatus(r, 404)
