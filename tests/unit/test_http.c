@@ -10,6 +10,7 @@
 #include "config.h"
 #endif
 
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,6 +37,24 @@ call(const char *path, const char *form, long timeout_ms,
 	};
 
 	return ptl_http_send(arena, &rq, out);
+}
+
+/* Whether nothing listens on the loopback port (yet). */
+static bool
+refused_now(unsigned port)
+{
+	struct sockaddr_in sa;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	bool refused;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((unsigned short)port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	refused = fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0;
+	if (fd >= 0)
+		close(fd);
+	return refused;
 }
 
 static void
@@ -92,6 +111,118 @@ refused_url_sends_nothing(void)
 	       "a plain-http URL of another host is refused");
 }
 
+/* argv for execvp from words (copied: literals are const). */
+static void
+words(char **argv, const char *const *w)
+{
+	size_t i;
+
+	for (i = 0; w[i] != NULL && i < 15; i++)
+		argv[i] = ptl_mem_strdup(arena, w[i]);
+	argv[i] = NULL;
+}
+
+/* Runs argv (quietly) and waits; its exit status, or -1. */
+static int
+run(char *const argv[])
+{
+	int status = -1;
+	pid_t pid;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+
+		if (null >= 0) {
+			(void)dup2(null, 1);
+			(void)dup2(null, 2);
+		}
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) < 0)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/*
+ * TLS is verified: an https server on the loopback with a self-signed
+ * certificate (openssl s_server -www, which would answer 200) is refused.
+ * Skipped when the openssl command is missing.
+ */
+static void
+tls_verified(const char *dir)
+{
+	char key[300], crt[300], accept[64];
+	const char *gen_words[] = {"openssl", "req", "-x509", "-newkey",
+				   "rsa:2048", "-nodes", "-subj",
+				   "/CN=127.0.0.1", "-days", "1", "-keyout",
+				   key, "-out", crt, NULL};
+	const char *srv_words[] = {"openssl", "s_server", "-accept", accept,
+				   "-cert", crt, "-key", key, "-www",
+				   "-quiet", NULL};
+	char *gen[16], *srv_argv[16];
+	struct ptl_http_resp out;
+	struct ptl_http_req rq = {.connect_timeout_ms = 2000,
+				  .timeout_ms = 5000};
+	unsigned port = 0;
+	pid_t pid;
+	int fd, i;
+	enum ptl_err e = PTL_OK;
+
+	(void)snprintf(key, sizeof(key), "%s/tls.key", dir);
+	(void)snprintf(crt, sizeof(crt), "%s/tls.crt", dir);
+	words(gen, gen_words);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	{
+		struct sockaddr_in sa;
+		socklen_t sl = sizeof(sa);
+
+		memset(&sa, 0, sizeof(sa));
+		sa.sin_family = AF_INET;
+		sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		if (fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
+		    getsockname(fd, (struct sockaddr *)&sa, &sl) == 0)
+			port = ntohs(sa.sin_port);
+		if (fd >= 0)
+			close(fd);
+	}
+	if (port == 0 || run(gen) != 0) {
+		printf("ok %d - # SKIP no openssl command\n", ++tap_n);
+		return;
+	}
+	(void)snprintf(accept, sizeof(accept), "127.0.0.1:%u", port);
+	words(srv_argv, srv_words);
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+
+		if (null >= 0) {
+			(void)dup2(null, 1);
+			(void)dup2(null, 2);
+		}
+		execvp(srv_argv[0], srv_argv);
+		_exit(127);
+	}
+	rq.url = ptl_mem_printf(arena, "https://127.0.0.1:%u/", port);
+	/* s_server needs a moment to listen: a refused connection is retried,
+	 * the verdict on the certificate is what counts. */
+	for (i = 0; i < 50; i++) {
+		e = ptl_http_send(arena, &rq, &out);
+		if (e != PTL_ERR_UNAVAILABLE || !refused_now(port))
+			break;
+		usleep(100 * 1000);
+	}
+	is_int(e, PTL_ERR_UNAVAILABLE,
+	       "a self-signed certificate is refused (TLS verified)");
+	kill(pid, SIGKILL);
+	(void)waitpid(pid, NULL, 0);
+	(void)unlink(key);
+	(void)unlink(crt);
+}
+
 int
 main(void)
 {
@@ -100,7 +231,7 @@ main(void)
 	char conn[300];
 	long before;
 
-	plan(27 + 21);
+	plan(27 + 22);
 	if (mkdtemp(dir) == NULL || !httpd_start(&srv, dir)) {
 		printf("Bail out! no loopback server\n");
 		return 1;
@@ -147,6 +278,7 @@ main(void)
 	is_int(httpd_connections(&srv) - before, 1,
 	       "share one connection (one handle, reused)");
 
+	tls_verified(dir);
 	httpd_stop(&srv);
 	is_int(call("/echo", NULL, 2000, &out), PTL_ERR_UNAVAILABLE,
 	       "a refused connection is unavailable");
