@@ -48,18 +48,24 @@ enum { F_ID_TOKEN, F_FIRST_NAME, F_LAST_NAME };
 enum { F_ACCESS_TOKEN };
 
 static const struct ptl_field id_fields[] = {
-	[F_ID_TOKEN] = {"idToken", PTL_FIELD_TOKEN, {PTL_RULE_NOT_EMPTY}, NULL},
+    [F_ID_TOKEN] = {"idToken", PTL_FIELD_TOKEN, {PTL_RULE_NOT_EMPTY}, NULL},
 };
 static const struct ptl_field apple_fields[] = {
-	[F_ID_TOKEN] = {"idToken", PTL_FIELD_TOKEN, {PTL_RULE_NOT_EMPTY}, NULL},
-	[F_FIRST_NAME] = {"firstName", PTL_FIELD_OPTIONAL | PTL_FIELD_ANY,
-			  {PTL_RULE_END}, NULL},
-	[F_LAST_NAME] = {"lastName", PTL_FIELD_OPTIONAL | PTL_FIELD_ANY,
-			 {PTL_RULE_END}, NULL},
+    [F_ID_TOKEN] = {"idToken", PTL_FIELD_TOKEN, {PTL_RULE_NOT_EMPTY}, NULL},
+    [F_FIRST_NAME] = {"firstName",
+		      PTL_FIELD_OPTIONAL | PTL_FIELD_ANY,
+		      {PTL_RULE_END},
+		      NULL},
+    [F_LAST_NAME] = {"lastName",
+		     PTL_FIELD_OPTIONAL | PTL_FIELD_ANY,
+		     {PTL_RULE_END},
+		     NULL},
 };
 static const struct ptl_field access_fields[] = {
-	[F_ACCESS_TOKEN] = {"accessToken", PTL_FIELD_TOKEN, {PTL_RULE_NOT_EMPTY},
-			    NULL},
+    [F_ACCESS_TOKEN] = {"accessToken",
+			PTL_FIELD_TOKEN,
+			{PTL_RULE_NOT_EMPTY},
+			NULL},
 };
 
 static enum ptl_err
@@ -98,8 +104,8 @@ google_login(struct ptl_req *req, struct ptl_resp *resp)
 static enum ptl_err
 apple_login(struct ptl_req *req, struct ptl_resp *resp)
 {
-	return token_login(req, resp, PTL_SOCIAL_APPLE, req->vals[F_FIRST_NAME].s,
-			   req->vals[F_LAST_NAME].s);
+	return token_login(req, resp, PTL_SOCIAL_APPLE,
+			   req->vals[F_FIRST_NAME].s, req->vals[F_LAST_NAME].s);
 }
 
 static enum ptl_err
@@ -151,12 +157,13 @@ static void
 state_cookie(struct ptl_req *req, struct ptl_resp *resp,
 	     enum ptl_social_provider p, const char *value)
 {
-	ptl_buf_addf(&resp->headers,
-		     "Set-Cookie: " PTL_SOCIAL_COOKIE "=%s; Max-Age=%d; "
-		     "Path=/api/v1/auth/%s/callback; HttpOnly%s; SameSite=Lax\r\n",
-		     value != NULL ? value : "",
-		     value != NULL ? PTL_SOCIAL_STATE_TTL_MS / 1000 : 0,
-		     ptl_social_name(p), ptl_form_secure(req) ? "; Secure" : "");
+	ptl_buf_addf(
+	    &resp->headers,
+	    "Set-Cookie: " PTL_SOCIAL_COOKIE "=%s; Max-Age=%d; "
+	    "Path=/api/v1/auth/%s/callback; HttpOnly%s; SameSite=Lax\r\n",
+	    value != NULL ? value : "",
+	    value != NULL ? PTL_SOCIAL_STATE_TTL_MS / 1000 : 0,
+	    ptl_social_name(p), ptl_form_secure(req) ? "; Secure" : "");
 }
 
 static enum ptl_err
@@ -261,26 +268,26 @@ facebook_callback(struct ptl_req *req, struct ptl_resp *resp)
 
 #define A "/api/v1/auth/"
 static const struct ptl_route routes[] = {
-	{"POST", A "google/login", PTL_AUTH_NONE, PTL_FIELDS(id_fields),
-	 google_login, PTL_BUCKET_LOGIN},
-	{"POST", A "apple/login", PTL_AUTH_NONE, PTL_FIELDS(apple_fields),
-	 apple_login, PTL_BUCKET_LOGIN},
-	{"POST", A "facebook/login", PTL_AUTH_NONE, PTL_FIELDS(access_fields),
-	 facebook_login, PTL_BUCKET_LOGIN},
-	{"POST", A "github/login", PTL_AUTH_NONE, PTL_FIELDS(access_fields),
-	 github_login, PTL_BUCKET_LOGIN},
-	{"GET", A "google/authorize", PTL_AUTH_NONE, PTL_NO_FIELDS,
-	 google_authorize, PTL_BUCKET_LOGIN},
-	{"GET", A "github/authorize", PTL_AUTH_NONE, PTL_NO_FIELDS,
-	 github_authorize, PTL_BUCKET_LOGIN},
-	{"GET", A "facebook/authorize", PTL_AUTH_NONE, PTL_NO_FIELDS,
-	 facebook_authorize, PTL_BUCKET_LOGIN},
-	{"GET", A "google/callback", PTL_AUTH_NONE, PTL_NO_FIELDS,
-	 google_callback, PTL_BUCKET_LOGIN},
-	{"GET", A "github/callback", PTL_AUTH_NONE, PTL_NO_FIELDS,
-	 github_callback, PTL_BUCKET_LOGIN},
-	{"GET", A "facebook/callback", PTL_AUTH_NONE, PTL_NO_FIELDS,
-	 facebook_callback, PTL_BUCKET_LOGIN},
+    {"POST", A "google/login", PTL_AUTH_NONE, PTL_FIELDS(id_fields),
+     google_login, PTL_BUCKET_LOGIN},
+    {"POST", A "apple/login", PTL_AUTH_NONE, PTL_FIELDS(apple_fields),
+     apple_login, PTL_BUCKET_LOGIN},
+    {"POST", A "facebook/login", PTL_AUTH_NONE, PTL_FIELDS(access_fields),
+     facebook_login, PTL_BUCKET_LOGIN},
+    {"POST", A "github/login", PTL_AUTH_NONE, PTL_FIELDS(access_fields),
+     github_login, PTL_BUCKET_LOGIN},
+    {"GET", A "google/authorize", PTL_AUTH_NONE, PTL_NO_FIELDS,
+     google_authorize, PTL_BUCKET_LOGIN},
+    {"GET", A "github/authorize", PTL_AUTH_NONE, PTL_NO_FIELDS,
+     github_authorize, PTL_BUCKET_LOGIN},
+    {"GET", A "facebook/authorize", PTL_AUTH_NONE, PTL_NO_FIELDS,
+     facebook_authorize, PTL_BUCKET_LOGIN},
+    {"GET", A "google/callback", PTL_AUTH_NONE, PTL_NO_FIELDS, google_callback,
+     PTL_BUCKET_LOGIN},
+    {"GET", A "github/callback", PTL_AUTH_NONE, PTL_NO_FIELDS, github_callback,
+     PTL_BUCKET_LOGIN},
+    {"GET", A "facebook/callback", PTL_AUTH_NONE, PTL_NO_FIELDS,
+     facebook_callback, PTL_BUCKET_LOGIN},
 };
 #undef A
 

@@ -70,7 +70,8 @@ load_curl(void)
 	    cu.easy_perform == NULL || cu.easy_getinfo == NULL ||
 	    cu.easy_cleanup == NULL || cu.easy_strerror == NULL ||
 	    cu.slist_append == NULL || cu.slist_free_all == NULL) {
-		PTL_LOG_ERR("http: %s lacks a needed function", PTL_CURL_SONAME);
+		PTL_LOG_ERR("http: %s lacks a needed function",
+			    PTL_CURL_SONAME);
 		return false;
 	}
 	return true;
@@ -134,10 +135,12 @@ set_options(CURL *c, const struct ptl_http_req *rq, struct curl_slist *hdrs,
 	    cu.easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf) == CURLE_OK &&
 	    cu.easy_setopt(c, CURLOPT_URL, rq->url) == CURLE_OK &&
 #if LIBCURL_VERSION_NUM >= 0x075500
-	    cu.easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https") == CURLE_OK &&
+	    cu.easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https") ==
+		CURLE_OK &&
 #else
 	    cu.easy_setopt(c, CURLOPT_PROTOCOLS,
-			   (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS)) == CURLE_OK &&
+			   (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS)) ==
+		CURLE_OK &&
 #endif
 	    cu.easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L) == CURLE_OK &&
 	    cu.easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L) == CURLE_OK &&

@@ -24,15 +24,15 @@
 #define PTL_HTTP_HEADERS_MAX 8
 
 struct ptl_http_req {
-	const char *url;     /* borrowed; checked by ptl_cfg_provider_url_ok */
-	const char *form;    /* NULL: a GET; else the urlencoded POST body */
+	const char *url;  /* borrowed; checked by ptl_cfg_provider_url_ok */
+	const char *form; /* NULL: a GET; else the urlencoded POST body */
 	const char *headers[PTL_HTTP_HEADERS_MAX]; /* "Name: value", or NULL */
 	long connect_timeout_ms, timeout_ms;
 };
 
 struct ptl_http_resp {
-	long status;  /* the HTTP status of the answer */
-	char *body;   /* arena-owned, NUL-terminated */
+	long status; /* the HTTP status of the answer */
+	char *body;  /* arena-owned, NUL-terminated */
 	size_t len;
 };
 
@@ -47,7 +47,7 @@ struct ptl_http_resp {
  */
 enum ptl_err ptl_http_send(struct ptl_arena *a, const struct ptl_http_req *rq,
 			   struct ptl_http_resp *out)
-	__attribute__((warn_unused_result, nonnull));
+    __attribute__((warn_unused_result, nonnull));
 
 /* Frees the process's curl handle (tests, and the end of a process). */
 void ptl_http_close(void);

@@ -81,7 +81,8 @@ str_member(const struct ptl_json *obj, const char *name)
 	const struct ptl_json *v = ptl_json_get(obj, name);
 	size_t len;
 
-	return ptl_json_type(v) == PTL_JSON_STRING ? ptl_json_str(v, &len) : NULL;
+	return ptl_json_type(v) == PTL_JSON_STRING ? ptl_json_str(v, &len)
+						   : NULL;
 }
 
 /* The public key of n and e (big-endian magnitudes), or NULL. */
@@ -215,7 +216,8 @@ split(struct ptl_arena *a, const char *token, struct jws *j)
 	return d1 > token && d2 > d1 + 1 && d2 + 1 < token + len &&
 	       b64url_decode(a, token, (size_t)(d1 - token), &j->header) &&
 	       b64url_decode(a, d1 + 1, (size_t)(d2 - d1 - 1), &j->payload) &&
-	       b64url_decode(a, d2 + 1, len - (size_t)(d2 + 1 - token), &j->sig);
+	       b64url_decode(a, d2 + 1, len - (size_t)(d2 + 1 - token),
+			     &j->sig);
 }
 
 static struct ptl_json *
@@ -224,7 +226,8 @@ parse_object(struct ptl_arena *a, const struct seg *s)
 	struct ptl_json *root = NULL;
 	const char *msg;
 
-	if (ptl_json_parse(a, (const char *)s->p, s->len, &root, &msg) != PTL_OK ||
+	if (ptl_json_parse(a, (const char *)s->p, s->len, &root, &msg) !=
+		PTL_OK ||
 	    ptl_json_type(root) != PTL_JSON_OBJECT)
 		return NULL;
 	return root;

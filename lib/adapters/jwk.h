@@ -38,10 +38,10 @@
  */
 enum ptl_err ptl_jwk_verify(struct ptl_arena *a, const char *jwks, size_t len,
 			    const char *token, struct ptl_json **claims)
-	__attribute__((warn_unused_result, nonnull));
+    __attribute__((warn_unused_result, nonnull));
 
 /* Whether jwks[0..len) is a JWK set: a JSON object with a "keys" array. */
 bool ptl_jwk_set_ok(struct ptl_arena *a, const char *jwks, size_t len)
-	__attribute__((warn_unused_result, nonnull));
+    __attribute__((warn_unused_result, nonnull));
 
 #endif

@@ -40,10 +40,10 @@
 #define CODE_MAX 2048
 
 static const char *const names[PTL_SOCIAL__MAX] = {
-	[PTL_SOCIAL_GOOGLE] = "google",
-	[PTL_SOCIAL_APPLE] = "apple",
-	[PTL_SOCIAL_FACEBOOK] = "facebook",
-	[PTL_SOCIAL_GITHUB] = "github",
+    [PTL_SOCIAL_GOOGLE] = "google",
+    [PTL_SOCIAL_APPLE] = "apple",
+    [PTL_SOCIAL_FACEBOOK] = "facebook",
+    [PTL_SOCIAL_GITHUB] = "github",
 };
 
 const char *
@@ -129,7 +129,8 @@ not_configured(struct ptl_arena *a, const char *setting,
  * answer that is no JSON). */
 static enum ptl_err
 provider_call(struct ptl_arena *a, const struct ptl_app *app, const char *url,
-	      char *form, const char *h1, const char *h2, struct ptl_json **root)
+	      char *form, const char *h1, const char *h2,
+	      struct ptl_json **root)
 {
 	struct ptl_http_req rq = {
 	    .url = url,
@@ -149,8 +150,8 @@ provider_call(struct ptl_arena *a, const struct ptl_app *app, const char *url,
 	if (e != PTL_OK)
 		return PTL_ERR_UNAVAILABLE;
 	if (rs.status >= 500 || rs.status == 429) {
-		PTL_LOG_WARN("social: %.*s answered %ld", (int)strcspn(url, "?"),
-			     url, rs.status);
+		PTL_LOG_WARN("social: %.*s answered %ld",
+			     (int)strcspn(url, "?"), url, rs.status);
 		return PTL_ERR_UNAVAILABLE;
 	}
 	if (rs.status < 200 || rs.status > 299 ||
@@ -168,7 +169,8 @@ str_of(const struct ptl_json *obj, const char *name)
 	const struct ptl_json *v = ptl_json_get(obj, name);
 	size_t len;
 
-	return ptl_json_type(v) == PTL_JSON_STRING ? ptl_json_str(v, &len) : NULL;
+	return ptl_json_type(v) == PTL_JSON_STRING ? ptl_json_str(v, &len)
+						   : NULL;
 }
 
 /* A string member of at most max bytes, valid UTF-8 (checked by the
@@ -238,7 +240,8 @@ ptl_social_forget_keys(void)
 static const char *
 jwks_url(const struct ptl_cfg *cfg, enum ptl_social_provider p)
 {
-	return p == PTL_SOCIAL_APPLE ? cfg->apple_jwks_url : cfg->google_jwks_url;
+	return p == PTL_SOCIAL_APPLE ? cfg->apple_jwks_url
+				     : cfg->google_jwks_url;
 }
 
 /* Fetches the JWKS of p into the cache. PTL_ERR_UNAVAILABLE when it
@@ -261,8 +264,10 @@ jwks_fetch(struct ptl_arena *a, const struct ptl_app *app,
 	if (e != PTL_OK)
 		return PTL_ERR_UNAVAILABLE;
 	if (rs.status != 200 || !ptl_jwk_set_ok(a, rs.body, rs.len)) {
-		PTL_LOG_ERR("social: the JWKS of %s (%s) answered %ld without a "
-			    "JWK set", names[p], url, rs.status);
+		PTL_LOG_ERR(
+		    "social: the JWKS of %s (%s) answered %ld without a "
+		    "JWK set",
+		    names[p], url, rs.status);
 		return PTL_ERR_UNAVAILABLE;
 	}
 	copy = ptl_mem_xmalloc(rs.len + 1);
@@ -307,7 +312,8 @@ verify_signature(struct ptl_arena *a, const struct ptl_app *app,
 	}
 	if (e == PTL_OK)
 		return PTL_OK;
-	return e == PTL_ERR_BAD_JSON ? PTL_ERR_UNAVAILABLE : PTL_ERR_UNAUTHORIZED;
+	return e == PTL_ERR_BAD_JSON ? PTL_ERR_UNAVAILABLE
+				     : PTL_ERR_UNAUTHORIZED;
 }
 
 /* Whether the aud claim (a string, or an array of strings) names one of
@@ -317,13 +323,13 @@ audience_ok(const struct ptl_json *aud, const char *want,
 	    const struct ptl_json *list)
 {
 	size_t i, j, n = ptl_json_len(list);
-	size_t count = ptl_json_type(aud) == PTL_JSON_ARRAY ? ptl_json_len(aud)
-							     : 1;
+	size_t count =
+	    ptl_json_type(aud) == PTL_JSON_ARRAY ? ptl_json_len(aud) : 1;
 
 	for (i = 0; i < count && i < 16; i++) {
 		const struct ptl_json *one =
 		    ptl_json_type(aud) == PTL_JSON_ARRAY ? ptl_json_at(aud, i)
-							  : aud;
+							 : aud;
 		size_t len;
 		const char *s;
 
@@ -356,7 +362,8 @@ times_ok(const struct ptl_json *claims, int64_t now_ms)
 	if (iat == NULL)
 		return true;
 	return ptl_json_type(iat) == PTL_JSON_NUMBER &&
-	       ptl_json_num(iat) * 1000.0 <= (double)now_ms + PTL_SOCIAL_SKEW_MS;
+	       ptl_json_num(iat) * 1000.0 <=
+		   (double)now_ms + PTL_SOCIAL_SKEW_MS;
 }
 
 static bool
@@ -420,7 +427,8 @@ id_token_profile(struct ptl_arena *a, const struct ptl_app *app,
 	/* Google: the boolean true only; Apple: true or "true" (§5.1). */
 	pr->email_verified =
 	    ptl_json_true(ev) ||
-	    (p == PTL_SOCIAL_APPLE && str_of(claims, "email_verified") != NULL &&
+	    (p == PTL_SOCIAL_APPLE &&
+	     str_of(claims, "email_verified") != NULL &&
 	     strcmp(str_of(claims, "email_verified"), "true") == 0);
 	if (p == PTL_SOCIAL_GOOGLE) {
 		pr->first_name = clip_name(a, str_of(claims, "given_name"));
@@ -454,10 +462,11 @@ facebook_profile(struct ptl_arena *a, const struct ptl_app *app,
 	enum ptl_err e;
 
 	memset(pr, 0, sizeof(*pr));
-	url = ptl_mem_printf(a, "%s/debug_token?input_token=%s&access_token=%s%%7C%s",
-			     cfg->facebook_graph_url, urlenc(a, token),
-			     urlenc(a, cfg->facebook_app_id),
-			     urlenc(a, cfg->facebook_app_secret));
+	url = ptl_mem_printf(
+	    a, "%s/debug_token?input_token=%s&access_token=%s%%7C%s",
+	    cfg->facebook_graph_url, urlenc(a, token),
+	    urlenc(a, cfg->facebook_app_id),
+	    urlenc(a, cfg->facebook_app_secret));
 	e = provider_call(a, app, url, NULL, NULL, NULL, &root);
 	ptl_crypto_wipe(url, strlen(url));
 	if (e != PTL_OK)
@@ -468,7 +477,8 @@ facebook_profile(struct ptl_arena *a, const struct ptl_app *app,
 	if (!ptl_json_true(ptl_json_get(data, "is_valid")) || app_id == NULL ||
 	    strcmp(app_id, cfg->facebook_app_id) != 0)
 		return PTL_ERR_UNAUTHORIZED;
-	url = ptl_mem_printf(a, "%s/v23.0/me?fields=id,last_name,email,"
+	url = ptl_mem_printf(a,
+			     "%s/v23.0/me?fields=id,last_name,email,"
 			     "first_name&access_token=%s",
 			     cfg->facebook_graph_url, urlenc(a, token));
 	e = provider_call(a, app, url, NULL, NULL, NULL, &root);
@@ -511,8 +521,8 @@ github_primary(const struct ptl_json *list, bool *verified)
 
 /* GET /user/emails: an array, which provider_call() does not take. */
 static enum ptl_err
-github_emails(struct ptl_arena *a, const struct ptl_app *app,
-	      const char *auth, struct ptl_json **list)
+github_emails(struct ptl_arena *a, const struct ptl_app *app, const char *auth,
+	      struct ptl_json **list)
 {
 	struct ptl_http_req rq = {
 	    .url = ptl_mem_printf(a, "%s/user/emails", app->cfg.github_api_url),
@@ -566,9 +576,9 @@ github_profile(struct ptl_arena *a, const struct ptl_app *app,
 	enum ptl_err e;
 
 	memset(pr, 0, sizeof(*pr));
-	e = provider_call(a, app,
-			  ptl_mem_printf(a, "%s/user", app->cfg.github_api_url),
-			  NULL, "X-GitHub-Api-Version: 2022-11-28", auth, &root);
+	e = provider_call(
+	    a, app, ptl_mem_printf(a, "%s/user", app->cfg.github_api_url), NULL,
+	    "X-GitHub-Api-Version: 2022-11-28", auth, &root);
 	if (e == PTL_OK)
 		e = github_emails(a, app, auth, &emails);
 	ptl_crypto_wipe(auth, strlen(auth));
@@ -945,9 +955,9 @@ client_secret(const struct ptl_cfg *cfg, enum ptl_social_provider p)
 }
 
 static const char *const scopes[PTL_SOCIAL__MAX] = {
-	[PTL_SOCIAL_GOOGLE] = "openid email profile",
-	[PTL_SOCIAL_FACEBOOK] = "email public_profile",
-	[PTL_SOCIAL_GITHUB] = "read:user user:email",
+    [PTL_SOCIAL_GOOGLE] = "openid email profile",
+    [PTL_SOCIAL_FACEBOOK] = "email public_profile",
+    [PTL_SOCIAL_GITHUB] = "read:user user:email",
 };
 
 /* BACKEND_DOMAIN/api/v1/auth/<provider>/callback (trailing '/' of the
@@ -967,9 +977,8 @@ callback_url(struct ptl_arena *a, const struct ptl_cfg *cfg,
 static void
 query_param(struct ptl_buf *b, const char *name, const char *value)
 {
-	ptl_buf_adds(b, b->len == 0 || memchr(b->data, '?', b->len) == NULL
-			    ? "?"
-			    : "&");
+	ptl_buf_adds(
+	    b, b->len == 0 || memchr(b->data, '?', b->len) == NULL ? "?" : "&");
 	ptl_buf_adds(b, name);
 	ptl_buf_addc(b, '=');
 	ptl_buf_urlencode(b, value, strlen(value));
@@ -989,9 +998,9 @@ ptl_social_prune(struct ptl_app *app, int64_t now_ms, int64_t *removed)
 }
 
 static enum ptl_err
-store_state(struct ptl_app *app, enum ptl_social_provider p,
-	    const char *state, const char *target, const char *verifier,
-	    const char *nonce, const char *browser, int64_t now_ms)
+store_state(struct ptl_app *app, enum ptl_social_provider p, const char *state,
+	    const char *target, const char *verifier, const char *nonce,
+	    const char *browser, int64_t now_ms)
 {
 	unsigned char sh[PTL_CRYPTO_DIGEST_LEN], bh[PTL_CRYPTO_DIGEST_LEN];
 	struct ptl_stmt *st = ptl_db_q(app->db, PTL_Q_OAUTH_STATE_INSERT);
@@ -1169,8 +1178,8 @@ exchange(struct ptl_arena *a, const struct ptl_app *app,
 	form_param(&f, "code_verifier", r->verifier);
 	if (f.overflow)
 		return PTL_ERR_UNAUTHORIZED;
-	e = provider_call(a, app, token_url(app, a, in->provider), f.data,
-			  NULL, NULL, &root);
+	e = provider_call(a, app, token_url(app, a, in->provider), f.data, NULL,
+			  NULL, &root);
 	if (e != PTL_OK)
 		return e;
 	*access = bounded(root, "access_token", TOKEN_MAX);

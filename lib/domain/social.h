@@ -55,7 +55,7 @@ const char *ptl_social_name(enum ptl_social_provider p);
  */
 const char *ptl_social_missing(struct ptl_arena *a, const struct ptl_cfg *cfg,
 			       enum ptl_social_provider p, bool redirect)
-	__attribute__((nonnull));
+    __attribute__((nonnull));
 
 /* What a provider says about its user. Strings borrowed. */
 struct ptl_social_profile {
@@ -76,12 +76,11 @@ struct ptl_social_profile {
  * Errors: PTL_ERR_VALIDATION with why (email emailNotVerified; user
  * userNotFound for a disabled account); a database error.
  */
-enum ptl_err ptl_social_link(struct ptl_arena *a, struct ptl_app *app,
-			     enum ptl_social_provider p,
-			     const struct ptl_social_profile *pr,
-			     int64_t now_ms, int64_t *user_id,
-			     struct ptl_refusal *why)
-	__attribute__((warn_unused_result, nonnull));
+enum ptl_err
+ptl_social_link(struct ptl_arena *a, struct ptl_app *app,
+		enum ptl_social_provider p, const struct ptl_social_profile *pr,
+		int64_t now_ms, int64_t *user_id, struct ptl_refusal *why)
+    __attribute__((warn_unused_result, nonnull));
 
 /* A token login: POST /api/v1/auth/<provider>/login. */
 struct ptl_social_login {
@@ -105,7 +104,7 @@ enum ptl_err ptl_social_token_login(struct ptl_arena *a, struct ptl_app *app,
 				    const struct ptl_social_login *in,
 				    int64_t now_ms, struct ptl_login *login,
 				    struct ptl_refusal *why)
-	__attribute__((warn_unused_result, nonnull));
+    __attribute__((warn_unused_result, nonnull));
 
 /* Where authorize sends the browser, and the cookie that binds the state
  * to it. Arena-owned. */
@@ -129,7 +128,7 @@ enum ptl_err ptl_social_authorize(struct ptl_arena *a, struct ptl_app *app,
 				  const char *target, int64_t now_ms,
 				  struct ptl_social_started *out,
 				  struct ptl_refusal *why)
-	__attribute__((warn_unused_result, nonnull(1, 2, 6, 7)));
+    __attribute__((warn_unused_result, nonnull(1, 2, 6, 7)));
 
 /* A callback: GET /api/v1/auth/<provider>/callback. Strings borrowed,
  * NULL when absent. */
@@ -160,9 +159,8 @@ struct ptl_social_landing {
  */
 enum ptl_err ptl_social_callback(struct ptl_arena *a, struct ptl_app *app,
 				 const struct ptl_social_callback *in,
-				 int64_t now_ms,
-				 struct ptl_social_landing *out)
-	__attribute__((warn_unused_result, nonnull));
+				 int64_t now_ms, struct ptl_social_landing *out)
+    __attribute__((warn_unused_result, nonnull));
 
 /* The providers linked to user_id ("apple,google"), or NULL when none.
  * Arena-owned. For `authportal user list`. */
@@ -172,7 +170,7 @@ const char *ptl_social_linked(struct ptl_arena *a, struct ptl_app *app,
 /* Deletes up to 1000 expired states; OUT removed. For gc. */
 enum ptl_err ptl_social_prune(struct ptl_app *app, int64_t now_ms,
 			      int64_t *removed)
-	__attribute__((warn_unused_result, nonnull));
+    __attribute__((warn_unused_result, nonnull));
 
 /* Forgets the cached JWKS of every provider (tests; the end of a
  * process). */

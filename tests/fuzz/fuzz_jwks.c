@@ -49,7 +49,8 @@ own_set(void)
 	if (set != NULL)
 		return set;
 	k = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
-	if (k == NULL || EVP_PKEY_get_bn_param(k, OSSL_PKEY_PARAM_RSA_N, &bn) != 1 ||
+	if (k == NULL ||
+	    EVP_PKEY_get_bn_param(k, OSSL_PKEY_PARAM_RSA_N, &bn) != 1 ||
 	    EVP_PKEY_get_bn_param(k, OSSL_PKEY_PARAM_RSA_E, &be) != 1)
 		abort();
 	nl = BN_bn2bin(bn, n);

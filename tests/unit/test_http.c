@@ -28,8 +28,8 @@ call(const char *path, const char *form, long timeout_ms,
      struct ptl_http_resp *out)
 {
 	struct ptl_http_req rq = {
-	    .url = ptl_mem_printf(arena, "http://127.0.0.1:%u%s", srv.port,
-				  path),
+	    .url =
+		ptl_mem_printf(arena, "http://127.0.0.1:%u%s", srv.port, path),
 	    .form = form,
 	    .headers = {"Accept: application/json", "X-Test: 1"},
 	    .connect_timeout_ms = 2000,
@@ -51,7 +51,8 @@ refused_now(unsigned port)
 	sa.sin_family = AF_INET;
 	sa.sin_port = htons((unsigned short)port);
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	refused = fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0;
+	refused =
+	    fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0;
 	if (fd >= 0)
 		close(fd);
 	return refused;
@@ -96,7 +97,8 @@ url_rule(void)
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		ok(ptl_cfg_provider_url_ok(cases[i].url) == cases[i].good,
-		   "%s is %s", cases[i].url, cases[i].good ? "good" : "refused");
+		   "%s is %s", cases[i].url,
+		   cases[i].good ? "good" : "refused");
 }
 
 static void
@@ -155,13 +157,13 @@ static void
 tls_verified(const char *dir)
 {
 	char key[300], crt[300], accept[64];
-	const char *gen_words[] = {"openssl", "req", "-x509", "-newkey",
-				   "rsa:2048", "-nodes", "-subj",
-				   "/CN=127.0.0.1", "-days", "1", "-keyout",
-				   key, "-out", crt, NULL};
+	const char *gen_words[] = {
+	    "openssl", "req",   "-x509",         "-newkey", "rsa:2048",
+	    "-nodes",  "-subj", "/CN=127.0.0.1", "-days",   "1",
+	    "-keyout", key,     "-out",          crt,       NULL};
 	const char *srv_words[] = {"openssl", "s_server", "-accept", accept,
-				   "-cert", crt, "-key", key, "-www",
-				   "-quiet", NULL};
+				   "-cert",   crt,        "-key",    key,
+				   "-www",    "-quiet",   NULL};
 	char *gen[16], *srv_argv[16];
 	struct ptl_http_resp out;
 	struct ptl_http_req rq = {.connect_timeout_ms = 2000,
@@ -182,7 +184,8 @@ tls_verified(const char *dir)
 		memset(&sa, 0, sizeof(sa));
 		sa.sin_family = AF_INET;
 		sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		if (fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
+		if (fd >= 0 &&
+		    bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
 		    getsockname(fd, (struct sockaddr *)&sa, &sl) == 0)
 			port = ntohs(sa.sin_port);
 		if (fd >= 0)
@@ -248,15 +251,15 @@ main(void)
 	       strstr(out.body, "\r\nX-Test: 1\r\n") != NULL,
 	   "GET: the extra headers are sent");
 
-	is_int(call("/echo", "grant_type=authorization_code&code=c%2B1",
-		    5000, &out),
+	is_int(call("/echo", "grant_type=authorization_code&code=c%2B1", 5000,
+		    &out),
 	       PTL_OK, "POST answers");
 	ok(strncmp(out.body, "POST /echo HTTP/1.1\r\n", 21) == 0,
 	   "POST: the request line");
 	ok(strstr(out.body, "application/x-www-form-urlencoded") != NULL,
 	   "POST: a form body");
-	ok(strstr(out.body, "\r\n\r\ngrant_type=authorization_code&code=c%2B1") !=
-	       NULL,
+	ok(strstr(out.body,
+		  "\r\n\r\ngrant_type=authorization_code&code=c%2B1") != NULL,
 	   "POST: the body as given");
 
 	is_int(call("/redirect", NULL, 5000, &out), PTL_OK, "a 302 answers");

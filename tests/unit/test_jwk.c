@@ -77,9 +77,9 @@ jwk(EVP_PKEY *k, const char *kid, const char *extra)
 static char *
 sign(EVP_PKEY *k, const char *header, const char *payload, bool sha512)
 {
-	char *input = ptl_mem_printf(arena, "%s.%s",
-				     b64(header, strlen(header)),
-				     b64(payload, strlen(payload)));
+	char *input =
+	    ptl_mem_printf(arena, "%s.%s", b64(header, strlen(header)),
+			   b64(payload, strlen(payload)));
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
 	unsigned char sig[1024];
 	size_t slen = sizeof(sig);
@@ -106,7 +106,7 @@ claim(const struct ptl_json *c, const char *name)
 	const struct ptl_json *v = ptl_json_get(c, name);
 
 	return ptl_json_type(v) == PTL_JSON_STRING ? ptl_json_str(v, &len)
-						    : "(none)";
+						   : "(none)";
 }
 
 #define H1 "{\"alg\":\"RS256\",\"kid\":\"k1\",\"typ\":\"JWT\"}"
@@ -128,13 +128,15 @@ main(void)
 	k2 = keygen(2048);
 	other = keygen(2048);
 	small = keygen(1024);
-	set = ptl_mem_printf(arena, "{\"keys\":[%s,%s,%s,%s,%s]}",
-			     jwk(k1, "k1", ",\"use\":\"sig\",\"alg\":\"RS256\""),
-			     jwk(k2, "k2", ""), jwk(small, "small", ""),
-			     jwk(k2, "enc", ",\"use\":\"enc\""),
-			     jwk(k2, "r512", ",\"alg\":\"RS512\""));
+	set =
+	    ptl_mem_printf(arena, "{\"keys\":[%s,%s,%s,%s,%s]}",
+			   jwk(k1, "k1", ",\"use\":\"sig\",\"alg\":\"RS256\""),
+			   jwk(k2, "k2", ""), jwk(small, "small", ""),
+			   jwk(k2, "enc", ",\"use\":\"enc\""),
+			   jwk(k2, "r512", ",\"alg\":\"RS512\""));
 	ok(ptl_jwk_set_ok(arena, set, strlen(set)), "the set is a JWK set");
-	ok(!ptl_jwk_set_ok(arena, "{\"keys\":{}}", 11), "keys must be an array");
+	ok(!ptl_jwk_set_ok(arena, "{\"keys\":{}}", 11),
+	   "keys must be an array");
 	ok(!ptl_jwk_set_ok(arena, "[]", 2), "a set is an object");
 
 	tok = sign(k1, H1, P1, false);
@@ -180,8 +182,7 @@ main(void)
 	is_int(verify(set, tok, &claims), PTL_ERR_UNAUTHORIZED,
 	       "another key under the same kid is refused");
 	tok = sign(k1, H1, P1, false);
-	bad = ptl_mem_printf(arena, "%s.%s.%s",
-			     b64(H1, strlen(H1)),
+	bad = ptl_mem_printf(arena, "%s.%s.%s", b64(H1, strlen(H1)),
 			     b64("{\"sub\":\"admin\",\"aud\":\"client\"}", 31),
 			     strrchr(tok, '.') + 1);
 	is_int(verify(set, bad, &claims), PTL_ERR_UNAUTHORIZED,
@@ -194,8 +195,9 @@ main(void)
 		   P1, false);
 	is_int(verify(set, tok, &claims), PTL_ERR_UNAUTHORIZED,
 	       "a crit header is refused");
-	tok = sign(k1, "{\"alg\":\"RS256\",\"kid\":\"k1\",\"jku\":\"https://e\"}",
-		   P1, false);
+	tok =
+	    sign(k1, "{\"alg\":\"RS256\",\"kid\":\"k1\",\"jku\":\"https://e\"}",
+		 P1, false);
 	is_int(verify(set, tok, &claims), PTL_ERR_UNAUTHORIZED,
 	       "a jku header is refused");
 	tok = sign(k1, "{\"alg\":\"RS256\"}", P1, false);

@@ -32,7 +32,8 @@ static int64_t
 link_as(enum ptl_social_provider p, const char *id, const char *email,
 	bool verified, struct ptl_refusal *why)
 {
-	const struct ptl_social_profile pr = {id, email, verified, "Ann", "Lee"};
+	const struct ptl_social_profile pr = {id, email, verified, "Ann",
+					      "Lee"};
 	int64_t uid = 0;
 
 	if (ptl_social_link(arena, &app, p, &pr, FIX_NOW_MS, &uid, why) !=
@@ -41,8 +42,8 @@ link_as(enum ptl_social_provider p, const char *id, const char *email,
 	return uid;
 }
 
-static long long
-sql_int(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static long long sql_int(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
 static long long
 sql_int(const char *fmt, ...)
 {
@@ -63,11 +64,12 @@ linking(void)
 
 	a = link_as(PTL_SOCIAL_GOOGLE, "g-1", "Ann@Example.com", true, &why);
 	ok(a > 0, "a new Google user is created");
-	is_int(sql_int("SELECT status_id = 1 AND provider = 'google' AND "
-		       "social_id = 'g-1' AND password IS NULL AND role_id = 2 "
-		       "AND email = 'ann@example.com' FROM users WHERE id = %lld",
-		       (long long)a),
-	       1, "Active, provider google, no password, email lower-cased");
+	is_int(
+	    sql_int("SELECT status_id = 1 AND provider = 'google' AND "
+		    "social_id = 'g-1' AND password IS NULL AND role_id = 2 "
+		    "AND email = 'ann@example.com' FROM users WHERE id = %lld",
+		    (long long)a),
+	    1, "Active, provider google, no password, email lower-cased");
 	is_int(link_as(PTL_SOCIAL_GOOGLE, "g-1", "ann@example.com", true, &why),
 	       a, "the same subject reaches the same user");
 	b = link_as(PTL_SOCIAL_GITHUB, "77", "ann@example.com", true, &why);
@@ -78,16 +80,16 @@ linking(void)
 		       (long long)a),
 	       1, "the account keeps the provider it was made with");
 
-	is_int(link_as(PTL_SOCIAL_FACEBOOK, "f-1", "ann@example.com", false,
-		       &why),
-	       -1, "an unverified email is refused ...");
+	is_int(
+	    link_as(PTL_SOCIAL_FACEBOOK, "f-1", "ann@example.com", false, &why),
+	    -1, "an unverified email is refused ...");
 	is_str(why.key, "emailNotVerified", "... with emailNotVerified");
 	is_str(why.field, "email", "... on email");
 
 	e = fix_user(&app, "bob@example.com", "$argon2id$x", "email", 2);
-	is_int(link_as(PTL_SOCIAL_GOOGLE, "g-bob", "bob@example.com", true,
-		       &why),
-	       e, "a verified email reaches the existing Active account");
+	is_int(
+	    link_as(PTL_SOCIAL_GOOGLE, "g-bob", "bob@example.com", true, &why),
+	    e, "a verified email reaches the existing Active account");
 	is_int(sql_int("SELECT provider = 'email' AND social_id IS NULL AND "
 		       "password IS NOT NULL FROM users WHERE id = %lld",
 		       (long long)e),
@@ -108,9 +110,9 @@ linking(void)
 	(void)fix_sql_exec(fix_path("auth.db"),
 			   "UPDATE users SET disabled_at = 1 WHERE email = "
 			   "'dan@example.com'");
-	is_int(link_as(PTL_SOCIAL_GOOGLE, "g-dan", "dan@example.com", true,
-		       &why),
-	       -1, "a disabled account is not signed in");
+	is_int(
+	    link_as(PTL_SOCIAL_GOOGLE, "g-dan", "dan@example.com", true, &why),
+	    -1, "a disabled account is not signed in");
 	is_str(why.key, "userNotFound", "... userNotFound");
 	(void)d;
 
@@ -159,8 +161,8 @@ static enum ptl_err
 land(enum ptl_social_provider p, const char *state, const char *browser,
      const char *code, const char *error, struct ptl_social_landing *out)
 {
-	const struct ptl_social_callback in = {p, code, state, error, browser,
-					       "ua", "127.0.0.1"};
+	const struct ptl_social_callback in = {p,       code, state,      error,
+					       browser, "ua", "127.0.0.1"};
 
 	return ptl_social_callback(arena, &app, &in, FIX_NOW_MS, out);
 }
@@ -235,8 +237,8 @@ states(void)
 
 	begin(NULL, FIX_NOW_MS, &st);
 	state = state_of(st.location);
-	is_int(land(PTL_SOCIAL_GITHUB, state, st.browser, NULL,
-		    "access_denied", &out),
+	is_int(land(PTL_SOCIAL_GITHUB, state, st.browser, NULL, "access_denied",
+		    &out),
 	       PTL_ERR_VALIDATION, "the provider's error ...");
 	is_str(out.error, "accessDenied", "... is accessDenied");
 	is_int(land(PTL_SOCIAL_GITHUB, NULL, st.browser, "c", NULL, &out),
@@ -278,8 +280,8 @@ settings(void)
 static void
 github(void)
 {
-	struct ptl_social_login in = {PTL_SOCIAL_GITHUB, "gho_token", NULL,
-				      NULL, "ua", "127.0.0.1"};
+	struct ptl_social_login in = {
+	    PTL_SOCIAL_GITHUB, "gho_token", NULL, NULL, "ua", "127.0.0.1"};
 	struct ptl_social_started st;
 	struct ptl_social_landing out;
 	struct ptl_login login;
@@ -291,9 +293,9 @@ github(void)
 		  "[{\"email\":\"other@example.com\",\"primary\":false,"
 		  "\"verified\":true},{\"email\":\"Gil@Example.com\","
 		  "\"primary\":true,\"verified\":true}]");
-	is_int(ptl_social_token_login(arena, &app, &in, FIX_NOW_MS, &login,
-				      &why),
-	       PTL_OK, "a GitHub token login");
+	is_int(
+	    ptl_social_token_login(arena, &app, &in, FIX_NOW_MS, &login, &why),
+	    PTL_OK, "a GitHub token login");
 	is_str(login.user.email, "gil@example.com", "the primary email");
 	is_str(login.user.first_name, "Gil", "the first name ...");
 	is_str(login.user.last_name, "Hub Jr", "... and the rest");
@@ -306,27 +308,28 @@ github(void)
 	httpd_put(&srv, "gh_user_emails",
 		  "[{\"email\":\"gil@example.com\",\"primary\":true,"
 		  "\"verified\":false}]");
-	is_int(ptl_social_token_login(arena, &app, &in, FIX_NOW_MS, &login,
-				      &why),
-	       PTL_ERR_VALIDATION, "an unverified primary email ...");
+	is_int(
+	    ptl_social_token_login(arena, &app, &in, FIX_NOW_MS, &login, &why),
+	    PTL_ERR_VALIDATION, "an unverified primary email ...");
 	is_str(why.key, "emailNotVerified", "... is refused");
 	httpd_put(&srv, "gh_user_emails", "[]");
 	(void)unlink(ptl_mem_printf(arena, "%s/gh_user", srv.dir));
-	is_int(ptl_social_token_login(arena, &app, &in, FIX_NOW_MS, &login,
-				      &why),
-	       PTL_ERR_VALIDATION, "a token GitHub refuses (404) ...");
+	is_int(
+	    ptl_social_token_login(arena, &app, &in, FIX_NOW_MS, &login, &why),
+	    PTL_ERR_VALIDATION, "a token GitHub refuses (404) ...");
 	is_str(why.key, "wrongToken", "... is wrongToken");
-	is_int(sql_int("SELECT count(*) FROM audit_log WHERE event = "
-		       "'signin_social_failed' AND detail = 'github wrongToken'"),
-	       1, "and audited");
+	is_int(
+	    sql_int("SELECT count(*) FROM audit_log WHERE event = "
+		    "'signin_social_failed' AND detail = 'github wrongToken'"),
+	    1, "and audited");
 
 	httpd_put(&srv, "gh_user", "{\"id\":4242,\"name\":\"Gil\"}");
 	httpd_put(&srv, "gh_token", "{\"access_token\":\"gho_flow\"}");
 	begin(NULL, FIX_NOW_MS, &st);
 	state = state_of(st.location);
-	is_int(land(PTL_SOCIAL_GITHUB, state, st.browser, "the-code", NULL,
-		    &out),
-	       PTL_OK, "a callback signs in");
+	is_int(
+	    land(PTL_SOCIAL_GITHUB, state, st.browser, "the-code", NULL, &out),
+	    PTL_OK, "a callback signs in");
 	is_str(out.login.user.social_id, "4242", "... the GitHub user");
 	ok(out.target == NULL, "... with no stored target");
 }
