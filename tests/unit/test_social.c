@@ -259,6 +259,17 @@ settings(void)
 	struct ptl_social_started st;
 	struct ptl_refusal why;
 
+	is_str(app.cfg.google_jwks_url,
+	       "https://www.googleapis.com/oauth2/v3/certs",
+	       "GOOGLE_JWKS_URL defaults to Google's");
+	is_str(app.cfg.facebook_graph_url, "https://graph.facebook.com",
+	       "FACEBOOK_GRAPH_URL defaults to Facebook's");
+	is_str(app.cfg.apple_jwks_url, "https://appleid.apple.com/auth/keys",
+	       "APPLE_JWKS_URL defaults to Apple's");
+	ok(app.cfg.oauth_connect_timeout_ms == 5000 &&
+	       app.cfg.oauth_timeout_ms == 10000 &&
+	       app.cfg.oauth_jwks_cache_s == 3600,
+	   "the timeouts and the JWKS lifetime default to 5 s, 10 s, 1 h");
 	is_str(ptl_social_missing(arena, &app.cfg, PTL_SOCIAL_GOOGLE, false),
 	       "GOOGLE_CLIENT_ID", "Google without its client id");
 	is_str(ptl_social_missing(arena, &app.cfg, PTL_SOCIAL_APPLE, false),
@@ -340,7 +351,7 @@ main(void)
 	char dir[] = "/tmp/ptl-social-XXXXXX";
 	char url[128];
 
-	plan(67);
+	plan(71);
 	if (mkdtemp(dir) == NULL || !httpd_start(&srv, dir)) {
 		printf("Bail out! no loopback server\n");
 		return 1;
