@@ -110,6 +110,9 @@ claim(const struct ptl_json *c, const char *name)
 }
 
 #define H1 "{\"alg\":\"RS256\",\"kid\":\"k1\",\"typ\":\"JWT\"}"
+#define NONE_H "{\"alg\":\"none\",\"kid\":\"k1\"}"
+#define HS_H "{\"alg\":\"HS256\",\"kid\":\"k1\"}"
+#define EVIL_P "{\"sub\":\"admin\",\"aud\":\"client\"}"
 #define P1 "{\"sub\":\"g-1\",\"aud\":\"client\"}"
 
 int
@@ -160,15 +163,13 @@ main(void)
 	is_int(verify(set, tok, &claims), PTL_ERR_NOT_FOUND,
 	       "a key pinned to another alg is not usable");
 
-	tok = ptl_mem_printf(arena, "%s.%s.",
-			     b64("{\"alg\":\"none\",\"kid\":\"k1\"}", 27),
+	tok = ptl_mem_printf(arena, "%s.%s.", b64(NONE_H, strlen(NONE_H)),
 			     b64(P1, strlen(P1)));
 	is_int(verify(set, tok, &claims), PTL_ERR_UNAUTHORIZED,
 	       "alg none is refused");
 	/* HS256 keyed with the public modulus (the key-confusion attack). */
 	n1 = bn_b64(k1, OSSL_PKEY_PARAM_RSA_N);
-	p = ptl_mem_printf(arena, "%s.%s",
-			   b64("{\"alg\":\"HS256\",\"kid\":\"k1\"}", 28),
+	p = ptl_mem_printf(arena, "%s.%s", b64(HS_H, strlen(HS_H)),
 			   b64(P1, strlen(P1)));
 	HMAC(EVP_sha256(), n1, (int)strlen(n1), (unsigned char *)p, strlen(p),
 	     mac, &maclen);
@@ -182,9 +183,9 @@ main(void)
 	is_int(verify(set, tok, &claims), PTL_ERR_UNAUTHORIZED,
 	       "another key under the same kid is refused");
 	tok = sign(k1, H1, P1, false);
-	bad = ptl_mem_printf(arena, "%s.%s.%s", b64(H1, strlen(H1)),
-			     b64("{\"sub\":\"admin\",\"aud\":\"client\"}", 31),
-			     strrchr(tok, '.') + 1);
+	bad =
+	    ptl_mem_printf(arena, "%s.%s.%s", b64(H1, strlen(H1)),
+			   b64(EVIL_P, strlen(EVIL_P)), strrchr(tok, '.') + 1);
 	is_int(verify(set, bad, &claims), PTL_ERR_UNAUTHORIZED,
 	       "a tampered payload is refused");
 	bad = ptl_mem_strdup(arena, tok);
