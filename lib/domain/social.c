@@ -218,11 +218,34 @@ profile_email(struct ptl_arena *a, const char *s)
 
 /* --- JWKS and ID tokens --------------------------------------------------- */
 
+/* Fetches for an unknown kid, at most REFETCH_MAX a REFETCH_WINDOW_MS per
+ * provider and process: tokens that name made-up kids must not turn each
+ * request into a call to the provider. A rotation needs one. */
+#define REFETCH_MAX 5
+#define REFETCH_WINDOW_MS (60 * 1000)
+
 static struct {
 	char *body;
 	size_t len;
 	int64_t fetched_ms;
+	int64_t refetch_window_ms; /* start of the refetch window */
+	unsigned refetches;        /* in that window */
 } jwks_cache[PTL_SOCIAL__MAX];
+
+/* Whether an unknown kid may fetch the set of p again now. */
+static bool
+refetch_allowed(enum ptl_social_provider p, int64_t now_ms)
+{
+	if (now_ms - jwks_cache[p].refetch_window_ms >= REFETCH_WINDOW_MS ||
+	    now_ms < jwks_cache[p].refetch_window_ms) {
+		jwks_cache[p].refetch_window_ms = now_ms;
+		jwks_cache[p].refetches = 0;
+	}
+	if (jwks_cache[p].refetches >= REFETCH_MAX)
+		return false;
+	jwks_cache[p].refetches++;
+	return true;
+}
 
 void
 ptl_social_forget_keys(void)
@@ -234,6 +257,8 @@ ptl_social_forget_keys(void)
 		jwks_cache[i].body = NULL;
 		jwks_cache[i].len = 0;
 		jwks_cache[i].fetched_ms = 0;
+		jwks_cache[i].refetch_window_ms = 0;
+		jwks_cache[i].refetches = 0;
 	}
 }
 
@@ -303,7 +328,7 @@ verify_signature(struct ptl_arena *a, const struct ptl_app *app,
 	}
 	e = ptl_jwk_verify(a, jwks_cache[p].body, jwks_cache[p].len, token,
 			   claims);
-	if (e == PTL_ERR_NOT_FOUND && !fresh) {
+	if (e == PTL_ERR_NOT_FOUND && !fresh && refetch_allowed(p, now_ms)) {
 		e = jwks_fetch(a, app, p, now_ms);
 		if (e != PTL_OK)
 			return e;

@@ -10,7 +10,8 @@
  * link or create the user by the rules of API.md §5.2 and open a session.
  * The JWKS of each provider is cached in the process (its lifetime
  * OAUTH_JWKS_CACHE_SECONDS) and fetched again once when a token names a
- * kid the cached set lacks (key rotation). Not responsible for checking
+ * kid the cached set lacks (key rotation; at most 5 such fetches a minute
+ * per provider and process). Not responsible for checking
  * the redirect target (web/form.h) nor for the cookies and the answer.
  */
 #ifndef PTL_SOCIAL_H

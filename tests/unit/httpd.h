@@ -4,7 +4,8 @@
  * call out (test_http, test_social), in a forked child so that libcurl
  * talks to a real socket. Each connection is served by a child of its own
  * (keep-alive: several requests per connection), which appends one byte
- * to DIR/connections when it starts. Paths:
+ * to DIR/connections when it starts, and the path of each request to
+ * DIR/requests (httpd_requests() counts them). Paths:
  *   /echo      200, the request's head and body as the body
  *   /big       200, a body of 300 KiB (past PTL_HTTP_BODY_MAX)
  *   /slow      sleeps 5 s, then 200
@@ -107,6 +108,44 @@ httpd_read(int fd, char *buf, size_t size, size_t *len)
 	return true;
 }
 
+/* Appends the path of a request (query dropped) to DIR/requests. */
+static __attribute__((unused)) void
+httpd_log(const char *dir, const char *path)
+{
+	char name[300], line[300];
+	int n, fd;
+
+	(void)snprintf(name, sizeof(name), "%s/requests", dir);
+	n = snprintf(line, sizeof(line), "%.*s\n", (int)strcspn(path, "?"),
+		     path);
+	fd = open(name, O_WRONLY | O_CREAT | O_APPEND, 0600);
+	if (fd >= 0) {
+		(void)write(fd, line, (size_t)n);
+		close(fd);
+	}
+}
+
+/* How many requests for path the server received so far. */
+static __attribute__((unused)) int
+httpd_requests(const struct httpd *h, const char *path)
+{
+	char name[300], line[300];
+	int count = 0;
+	FILE *f;
+
+	(void)snprintf(name, sizeof(name), "%s/requests", h->dir);
+	f = fopen(name, "r");
+	if (f == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		line[strcspn(line, "\n")] = '\0';
+		if (strcmp(line, path) == 0)
+			count++;
+	}
+	fclose(f);
+	return count;
+}
+
 static __attribute__((unused)) void
 httpd_conn(int fd, const char *dir)
 {
@@ -124,6 +163,7 @@ httpd_conn(int fd, const char *dir)
 	while (httpd_read(fd, buf, sizeof(buf), &len)) {
 		if (sscanf(buf, "%*s %255s", path) != 1)
 			return;
+		httpd_log(dir, path);
 		if (strcmp(path, "/echo") == 0) {
 			httpd_send(fd, 200, "", buf, len);
 		} else if (strcmp(path, "/big") == 0) {

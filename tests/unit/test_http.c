@@ -289,6 +289,8 @@ main(void)
 	ptl_mem_free(arena);
 	(void)snprintf(conn, sizeof(conn), "%s/connections", dir);
 	(void)unlink(conn);
+	(void)snprintf(conn, sizeof(conn), "%s/requests", dir);
+	(void)unlink(conn);
 	(void)rmdir(dir);
 	return tap_failed != 0;
 }

@@ -8,7 +8,10 @@
  * redirect flow (single use, expiry, provider, browser cookie, the
  * provider's error); the settings a provider lacks; and GitHub end to end
  * (token login, and a callback whose code exchange carries the PKCE
- * verifier) against a loopback server (httpd.h).
+ * verifier) against a loopback server (httpd.h); and Google ID tokens
+ * signed here by libcrypto: the claims checked, the JWKS cached, fetched
+ * again once for a new kid (rotation) and at most 5 times a minute for
+ * made-up kids, and again when its lifetime is over.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -16,6 +19,10 @@
 
 #include <stdlib.h>
 #include <string.h>
+
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
 
 #include "adapters/crypto.h"
 #include "adapters/http.h"
@@ -259,9 +266,8 @@ settings(void)
 	struct ptl_social_started st;
 	struct ptl_refusal why;
 
-	is_str(app.cfg.google_jwks_url,
-	       "https://www.googleapis.com/oauth2/v3/certs",
-	       "GOOGLE_JWKS_URL defaults to Google's");
+	is_str(app.cfg.google_token_url, "https://oauth2.googleapis.com/token",
+	       "GOOGLE_TOKEN_URL defaults to Google's");
 	is_str(app.cfg.facebook_graph_url, "https://graph.facebook.com",
 	       "FACEBOOK_GRAPH_URL defaults to Facebook's");
 	is_str(app.cfg.apple_jwks_url, "https://appleid.apple.com/auth/keys",
@@ -270,18 +276,22 @@ settings(void)
 	       app.cfg.oauth_timeout_ms == 10000 &&
 	       app.cfg.oauth_jwks_cache_s == 3600,
 	   "the timeouts and the JWKS lifetime default to 5 s, 10 s, 1 h");
-	is_str(ptl_social_missing(arena, &app.cfg, PTL_SOCIAL_GOOGLE, false),
-	       "GOOGLE_CLIENT_ID", "Google without its client id");
+	ok(ptl_social_missing(arena, &app.cfg, PTL_SOCIAL_GOOGLE, false) ==
+	       NULL,
+	   "Google with its client id has token login");
+	is_str(ptl_social_missing(arena, &app.cfg, PTL_SOCIAL_GOOGLE, true),
+	       "GOOGLE_CLIENT_SECRET",
+	       "but no redirect flow without its secret");
 	is_str(ptl_social_missing(arena, &app.cfg, PTL_SOCIAL_APPLE, false),
 	       "APPLE_APP_AUDIENCE", "Apple with an empty audience list");
 	is_str(ptl_social_missing(arena, &app.cfg, PTL_SOCIAL_FACEBOOK, false),
 	       "FACEBOOK_APP_ID", "Facebook without its app id");
 	ok(ptl_social_missing(arena, &app.cfg, PTL_SOCIAL_GITHUB, true) == NULL,
 	   "GitHub has all it needs");
-	is_int(ptl_social_authorize(arena, &app, PTL_SOCIAL_GOOGLE, NULL,
+	is_int(ptl_social_authorize(arena, &app, PTL_SOCIAL_FACEBOOK, NULL,
 				    FIX_NOW_MS, &st, &why),
 	       PTL_ERR_VALIDATION, "authorize of an unconfigured provider");
-	is_str(why.key, "providerNotConfigured:GOOGLE_CLIENT_ID",
+	is_str(why.key, "providerNotConfigured:FACEBOOK_APP_ID",
 	       "... names the setting");
 	is_int(ptl_social_authorize(arena, &app, PTL_SOCIAL_APPLE, NULL,
 				    FIX_NOW_MS, &st, &why),
@@ -345,13 +355,186 @@ github(void)
 	ok(out.target == NULL, "... with no stored target");
 }
 
+/* --- Google ID tokens ------------------------------------------------------
+ */
+
+static EVP_PKEY *k1, *k2;
+
+static char *
+b64(const void *p, size_t len)
+{
+	struct ptl_buf b;
+
+	ptl_buf_init(&b, arena, 64, 1 << 20);
+	ptl_buf_b64url(&b, p, len);
+	return b.data;
+}
+
+static char *
+bn_b64(EVP_PKEY *k, const char *name)
+{
+	BIGNUM *bn = NULL;
+	unsigned char buf[1100];
+	int n;
+
+	if (EVP_PKEY_get_bn_param(k, name, &bn) != 1)
+		return ptl_mem_strdup(arena, "");
+	n = BN_bn2bin(bn, buf);
+	BN_free(bn);
+	return b64(buf, (size_t)n);
+}
+
+static char *
+jwk_of(EVP_PKEY *k, const char *kid)
+{
+	return ptl_mem_printf(arena,
+			      "{\"kty\":\"RSA\",\"kid\":\"%s\",\"n\":\"%s\","
+			      "\"e\":\"%s\"}",
+			      kid, bn_b64(k, OSSL_PKEY_PARAM_RSA_N),
+			      bn_b64(k, OSSL_PKEY_PARAM_RSA_E));
+}
+
+/* An RS256 token of payload under k, named kid. */
+static char *
+id_token(EVP_PKEY *k, const char *kid, const char *payload)
+{
+	char *h =
+	    ptl_mem_printf(arena, "{\"alg\":\"RS256\",\"kid\":\"%s\"}", kid);
+	char *input = ptl_mem_printf(arena, "%s.%s", b64(h, strlen(h)),
+				     b64(payload, strlen(payload)));
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	unsigned char sig[1024];
+	size_t slen = sizeof(sig);
+
+	if (EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, k) != 1 ||
+	    EVP_DigestSign(md, sig, &slen, (unsigned char *)input,
+			   strlen(input)) != 1)
+		slen = 0;
+	EVP_MD_CTX_free(md);
+	return ptl_mem_printf(arena, "%s.%s", input, b64(sig, slen));
+}
+
+/* Google's claims for subject sub at the fixture's clock, with extra
+ * members (",\"nonce\":...") and exp/iat moved by the given seconds. */
+static char *
+claims(const char *sub, const char *aud, long long exp_s, const char *extra)
+{
+	long long now_s = FIX_NOW_MS / 1000;
+
+	return ptl_mem_printf(arena,
+			      "{\"iss\":\"https://accounts.google.com\","
+			      "\"aud\":\"%s\",\"sub\":\"%s\",\"iat\":%lld,"
+			      "\"exp\":%lld,\"email\":\"%s@example.com\","
+			      "\"email_verified\":true,\"given_name\":\"G\"%s}",
+			      aud, sub, now_s - 10, now_s + exp_s, sub, extra);
+}
+
+static enum ptl_err
+google_login(const char *token, int64_t now_ms, struct ptl_refusal *why)
+{
+	struct ptl_social_login in = {
+	    PTL_SOCIAL_GOOGLE, token, NULL, NULL, "ua", "127.0.0.1"};
+	struct ptl_login login;
+
+	return ptl_social_token_login(arena, &app, &in, now_ms, &login, why);
+}
+
+#define KEYS1 ptl_mem_printf(arena, "{\"keys\":[%s]}", jwk_of(k1, "k1"))
+#define KEYS12                                                                 \
+	ptl_mem_printf(arena, "{\"keys\":[%s,%s]}", jwk_of(k1, "k1"),          \
+		       jwk_of(k2, "k2"))
+#define AUD "google-client"
+
+static void
+google(void)
+{
+	struct ptl_refusal why;
+	int fetches, i;
+
+	k1 = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
+	k2 = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
+	(void)httpd_put(&srv, "google_jwks", KEYS1);
+	is_int(google_login(id_token(k1, "k1", claims("g-a", AUD, 3600, "")),
+			    FIX_NOW_MS, &why),
+	       PTL_OK, "a Google ID token signs in");
+	is_int(httpd_requests(&srv, "/google/jwks"), 1, "after one JWKS fetch");
+	is_int(google_login(id_token(k1, "k1", claims("g-a", AUD, 3600, "")),
+			    FIX_NOW_MS, &why),
+	       PTL_OK, "again ...");
+	is_int(httpd_requests(&srv, "/google/jwks"), 1,
+	       "... from the cached set");
+
+	(void)httpd_put(&srv, "google_jwks", KEYS12);
+	is_int(google_login(id_token(k2, "k2", claims("g-b", AUD, 3600, "")),
+			    FIX_NOW_MS, &why),
+	       PTL_OK, "a token of a new key (rotation) ...");
+	is_int(httpd_requests(&srv, "/google/jwks"), 2,
+	       "... fetches the set once more");
+	for (i = 0; i < 8; i++)
+		(void)google_login(id_token(k2, ptl_mem_printf(arena, "x%d", i),
+					    claims("g-b", AUD, 3600, "")),
+				   FIX_NOW_MS, &why);
+	fetches = httpd_requests(&srv, "/google/jwks");
+	is_str(why.key, "wrongToken", "made-up kids are wrongToken ...");
+	ok(fetches >= 3 && fetches <= 2 + 5,
+	   "... and fetch the set at most 5 times a minute (%d)", fetches - 2);
+	is_int(google_login(id_token(k2, "k2", claims("g-b", AUD, 3600, "")),
+			    FIX_NOW_MS + 3601 * 1000, &why),
+	       PTL_OK, "past OAUTH_JWKS_CACHE_SECONDS ...");
+	is_int(httpd_requests(&srv, "/google/jwks"), fetches + 1,
+	       "... the set is fetched again");
+
+	is_int(
+	    google_login(id_token(k1, "k1", claims("g-c", "other", 3600, "")),
+			 FIX_NOW_MS, &why),
+	    PTL_ERR_VALIDATION, "another audience is refused");
+	is_str(why.key, "wrongToken", "... wrongToken");
+	is_int(google_login(id_token(k1, "k1",
+				     "{\"iss\":\"https://evil.example\","
+				     "\"aud\":\"" AUD "\",\"sub\":\"g-c\","
+				     "\"exp\":9999999999}"),
+			    FIX_NOW_MS, &why),
+	       PTL_ERR_VALIDATION, "another issuer is refused");
+	is_int(google_login(id_token(k1, "k1", claims("g-c", AUD, -61, "")),
+			    FIX_NOW_MS, &why),
+	       PTL_ERR_VALIDATION, "a token expired past the skew is refused");
+	is_int(google_login(id_token(k1, "k1", claims("g-c", AUD, -59, "")),
+			    FIX_NOW_MS, &why),
+	       PTL_OK, "one expired within the 60 s skew is taken");
+	is_int(google_login(id_token(k1, "k1",
+				     "{\"iss\":\"accounts.google.com\","
+				     "\"aud\":\"" AUD "\",\"sub\":\"g-c\"}"),
+			    FIX_NOW_MS, &why),
+	       PTL_ERR_VALIDATION, "a token without exp is refused");
+	is_int(google_login(
+		   id_token(k1, "k1",
+			    claims("g-c", AUD, 3600, ",\"iat\":9999999999")),
+		   FIX_NOW_MS, &why),
+	       PTL_ERR_VALIDATION, "a token issued in the future is refused");
+	is_int(google_login(
+		   id_token(k1, "k1",
+			    ptl_mem_printf(arena,
+					   "{\"iss\":\"accounts.google.com\","
+					   "\"aud\":[\"x\",\"" AUD "\"],"
+					   "\"sub\":\"g-d\",\"exp\":%lld,"
+					   "\"email\":\"d@example.com\","
+					   "\"email_verified\":\"true\"}",
+					   (long long)FIX_NOW_MS / 1000 + 60)),
+		   FIX_NOW_MS, &why),
+	       PTL_ERR_VALIDATION,
+	       "Google's email_verified \"true\" (a string) ...");
+	is_str(why.key, "emailNotVerified", "... is not verified");
+	EVP_PKEY_free(k1);
+	EVP_PKEY_free(k2);
+}
+
 int
 main(void)
 {
 	char dir[] = "/tmp/ptl-social-XXXXXX";
 	char url[128];
 
-	plan(71);
+	plan(72 + 19);
 	if (mkdtemp(dir) == NULL || !httpd_start(&srv, dir)) {
 		printf("Bail out! no loopback server\n");
 		return 1;
@@ -364,6 +547,10 @@ main(void)
 	(void)snprintf(url, sizeof(url), "http://127.0.0.1:%u/gh_token",
 		       srv.port);
 	setenv("GITHUB_TOKEN_URL", url, 1);
+	(void)snprintf(url, sizeof(url), "http://127.0.0.1:%u/google/jwks",
+		       srv.port);
+	setenv("GOOGLE_JWKS_URL", url, 1);
+	setenv("GOOGLE_CLIENT_ID", AUD, 1);
 	setenv("AUTH_RATE_LIMIT", "false", 1);
 	fix_app_open(&app);
 	arena = ptl_mem_new();
@@ -371,6 +558,7 @@ main(void)
 	states();
 	settings();
 	github();
+	google();
 	ptl_http_close();
 	ptl_social_forget_keys();
 	ptl_mem_free(arena);
