@@ -120,7 +120,8 @@ httpd_log(const char *dir, const char *path)
 		     path);
 	fd = open(name, O_WRONLY | O_CREAT | O_APPEND, 0600);
 	if (fd >= 0) {
-		(void)write(fd, line, (size_t)n);
+		if (write(fd, line, (size_t)n) != n)
+			fputs("httpd: cannot log a request\n", stderr);
 		close(fd);
 	}
 }
@@ -157,7 +158,8 @@ httpd_conn(int fd, const char *dir)
 	(void)snprintf(name, sizeof(name), "%s/connections", dir);
 	cf = open(name, O_WRONLY | O_CREAT | O_APPEND, 0600);
 	if (cf >= 0) {
-		(void)write(cf, "c", 1);
+		if (write(cf, "c", 1) != 1)
+			fputs("httpd: cannot count a connection\n", stderr);
 		close(cf);
 	}
 	while (httpd_read(fd, buf, sizeof(buf), &len)) {
