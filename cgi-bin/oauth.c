@@ -185,6 +185,8 @@ authorize(struct ptl_req *req, struct ptl_resp *resp,
 				   missing));
 		return ptl_resp_refusal(resp, PTL_ERR_VALIDATION, &why);
 	}
+	if (ptl_req_query_has_nul(req))
+		return go(req, resp, 303, home(req), "invalidRedirect");
 	if (redirect != NULL && *redirect != '\0') {
 		target = ptl_form_target(req, redirect);
 		if (target == NULL)
@@ -204,7 +206,9 @@ callback(struct ptl_req *req, struct ptl_resp *resp, enum ptl_social_provider p)
 	const struct ptl_social_callback in = {
 	    .provider = p,
 	    .code = ptl_req_query(req, "code"),
-	    .state = ptl_req_query(req, "state"),
+	    /* A value cut at an encoded NUL is not the value: no state. */
+	    .state =
+		ptl_req_query_has_nul(req) ? NULL : ptl_req_query(req, "state"),
 	    .error = ptl_req_query(req, "error"),
 	    .browser = ptl_req_cookie(req, PTL_SOCIAL_COOKIE),
 	    .user_agent = req->user_agent,

@@ -589,6 +589,22 @@ split_name(struct ptl_arena *a, const char *name, struct ptl_social_profile *pr)
 		pr->last_name = sp;
 }
 
+/* GitHub's numeric user id as text: a JSON integer from 1 to 2^53 - 1.
+ * Past it a double is no longer exact, and two users could read as one
+ * id; a fraction, a string or a boolean is no id. NULL otherwise. */
+static const char *
+github_id(struct ptl_arena *a, const struct ptl_json *id)
+{
+	double d;
+
+	if (ptl_json_type(id) != PTL_JSON_NUMBER)
+		return NULL;
+	d = ptl_json_num(id);
+	if (!(d >= 1.0 && d < 9007199254740992.0) || d != (double)(int64_t)d)
+		return NULL;
+	return ptl_mem_printf(a, "%lld", (long long)d);
+}
+
 /* GET /user and /user/emails with the token (API.md §5.5). */
 static enum ptl_err
 github_profile(struct ptl_arena *a, const struct ptl_app *app,
@@ -596,7 +612,6 @@ github_profile(struct ptl_arena *a, const struct ptl_app *app,
 {
 	char *auth = ptl_mem_printf(a, "Authorization: Bearer %s", token);
 	struct ptl_json *root = NULL, *emails = NULL;
-	const struct ptl_json *id;
 	bool verified;
 	enum ptl_err e;
 
@@ -609,10 +624,8 @@ github_profile(struct ptl_arena *a, const struct ptl_app *app,
 	ptl_crypto_wipe(auth, strlen(auth));
 	if (e != PTL_OK)
 		return e;
-	id = ptl_json_get(root, "id");
-	if (ptl_json_type(id) == PTL_JSON_NUMBER && ptl_json_num(id) >= 1)
-		pr->id = ptl_json_num_text(a, id);
-	if (pr->id == NULL || strlen(pr->id) > 20)
+	pr->id = github_id(a, ptl_json_get(root, "id"));
+	if (pr->id == NULL)
 		return PTL_ERR_UNAUTHORIZED;
 	pr->email = github_primary(emails, &verified);
 	pr->email = profile_email(a, pr->email);

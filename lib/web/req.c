@@ -328,3 +328,15 @@ ptl_req_query(struct ptl_req *req, const char *name)
 	}
 	return NULL;
 }
+
+bool
+ptl_req_query_has_nul(const struct ptl_req *req)
+{
+	const char *p;
+
+	for (p = req->query; p != NULL && *p != '\0'; p++) {
+		if (p[0] == '%' && p[1] == '0' && p[2] == '0')
+			return true;
+	}
+	return false;
+}

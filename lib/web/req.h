@@ -113,4 +113,10 @@ const char *ptl_req_cookie(struct ptl_req *req, const char *name)
  * NULL. */
 const char *ptl_req_query(struct ptl_req *req, const char *name);
 
+/* Whether the query string holds an encoded NUL ("%00"), which a decoded
+ * C string would silently end at: a value followed by it must not pass
+ * for the value itself (Apache and nginx pass it on; lighttpd refuses
+ * it). */
+bool ptl_req_query_has_nul(const struct ptl_req *req) __attribute__((nonnull));
+
 #endif

@@ -28,6 +28,7 @@
 #include "adapters/http.h"
 #include "base/buf.h"
 #include "domain/social.h"
+#include "web/req.h"
 #include "fixture.h"
 #include "httpd.h"
 
@@ -344,6 +345,30 @@ github(void)
 		    "'signin_social_failed' AND detail = 'github wrongToken'"),
 	    1, "and audited");
 
+	{
+		static const char *const bad_ids[] = {"1.5",
+						      "0",
+						      "-5",
+						      "\"12\"",
+						      "true",
+						      "9007199254740992",
+						      "9007199254740993",
+						      "1e300"};
+		size_t i;
+
+		httpd_put(&srv, "gh_user_emails", "[]");
+		for (i = 0; i < sizeof(bad_ids) / sizeof(bad_ids[0]); i++) {
+			httpd_put(
+			    &srv, "gh_user",
+			    ptl_mem_printf(arena, "{\"id\":%s}", bad_ids[i]));
+			ok(ptl_social_token_login(arena, &app, &in, FIX_NOW_MS,
+						  &login,
+						  &why) == PTL_ERR_VALIDATION,
+			   "a GitHub id of %s is refused (only integers 1 to "
+			   "2^53-1, exact as doubles)",
+			   bad_ids[i]);
+		}
+	}
 	httpd_put(&srv, "gh_user", "{\"id\":4242,\"name\":\"Gil\"}");
 	httpd_put(&srv, "gh_token", "{\"access_token\":\"gho_flow\"}");
 	begin(NULL, FIX_NOW_MS, &st);
@@ -528,13 +553,41 @@ google(void)
 	EVP_PKEY_free(k2);
 }
 
+/* The query of a callback: a value followed by an encoded NUL. */
+static void
+query_nul(void)
+{
+	static const struct {
+		const char *query;
+		bool nul;
+	} cases[] = {
+	    {"code=c&state=s%00", true},
+	    {"redirect=/%00/evil.example", true},
+	    {"state=s%2500", false},
+	    {"a=%0a&b=%0", false},
+	    {"", false},
+	    {"x=%", false},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct ptl_req req;
+
+		memset(&req, 0, sizeof(req));
+		req.query = cases[i].query;
+		ok(ptl_req_query_has_nul(&req) == cases[i].nul,
+		   "query \"%s\" %s an encoded NUL", cases[i].query,
+		   cases[i].nul ? "has" : "has no");
+	}
+}
+
 int
 main(void)
 {
 	char dir[] = "/tmp/ptl-social-XXXXXX";
 	char url[128];
 
-	plan(72 + 19);
+	plan(72 + 19 + 8 + 6);
 	if (mkdtemp(dir) == NULL || !httpd_start(&srv, dir)) {
 		printf("Bail out! no loopback server\n");
 		return 1;
@@ -559,6 +612,7 @@ main(void)
 	settings();
 	github();
 	google();
+	query_nul();
 	ptl_http_close();
 	ptl_social_forget_keys();
 	ptl_mem_free(arena);
