@@ -123,8 +123,9 @@ not_configured(struct ptl_arena *a, const char *setting,
 
 /* --- calls to providers --------------------------------------------------- */
 
-/* GET url (form NULL) or POST form to url with up to two extra headers,
- * and the JSON of a 2xx answer in *root. Errors: PTL_ERR_UNAVAILABLE
+/* GET url (form NULL) or POST form to url with up to two extra headers
+ * (an "Accept:" h1 replaces the default Accept: application/json), and
+ * the JSON of a 2xx answer in *root. Errors: PTL_ERR_UNAVAILABLE
  * (unreachable, slow, 5xx), PTL_ERR_UNAUTHORIZED (any other status, or an
  * answer that is no JSON). */
 static enum ptl_err
@@ -132,10 +133,12 @@ provider_call(struct ptl_arena *a, const struct ptl_app *app, const char *url,
 	      char *form, const char *h1, const char *h2,
 	      struct ptl_json **root)
 {
+	bool accept = h1 != NULL && strncmp(h1, "Accept:", 7) == 0;
 	struct ptl_http_req rq = {
 	    .url = url,
 	    .form = form,
-	    .headers = {"Accept: application/json", h1, h2},
+	    .headers = {accept ? h1 : "Accept: application/json",
+			accept ? NULL : h1, h2},
 	    .connect_timeout_ms = app->cfg.oauth_connect_timeout_ms,
 	    .timeout_ms = app->cfg.oauth_timeout_ms,
 	};
@@ -618,7 +621,7 @@ github_profile(struct ptl_arena *a, const struct ptl_app *app,
 	memset(pr, 0, sizeof(*pr));
 	e = provider_call(
 	    a, app, ptl_mem_printf(a, "%s/user", app->cfg.github_api_url), NULL,
-	    "X-GitHub-Api-Version: 2022-11-28", auth, &root);
+	    "Accept: application/vnd.github+json", auth, &root);
 	if (e == PTL_OK)
 		e = github_emails(a, app, auth, &emails);
 	ptl_crypto_wipe(auth, strlen(auth));

@@ -11,6 +11,9 @@
  *   /slow      sleeps 5 s, then 200
  *   /redirect  302 to /echo
  *   /fail      503
+ *   /gh/...    406 unless the request has GitHub's Accept
+ *              (application/vnd.github+json), a Bearer Authorization
+ *              and a User-Agent; else as any other path
  *   anything   200 with the file DIR/<path>, its query dropped, the
  *              leading '/' dropped and each later '/' read as '_'
  *              ("/gh/user" is DIR/gh_user), when it exists; 404
@@ -40,8 +43,7 @@ struct httpd {
 };
 
 static __attribute__((unused)) void
-httpd_send(int fd, int status, const char *extra, const char *body,
-	   size_t len)
+httpd_send(int fd, int status, const char *extra, const char *body, size_t len)
 {
 	char head[512];
 	int n = snprintf(head, sizeof(head),
@@ -98,10 +100,10 @@ httpd_read(int fd, char *buf, size_t size, size_t *len)
 		if (end == NULL && (end = strstr(buf, "\r\n\r\n")) != NULL) {
 			const char *cl = strcasestr(buf, "\r\nContent-Length:");
 
-			need = (size_t)(end + 4 - buf) +
-			       (cl != NULL && cl < end
-					? strtoul(cl + 17, NULL, 10)
-					: 0);
+			need =
+			    (size_t)(end + 4 - buf) +
+			    (cl != NULL && cl < end ? strtoul(cl + 17, NULL, 10)
+						    : 0);
 		}
 	}
 	*len = have;
@@ -180,6 +182,13 @@ httpd_conn(int fd, const char *dir)
 			httpd_send(fd, 302, "Location: /echo\r\n", "moved", 5);
 		} else if (strcmp(path, "/fail") == 0) {
 			httpd_send(fd, 503, "", "{}", 2);
+		} else if (strncmp(path, "/gh/", 4) == 0 &&
+			   (strcasestr(buf, "\r\nAccept: application/"
+					    "vnd.github+json\r\n") == NULL ||
+			    strcasestr(buf, "\r\nAuthorization: Bearer ") ==
+				NULL ||
+			    strcasestr(buf, "\r\nUser-Agent: ") == NULL)) {
+			httpd_send(fd, 406, "", "{}", 2);
 		} else {
 			httpd_file(fd, dir, path);
 		}
