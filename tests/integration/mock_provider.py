@@ -217,8 +217,7 @@ class MockProvider:
             self.token_refusals = []  # why a token request was refused
             self.handed_out = []      # codes, tokens: for leak scans
             self.waiting = 0          # slow answers waiting now
-        self._release.set()
-        self._release = threading.Event()
+        self.release()
 
     # ---- keys and ID tokens ---------------------------------------------
     def key(self, provider):
@@ -357,8 +356,11 @@ class MockProvider:
             self.identities[provider] = identity
 
     def release(self):
-        """Lets every waiting slow answer go on."""
-        self._release.set()
+        """Lets every waiting slow answer go on; later slow answers wait
+        again."""
+        with self.lock:
+            ev, self._release = self._release, threading.Event()
+        ev.set()
 
     def fail(self, endpoint, mode):
         """endpoint: e.g. "google.jwks", "google.token", "google.authorize",
