@@ -56,6 +56,8 @@ SCOPES = {"google": {"openid", "email", "profile"},
           "facebook": {"email", "public_profile"}}
 AUTHORIZE_PATHS = {"google": "/google/authorize", "github": "/github/authorize",
                    "facebook": "/facebook/dialog/oauth"}
+CLIENT_SECRETS = (mock_provider.GOOGLE_CLIENT_SECRET, mock_provider.GITHUB_CLIENT_SECRET,
+                  mock_provider.FACEBOOK_APP_SECRET)
 TOKEN_BODIES = {"google": "idToken", "apple": "idToken",
                 "facebook": "accessToken", "github": "accessToken"}
 B64URL = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -200,6 +202,13 @@ class OAuthCase(ApiTestCase):
     def tearDown(self):
         M.release()
         ISSUED.extend(M.issued())
+        # Whatever the test did: no client secret in any URL the app
+        # called (Facebook's debug_token takes the app token by contract).
+        for r in M.requests():
+            if r["endpoint"] == "facebook.debug_token":
+                continue
+            for secret in CLIENT_SECRETS:
+                self.assertNotIn(secret, r["path"] + "?" + r["raw_query"], r["endpoint"])
         M.reset()
 
     def assertWrongToken(self, r):
@@ -255,6 +264,11 @@ class OAuthCase(ApiTestCase):
         self.assertIn("HttpOnly", c["authportal_refresh"][1])
         self.assertIn("SameSite=Strict", c["authportal_refresh"][1])
         self.assertIn("Path=/api/v1/auth", c["authportal_refresh"][1])
+        # The spent state's cookie is cleared.
+        st = cookies_of(r).get("authportal_oauth")
+        self.assertIsNotNone(st, r.headers)
+        self.assertEqual(st[0], "")
+        self.assertIn("Max-Age=0", st[1])
         me = self.srv.request("GET", "/api/v1/auth/me", headers={
             "Cookie": "authportal_access=" + c["authportal_access"][0]})
         self.assertStatus(me, 200)
@@ -1200,12 +1214,29 @@ class Unconfigured(OAuthCase):
                                 FRONT + "/dashboard", "github")
 
     def test_unconfigured_authorize_does_not_reach_the_provider(self):
-        for provider in ("google", "facebook"):
+        for provider, setting in (("google", "GOOGLE_CLIENT_ID"),
+                                  ("facebook", "FACEBOOK_APP_SECRET")):
             with self.subTest(provider=provider):
                 f = Flow(self.server, provider)
-                self.assertLess(f.authorize.status, 500, f.authorize)
+                self.assertBody(f.authorize, 422, '{"status":422,"errors":{"provider":'
+                                '"providerNotConfigured:%s"}}' % setting)
                 self.assertNotIn(M.url, f.location)
+                self.assertIsNone(f.cookie)
         self.assertEqual(self.server.server_errors(), [])
+
+    def test_no_backend_domain_no_redirect_flow(self):
+        # Without BACKEND_DOMAIN there is no callback URL: the redirect flow
+        # names the setting, token login keeps working.
+        srv = Server(env=app_env())
+        srv.start()
+        try:
+            f = Flow(srv, "github")
+            self.assertBody(f.authorize, 422, '{"status":422,"errors":{"provider":'
+                            '"providerNotConfigured:BACKEND_DOMAIN"}}')
+            self.assertEqual(M.requests(), [])
+            self.assertStatus(social_login(srv, "github", M.github_token()), 200)
+        finally:
+            srv.stop()
 
     def test_empty_apple_audience_refuses_everything(self):
         srv = Server(env=app_env(APPLE_APP_AUDIENCE="[]"), port_env=backend)
