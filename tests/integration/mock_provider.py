@@ -100,10 +100,10 @@ def _compact(obj):
 class RsaKey:
     """A 2048-bit RSA key with its kid, its public JWK and RS256 signing."""
 
-    def __init__(self, kid):
+    def __init__(self, kid, bits=2048):
         self.kid = kid
         self.private = rsa.generate_private_key(public_exponent=65537,
-                                                key_size=2048)
+                                                key_size=bits)
         self.public = self.private.public_key()
 
     def jwk(self):
@@ -224,10 +224,10 @@ class MockProvider:
         """The provider's first published key."""
         return self.keys[provider][0]
 
-    def add_key(self, provider, kid=None, publish=True):
-        """A new RSA key for provider, published in its JWKS unless
-        publish is False (then publish_key() publishes it later)."""
-        k = RsaKey(kid or "%s-key-%s" % (provider, secrets.token_hex(4)))
+    def add_key(self, provider, kid=None, publish=True, bits=2048):
+        """A new RSA key (of bits bits) for provider, published in its JWKS
+        unless publish is False (then publish_key() publishes it later)."""
+        k = RsaKey(kid or "%s-key-%s" % (provider, secrets.token_hex(4)), bits)
         if publish:
             self.publish_key(provider, k)
         return k
@@ -366,7 +366,10 @@ class MockProvider:
         """endpoint: e.g. "google.jwks", "google.token", "google.authorize",
         "apple.jwks", "facebook.debug_token", "facebook.me",
         "facebook.token", "github.token", "github.user", "github.emails".
-        mode: "slow", "500", "close", or None to heal."""
+        mode: "slow", "500", "close" (no answer), "huge" (a 2 MiB JSON
+        answer), "garbage" (200 with a body that is not JSON), "redirect"
+        (302 to /elsewhere on the mock, the endpoint "mock.elsewhere"), or
+        None to heal."""
         with self.lock:
             if mode is None:
                 self.faults.pop(endpoint, None)
@@ -404,6 +407,8 @@ class MockProvider:
         ("GET", "/facebook/graph/v23.0/me"): "facebook.me",
         ("GET", "/github/api/user"): "github.user",
         ("GET", "/github/api/user/emails"): "github.emails",
+        ("GET", "/elsewhere"): "mock.elsewhere",
+        ("POST", "/elsewhere"): "mock.elsewhere",
     }
 
     def _handle(self, h, method):
@@ -440,6 +445,12 @@ class MockProvider:
                 self.waiting -= 1
         if mode == "500":
             return self._send(h, 500, {"error": {"message": "internal error"}})
+        if mode == "huge":
+            return self._send(h, 200, raw=b'{"keys":[],"pad":"' + b"A" * (2 << 20) + b'"}')
+        if mode == "garbage":
+            return self._send(h, 200, raw=b"<html>not json</html>\x00\xff")
+        if mode == "redirect":
+            return self._send(h, 302, {}, headers={"Location": self.url + "/elsewhere"})
         provider, _, what = endpoint.partition(".")
         try:
             getattr(self, "_" + what)(h, provider, rec)
@@ -465,6 +476,9 @@ class MockProvider:
     def _one(d, name):
         v = d.get(name)
         return v[0] if v else None
+
+    def _elsewhere(self, h, provider, rec):
+        self._send(h, 200, {"keys": [], "data": {}, "access_token": "elsewhere"})
 
     def _jwks(self, h, provider, rec):
         self._send(h, 200, self.jwks(provider))

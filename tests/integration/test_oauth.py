@@ -1068,6 +1068,17 @@ class KeyRotation(OAuthCase):
         self.assertLessEqual(len(M.requests(provider + ".jwks")), n + 1)
         M.unpublish_key(provider, new)
 
+    def test_a_small_key_refused(self):
+        # Runs first: the 1024-bit key is in Google's set at the first fetch.
+        small = M.add_key("google", bits=1024)
+        try:
+            self.assertWrongToken(social_login(self.server, "google",
+                                               M.id_token("google", key=small)))
+            self.assertStatus(social_login(self.server, "google",
+                                           M.id_token("google")), 200)
+        finally:
+            M.unpublish_key("google", small)
+
     def test_google(self):
         self.rotate("google")
 
@@ -1153,6 +1164,55 @@ class ProviderFaults(OAuthCase):
                 if mode == "slow":
                     self.assertGreaterEqual(M.waiting, 1)
                 self.heal(provider + ".token")
+        self.assertEqual([e for e in self.server.server_errors() if e[2].status != 503], [])
+
+
+class ProviderAnswersBadly(OAuthCase):
+    """A provider that answers too much, not JSON, or with a redirect:
+    the app reads at most its cap, follows no redirect, and answers 503
+    (or 422 wrongToken), never 500, never a sign-in."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = serve(cls, env=app_env(), port_env=backend, maxprocs=1)
+
+    def assertRefused(self, r):
+        if r.status == 422:
+            self.assertWrongToken(r)
+        else:
+            self.assertStatus(r, 503)
+            self.assertRegex(r.headers.get("retry-after", ""), r"^\d+$")
+
+    def test_token_login(self):
+        for endpoint, provider, make in (
+                ("apple.jwks", "apple", lambda: M.id_token("apple")),
+                ("facebook.debug_token", "facebook", M.facebook_token),
+                ("facebook.me", "facebook", M.facebook_token),
+                ("github.user", "github", M.github_token),
+                ("github.emails", "github", M.github_token)):
+            for mode in ("huge", "garbage", "redirect"):
+                with self.subTest(endpoint=endpoint, mode=mode):
+                    M.fail(endpoint, mode)
+                    self.assertRefused(social_login(self.server, provider, make()))
+                    M.fail(endpoint, None)
+            with self.subTest(endpoint=endpoint, mode="healed"):
+                self.assertStatus(social_login(self.server, provider, make()), 200)
+        self.assertEqual(M.requests("mock.elsewhere"), [])
+
+    def test_token_endpoint_in_the_flow(self):
+        for provider in FLOW_PROVIDERS:
+            for mode in ("huge", "garbage", "redirect"):
+                with self.subTest(provider=provider, mode=mode):
+                    M.login_as(provider)
+                    M.fail(provider + ".token", mode)
+                    r = Flow(self.server, provider).run()
+                    self.assertStatus(r, 303)
+                    self.assertIn(r.headers.get("location"),
+                                  (FRONT + "/dashboard?error=providerUnavailable",
+                                   FRONT + "/dashboard?error=wrongToken"))
+                    self.assertEqual(token_cookies(r), {})
+                    M.fail(provider + ".token", None)
+        self.assertEqual(M.requests("mock.elsewhere"), [])
         self.assertEqual([e for e in self.server.server_errors() if e[2].status != 503], [])
 
 
