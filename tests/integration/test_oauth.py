@@ -1342,6 +1342,24 @@ class _OtherWebServer:
         self.assertEqual(self.server.server_errors(), [])
 
 
+    def test_nul_in_the_query_is_not_ignored(self):
+        # Apache and nginx pass %00 on to the app (lighttpd refuses it
+        # itself): a decoded value must not end at its NUL, so the real
+        # state with "%00" after it is not the state.
+        M.login_as("github")
+        f = Flow(self.server, "github")
+        f.visit_provider()
+        r = f.callback("code=%s&state=%s%%00" % (f.code(), f.state))
+        if r.status != 303:
+            self.assertJson4xx(r)
+        else:
+            self.assertEqual(token_cookies(r), {}, r.headers)
+            self.assertIn("error=", r.headers.get("location", ""))
+        g = Flow(self.server, "github", raw_redirect="/%00/evil.example")
+        self.assertNotEqual(g.authorize.status, 302, g.authorize.headers)
+        self.assertLess(g.authorize.status, 500)
+
+
 class ApacheFcgid(_OtherWebServer, OAuthCase):
     kind = "fcgid"
 
