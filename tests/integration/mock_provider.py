@@ -309,8 +309,9 @@ class MockProvider:
     # ---- provider access tokens -----------------------------------------
     def facebook_token(self, id=None, email=None, first_name="Face",
                        last_name="Book", app_id=FACEBOOK_APP_ID, valid=True,
-                       no_email=False):
-        """A Facebook user access token that debug_token and /me know."""
+                       no_email=False, debug_user_id=None):
+        """A Facebook user access token that debug_token and /me know;
+        debug_user_id: the user_id debug_token names (default the id)."""
         uid = id or str(10**14 + secrets.randbelow(10**14))
         profile = {"id": uid, "first_name": first_name, "last_name": last_name}
         if not no_email:
@@ -318,7 +319,8 @@ class MockProvider:
         t = "EAAB" + secrets.token_urlsafe(30)
         with self.lock:
             self.fb_tokens[t] = {"profile": profile, "app_id": app_id,
-                                 "valid": valid}
+                                 "valid": valid,
+                                 "debug_user_id": debug_user_id or uid}
         self._hand_out(t)
         return t
 
@@ -366,7 +368,7 @@ class MockProvider:
         """endpoint: e.g. "google.jwks", "google.token", "google.authorize",
         "apple.jwks", "facebook.debug_token", "facebook.me",
         "facebook.token", "github.token", "github.user", "github.emails".
-        mode: "slow", "500", "close" (no answer), "huge" (a 2 MiB JSON
+        mode: "slow", "500", "429", "close" (no answer), "huge" (a 2 MiB JSON
         answer), "garbage" (200 with a body that is not JSON), "redirect"
         (302 to /elsewhere on the mock, the endpoint "mock.elsewhere"), or
         None to heal."""
@@ -445,6 +447,9 @@ class MockProvider:
                 self.waiting -= 1
         if mode == "500":
             return self._send(h, 500, {"error": {"message": "internal error"}})
+        if mode == "429":
+            return self._send(h, 429, {"message": "rate limited"},
+                              headers={"Retry-After": "60"})
         if mode == "huge":
             return self._send(h, 200, raw=b'{"keys":[],"pad":"' + b"A" * (2 << 20) + b'"}')
         if mode == "garbage":
@@ -589,7 +594,7 @@ class MockProvider:
             "app_id": t["app_id"], "type": "USER", "application": "mock",
             "expires_at": int(time.time()) + 3600, "is_valid": t["valid"],
             "scopes": ["email", "public_profile"],
-            "user_id": t["profile"]["id"]}})
+            "user_id": t["debug_user_id"]}})
 
     def _me(self, h, provider, rec):
         q = rec["query"]

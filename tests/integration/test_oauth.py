@@ -534,6 +534,14 @@ class TokenLoginBadIdTokens(OAuthCase):
         yield "no kid", M.id_token(provider, header={"alg": "RS256"})
         yield "jku to elsewhere", M.id_token(provider, header={
             "alg": "RS256", "kid": "attacker", "jku": M.url + "/apple/jwks"})
+        for extra in ({"jku": M.url + "/%s/jwks" % provider},
+                      {"x5u": M.url + "/%s/jwks" % provider},
+                      {"jwk": key.jwk()}, {"x5c": ["MIIB"]},
+                      {"crit": ["exp"]}, {"crit": ["b64"], "b64": False}):
+            # A valid signature by the right key, with a header that asks
+            # the verifier to look elsewhere or to understand more.
+            hdr = dict({"alg": "RS256", "kid": key.kid, "typ": "JWT"}, **extra)
+            yield "header " + ",".join(extra), M.id_token(provider, header=hdr)
         yield "tampered payload", M.id_token(provider, tamper={"email": DEMO_USER})
         yield "tampered sub", M.id_token(provider, tamper={"sub": "victim"})
 
@@ -570,6 +578,10 @@ class TokenLoginFacebookGithub(OAuthCase):
         for name, t in cases.items():
             with self.subTest(case=name):
                 self.assertWrongToken(social_login(S, "facebook", t))
+
+    def test_facebook_debug_token_names_another_user(self):
+        t = M.facebook_token(debug_user_id=str(10**14 + 1))
+        self.assertWrongToken(social_login(S, "facebook", t))
 
     def test_facebook_other_app_never_reads_the_profile(self):
         t = M.facebook_token(app_id="999999", email=DEMO_USER)
@@ -682,6 +694,66 @@ class Linking(OAuthCase):
                               if provider != "github" else None):
                 r = social_login(S, provider, t)
                 self.assertBody(r, 422, NOT_VERIFIED)
+
+    def test_email_of_a_deleted_account_is_not_taken_over(self):
+        email = unique_email("gone")
+        cp = S.cli("user", "add", email, "--password", DEFAULT_PASSWORD)
+        self.assertEqual(cp.returncode, 0, cp.stderr)
+        old_id = S.login_ok(email)["user"]["id"]
+        cp = S.cli("user", "delete", email)
+        self.assertEqual(cp.returncode, 0, cp.stderr)
+        r = social_login(S, "google", M.id_token("google", email=email))
+        self.assertStatus(r, 200)
+        self.assertNotEqual(r.json()["user"]["id"], old_id)
+        self.assertNotEqual(r.json()["user"]["email"], email)
+
+    def test_disabled_social_account_refused(self):
+        email = unique_email("off")
+        sub = "g-off-" + secrets.token_hex(4)
+        self.assertStatus(social_login(S, "google", M.id_token("google", sub=sub,
+                                                               email=email)), 200)
+        cp = S.cli("user", "disable", email)
+        self.assertEqual(cp.returncode, 0, cp.stderr)
+        r = social_login(S, "google", M.id_token("google", sub=sub, email=email))
+        self.assertEqual(r.status, 422, r)
+        self.assertNotIn(b"token", r.body.lower().replace(b"wrongtoken", b""))
+        M.login_as("google", sub=sub, email=email)
+        f = Flow(S, "google")
+        r = f.run()
+        self.assertEqual(token_cookies(r), {}, r.headers)
+        self.assertIn("error=", r.headers.get("location", ""))
+
+    def test_flow_reaches_the_account_of_a_verified_email(self):
+        email = unique_email("flowlink")
+        cp = S.cli("user", "add", email, "--password", DEFAULT_PASSWORD)
+        self.assertEqual(cp.returncode, 0, cp.stderr)
+        uid = S.login_ok(email)["user"]["id"]
+        M.login_as("github", email=email)
+        f = Flow(S, "github")
+        r = f.run()
+        self.assertStatus(r, 303)
+        c = token_cookies(r)
+        me = S.request("GET", "/api/v1/auth/me", headers={
+            "Cookie": "authportal_access=" + c["authportal_access"][0]})
+        self.assertEqual(me.json()["id"], uid)
+        self.assertEqual(me.json()["provider"], "email")
+
+    def test_sign_ins_and_refusals_are_audited(self):
+        email = unique_email("audit")
+        self.assertStatus(social_login(S, "github", M.github_token(email=email)), 200)
+        self.assertWrongToken(social_login(S, "github", "gho_" + secrets.token_hex(8)))
+        self.assertWrongToken(social_login(S, "google", M.id_token("google", alg="none")))
+        cp = S.cli("audit", "--user", email)
+        self.assertEqual(cp.returncode, 0, cp.stderr)
+        self.assertIn("signin_social", cp.stdout)
+        self.assertIn("github", cp.stdout)
+        cp = S.cli("audit", "--limit", "50")
+        self.assertEqual(cp.returncode, 0, cp.stderr)
+        self.assertIn("signin_social_failed", cp.stdout)
+        self.assertRegex(cp.stdout, r"github\W+wrongToken")
+        self.assertRegex(cp.stdout, r"google\W+wrongToken")
+        for t in M.issued():
+            self.assertNotIn(t, cp.stdout)
 
     def test_subject_first_then_email(self):
         # A Google account whose email later equals another user's stays
@@ -1131,6 +1203,7 @@ class ProviderFaults(OAuthCase):
     def test_facebook_faults(self):
         for endpoint, mode in (("facebook.debug_token", "slow"),
                                ("facebook.debug_token", "500"),
+                               ("facebook.debug_token", "429"),
                                ("facebook.me", "slow"), ("facebook.me", "close")):
             with self.subTest(endpoint=endpoint, mode=mode):
                 M.fail(endpoint, mode)
@@ -1142,6 +1215,7 @@ class ProviderFaults(OAuthCase):
 
     def test_github_faults(self):
         for endpoint, mode in (("github.user", "slow"), ("github.user", "500"),
+                               ("github.user", "429"),
                                ("github.emails", "slow"), ("github.emails", "close")):
             with self.subTest(endpoint=endpoint, mode=mode):
                 M.fail(endpoint, mode)
