@@ -544,7 +544,7 @@ class MockProvider:
         with self.lock:
             grant = self.codes.get(one("code") or "")
             if grant is not None and not grant["used"] and grant["provider"] == provider:
-                grant["used"] = True
+                grant["used"] = not grant.get("multi_use")   # a test's choice
             else:
                 grant = None
         if grant is None:

@@ -35,6 +35,7 @@ import os
 import re
 import secrets
 import sqlite3
+import threading
 import time
 import unittest
 import urllib.parse
@@ -978,6 +979,33 @@ class RedirectFlow(OAuthCase):
         self.assertFlowFailed(r, "invalidState")
         self.assertEqual(M.requests("github.token"), [])
 
+    def test_concurrent_callbacks_spend_the_state_once(self):
+        # The provider here would take the code many times: only the
+        # state stands between the parallel callbacks and many sessions.
+        M.login_as("github")
+        f = Flow(self.srv, "github")
+        f.visit_provider()
+        with M.lock:
+            M.codes[f.code()]["multi_use"] = True
+        results = []
+        gate = threading.Barrier(6)
+
+        def go():
+            gate.wait(10)
+            results.append(f.callback())
+        threads = [threading.Thread(target=go) for _ in range(6)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        self.assertEqual(len(results), 6)
+        signed_in = [r for r in results if token_cookies(r)]
+        self.assertEqual(len(signed_in), 1, [r.headers.get("location") for r in results])
+        for r in results:
+            if r not in signed_in:
+                self.assertFlowFailed(r, "invalidState")
+        self.assertEqual(len(M.requests("github.token")), 1)
+
     def test_state_spent_by_a_failed_first_callback(self):
         f = Flow(self.srv, "google")
         f.visit_provider()
@@ -1288,6 +1316,25 @@ class ProviderAnswersBadly(OAuthCase):
                     M.fail(provider + ".token", None)
         self.assertEqual(M.requests("mock.elsewhere"), [])
         self.assertEqual([e for e in self.server.server_errors() if e[2].status != 503], [])
+
+
+class RateLimited(OAuthCase):
+    """Social sign-in shares the per-IP sign-in budget of email login
+    (AUTH_RATE_LOGIN_IP): guessing provider tokens is limited too."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = serve(cls, env=dict(app_env(), AUTH_RATE_LIMIT="true",
+                                         AUTH_RATE_LOGIN_IP="4"), port_env=backend)
+
+    def test_token_guessing_is_limited(self):
+        for _ in range(4):
+            self.assertWrongToken(social_login(self.server, "github",
+                                               "gho_" + secrets.token_hex(8)))
+        r = social_login(self.server, "github", M.github_token())
+        self.assertStatus(r, 429)
+        self.assertRegex(r.headers.get("retry-after", ""), r"^\d+$")
+        self.assertEqual(len(M.requests("github.user")), 4)
 
 
 class ProviderRefused(OAuthCase):
