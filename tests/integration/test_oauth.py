@@ -6,32 +6,35 @@ TokenLogin*: POST /api/v1/auth/{google,apple,facebook,github}/login, the
   LoginResponse of email login, new and returning users, one device session
   per login, every kind of bad ID token (audience, issuer, expiry, missing
   exp, signature, another provider's key, unknown kid, alg none, HS256 made
-  with the public key, tampered payload), Facebook's debug_token checks and
-  GitHub's primary verified email.
+  with the public key, jku/x5u/jwk/x5c/crit headers, tampered payload),
+  real-sized tokens, Facebook's debug_token checks and GitHub's primary
+  verified email.
 Linking: §5.2 (verified email reaches an existing account, the inactive
   account moves to the provider, unverified emails refused, two providers
   with one verified email reach one user, social-only accounts refused on
-  email login).
+  email login, deleted and disabled accounts), the audit of sign-ins.
 RedirectFlow*: GET /api/v1/auth/{google,github,facebook}/authorize and the
   callback: the provider URL (scopes, state, PKCE S256, nonce), the
   browser-binding cookie, the code exchange as the mock checks it, the 303
   with the token cookies, every refused state (forged, replayed, expired,
-  other provider, other browser), nonce mismatch, open-redirect spellings,
-  no code, state or token in the server log or the Location.
+  other provider, other browser, parallel callbacks), nonce mismatch,
+  open-redirect spellings, no code, state or token in the Location.
 KeyRotation: unknown kid, one refetch of the JWKS, the new key accepted
-  (one FastCGI worker, so the JWKS cache is one).
+  (one FastCGI worker, so the JWKS cache is one); a 1024-bit key refused.
 ProviderFaults / ProviderRefused: a slow, failing or absent provider gives
   503 with Retry-After (the callback: ?error=providerUnavailable) while the
   provider still waits, i.e. within OAUTH_TIMEOUT_MS.
+ProviderAnswersBadly: huge, non-JSON and redirecting answers.
+RateLimited: social sign-in counts in the per-IP sign-in budget.
 Unconfigured: a provider without settings answers 422 naming the setting;
   another one keeps working.
-Apache*/Nginx*: the core cases through Apache fcgid, CGI, .htaccess and
-  nginx.
+Apache*/Nginx: the core cases through Apache fcgid, CGI, .htaccess and
+  nginx (script/test also runs the whole module behind nginx).
+ZzEnd (last): no code, state or token in the main server's log or
+  database, no 5xx and no crash.
 """
 
-import hashlib
 import http.client
-import os
 import re
 import secrets
 import sqlite3
