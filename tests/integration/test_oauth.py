@@ -261,6 +261,8 @@ class OAuthCase(ApiTestCase):
         self.assertStatus(r, 303)
         self.assertEqual(r.headers.get("location"), target)
         self.assertEqual(r.headers.get("referrer-policy"), "no-referrer")
+        self.assertNoStore(r)
+        self.assertSecurityHeaders(r)
         c = token_cookies(r)
         self.assertEqual(set(c), {"authportal_access", "authportal_refresh"}, r.headers)
         self.assertIn("HttpOnly", c["authportal_access"][1])
@@ -783,6 +785,7 @@ class RedirectFlow(OAuthCase):
             with self.subTest(provider=provider):
                 f = Flow(self.srv, provider)
                 self.assertStatus(f.authorize, 302)
+                self.assertNoStore(f.authorize)
                 self.assertTrue(f.location.startswith(
                     M.url + AUTHORIZE_PATHS[provider] + "?"), f.location)
                 p = f.params
@@ -864,6 +867,10 @@ class RedirectFlow(OAuthCase):
         r = social_login(self.srv, "google", M.id_token("google", sub=sub))
         ids.append(r.json()["user"]["id"])
         self.assertEqual(len(set(ids)), 1, ids)
+        # One device session per sign-in, whichever the way.
+        s = self.srv.request("GET", "/api/v1/auth/sessions",
+                             headers=self.srv.auth_headers(r.json()["token"]))
+        self.assertEqual(len(s.json()), 3, s.json())
 
     def test_default_and_allowed_targets(self):
         M.login_as("github")
