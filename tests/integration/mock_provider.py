@@ -248,14 +248,16 @@ class MockProvider:
         """Valid ID-token claims for provider (google or apple); over sets
         or (value None) removes claims."""
         now = int(time.time())
-        sub = over.pop("sub", None) or "%s-%s" % (provider[0], secrets.token_hex(8))
+        sub = over.pop("sub", "%s-%s" % (provider[0], secrets.token_hex(8)))
         c = {"iss": ISSUERS[provider],
              "aud": GOOGLE_CLIENT_ID if provider == "google" else APPLE_AUDIENCE[0],
              "sub": sub,
-             "email": "%s@example.com" % sub.lower(),
+             "email": "%s@example.com" % str(sub).lower(),
              "email_verified": True,
              "iat": now,
              "exp": now + 3600}
+        if sub is None:
+            del c["sub"]
         if provider == "google":
             c.update({"azp": GOOGLE_CLIENT_ID, "given_name": "Grace",
                       "family_name": "Hopper"})
@@ -312,7 +314,7 @@ class MockProvider:
                        no_email=False, debug_user_id=None):
         """A Facebook user access token that debug_token and /me know;
         debug_user_id: the user_id debug_token names (default the id)."""
-        uid = id or str(10**14 + secrets.randbelow(10**14))
+        uid = id if id is not None else str(10**14 + secrets.randbelow(10**14))
         profile = {"id": uid, "first_name": first_name, "last_name": last_name}
         if not no_email:
             profile["email"] = email or "fb-%s@example.com" % uid
@@ -331,10 +333,10 @@ class MockProvider:
         (or a fresh one), with primary and verified as given."""
         uid = id if id is not None else 10**7 + secrets.randbelow(10**7)
         if emails is None:
-            emails = [{"email": email or "gh-%d@example.com" % uid,
+            emails = [{"email": email or "gh-%s@example.com" % uid,
                        "primary": primary, "verified": verified,
                        "visibility": "private"}]
-        profile = {"id": uid, "login": "user%d" % uid, "name": name,
+        profile = {"id": uid, "login": "user%s" % uid, "name": name,
                    "email": None, "emails": emails}
         t = "gho_" + secrets.token_urlsafe(27)
         with self.lock:

@@ -496,6 +496,78 @@ class TokenLogin(OAuthCase):
                 self.assertNotIn(secret, r["raw_query"])
 
 
+class ProviderProfiles(OAuthCase):
+    """What a provider says about a user is input too: addresses no mail
+    could reach are not stored, names are capped, subjects are exact."""
+
+    BAD_EMAILS = ["not-an-email", "a\r\nBcc: victim@example.com", "a\r\nb@example.com",
+                  "x" * 300 + "@example.com", "a b@example.com", "@example.com",
+                  "a@", '"a\\"@example.com']
+
+    def test_undeliverable_provider_emails_are_not_stored(self):
+        for bad in self.BAD_EMAILS:
+            for provider in ("github", "facebook", "google"):
+                with self.subTest(provider=provider, email=bad[:30]):
+                    t = (M.github_token(email=bad) if provider == "github" else
+                         M.facebook_token(email=bad) if provider == "facebook" else
+                         M.id_token("google", email=bad))
+                    r = social_login(S, provider, t)
+                    self.assertLess(r.status, 500, r)
+                    if r.status == 200:
+                        self.assertNotEqual(r.json()["user"]["email"], bad)
+                        self.assertNotEqual(r.json()["user"]["email"], bad.lower())
+                    else:
+                        self.assertJson4xx(r)
+        self.assertNotIn(b"Bcc: victim", S.db_bytes())
+
+    def test_names_are_capped_and_text(self):
+        r = social_login(S, "apple", M.id_token("apple"), firstName="C" * 5000,
+                         lastName="D" * 5000)
+        if r.status == 200:
+            u = r.json()["user"]
+            self.assertLessEqual(len(u["firstName"] or ""), 1024)
+            self.assertLessEqual(len(u["lastName"] or ""), 1024)
+        else:
+            self.assertJson4xx(r)
+        r = social_login(S, "apple", M.id_token("apple"), firstName={"a": 1},
+                         lastName=[1, 2])
+        if r.status == 200:
+            u = r.json()["user"]
+            for v in (u["firstName"], u["lastName"]):
+                self.assertTrue(v is None or not v.startswith(("{", "[")), u)
+        else:
+            self.assertJson4xx(r)
+        for provider, t in (("github", M.github_token(name="A" * 100000)),
+                            ("facebook", M.facebook_token(first_name="B" * 50000)),
+                            ("google", M.id_token("google", given_name="G" * 3000))):
+            with self.subTest(provider=provider):
+                r = social_login(S, provider, t)
+                self.assertStatus(r, 200)
+                self.assertLessEqual(len(r.json()["user"]["firstName"] or ""), 1024)
+
+    def test_subject_required_and_exact(self):
+        for provider in ("google", "apple"):
+            for sub in ("", None, 12345, ["x"]):
+                with self.subTest(provider=provider, sub=sub):
+                    self.assertWrongToken(social_login(S, provider,
+                                                       M.id_token(provider, sub=sub)))
+        self.assertWrongToken(social_login(S, "facebook", M.facebook_token(id="")))
+        for gid in (1.5, -5, "12", True, 0):
+            with self.subTest(github_id=gid):
+                self.assertWrongToken(social_login(S, "github", M.github_token(id=gid)))
+
+    def test_github_ids_beyond_doubles_do_not_collide(self):
+        # JSON numbers past 2**53 are not exact as doubles: two users whose
+        # ids round to one double must not become one account.
+        a = social_login(S, "github", M.github_token(id=2**53))
+        b = social_login(S, "github", M.github_token(id=2**53 + 1))
+        if a.status == 200 and b.status == 200:
+            self.assertNotEqual(a.json()["user"]["id"], b.json()["user"]["id"])
+            self.assertEqual(b.json()["user"]["socialId"], str(2**53 + 1))
+        else:
+            self.assertJson4xx(b)
+
+
 class TokenLoginBadIdTokens(OAuthCase):
     """Google and Apple ID tokens that must all answer 422 wrongToken."""
 
