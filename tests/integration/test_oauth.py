@@ -200,6 +200,17 @@ class OAuthCase(ApiTestCase):
     def srv(self):
         return self.server or S
 
+    @classmethod
+    def tearDownClass(cls):
+        # A class's own server (KeyRotation, ProviderFaults, Apache...):
+        # no crash or sanitizer line in its log (ZzEnd checks the main one).
+        if cls.server is not None:
+            crashes = cls.server.crash_lines()
+            if crashes:
+                raise AssertionError("crash lines in %s's log: %r" % (
+                    cls.__name__, crashes[:5]))
+        super().tearDownClass()
+
     def setUp(self):
         M.reset()
 
