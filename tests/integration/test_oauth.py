@@ -1275,6 +1275,16 @@ class KeyRotation(OAuthCase):
     def test_google(self):
         self.rotate("google")
 
+    def test_zz_unknown_kids_do_not_hammer_the_provider(self):
+        # Runs last (it may use up a refetch budget): tokens naming ever new
+        # kids are refused without one JWKS fetch each.
+        for i in range(20):
+            t = M.id_token("google", key=M.other_key,
+                           kid="unknown-%d-%s" % (i, secrets.token_hex(4)))
+            self.assertWrongToken(social_login(self.server, "google", t))
+        self.assertLessEqual(len(M.requests("google.jwks")), 10)
+        self.assertStatus(social_login(self.server, "google", M.id_token("google")), 200)
+
     def test_apple(self):
         self.rotate("apple")
 
