@@ -751,6 +751,12 @@ class Linking(OAuthCase):
                     self.assertBody(r, 422, '{"status":422,"errors":{"email":'
                                     '"needLoginViaProvider:%s"}}' % provider)
 
+    def test_registering_a_social_address_is_refused(self):
+        email = unique_email("taken")
+        self.assertStatus(social_login(S, "facebook", M.facebook_token(email=email)), 200)
+        r = S.register(email)
+        self.assertBody(r, 422, '{"status":422,"errors":{"email":"emailAlreadyExists"}}')
+
     def test_two_providers_with_one_verified_email_reach_one_user(self):
         email = unique_email("both")
         first = social_login(S, "google", M.id_token("google", email=email))
