@@ -359,6 +359,13 @@ class TokenLogin(OAuthCase):
         t = M.id_token("apple", aud=mock_provider.APPLE_AUDIENCE[1])
         self.assertStatus(social_login(S, "apple", t), 200)
 
+    def test_audience_arrays_naming_us(self):
+        for provider, aud in (("google", [mock_provider.GOOGLE_CLIENT_ID, "other"]),
+                              ("apple", ["other", mock_provider.APPLE_AUDIENCE[1]])):
+            with self.subTest(provider=provider):
+                t = M.id_token(provider, aud=aud)
+                self.assertStatus(social_login(S, provider, t), 200)
+
     def test_facebook_new_user(self):
         email = unique_email("fb")
         fid = str(10**14 + secrets.randbelow(10**14))
