@@ -1053,6 +1053,23 @@ class RedirectFlow(OAuthCase):
         self.assertFlowFailed(f.callback(), "accessDenied", targets=(FRONT + "/dashboard",))
         self.assertEqual(M.requests("google.token"), [])
 
+    def test_provider_error_text_is_not_reflected(self):
+        for err in ("server_error", "%0d%0aSet-Cookie:%20x=1", "<script>alert(1)</script>",
+                    "access_denied&error_description=%0d%0aX:1"):
+            with self.subTest(error=err):
+                f = Flow(self.srv, "google")
+                r = f.callback("error=%s&state=%s" % (err, f.state))
+                if "%0d" in err and r.status != 303:
+                    self.assertJson4xx(r)   # lighttpd refuses encoded CR LF itself
+                    continue
+                self.assertStatus(r, 303)
+                loc = r.headers.get("location", "")
+                self.assertTrue(loc.startswith(FRONT + "/dashboard?error="), loc)
+                self.assertRegex(loc, r"\?error=[A-Za-z]+$")
+                self.assertNotIn("x", cookies_of(r))
+                self.assertEqual(token_cookies(r), {})
+        self.assertEqual(M.requests("google.token"), [])
+
     def test_forged_and_missing_state(self):
         f = Flow(self.srv, "google")
         f.visit_provider()
