@@ -1188,6 +1188,14 @@ class RedirectFlow(OAuthCase):
                               targets=(FRONT + "/dashboard",))
         self.assertEqual(M.token_refusals, ["code_verifier"])
 
+    def test_no_code(self):
+        for q in ("state=%s", "code=&state=%s"):
+            with self.subTest(query=q):
+                f = Flow(self.srv, "github")
+                self.assertFlowFailed(f.callback(q % f.state), "wrongToken",
+                                      targets=(FRONT + "/dashboard",))
+        self.assertEqual(M.requests("github.token"), [])
+
     def test_code_refused_by_the_provider(self):
         f = Flow(self.srv, "facebook")
         r = f.callback("code=%s&state=%s" % (secrets.token_urlsafe(20), f.state))
