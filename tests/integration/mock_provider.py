@@ -41,7 +41,8 @@ What it offers the tests:
     the tokens of facebook_token() and github_token() and those the token
     endpoints issued.
   - fail(endpoint, mode): "slow" (the answer waits until release() or
-    30 s), "500", "close" (the connection is dropped without an answer).
+    30 s), "500", "429", "close" (the connection is dropped without an
+    answer), "huge", "garbage" (not JSON) or "redirect" (to /elsewhere).
   - requests(): every request received (method, path, query, headers,
     form, body), so that tests can assert what the app sent; issued():
     every code, access token and ID token handed out, for leak scans.
