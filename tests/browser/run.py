@@ -7,7 +7,10 @@ harness.py's Server) and the real SMTP catcher, with the demo as its own
 frontend (FRONTEND_DOMAIN and APP_CORS_ORIGINS = http://localhost:<port>, as
 script/server does), then runs `node tests/browser/demo.test.mjs`, which
 drives headless Debian Chromium (/usr/bin/chromium) with playwright-core from
-tests/browser/node_modules.
+tests/browser/node_modules; then `node tests/browser/oauth.test.mjs`, social
+sign-in through the mock provider of tests/integration/mock_provider.py
+(started here; the server's provider settings point at it and its
+BACKEND_DOMAIN is the demo's origin).
 
 Prints one line per test, "ok <name>" or "FAIL <name>" (details on lines
 starting with "# "), and last "browser: N passed, M failed"; exits 1 when
@@ -28,9 +31,11 @@ REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
 sys.path.insert(0, os.path.join(REPO, "tests", "integration"))
 
 import harness  # noqa: E402
+import mock_provider  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 TEST_FILE = os.path.join(HERE, "demo.test.mjs")
+OAUTH_TEST_FILE = os.path.join(HERE, "oauth.test.mjs")
 PLAYWRIGHT = os.path.join(HERE, "node_modules", "playwright-core", "package.json")
 OUT_DIR = os.path.join(HERE, "out")
 NODE_TIMEOUT = 90          # seconds; the test file's own watchdog is 50 s
@@ -56,6 +61,45 @@ def prerequisites():
     return missing
 
 
+def run_node(test_file, env):
+    """Runs one more test file with node, as main() runs demo.test.mjs;
+    returns (passed, failed) of its lines."""
+    passed = failed = 0
+    plan = None
+    reported = []
+    name = os.path.basename(test_file)
+    proc = subprocess.Popen(["node", test_file], cwd=HERE, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True, start_new_session=True)
+    try:
+        out, _ = proc.communicate(timeout=NODE_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, 9)
+        out, _ = proc.communicate()
+        out += "\n# node did not finish within %d s" % NODE_TIMEOUT
+    for line in out.splitlines():
+        if line.startswith("plan "):
+            plan = int(line.split()[1])
+            continue
+        if line.startswith("ok "):
+            passed += 1
+            reported.append(line[3:])
+        elif line.startswith("FAIL "):
+            failed += 1
+            reported.append(line[5:])
+        elif not line.startswith("# "):
+            line = "# " + line
+        print(line, flush=True)
+    if plan is None or len(reported) != plan:
+        print("FAIL %s ran %d of %s tests (node exit %s)"
+              % (name, len(reported), plan, proc.returncode))
+        failed += 1
+    elif proc.returncode != 0 and failed == 0:
+        print("FAIL %s exited with %s" % (name, proc.returncode))
+        failed += 1
+    return passed, failed
+
+
 def main():
     missing = prerequisites()
     if missing:
@@ -66,14 +110,18 @@ def main():
 
     def frontend(port):
         origin = "http://localhost:%d" % port
-        return {"FRONTEND_DOMAIN": origin, "APP_CORS_ORIGINS": origin}
+        return {"FRONTEND_DOMAIN": origin, "APP_CORS_ORIGINS": origin,
+                "BACKEND_DOMAIN": origin}
 
     passed = failed = 0
     started = time.monotonic()
-    server = harness.Server(smtp="catcher", port_env=frontend)
+    # The mock Google of oauth.test.mjs (the other providers too).
+    mock = mock_provider.MockProvider().start()
+    server = harness.Server(smtp="catcher", port_env=frontend, env=mock.settings())
     try:
         server.start()
     except Exception as e:  # noqa: BLE001 - report any start failure
+        mock.stop()
         print("FAIL start lighttpd and the SMTP catcher")
         print("# " + str(e).replace("\n", "\n# "))
         finish(0, 1)
@@ -81,7 +129,7 @@ def main():
         base = server.env["FRONTEND_DOMAIN"]
         env = dict(os.environ, BASE_URL=base, MAIL_DIR=server.mail_dir,
                    MAILCATCH=os.path.join(REPO, "tests", "tools"),
-                   OUT_DIR=OUT_DIR, CHROMIUM=CHROMIUM)
+                   OUT_DIR=OUT_DIR, CHROMIUM=CHROMIUM, MOCK_URL=mock.url)
         print("# %s, mail in %s" % (base, server.mail_dir), flush=True)
         plan = None
         reported = []
@@ -114,6 +162,9 @@ def main():
         elif proc.returncode != 0 and failed == 0:
             print("FAIL demo.test.mjs exited with %s" % proc.returncode)
             failed += 1
+        p, f = run_node(OAUTH_TEST_FILE, env)
+        passed += p
+        failed += f
 
         crashes = server.crash_lines()
         if crashes:
@@ -130,6 +181,7 @@ def main():
                 print("#   " + l)
     finally:
         server.stop()
+        mock.stop()
     print("# %.1f s" % (time.monotonic() - started))
     finish(passed, failed)
 
