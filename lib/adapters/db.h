@@ -63,6 +63,8 @@ enum ptl_q {
 	PTL_Q_USER_ENABLE,       /* the admin tool: disabled_at cleared */
 	PTL_Q_USER_SET_ROLE,
 	PTL_Q_USER_STATE,        /* any user by id: role, deleted, disabled */
+	PTL_Q_HEALTH_PROBE,      /* health ?deep=1: the throw-away write */
+	PTL_Q_OUTBOX_OLDEST_FAILING, /* created_at of the oldest failing mail */
 	PTL_Q__MAX
 };
 
@@ -224,6 +226,11 @@ enum ptl_col_audit_list { /* PTL_Q_AUDIT_LIST */
 	PTL_COL_AUDIT_LIST__MAX
 };
 
+enum ptl_col_outbox_oldest_failing { /* PTL_Q_OUTBOX_OLDEST_FAILING */
+	PTL_COL_OUTBOX_OLDEST_FAILING_CREATED_AT, /* NULL: none */
+	PTL_COL_OUTBOX_OLDEST_FAILING__MAX
+};
+
 struct ptl_db;
 
 struct ptl_migration {
@@ -238,6 +245,10 @@ extern const unsigned ptl_migrations_len;
 struct ptl_db_opts {
 	int busy_timeout_ms;    /* DATABASE_BUSY_TIMEOUT_MS: the lock wait */
 	bool backup_on_migrate; /* DATABASE_BACKUP_ON_MIGRATE */
+	/* The file must exist (a process that had it open never makes a new,
+	 * empty one where it was moved away): PTL_ERR_DB_REPLACED, not
+	 * logged, when it does not. */
+	bool no_create;
 };
 
 /*
@@ -285,6 +296,59 @@ unsigned ptl_db_known_version(void);
  */
 enum ptl_err ptl_db_backup(struct ptl_db *db, const char *path)
 	__attribute__((warn_unused_result, nonnull));
+
+/*
+ * Restores the database from the backup at from (a file `authportal
+ * backup` or ptl_db_backup wrote) into the open, live database db, with
+ * SQLite's online backup API in the other direction: under the
+ * database's own write lock (waiting up to the busy timeout), in one
+ * transaction, so that every process that has it open sees either the
+ * old content or the whole backup, never a mix, and no worker is left
+ * writing to an orphaned file. from is checked first (a database whose
+ * quick_check passes, with a schema no newer than this program's); an
+ * older schema is migrated afterwards (ptl_db_migrate). Errors, logged:
+ * PTL_ERR_BAD_REQUEST when from is no usable backup (nothing changed);
+ * PTL_ERR_BUSY, or a storage fault (PTL_ERR_DB_*), when the copy could
+ * not be made (nothing changed); PTL_ERR_INTERNAL otherwise.
+ */
+enum ptl_err ptl_db_restore(struct ptl_db *db, const char *from)
+	__attribute__((warn_unused_result, nonnull));
+
+/*
+ * true when the file db has open is no longer the one at its path: moved
+ * away, deleted, or replaced by another file (SQLite's
+ * SQLITE_FCNTL_HAS_MOVED: one stat(2) of the path, compared by inode). A
+ * copy written over the file in place (same inode) is not seen.
+ */
+bool ptl_db_moved(struct ptl_db *db) __attribute__((nonnull));
+
+/*
+ * Whether the database can take writes, without writing: PTL_ERR_DB_FULL
+ * when its file system has less than PTL_DB_FREE_MIN bytes free for
+ * it, PTL_ERR_DB_READONLY when the file or its folder cannot be written
+ * (or the connection is read-only), else the storage fault this process
+ * last saw within the last PTL_DB_FAULT_RECENT_US (ptl_db_last_fault),
+ * else PTL_OK. Not logged.
+ */
+#define PTL_DB_FREE_MIN (64 * 1024)
+#define PTL_DB_FAULT_RECENT_US (30 * 1000000LL)
+enum ptl_err ptl_db_storage(struct ptl_db *db) __attribute__((nonnull));
+
+/*
+ * The storage fault (PTL_ERR_BUSY, PTL_ERR_DB_FULL, _READONLY, _IO) that
+ * an SQLite result code rc (extended or primary) with the system errno
+ * sys_errno (sqlite3_system_errno) means, or PTL_OK for any other code.
+ * Every statement's failure goes through it: such a fault is answered 503
+ * and logged at most once per cause a minute per process.
+ */
+enum ptl_err ptl_db_fault_of(int rc, int sys_errno);
+
+/* The last storage fault this process saw, if within_us ago or less; else
+ * PTL_OK. */
+enum ptl_err ptl_db_last_fault(int64_t within_us);
+
+/* Forgets the faults seen and logged (tests). */
+void ptl_db_fault_reset(void);
 
 /* Prepares every statement now (they are otherwise prepared on first use):
  * checks the SQL against the schema, and the result columns of each
