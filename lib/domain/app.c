@@ -101,17 +101,21 @@ ptl_app_open_db(struct ptl_app *app)
 	const struct ptl_db_opts opts = {
 		.busy_timeout_ms = app->cfg.busy_timeout_ms,
 		.backup_on_migrate = app->cfg.backup_on_migrate,
+		.no_create = app->db_lost,
 	};
+	enum ptl_err e;
 
 	if (app->db != NULL)
 		return PTL_OK;
 	if (app->cfg.database_path == NULL)
-		return PTL_ERR_UNAVAILABLE;
-	if (ptl_db_open_with(app->cfg.database_path, &opts, &app->db) !=
-	    PTL_OK) {
+		return app->db_err = PTL_ERR_UNAVAILABLE;
+	e = ptl_db_open_with(app->cfg.database_path, &opts, &app->db);
+	if (e != PTL_OK) {
 		app->db = NULL;
+		app->db_err = e;
 		return PTL_ERR_UNAVAILABLE;
 	}
+	app->db_err = PTL_OK;
 	return PTL_OK;
 }
 
@@ -125,6 +129,31 @@ ptl_app_init(struct ptl_app *app)
 	/* Settings are fine: a database failure is reported apart, so that
 	 * the server can answer 503 and try again later. */
 	return ptl_app_open_db(app);
+}
+
+void
+ptl_app_check_db(struct ptl_app *app)
+{
+	const char *path = app->cfg.database_path;
+
+	if (app->db == NULL || !ptl_db_moved(app->db))
+		return;
+	ptl_db_close(app->db);
+	app->db = NULL;
+	app->db_lost = true;
+	if (ptl_app_open_db(app) == PTL_OK) {
+		PTL_LOG_WARN("database %s: the file this process had open was "
+			     "replaced (a restore?); reopened the one now at "
+			     "the path",
+			     path);
+		return;
+	}
+	app->db_err = PTL_ERR_DB_REPLACED;
+	PTL_LOG_ERR("database %s: the file this process had open was moved "
+		    "away or deleted, and no database is at the path: "
+		    "answering 503 until one is (restore it there; nothing "
+		    "was written to the old file since)",
+		    path);
 }
 
 void

@@ -47,6 +47,12 @@ struct ptl_app {
 	 * (domain/audit.h: ptl_audit_set_origin). Borrowed from that request;
 	 * NULL outside one. */
 	const char *client_ip, *client_user_agent;
+	/* Why db is NULL: the last open's error (a PTL_ERR_DB_* fault, BUSY,
+	 * UNAVAILABLE), which every request is answered with meanwhile. */
+	enum ptl_err db_err;
+	/* The file this process had open was moved away (ptl_app_check_db):
+	 * no new, empty one is ever made in its place. */
+	bool db_lost;
 	/* Test hook: when non-zero, the time in ms (tests set PTL_FAKE_NOW_MS). */
 	int64_t fake_now_ms;
 };
@@ -74,6 +80,17 @@ enum ptl_err ptl_app_load(struct ptl_app *app)
  * open. PTL_ERR_UNAVAILABLE (logged by the db adapter) when it cannot be
  * opened: app->db stays NULL and a later call tries again. */
 enum ptl_err ptl_app_open_db(struct ptl_app *app) __attribute__((nonnull));
+
+/*
+ * Between requests: when the file of app->db is no longer the one at
+ * DATABASE_PATH (ptl_db_moved: a restore by rename, a careless mv or
+ * rm), closes it, so that nothing is written to the orphan, and opens the
+ * file now at the path if there is one (logged either way). With none,
+ * app->db stays NULL and every request is answered 503 (db_err
+ * PTL_ERR_DB_REPLACED) until a database appears at the path again. A
+ * no-op when the file is the same. One stat(2).
+ */
+void ptl_app_check_db(struct ptl_app *app) __attribute__((nonnull));
 
 /* Closes the database and forgets the keys. */
 void ptl_app_close(struct ptl_app *app);
