@@ -1374,6 +1374,8 @@ ptl_db_commit(struct ptl_db *db)
 {
 	enum ptl_err e = exec_sql(db, "COMMIT");
 
+	if (e == PTL_OK)
+		last_fault = PTL_OK; /* writes work again (health) */
 	if (e != PTL_OK)
 		ptl_db_rollback(db);
 	db->in_tx = false;

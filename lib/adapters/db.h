@@ -343,8 +343,8 @@ enum ptl_err ptl_db_storage(struct ptl_db *db) __attribute__((nonnull));
  */
 enum ptl_err ptl_db_fault_of(int rc, int sys_errno);
 
-/* The last storage fault this process saw, if within_us ago or less; else
- * PTL_OK. */
+/* The last storage fault this process saw, if within_us ago or less and
+ * no transaction was committed since; else PTL_OK. */
 enum ptl_err ptl_db_last_fault(int64_t within_us);
 
 /* Forgets the faults seen and logged (tests). */

@@ -4,8 +4,11 @@
 #include "config.h"
 #endif
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "base/clock.h"
 #include "domain/app.h"
@@ -95,6 +98,49 @@ ptl_app_load(struct ptl_app *app)
 	return PTL_OK;
 }
 
+/* Whether path+suffix exists (or cannot be named: as if it did). */
+static bool
+beside(const char *path, const char *suffix)
+{
+	char name[4096 + 8];
+
+	if (snprintf(name, sizeof(name), "%s%s", path, suffix) >=
+	    (int)sizeof(name))
+		return true;
+	return access(name, F_OK) == 0;
+}
+
+/* After the file was lost: the same file is back at the path (moved
+ * back), or another is there with neither -wal nor -shm beside it. The
+ * old file's -wal holds its last commits, and SQLite would apply them to
+ * whatever file has the name (it neither checkpoints nor removes the WAL
+ * of a file that moved): they must go with the old file first. */
+static bool
+may_reopen(const struct ptl_app *app)
+{
+	const char *path = app->cfg.database_path;
+	struct stat sb;
+
+	if (stat(path, &sb) != 0)
+		return false;
+	if ((uint64_t)sb.st_dev == app->db_dev &&
+	    (uint64_t)sb.st_ino == app->db_ino)
+		return true;
+	return !beside(path, "-wal") && !beside(path, "-shm");
+}
+
+/* Which file was opened, to know it again (may_reopen). */
+static void
+remember_file(struct ptl_app *app)
+{
+	struct stat sb;
+
+	if (stat(app->cfg.database_path, &sb) == 0) {
+		app->db_dev = (uint64_t)sb.st_dev;
+		app->db_ino = (uint64_t)sb.st_ino;
+	}
+}
+
 enum ptl_err
 ptl_app_open_db(struct ptl_app *app)
 {
@@ -107,15 +153,27 @@ ptl_app_open_db(struct ptl_app *app)
 
 	if (app->db != NULL)
 		return PTL_OK;
-	if (app->cfg.database_path == NULL)
-		return app->db_err = PTL_ERR_UNAVAILABLE;
+	if (app->cfg.database_path == NULL) {
+		app->db_err = PTL_ERR_UNAVAILABLE;
+		return PTL_ERR_UNAVAILABLE;
+	}
+	if (app->db_lost && !may_reopen(app)) {
+		app->db_err = PTL_ERR_DB_REPLACED;
+		return PTL_ERR_UNAVAILABLE;
+	}
 	e = ptl_db_open_with(app->cfg.database_path, &opts, &app->db);
 	if (e != PTL_OK) {
 		app->db = NULL;
 		app->db_err = e;
 		return PTL_ERR_UNAVAILABLE;
 	}
+	if (app->db_lost)
+		PTL_LOG_WARN("database %s: opened again (the file that was "
+			     "moved away is back, or a new one is there)",
+			     app->cfg.database_path);
+	app->db_lost = false;
 	app->db_err = PTL_OK;
+	remember_file(app);
 	return PTL_OK;
 }
 
@@ -134,26 +192,18 @@ ptl_app_init(struct ptl_app *app)
 void
 ptl_app_check_db(struct ptl_app *app)
 {
-	const char *path = app->cfg.database_path;
-
 	if (app->db == NULL || !ptl_db_moved(app->db))
 		return;
 	ptl_db_close(app->db);
 	app->db = NULL;
 	app->db_lost = true;
-	if (ptl_app_open_db(app) == PTL_OK) {
-		PTL_LOG_WARN("database %s: the file this process had open was "
-			     "replaced (a restore?); reopened the one now at "
-			     "the path",
-			     path);
-		return;
-	}
 	app->db_err = PTL_ERR_DB_REPLACED;
 	PTL_LOG_ERR("database %s: the file this process had open was moved "
-		    "away or deleted, and no database is at the path: "
-		    "answering 503 until one is (restore it there; nothing "
-		    "was written to the old file since)",
-		    path);
+		    "away, deleted or replaced: closed it (nothing more is "
+		    "written to it); answering 503 until it is back, or until "
+		    "its -wal and -shm are moved away too (README: "
+		    "\"Restore\"); restore with `authportal restore FILE`",
+		    app->cfg.database_path);
 }
 
 void

@@ -50,9 +50,11 @@ struct ptl_app {
 	/* Why db is NULL: the last open's error (a PTL_ERR_DB_* fault, BUSY,
 	 * UNAVAILABLE), which every request is answered with meanwhile. */
 	enum ptl_err db_err;
-	/* The file this process had open was moved away (ptl_app_check_db):
-	 * no new, empty one is ever made in its place. */
+	/* The file this process had open was moved away or replaced
+	 * (ptl_app_check_db): no new, empty one is ever made in its place,
+	 * and one is opened again only when it is safe (app.c: may_reopen). */
 	bool db_lost;
+	uint64_t db_dev, db_ino; /* that file, as stat(2) saw it at open */
 	/* Test hook: when non-zero, the time in ms (tests set PTL_FAKE_NOW_MS). */
 	int64_t fake_now_ms;
 };
@@ -78,17 +80,22 @@ enum ptl_err ptl_app_load(struct ptl_app *app)
 /* Opens (and migrates) the database of the settings into app->db, with
  * their busy timeout and DATABASE_BACKUP_ON_MIGRATE; a no-op when it is
  * open. PTL_ERR_UNAVAILABLE (logged by the db adapter) when it cannot be
- * opened: app->db stays NULL and a later call tries again. */
+ * opened, or when the file was lost and cannot be opened safely yet
+ * (ptl_app_check_db; not logged again): app->db stays NULL, app->db_err
+ * says why, and a later call tries again. */
 enum ptl_err ptl_app_open_db(struct ptl_app *app) __attribute__((nonnull));
 
 /*
  * Between requests: when the file of app->db is no longer the one at
- * DATABASE_PATH (ptl_db_moved: a restore by rename, a careless mv or
- * rm), closes it, so that nothing is written to the orphan, and opens the
- * file now at the path if there is one (logged either way). With none,
- * app->db stays NULL and every request is answered 503 (db_err
- * PTL_ERR_DB_REPLACED) until a database appears at the path again. A
- * no-op when the file is the same. One stat(2).
+ * DATABASE_PATH (ptl_db_moved: a careless mv, cp --remove-destination or
+ * rm of the live file), closes it, so that nothing more is written to
+ * the orphan, and logs it once. Every request is then answered 503
+ * (db_err PTL_ERR_DB_REPLACED, health "replaced") until the database can
+ * be opened safely (ptl_app_open_db): the same file is back at the path,
+ * or a file is there with no -wal beside it (the processes that had the
+ * old one open have closed it: a restart of the web server). Opening the
+ * new file beside the old one's -wal and -shm would mix their pages. A
+ * no-op when the file is the same: one stat(2).
  */
 void ptl_app_check_db(struct ptl_app *app) __attribute__((nonnull));
 

@@ -5,7 +5,8 @@
  * never waits for a writer); the deep check's write then finds the lock
  * ("locked"); a database that could not be opened is named by its cause;
  * a mail failing for longer than HEALTH_MAIL_MAX_AGE_SECONDS is "failing";
- * a moved file is "replaced".
+ * a moved file is "replaced"; ptl_app_check_db's policy for a moved or
+ * replaced file.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -106,6 +107,58 @@ test_moved(struct ptl_app *app)
 	is_int(ptl_health_check(app, false, FIX_NOW_MS, &h), PTL_OK, "  ok");
 }
 
+/* ptl_app_check_db (domain/app.h): a moved file is closed and refused
+ * until it is back or a clean new one is there. */
+static void
+test_check_db(struct ptl_app *app)
+{
+	const char *path = fix_path("auth.db");
+	char away[600], wal[600], copy[600];
+	struct ptl_health h;
+	struct ptl_db *other = NULL;
+
+	(void)snprintf(away, sizeof(away), "%s.away", path);
+	(void)snprintf(wal, sizeof(wal), "%s-wal", path);
+	(void)snprintf(copy, sizeof(copy), "%s.copy", path);
+	ptl_app_check_db(app);
+	ok(app->db != NULL, "check_db: the same file: kept");
+	ok(rename(path, away) == 0, "check_db: moved away");
+	ptl_app_check_db(app);
+	ok(app->db == NULL && app->db_err == PTL_ERR_DB_REPLACED,
+	   "  closed, PTL_ERR_DB_REPLACED");
+	is_int(ptl_app_open_db(app), PTL_ERR_UNAVAILABLE,
+	       "  not opened again while nothing is at the path");
+	ok(access(path, F_OK) != 0, "  and no new file made there");
+	is_int(ptl_health_check(app, false, FIX_NOW_MS, &h),
+	       PTL_ERR_UNAVAILABLE, "  health: unavailable");
+	is_str(h.database, "replaced", "  health: replaced");
+	ok(rename(away, path) == 0, "check_db: moved back");
+	is_int(ptl_app_open_db(app), PTL_OK, "  opened again");
+	ok(!app->db_lost && app->db_err == PTL_OK, "  and well");
+
+	/* Replaced while another process has the old file open: its -wal
+	 * stays beside the new file, which is refused until it is gone. */
+	ok(ptl_db_open(path, 1000, &other) == PTL_OK &&
+		   ptl_db_backup(app->db, copy) == PTL_OK &&
+		   rename(copy, path) == 0 && access(wal, F_OK) == 0,
+	   "check_db: replaced by a copy; the old file's -wal is there");
+	ptl_app_check_db(app);
+	ok(app->db == NULL && app->db_err == PTL_ERR_DB_REPLACED,
+	   "  closed, PTL_ERR_DB_REPLACED");
+	is_int(ptl_app_open_db(app), PTL_ERR_UNAVAILABLE,
+	       "  the new file is refused beside the old -wal");
+	ptl_db_close(other);
+	ok(access(wal, F_OK) == 0, "  SQLite leaves the -wal of a moved file");
+	is_int(ptl_app_open_db(app), PTL_ERR_UNAVAILABLE,
+	       "  still refused after the old file's last close");
+	(void)snprintf(copy, sizeof(copy), "%s-shm", path);
+	ok(unlink(wal) == 0 && unlink(copy) == 0,
+	   "  the old -wal and -shm taken away");
+	is_int(ptl_app_open_db(app), PTL_OK, "  the new file opened");
+	is_int(ptl_health_check(app, true, FIX_NOW_MS, &h), PTL_OK,
+	       "  health ok");
+}
+
 int
 main(void)
 {
@@ -116,6 +169,7 @@ main(void)
 	test_mail(&app);
 	test_no_db(&app);
 	test_moved(&app);
+	test_check_db(&app);
 	fix_app_close(&app);
 	return done();
 }
