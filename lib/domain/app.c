@@ -98,21 +98,24 @@ ptl_app_load(struct ptl_app *app)
 	return PTL_OK;
 }
 
-/* Whether path+suffix exists (or cannot be named: as if it did). */
-static bool
-beside(const char *path, const char *suffix)
+/* The inode of path+suffix, 0 when there is none. */
+static uint64_t
+inode_beside(const char *path, const char *suffix)
 {
 	char name[4096 + 8];
+	struct stat sb;
 
 	if (snprintf(name, sizeof(name), "%s%s", path, suffix) >=
-	    (int)sizeof(name))
-		return true;
-	return access(name, F_OK) == 0;
+		    (int)sizeof(name) ||
+	    stat(name, &sb) != 0)
+		return 0;
+	return (uint64_t)sb.st_ino;
 }
 
 /* After the file was lost: the same file is back at the path (moved
- * back), or another is there with neither -wal nor -shm beside it. The
- * old file's -wal holds its last commits, and SQLite would apply them to
+ * back), or another is there and the old file's -wal and -shm are not
+ * (the ones there, if any, a worker made for the new file). The old
+ * -wal holds the old file's last commits, and SQLite would apply them to
  * whatever file has the name (it neither checkpoints nor removes the WAL
  * of a file that moved): they must go with the old file first. */
 static bool
@@ -126,7 +129,8 @@ may_reopen(const struct ptl_app *app)
 	if ((uint64_t)sb.st_dev == app->db_dev &&
 	    (uint64_t)sb.st_ino == app->db_ino)
 		return true;
-	return !beside(path, "-wal") && !beside(path, "-shm");
+	return (app->wal_ino == 0 || inode_beside(path, "-wal") != app->wal_ino) &&
+	       (app->shm_ino == 0 || inode_beside(path, "-shm") != app->shm_ino);
 }
 
 /* Which file was opened, to know it again (may_reopen). */
@@ -139,6 +143,8 @@ remember_file(struct ptl_app *app)
 		app->db_dev = (uint64_t)sb.st_dev;
 		app->db_ino = (uint64_t)sb.st_ino;
 	}
+	app->wal_ino = inode_beside(app->cfg.database_path, "-wal");
+	app->shm_ino = inode_beside(app->cfg.database_path, "-shm");
 }
 
 enum ptl_err

@@ -54,7 +54,10 @@ struct ptl_app {
 	 * (ptl_app_check_db): no new, empty one is ever made in its place,
 	 * and one is opened again only when it is safe (app.c: may_reopen). */
 	bool db_lost;
-	uint64_t db_dev, db_ino; /* that file, as stat(2) saw it at open */
+	/* That file, and its -wal and -shm, as stat(2) saw them at open (an
+	 * open connection keeps its -wal and -shm: no other process removes
+	 * them meanwhile). 0: none. */
+	uint64_t db_dev, db_ino, wal_ino, shm_ino;
 	/* Test hook: when non-zero, the time in ms (tests set PTL_FAKE_NOW_MS). */
 	int64_t fake_now_ms;
 };
@@ -92,10 +95,10 @@ enum ptl_err ptl_app_open_db(struct ptl_app *app) __attribute__((nonnull));
  * the orphan, and logs it once. Every request is then answered 503
  * (db_err PTL_ERR_DB_REPLACED, health "replaced") until the database can
  * be opened safely (ptl_app_open_db): the same file is back at the path,
- * or a file is there with no -wal beside it (the processes that had the
- * old one open have closed it: a restart of the web server). Opening the
- * new file beside the old one's -wal and -shm would mix their pages. A
- * no-op when the file is the same: one stat(2).
+ * or another is there and the old one's -wal and -shm are no longer
+ * beside it (moved away with it; the -wal and -shm there, if any, are
+ * the new file's). Opening the new file with the old one's -wal would
+ * mix their pages. A no-op when the file is the same: one stat(2).
  */
 void ptl_app_check_db(struct ptl_app *app) __attribute__((nonnull));
 

