@@ -782,6 +782,39 @@ ptl_db_moved(struct ptl_db *db)
 	return moved != 0;
 }
 
+bool
+ptl_db_readonly(struct ptl_db *db)
+{
+	return sqlite3_db_readonly(db->h, "main") == 1;
+}
+
+/* Whether path, and its -wal and -shm where they exist, can be written:
+ * SQLite gives a new -wal and -shm the mode of the database file, so a
+ * file made read-only leaves them read-only too. */
+static bool
+files_writable(const char *path)
+{
+	static const char *const suffixes[] = {"-wal", "-shm"};
+	char name[4096 + 8];
+	size_t i;
+
+	if (access(path, W_OK) != 0)
+		return false;
+	for (i = 0; i < LEN(suffixes); i++) {
+		if (snprintf(name, sizeof(name), "%s%s", path, suffixes[i]) <
+			    (int)sizeof(name) &&
+		    access(name, F_OK) == 0 && access(name, W_OK) != 0)
+			return false;
+	}
+	return true;
+}
+
+bool
+ptl_db_writable(const char *path)
+{
+	return files_writable(path);
+}
+
 enum ptl_err
 ptl_db_storage(struct ptl_db *db)
 {
@@ -799,8 +832,8 @@ ptl_db_storage(struct ptl_db *db)
 	if (statvfs(dir, &vfs) == 0 && vfs.f_bavail * vfs.f_frsize <
 					   (unsigned long long)PTL_DB_FREE_MIN)
 		return PTL_ERR_DB_FULL;
-	if (sqlite3_db_readonly(db->h, "main") == 1 ||
-	    access(file, W_OK) != 0 || access(dir, W_OK) != 0)
+	if (sqlite3_db_readonly(db->h, "main") == 1 || !files_writable(file) ||
+	    access(dir, W_OK) != 0)
 		return PTL_ERR_DB_READONLY;
 	return ptl_db_last_fault(PTL_DB_FAULT_RECENT_US);
 }

@@ -322,11 +322,20 @@ enum ptl_err ptl_db_restore(struct ptl_db *db, const char *from)
  */
 bool ptl_db_moved(struct ptl_db *db) __attribute__((nonnull));
 
+/* true when db was opened read-only because its file could not be
+ * written (SQLite falls back to that silently). */
+bool ptl_db_readonly(struct ptl_db *db) __attribute__((nonnull));
+
+/* Whether this process can write the database file at path and its -wal
+ * and -shm (those that exist: SQLite makes them with the mode of the
+ * file, so a file made read-only leaves them read-only too). */
+bool ptl_db_writable(const char *path) __attribute__((nonnull));
+
 /*
  * Whether the database can take writes, without writing: PTL_ERR_DB_FULL
  * when its file system has less than PTL_DB_FREE_MIN bytes free for
- * it, PTL_ERR_DB_READONLY when the file or its folder cannot be written
- * (or the connection is read-only), else the storage fault this process
+ * it, PTL_ERR_DB_READONLY when the file, its -wal or -shm, or its folder
+ * cannot be written (or the connection is read-only), else the storage fault this process
  * last saw within the last PTL_DB_FAULT_RECENT_US (ptl_db_last_fault),
  * else PTL_OK. Not logged.
  */

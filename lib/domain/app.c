@@ -195,11 +195,38 @@ ptl_app_init(struct ptl_app *app)
 	return ptl_app_open_db(app);
 }
 
+/* A connection that could not write (SQLite opened the file, or its
+ * -wal, read-only) is opened again once the files can be written: the
+ * fault is over. At most once a second. */
+static void
+check_writable(struct ptl_app *app)
+{
+	static int64_t tried_us;
+	int64_t now = ptl_clock_mono_us();
+
+	if (!ptl_db_readonly(app->db) &&
+	    ptl_db_last_fault(PTL_DB_FAULT_RECENT_US) != PTL_ERR_DB_READONLY)
+		return;
+	if (now - tried_us < 1000000 ||
+	    !ptl_db_writable(app->cfg.database_path))
+		return;
+	tried_us = now;
+	ptl_db_close(app->db);
+	app->db = NULL;
+	if (ptl_app_open_db(app) == PTL_OK)
+		PTL_LOG_INFO("database %s: writable again; opened it again",
+			     app->cfg.database_path);
+}
+
 void
 ptl_app_check_db(struct ptl_app *app)
 {
-	if (app->db == NULL || !ptl_db_moved(app->db))
+	if (app->db == NULL)
 		return;
+	if (!ptl_db_moved(app->db)) {
+		check_writable(app);
+		return;
+	}
 	ptl_db_close(app->db);
 	app->db = NULL;
 	app->db_lost = true;

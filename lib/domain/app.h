@@ -98,7 +98,9 @@ enum ptl_err ptl_app_open_db(struct ptl_app *app) __attribute__((nonnull));
  * or another is there and the old one's -wal and -shm are no longer
  * beside it (moved away with it; the -wal and -shm there, if any, are
  * the new file's). Opening the new file with the old one's -wal would
- * mix their pages. A no-op when the file is the same: one stat(2).
+ * mix their pages. A connection that SQLite opened read-only (the file
+ * was not writable) is opened again once the file is writable. A no-op
+ * when the file is the same and writable: one stat(2).
  */
 void ptl_app_check_db(struct ptl_app *app) __attribute__((nonnull));
 

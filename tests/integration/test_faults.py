@@ -282,3 +282,69 @@ class Replaced(FaultCase):
                                               "SELECT email FROM users")})
         self.assertEqual(rows(s.db_path, "PRAGMA integrity_check"), [("ok",)])
         self.no_5xx_but_503(s)
+
+
+def worker_pids(s):
+    """The FastCGI workers of s (our executables among its processes)."""
+    out = []
+    for pid in s.session_pids():
+        try:
+            exe = os.path.basename(os.readlink("/proc/%d/exe" % pid))
+        except OSError:
+            continue
+        if exe in ("health", "signup", "login", "refresh", "logout",
+                   "account", "verify", "password") or exe.startswith("ptl"):
+            out.append(pid)
+    return out
+
+
+def end_workers(s):
+    """SIGTERM to every worker (they finish and exit; the web server
+    starts new ones on demand); waits until they are gone."""
+    pids = worker_pids(s)
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+    wait_until(lambda: not any(os.path.exists("/proc/%d" % p) and
+                               open("/proc/%d/stat" % p).read().split(") ")[1][0]
+                               not in "ZX" for p in pids), timeout=10)
+    return pids
+
+
+class ReadOnly(FaultCase):
+    """A database file that cannot be written (chmod 0444), opened by
+    Apache's mod_fcgid children, which run as www-data (root ignores file
+    modes): writes answer 503, reads go on, health says "readonly"; the
+    mode back (of the file, and of the -wal and -shm, which SQLite made
+    with the file's read-only mode meanwhile), the workers open it again
+    by themselves."""
+
+    def test_unwritable_file(self):
+        s = Server(web="fcgid", env=CHEAP)
+        s.start()
+        self.addCleanup(s.stop)
+        email = s.new_user("ro")
+        token = s.login_ok(email)["token"]
+        os.chmod(s.db_path, 0o444)
+        self.addCleanup(os.chmod, s.db_path, 0o600)
+        self.assertGreater(len(end_workers(s)), 0)
+        r = s.register(unique_email("ro"))
+        self.assert503(r)
+        self.assert503(s.login(email, DEFAULT_PASSWORD))  # writes a session
+        self.assertStatus(s.me(token), 200)
+        self.assertHealth(s, 503, {"status": "error", "database": "readonly"})
+        self.assertHealth(s, 503, {"status": "error", "database": "readonly"},
+                          deep=True)
+        self.assertIn("database db_readonly", s.error_log())
+        for suffix in ("", "-wal", "-shm"):
+            if os.path.exists(s.db_path + suffix):
+                os.chmod(s.db_path + suffix, 0o600)
+        time.sleep(1.1)          # a worker retries once a second
+        e2 = unique_email("rw")
+        self.assertStatus(s.register(e2), 204)
+        self.assertStatus(s.login(email, DEFAULT_PASSWORD), 200)
+        self.assertHealth(s, 200, {"status": "ok"}, deep=True)
+        self.assertIn((e2,), rows(s.db_path, "SELECT email FROM users"))
+        self.no_5xx_but_503(s)
