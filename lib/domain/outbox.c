@@ -207,8 +207,11 @@ ptl_outbox_deliver(struct ptl_arena *a, struct ptl_app *app, int64_t id,
 	if (msg != NULL)
 		ptl_crypto_wipe(msg, len);
 	if (e != PTL_OK) {
+		/* UNAVAILABLE is the SMTP server's doing: say what it did. */
 		failed(app, id, r.attempts, e == PTL_ERR_BAD_REQUEST,
-		       ptl_err_info(e)->code, now_ms);
+		       e == PTL_ERR_UNAVAILABLE ? ptl_smtp_last_error()
+						: ptl_err_info(e)->code,
+		       now_ms);
 		return PTL_ERR_UNAVAILABLE;
 	}
 	st = ptl_db_q(app->db, PTL_Q_OUTBOX_SENT);
