@@ -348,3 +348,180 @@ class ReadOnly(FaultCase):
         self.assertHealth(s, 200, {"status": "ok"}, deep=True)
         self.assertIn((e2,), rows(s.db_path, "SELECT email FROM users"))
         self.no_5xx_but_503(s)
+
+
+class FaultySmtp:
+    """A small SMTP server on loopback with a fault (mode, switchable):
+    "mute" accepts the connection and never says a word; "rcpt4xx"
+    answers 451 to every RCPT; "drop" closes the connection in the middle
+    of the DATA; "ok" takes every message (self.messages: recipients).
+    self.conns: [accepted, closed] monotonic times of each connection."""
+
+    def __init__(self, mode):
+        self.mode = mode
+        self.messages = []
+        self.conns = []
+        self.lock = threading.Lock()
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def close(self):
+        self.sock.close()
+
+    def _accept(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            rec = [time.monotonic(), None]
+            with self.lock:
+                self.conns.append(rec)
+            threading.Thread(target=self._serve, args=(conn, rec, self.mode),
+                             daemon=True).start()
+
+    def _serve(self, conn, rec, mode):
+        conn.settimeout(60)
+        f = conn.makefile("rb")
+        try:
+            if mode == "mute":
+                while conn.recv(4096):   # until the client gives up
+                    pass
+                return
+            conn.sendall(b"220 faulty ESMTP\r\n")
+            rcpt = []
+            while True:
+                line = f.readline()
+                if not line:
+                    return
+                cmd = line.strip().upper()
+                if cmd.startswith(b"EHLO") or cmd.startswith(b"HELO"):
+                    conn.sendall(b"250 faulty\r\n")
+                elif cmd.startswith(b"RCPT"):
+                    if mode == "rcpt4xx":
+                        conn.sendall(b"451 4.3.0 try again later\r\n")
+                    else:
+                        rcpt.append(line.strip()[8:].decode())
+                        conn.sendall(b"250 OK\r\n")
+                elif cmd == b"DATA":
+                    conn.sendall(b"354 go ahead\r\n")
+                    if mode == "drop":
+                        f.readline()
+                        return           # closed mid-DATA
+                    while f.readline() not in (b".\r\n", b"", b".\n"):
+                        pass
+                    with self.lock:
+                        self.messages.extend(rcpt)
+                    rcpt = []
+                    conn.sendall(b"250 OK queued\r\n")
+                elif cmd == b"QUIT":
+                    conn.sendall(b"221 bye\r\n")
+                    return
+                else:
+                    conn.sendall(b"250 OK\r\n")
+        except OSError:
+            pass
+        finally:
+            rec[1] = time.monotonic()
+            conn.close()
+
+
+TIMEOUT_S = 2.0
+
+
+class MailFaults(FaultCase):
+    """Each SMTP fault costs one delivery attempt of at most the
+    configured timeout (MAIL_TIMEOUT_MS), after the answer; the mail stays
+    queued with its attempt and its error in `authportal mail list`; once
+    the server is back, a flush delivers each mail exactly once."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.smtp = FaultySmtp("ok")
+        cls.addClassCleanup(cls.smtp.close)
+        cls.s = Server(env=dict(CHEAP, MAIL_PORT=str(cls.smtp.port),
+                                MAIL_CONNECT_TIMEOUT_MS="1000",
+                                MAIL_TIMEOUT_MS=str(int(TIMEOUT_S * 1000))))
+        cls.s.start()
+        cls.addClassCleanup(cls.s.stop)
+
+    def attempt(self, mode, error_has):
+        s, smtp = self.s, self.smtp
+        smtp.mode = mode
+        n = len(smtp.conns)
+        email = unique_email(mode)
+        r = s.register(email)
+        answered = time.monotonic()
+        self.assertStatus(r, 204)
+        row = wait_until(lambda: rows(
+            s.db_path, "SELECT attempts, last_error, sent_at FROM mail_outbox "
+            "WHERE recipient = ?", email) or None, timeout=5)
+        got = wait_until(lambda: rows(
+            s.db_path, "SELECT attempts, last_error, sent_at FROM mail_outbox "
+            "WHERE recipient = ? AND attempts > 0", email), timeout=10)
+        self.assertTrue(row and got, "one attempt was made")
+        attempts, err, sent = got[0]
+        self.assertEqual((attempts, sent), (1, None))
+        self.assertIn(error_has, err)
+        conns = smtp.conns[n:]
+        self.assertEqual(len(conns), 1, "one connection for one attempt")
+        opened, closed = conns[0]
+        wait_until(lambda: conns[0][1] is not None, timeout=5)
+        closed = conns[0][1]
+        self.assertLess(answered, closed,
+                        "the answer was out before the attempt ended")
+        self.assertLess(closed - opened, TIMEOUT_S + 1.5,
+                        "at most the timeout per attempt")
+        listing = s.cli("mail", "list").stdout
+        line = [l for l in listing.splitlines() if email in l]
+        self.assertEqual(len(line), 1, listing)
+        self.assertRegex(line[0], r"\s1\s+queued\s+\S")
+        print("%s: %.2fs, mail list: %s" % (mode, closed - opened,
+                                             line[0].split("queued")[1].strip()))
+        return email
+
+    def test_faults_then_recovery(self):
+        s, smtp = self.s, self.smtp
+        queued = [self.attempt("mute", "timed out"),
+                  self.attempt("rcpt4xx", "451"),
+                  self.attempt("drop", "")]
+        self.assertEqual(smtp.messages, [], "nothing delivered")
+        smtp.mode = "ok"
+        cp = s.cli("mail", "flush")
+        self.assertEqual(cp.returncode, 0, cp.stdout + cp.stderr)
+        self.assertEqual(sorted(smtp.messages),
+                         sorted("<%s>" % e for e in queued))
+        cp = s.cli("mail", "flush")
+        self.assertIn("0 mail(s) delivered", cp.stdout)
+        e = s.new_user("after")                 # ordinary traffic again
+        wait_until(lambda: "<%s>" % e in smtp.messages, timeout=10)
+        self.assertEqual(sorted(smtp.messages),
+                         sorted("<%s>" % x for x in queued + [e]),
+                         "every mail exactly once")
+        self.assertHealth(s, 200, {"status": "ok"})
+        self.no_5xx_but_503(s)
+
+
+class MailHealth(FaultCase):
+    """Health says "mail":"failing" once the oldest undelivered mail has
+    been failing for longer than HEALTH_MAIL_MAX_AGE_SECONDS."""
+
+    def test_failing_mail(self):
+        smtp = FaultySmtp("rcpt4xx")
+        self.addCleanup(smtp.close)
+        s = Server(env=dict(CHEAP, MAIL_PORT=str(smtp.port),
+                            HEALTH_MAIL_MAX_AGE_SECONDS="1"))
+        s.start()
+        self.addCleanup(s.stop)
+        email = s.new_user("failing")
+        wait_until(lambda: rows(s.db_path, "SELECT 1 FROM mail_outbox WHERE "
+                                "recipient = ? AND attempts > 0", email))
+        time.sleep(1.1)
+        self.assertHealth(s, 503, {"status": "error", "mail": "failing"})
+        smtp.mode = "ok"
+        self.assertEqual(s.cli("mail", "flush").returncode, 0)
+        self.assertHealth(s, 200, {"status": "ok"})
