@@ -525,3 +525,149 @@ class MailHealth(FaultCase):
         smtp.mode = "ok"
         self.assertEqual(s.cli("mail", "flush").returncode, 0)
         self.assertHealth(s, 200, {"status": "ok"})
+
+
+class InFlight:
+    """n sign-ups held in progress by a write lock the test takes on the
+    database (each waits in its worker, up to the busy timeout), released
+    by release()."""
+
+    def __init__(self, port, db_path, n=3):
+        self.db = sqlite3.connect(db_path, timeout=10, isolation_level=None)
+        self.db.execute("BEGIN IMMEDIATE")
+        self.port = port
+        self.results = []
+        self.threads = [threading.Thread(target=self._one) for _ in range(n)]
+        for t in self.threads:
+            t.start()
+        time.sleep(0.5)          # the requests reach their workers
+
+    def _one(self):
+        import http.client
+        e = unique_email("inflight")
+        body = json.dumps({"email": e, "password": DEFAULT_PASSWORD,
+                           "firstName": "I", "lastName": "F"})
+        try:
+            c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+            c.request("POST", "/api/v1/auth/email/register", body=body,
+                      headers={"Content-Type": "application/json"})
+            r = c.getresponse()
+            r.read()
+            self.results.append((e, r.status))
+        except (OSError, http.client.HTTPException):
+            self.results.append((e, None))
+
+    def release(self):
+        self.db.execute("COMMIT")
+        self.db.close()
+        for t in self.threads:
+            t.join(30)
+        return self.results
+
+
+def users(path):
+    return {e for (e,) in rows(path, "SELECT email FROM users")}
+
+
+class LighttpdStops(FaultCase):
+    """SIGINT (lighttpd's graceful stop, what script/server sends) lets the
+    requests in progress finish; SIGTERM (its immediate stop) cuts their
+    answers, but each worker finishes the transaction it is in and exits;
+    SIGKILL leaves the workers, and a lighttpd started again at once
+    serves, with every acknowledged write there. Each leaves nothing that
+    blocks the next start."""
+
+    def setUp(self):
+        self.s = Server(env=CHEAP)
+        self.s.start()
+        self.addCleanup(self.s.stop)
+
+    def stopped(self, sig, bound):
+        s = self.s
+        flight = InFlight(s.port, s.db_path)
+        t0 = time.monotonic()
+        s.proc.send_signal(sig)
+        time.sleep(0.5)
+        results = flight.release()
+        s.proc.wait(bound)
+        took = time.monotonic() - t0
+        self.assertTrue(wait_until(lambda: not s.session_pids(), timeout=10),
+                        "every worker exited")
+        return results, took
+
+    def restart(self):
+        s = self.s
+        s.proc = None
+        s._start_web()           # the same run folder, its old sockets
+        self.assertHealth(s, 200, {"status": "ok"}, deep=True)
+
+    def test_sigint_lets_requests_finish(self):
+        results, took = self.stopped(signal.SIGINT, 20)
+        self.assertEqual([st for (_, st) in results], [204] * 3)
+        have = users(self.s.db_path)
+        self.assertTrue(all(e in have for (e, _) in results))
+        print("SIGINT: lighttpd and its workers gone %.1fs after" % took)
+        self.restart()
+
+    def test_sigterm_finishes_transactions(self):
+        results, took = self.stopped(signal.SIGTERM, 10)
+        have = users(self.s.db_path)
+        self.assertTrue(all(e in have for (e, st) in results if st == 204))
+        written = [e for (e, _) in results if e in have]
+        print("SIGTERM: %d of 3 answered, %d written, gone %.1fs after"
+              % (sum(1 for (_, st) in results if st == 204), len(written), took))
+        self.assertIn("SIGTERM: no request in progress; exiting",
+                      self.s.error_log())
+        self.assertEqual(rows(self.s.db_path, "PRAGMA integrity_check"),
+                         [("ok",)])
+        self.restart()
+        for e in written:        # whole: its password works
+            self.assertStatus(self.s.login(e, DEFAULT_PASSWORD), 200)
+
+    def test_sigkill_then_start_at_once(self):
+        s = self.s
+        w = Writer(s, "killed")
+        time.sleep(0.5)
+        s.proc.send_signal(signal.SIGKILL)
+        s.proc.wait(10)
+        done = w.stop()
+        self.restart()
+        acked = [e for (e, st, _) in done if st == 204]
+        self.assertGreater(len(acked), 0)
+        have = users(s.db_path)
+        self.assertEqual([e for e in acked if e not in have], [],
+                         "every acknowledged sign-up is there")
+        self.assertStatus(s.register(unique_email("again")), 204)
+        print("SIGKILL: %d acknowledged before, all there" % len(acked))
+
+    def test_graceful_restart(self):
+        s = self.s
+        s.proc.send_signal(signal.SIGUSR1)
+        self.assertTrue(wait_until(
+            lambda: s.request("GET", HEALTH, record=False).status == 200,
+            timeout=20))
+        self.assertStatus(s.register(unique_email("usr1")), 204)
+        self.assertIsNone(s.proc.poll())
+
+
+class ApacheRestarts(FaultCase):
+    """Apache (mod_fcgid): a graceful restart (SIGUSR1), a restart (SIGHUP)
+    and a stop and start on the same run folder all serve again."""
+
+    def test_restarts(self):
+        s = Server(web="fcgid", env=CHEAP)
+        s.start()
+        self.addCleanup(s.stop)
+        email = s.new_user("apache")
+        for sig in (signal.SIGUSR1, signal.SIGHUP):
+            s.proc.send_signal(sig)
+            time.sleep(0.5)
+            self.assertTrue(wait_until(
+                lambda: s.request("GET", HEALTH, record=False,
+                                  timeout=5).status == 200, timeout=30),
+                "health after %s" % sig)
+            self.assertStatus(s.login(email, DEFAULT_PASSWORD), 200)
+        s._stop_web()
+        s._start_web()
+        self.assertStatus(s.login(email, DEFAULT_PASSWORD), 200)
+        self.assertHealth(s, 200, {"status": "ok"}, deep=True)
