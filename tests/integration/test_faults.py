@@ -26,7 +26,8 @@ import tempfile
 import threading
 import time
 
-from harness import (ApiTestCase, Server, DEFAULT_PASSWORD, unique_email)
+from harness import (APP_PREFIXES, REPO, ApiTestCase, Server, DEFAULT_PASSWORD,
+                     _free_port, unique_email)
 
 SERVICE_UNAVAILABLE = b'{"statusCode":503,"message":"Service Unavailable"}'
 CHEAP = {"AUTH_ARGON2_MEMLIMIT_KIB": "1024", "AUTH_ARGON2_OPSLIMIT": "1"}
@@ -671,3 +672,52 @@ class ApacheRestarts(FaultCase):
         s._start_web()
         self.assertStatus(s.login(email, DEFAULT_PASSWORD), 200)
         self.assertHealth(s, 200, {"status": "ok"}, deep=True)
+
+
+class ScriptServerStops(FaultCase):
+    """SIGTERM to script/server: it stops lighttpd gracefully, the requests
+    in progress are answered, then everything exits."""
+
+    def test_sigterm_lets_requests_finish(self):
+        top = tempfile.mkdtemp(prefix="authportal-stop-")
+        self.addCleanup(shutil.rmtree, top, ignore_errors=True)
+        db = os.path.join(top, "authportal.db")
+        env_file = os.path.join(top, "authportal.env")
+        with open(env_file, "w") as f:
+            f.write("DATABASE_PATH=%s\n" % db)
+            for k, v in CHEAP.items():
+                f.write("%s=%s\n" % (k, v))
+        port = _free_port()
+        env = {k: v for k, v in os.environ.items()
+               if not k.startswith(APP_PREFIXES) and k != "ENV_FILE"}
+        env.update(ENV_FILE=env_file, APP_PORT=str(port))
+        out = []
+        p = subprocess.Popen([os.path.join(REPO, "script", "server")],
+                             cwd=top, env=env, stdin=subprocess.DEVNULL,
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                             start_new_session=True)
+
+        def kill():
+            if p.poll() is None:
+                os.killpg(p.pid, signal.SIGKILL)
+                p.wait(10)
+        self.addCleanup(kill)
+        reader = threading.Thread(target=lambda: out.extend(
+            l.decode("utf-8", "replace") for l in iter(p.stdout.readline, b"")),
+            daemon=True)
+        reader.start()
+        self.assertTrue(wait_until(lambda: any("authportal is up" in l
+                                               for l in out), timeout=120),
+                        "".join(out))
+        flight = InFlight(port, db)
+        t0 = time.monotonic()
+        p.send_signal(signal.SIGTERM)
+        time.sleep(0.5)
+        results = flight.release()
+        rc = p.wait(30)
+        print("script/server: exited %d, %.1fs after SIGTERM"
+              % (rc, time.monotonic() - t0))
+        self.assertEqual(rc, 0, "".join(out))
+        self.assertEqual([st for (_, st) in results], [204] * 3, "".join(out))
+        have = users(db)
+        self.assertTrue(all(e in have for (e, _) in results))
