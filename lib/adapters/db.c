@@ -835,7 +835,7 @@ ptl_db_storage(struct ptl_db *db)
 	if (sqlite3_db_readonly(db->h, "main") == 1 || !files_writable(file) ||
 	    access(dir, W_OK) != 0)
 		return PTL_ERR_DB_READONLY;
-	return ptl_db_last_fault(PTL_DB_FAULT_RECENT_US);
+	return PTL_OK;
 }
 
 /* Runs every migration above version from, and sets user_version, inside

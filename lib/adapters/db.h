@@ -335,11 +335,12 @@ bool ptl_db_writable(const char *path) __attribute__((nonnull));
  * Whether the database can take writes, without writing: PTL_ERR_DB_FULL
  * when its file system has less than PTL_DB_FREE_MIN bytes free for
  * it, PTL_ERR_DB_READONLY when the file, its -wal or -shm, or its folder
- * cannot be written (or the connection is read-only), else the storage fault this process
- * last saw within the last PTL_DB_FAULT_RECENT_US (ptl_db_last_fault),
- * else PTL_OK. Not logged.
+ * cannot be written (or the connection is read-only), else PTL_OK. What
+ * only a write finds (a lock held too long, an I/O error) is for a real
+ * write to say (health's ?deep=1). Not logged.
  */
 #define PTL_DB_FREE_MIN (64 * 1024)
+/* How long a storage fault counts as recent (ptl_db_last_fault). */
 #define PTL_DB_FAULT_RECENT_US (30 * 1000000LL)
 enum ptl_err ptl_db_storage(struct ptl_db *db) __attribute__((nonnull));
 
