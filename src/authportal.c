@@ -1173,8 +1173,7 @@ static const struct command commands[] = {
      "backup FILE",
      "write a consistent copy of the database to FILE, safe while the "
      "server runs"},
-    {"restore", NULL, 1, 1, 0, CHECK_NONE, NEED_DB, cmd_restore,
-     "restore FILE",
+    {"restore", NULL, 1, 1, 0, CHECK_NONE, NEED_DB, cmd_restore, "restore FILE",
      "replace the database's content with the backup FILE, under its "
      "lock: safe while the server runs"},
 };

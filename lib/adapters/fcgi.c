@@ -177,8 +177,8 @@ ptl_fcgi_open(void)
 		return NULL;
 	}
 	f.cgi = FCGX_IsCGI() != 0;
-	if (!f.cgi && FCGX_InitRequest(&f.ctx.req, 0,
-				       FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
+	if (!f.cgi &&
+	    FCGX_InitRequest(&f.ctx.req, 0, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
 		PTL_LOG_ERR("FCGX_InitRequest failed");
 		return NULL;
 	}
@@ -209,7 +209,8 @@ ptl_fcgi_accept(struct ptl_fcgi *f, struct ptl_transport *t)
 	if (terminated || FCGX_Accept_r(&f->ctx.req) < 0) {
 		accepting = 0;
 		if (terminated)
-			PTL_LOG_INFO("SIGTERM: no request in progress; exiting");
+			PTL_LOG_INFO(
+			    "SIGTERM: no request in progress; exiting");
 		return false;
 	}
 	accepting = 0;

@@ -106,7 +106,7 @@ inode_beside(const char *path, const char *suffix)
 	struct stat sb;
 
 	if (snprintf(name, sizeof(name), "%s%s", path, suffix) >=
-		    (int)sizeof(name) ||
+		(int)sizeof(name) ||
 	    stat(name, &sb) != 0)
 		return 0;
 	return (uint64_t)sb.st_ino;
@@ -129,8 +129,10 @@ may_reopen(const struct ptl_app *app)
 	if ((uint64_t)sb.st_dev == app->db_dev &&
 	    (uint64_t)sb.st_ino == app->db_ino)
 		return true;
-	return (app->wal_ino == 0 || inode_beside(path, "-wal") != app->wal_ino) &&
-	       (app->shm_ino == 0 || inode_beside(path, "-shm") != app->shm_ino);
+	return (app->wal_ino == 0 ||
+		inode_beside(path, "-wal") != app->wal_ino) &&
+	       (app->shm_ino == 0 ||
+		inode_beside(path, "-shm") != app->shm_ino);
 }
 
 /* Which file was opened, to know it again (may_reopen). */

@@ -75,9 +75,10 @@ mail_failing(struct ptl_app *app, int64_t now_ms)
 
 	if (ptl_db_step(st, &row) == PTL_OK && row &&
 	    !ptl_db_is_null(st, PTL_COL_OUTBOX_OLDEST_FAILING_CREATED_AT))
-		failing = now_ms - ptl_db_int(
-				       st, PTL_COL_OUTBOX_OLDEST_FAILING_CREATED_AT) >
-			  max_ms;
+		failing =
+		    now_ms - ptl_db_int(
+				 st, PTL_COL_OUTBOX_OLDEST_FAILING_CREATED_AT) >
+		    max_ms;
 	ptl_db_done(st);
 	return failing;
 }
@@ -101,5 +102,5 @@ ptl_health_check(struct ptl_app *app, bool deep, int64_t now_ms,
 	if (mail_failing(app, now_ms))
 		h->mail = "failing";
 	return h->database == NULL && h->mail == NULL ? PTL_OK
-						       : PTL_ERR_UNAVAILABLE;
+						      : PTL_ERR_UNAVAILABLE;
 }

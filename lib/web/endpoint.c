@@ -144,7 +144,7 @@ run(struct ptl_req *req, struct ptl_resp *resp, const struct ptl_endpoint *ep,
 		return r->handle(req, resp); /* no fields, no token, no limit */
 	if (req->app->db == NULL)
 		return req->app->db_err != PTL_OK ? req->app->db_err
-						   : PTL_ERR_UNAVAILABLE;
+						  : PTL_ERR_UNAVAILABLE;
 	e = limit(req, resp, r);
 	if (e == PTL_OK)
 		e = credentials(req, r, t);
