@@ -1032,9 +1032,26 @@ set_wal(struct ptl_db *db, int busy_timeout_ms)
 	}
 }
 
+/* Whether a -wal or -shm is at path without the database: it was moved
+ * away or deleted while in use (its processes keep those files). */
+static bool
+orphaned_companions(const char *path)
+{
+	char name[4096 + 8];
+
+	return (snprintf(name, sizeof(name), "%s-wal", path) <
+			(int)sizeof(name) &&
+		access(name, F_OK) == 0) ||
+	       (snprintf(name, sizeof(name), "%s-shm", path) <
+			(int)sizeof(name) &&
+		access(name, F_OK) == 0);
+}
+
 /* The folder of path, checked before SQLite is asked to open it, so that
  * the message says what is wrong rather than "unable to open database
- * file". Creates path, mode 0600, when it does not exist. */
+ * file". Creates path, mode 0600, when it does not exist, unless its -wal
+ * or -shm is there: a new, empty database must not take the place of one
+ * moved away under the running server. */
 static enum ptl_err
 prepare_file(const char *path)
 {
@@ -1044,6 +1061,14 @@ prepare_file(const char *path)
 
 	if (stat(path, &sb) == 0)
 		return PTL_OK;
+	if (orphaned_companions(path)) {
+		PTL_LOG_ERR("database %s does not exist, but its -wal or -shm "
+			    "does: it was moved away or deleted while in use; "
+			    "not creating a new one (put it back, or restore "
+			    "it: README \"Backup and restore\")",
+			    path);
+		return PTL_ERR_DB_REPLACED;
+	}
 	if (slash == NULL)
 		(void)snprintf(dir, sizeof(dir), ".");
 	else if (slash == path)

@@ -257,10 +257,14 @@ struct ptl_db_opts {
  * applies pending migrations (ptl_db_migrate). Statements are prepared on
  * first use. OUT db. Errors, each logged once in words an administrator
  * can act on: PTL_ERR_UNAVAILABLE when the folder of path does not exist
- * or is no folder, the file cannot be created or opened, its schema
- * version is newer than this program knows (ptl_db_known_version: it is
- * refused, never touched), or a migration fails; PTL_ERR_BUSY when the
- * lock wait ran out.
+ * or is no folder, the file cannot be created or opened, or a migration
+ * fails; PTL_ERR_BUSY when the lock wait ran out; PTL_ERR_DB_NEWER when
+ * its schema version is newer than this program knows
+ * (ptl_db_known_version: it is refused, never touched);
+ * PTL_ERR_DB_REPLACED when path does not exist but its -wal or -shm does
+ * (moved away or deleted in use: no new database is made in its place),
+ * or opts->no_create and it does not exist; a storage fault (PTL_ERR_DB_*)
+ * met while opening.
  */
 enum ptl_err ptl_db_open_with(const char *path, const struct ptl_db_opts *opts,
 			      struct ptl_db **db)

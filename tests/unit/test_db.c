@@ -1095,6 +1095,9 @@ test_moved(void)
 	is_int(ptl_db_open_with(path, &opts, &again), PTL_ERR_DB_REPLACED,
 	       "moved: no_create: PTL_ERR_DB_REPLACED");
 	ok(access(path, F_OK) != 0, "moved: and no new file made");
+	is_int(ptl_db_open(path, 1000, &again), PTL_ERR_DB_REPLACED,
+	       "moved: its -wal still there: not created anew either");
+	ok(access(path, F_OK) != 0, "moved: no new file");
 	ok(rename(away, path) == 0, "moved: back");
 	ok(!ptl_db_moved(db), "moved: the same file again");
 	ok(ptl_db_backup(db, away) == PTL_OK && rename(away, path) == 0,
