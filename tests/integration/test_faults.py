@@ -89,7 +89,8 @@ class FullDisk(FaultCase):
             shutil.rmtree(top, ignore_errors=True)
             self.fail("cannot mount a tmpfs for the full disk (%s): run "
                       "the suite as root, as script/test does" % cp.stderr.strip())
-        s = Server(db_path=os.path.join(disk, "authportal.db"), env=CHEAP)
+        s = Server(web="lighttpd", db_path=os.path.join(disk, "authportal.db"),
+                   env=CHEAP)
         try:
             s.start()
             self._fill_and_recover(s, disk)
@@ -303,6 +304,9 @@ class Replaced(FaultCase):
         email = s.new_user("cp")
         copy = os.path.join(s.tmp, "copy.db")
         shutil.copyfile(s.db_path, copy)     # the careless copy
+        st = os.stat(s.db_path)              # by the database's owner
+        os.chown(copy, st.st_uid, st.st_gid)
+        os.chmod(copy, 0o600)
         old = s.db_path + ".old"
         os.link(s.db_path, old)              # the orphan, to look into
         os.rename(copy, s.db_path)
@@ -633,6 +637,7 @@ class LighttpdStops(FaultCase):
         took = time.monotonic() - t0
         self.assertTrue(wait_until(lambda: not s.session_pids(), timeout=10),
                         "every worker exited")
+        self.assertEqual(s.crash_lines(), [])   # a clean exit (LeakSanitizer)
         return results, took
 
     def restart(self):
