@@ -236,8 +236,8 @@ ptl_app_check_db(struct ptl_app *app)
 	PTL_LOG_ERR("database %s: the file this process had open was moved "
 		    "away, deleted or replaced: closed it (nothing more is "
 		    "written to it); answering 503 until it is back, or until "
-		    "its -wal and -shm are moved away too (README: "
-		    "\"Restore\"); restore with `authportal restore FILE`",
+		    "its -wal and -shm are moved away too (README: \"Backup "
+		    "and restore\"); restore with `authportal restore FILE`",
 		    app->cfg.database_path);
 }
 
