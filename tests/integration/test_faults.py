@@ -538,7 +538,8 @@ class MailFaults(FaultCase):
         cp = s.cli("mail", "flush")
         self.assertEqual(cp.returncode, 0, cp.stdout + cp.stderr)
         self.assertEqual(sorted(smtp.messages),
-                         sorted("<%s>" % e for e in queued))
+                         sorted("<%s>" % e for e in queued),
+                         cp.stdout + cp.stderr + s.cli("mail", "list").stdout)
         cp = s.cli("mail", "flush")
         self.assertIn("0 mail(s) delivered", cp.stdout)
         e = s.new_user("after")                 # ordinary traffic again
