@@ -534,6 +534,32 @@ cmd_backup(struct ctx *c, const struct args *args)
 	return 0;
 }
 
+/* The inverse of cmd_backup: FILE into the live database, under its own
+ * write lock (ptl_db_restore), while the server runs. */
+static int
+cmd_restore(struct ctx *c, const struct args *args)
+{
+	const char *db = c->app->cfg.database_path, *from = args->pos[0];
+	struct stat a, b;
+
+	if (stat(db, &a) == 0 && stat(from, &b) == 0 && a.st_dev == b.st_dev &&
+	    a.st_ino == b.st_ino) {
+		say(stderr, "authportal: %s is the database itself", from);
+		return 2;
+	}
+	switch (ptl_db_restore(c->app->db, from)) {
+	case PTL_OK:
+		break;
+	case PTL_ERR_BAD_REQUEST:
+		return 2;
+	default:
+		return 1;
+	}
+	say(stdout, "database %s restored from %s (schema version %u)", db,
+	    from, ptl_db_version(c->app->db));
+	return 0;
+}
+
 static int
 cmd_user_add(struct ctx *c, const struct args *args)
 {
@@ -1193,6 +1219,9 @@ static const struct command commands[] = {
      "backup FILE",
      "write a consistent copy of the database to FILE, safe while the "
      "server runs"},
+    {"restore", NULL, 1, 1, 0, CHECK_NONE, NEED_DB, cmd_restore, "restore FILE",
+     "replace the database's content with the backup FILE, under its "
+     "lock: safe while the server runs"},
 };
 static const size_t ncommands = sizeof(commands) / sizeof(commands[0]);
 

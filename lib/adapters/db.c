@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sched.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -40,6 +41,11 @@
 #define COLS(list) list, LEN(list)
 #define COLS_ASSERT(list, max)                                                 \
 	_Static_assert(LEN(list) == (max), #list " is not " #max " long")
+
+static const char *const outbox_oldest_failing_cols[] = {
+	[PTL_COL_OUTBOX_OLDEST_FAILING_CREATED_AT] = "created_at",
+};
+COLS_ASSERT(outbox_oldest_failing_cols, PTL_COL_OUTBOX_OLDEST_FAILING__MAX);
 
 static const char *const health_cols[] = {
 	[PTL_COL_HEALTH_OK] = "ok",
@@ -229,7 +235,10 @@ struct stmt {
 };
 
 static const struct stmt stmts[PTL_Q__MAX] = {
-	[PTL_Q_HEALTH] = {"HEALTH", "SELECT 1 AS ok", COLS(health_cols)},
+	/* Reads the file (its schema page), not only the library. */
+	[PTL_Q_HEALTH] = {"HEALTH",
+		"SELECT count(*) >= 0 AS ok FROM sqlite_schema",
+		COLS(health_cols)},
 	[PTL_Q_USER_LOGIN] = {"USER_LOGIN",
 		"SELECT id, password, provider FROM users "
 		"WHERE email = ?1 AND deleted_at IS NULL AND disabled_at IS NULL",
@@ -473,6 +482,14 @@ static const struct stmt stmts[PTL_Q__MAX] = {
 		"WHERE id = ?1"},
 	[PTL_Q_USER_SET_EMAIL_ONLY] = {"USER_SET_EMAIL_ONLY",
 		"UPDATE users SET email = ?2, updated_at = ?3 WHERE id = ?1"},
+	[PTL_Q_HEALTH_PROBE] = {"HEALTH_PROBE",
+		"INSERT OR REPLACE INTO health_probe (id, at) VALUES (1, ?1)"},
+	/* A mail that failed at least once and is neither sent nor given
+	 * up: how long delivery has been failing (health). */
+	[PTL_Q_OUTBOX_OLDEST_FAILING] = {"OUTBOX_OLDEST_FAILING",
+		"SELECT min(created_at) AS created_at FROM mail_outbox "
+		"WHERE sent_at IS NULL AND failed_at IS NULL AND attempts > 0",
+		COLS(outbox_oldest_failing_cols)},
 };
 
 struct ptl_db {
@@ -489,17 +506,89 @@ struct ptl_db {
  * out of every other file. */
 #define ST(s) ((sqlite3_stmt *)(void *)(s))
 
+enum ptl_err
+ptl_db_fault_of(int rc, int sys_errno)
+{
+	int base = rc & 0xff;
+
+	if (base == SQLITE_BUSY || base == SQLITE_LOCKED)
+		return PTL_ERR_BUSY;
+	if (base == SQLITE_FULL)
+		return PTL_ERR_DB_FULL;
+	if (base == SQLITE_READONLY)
+		return PTL_ERR_DB_READONLY;
+	if (base == SQLITE_CORRUPT || base == SQLITE_NOTADB)
+		return PTL_ERR_DB_IO;
+	if (base != SQLITE_IOERR && base != SQLITE_CANTOPEN)
+		return PTL_OK;
+	/* An I/O error names its cause in errno: a full disk or quota
+	 * (SQLite says SQLITE_FULL only for a short write), a file past
+	 * RLIMIT_FSIZE, a folder or file that cannot be written. */
+	if (sys_errno == ENOSPC || sys_errno == EDQUOT || sys_errno == EFBIG)
+		return PTL_ERR_DB_FULL;
+	if (sys_errno == EACCES || sys_errno == EPERM || sys_errno == EROFS)
+		return PTL_ERR_DB_READONLY;
+	return PTL_ERR_DB_IO;
+}
+
+/* The storage faults this process saw: when each was last logged, and
+ * the last one (ptl_db_last_fault). Process state, as the log is. */
+static int64_t fault_logged_us[PTL_ERR__MAX];
+static enum ptl_err last_fault;
+static int64_t last_fault_us;
+
+#define FAULT_LOG_EVERY_US (60 * 1000000LL)
+
+/* One log line per cause a minute at most: a full disk fails every write
+ * of every request, and the log is on the same disk. */
+static void
+note_fault(sqlite3 *h, enum ptl_err e, int rc, const char *what)
+{
+	int64_t now = ptl_clock_mono_us();
+	int sys = sqlite3_system_errno(h);
+
+	last_fault = e;
+	last_fault_us = now;
+	if (fault_logged_us[e] != 0 &&
+	    now - fault_logged_us[e] < FAULT_LOG_EVERY_US)
+		return;
+	fault_logged_us[e] = now != 0 ? now : 1;
+	PTL_LOG_ERR("database %s: %s (sqlite %d%s%s) in %.200s; answering 503 "
+		    "(the same cause is logged again in a minute at most)",
+		    ptl_err_info(e)->code, sqlite3_errmsg(h), rc,
+		    sys != 0 ? ", " : "", sys != 0 ? strerror(sys) : "", what);
+}
+
+enum ptl_err
+ptl_db_last_fault(int64_t within_us)
+{
+	if (last_fault == PTL_OK ||
+	    ptl_clock_mono_us() - last_fault_us > within_us)
+		return PTL_OK;
+	return last_fault;
+}
+
+void
+ptl_db_fault_reset(void)
+{
+	memset(fault_logged_us, 0, sizeof(fault_logged_us));
+	last_fault = PTL_OK;
+	last_fault_us = 0;
+}
+
 static enum ptl_err
 map_rc(sqlite3 *h, int rc, const char *what)
 {
 	int base = rc & 0xff;
+	enum ptl_err e;
 
 	if (base == SQLITE_CONSTRAINT &&
 	    (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY))
 		return PTL_ERR_CONFLICT;
-	if (base == SQLITE_BUSY || base == SQLITE_LOCKED) {
-		PTL_LOG_ERR("sqlite: %s: database busy: %s", what, sqlite3_errmsg(h));
-		return PTL_ERR_BUSY;
+	e = ptl_db_fault_of(rc, sqlite3_system_errno(h));
+	if (e != PTL_OK) {
+		note_fault(h, e, rc, what);
+		return e;
 	}
 	PTL_LOG_ERR("sqlite: %s: %s (%d)", what, sqlite3_errmsg(h), rc);
 	return PTL_ERR_INTERNAL;
@@ -512,7 +601,7 @@ exec_sql(struct ptl_db *db, const char *text)
 	int rc = sqlite3_exec(db->h, text, NULL, NULL, &msg);
 
 	if (rc != SQLITE_OK) {
-		enum ptl_err e = map_rc(db->h, rc, msg != NULL ? msg : text);
+		enum ptl_err e = map_rc(db->h, rc, text);
 
 		sqlite3_free(msg);
 		return e;
@@ -662,6 +751,155 @@ backup_before_migrating(struct ptl_db *db, unsigned version)
 	}
 	PTL_LOG_INFO("database %s at schema version %u backed up to %s "
 		     "before migrating", file, version, path);
+	return PTL_OK;
+}
+
+/* ---- restore, and the faults of the machine ------------------------------ */
+
+/* Opens the backup at from to read it, and checks that it can be
+ * restored: a database that passes quick_check, with a schema this
+ * program knows. OUT src. */
+static enum ptl_err
+open_backup(const char *from, sqlite3 **src)
+{
+	sqlite3_stmt *st = NULL;
+	const char *verdict = NULL;
+	int v = -1;
+
+	*src = NULL;
+	if (access(from, R_OK) != 0 ||
+	    sqlite3_open_v2(from, src, SQLITE_OPEN_READONLY, NULL) !=
+		    SQLITE_OK) {
+		PTL_LOG_ERR("restore: cannot open %s: %s", from,
+			    *src != NULL ? sqlite3_errmsg(*src)
+					 : strerror(errno));
+		return PTL_ERR_BAD_REQUEST;
+	}
+	if (sqlite3_prepare_v2(*src, "PRAGMA quick_check", -1, &st, NULL) ==
+		    SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		verdict = (const char *)sqlite3_column_text(st, 0);
+	if (verdict == NULL || strcmp(verdict, "ok") != 0) {
+		PTL_LOG_ERR("restore: %s is not a sound database (%s)", from,
+			    verdict != NULL ? verdict : sqlite3_errmsg(*src));
+		sqlite3_finalize(st);
+		return PTL_ERR_BAD_REQUEST;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if (sqlite3_prepare_v2(*src, "PRAGMA user_version", -1, &st, NULL) ==
+		    SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (v < 1 || (unsigned)v > ptl_db_known_version()) {
+		PTL_LOG_ERR("restore: %s has schema version %d; this program "
+			    "restores 1 to %u", from, v,
+			    ptl_db_known_version());
+		return PTL_ERR_BAD_REQUEST;
+	}
+	return PTL_OK;
+}
+
+/* Copies src over the live database of db in one step: the backup API
+ * takes db's write lock (its busy handler waits for it) and commits once. */
+static enum ptl_err
+copy_in(struct ptl_db *db, sqlite3 *src, const char *from)
+{
+	sqlite3_backup *b = sqlite3_backup_init(db->h, "main", src, "main");
+	int rc, rc2;
+
+	if (b == NULL)
+		return map_rc(db->h, sqlite3_errcode(db->h), "restore");
+	rc = sqlite3_backup_step(b, -1);
+	rc2 = sqlite3_backup_finish(b);
+	if (rc == SQLITE_DONE && rc2 == SQLITE_OK)
+		return PTL_OK;
+	if (rc == SQLITE_DONE || rc == SQLITE_OK)
+		rc = rc2;
+	PTL_LOG_ERR("restore from %s failed, nothing changed: %s", from,
+		    sqlite3_errstr(rc));
+	return map_rc(db->h, rc, "restore");
+}
+
+enum ptl_err
+ptl_db_restore(struct ptl_db *db, const char *from)
+{
+	sqlite3 *src = NULL;
+	enum ptl_err e = open_backup(from, &src);
+
+	if (e == PTL_OK)
+		e = copy_in(db, src, from);
+	sqlite3_close(src);
+	if (e != PTL_OK)
+		return e;
+	return ptl_db_migrate(db, NULL);
+}
+
+bool
+ptl_db_moved(struct ptl_db *db)
+{
+	int moved = 0;
+
+	if (sqlite3_file_control(db->h, "main", SQLITE_FCNTL_HAS_MOVED,
+				 &moved) != SQLITE_OK)
+		return false;
+	return moved != 0;
+}
+
+bool
+ptl_db_readonly(struct ptl_db *db)
+{
+	return sqlite3_db_readonly(db->h, "main") == 1;
+}
+
+/* Whether path, and its -wal and -shm where they exist, can be written:
+ * SQLite gives a new -wal and -shm the mode of the database file, so a
+ * file made read-only leaves them read-only too. */
+static bool
+files_writable(const char *path)
+{
+	static const char *const suffixes[] = {"-wal", "-shm"};
+	char name[4096 + 8];
+	size_t i;
+
+	if (access(path, W_OK) != 0)
+		return false;
+	for (i = 0; i < LEN(suffixes); i++) {
+		if (snprintf(name, sizeof(name), "%s%s", path, suffixes[i]) <
+			    (int)sizeof(name) &&
+		    access(name, F_OK) == 0 && access(name, W_OK) != 0)
+			return false;
+	}
+	return true;
+}
+
+bool
+ptl_db_writable(const char *path)
+{
+	return files_writable(path);
+}
+
+enum ptl_err
+ptl_db_storage(struct ptl_db *db)
+{
+	const char *file = sqlite3_db_filename(db->h, "main");
+	const char *slash;
+	char dir[4096];
+	struct statvfs vfs;
+
+	if (file == NULL || *file == '\0')
+		return PTL_OK;
+	slash = strrchr(file, '/');
+	(void)snprintf(dir, sizeof(dir), "%.*s",
+		       slash != NULL && slash != file ? (int)(slash - file) : 1,
+		       slash != NULL ? file : ".");
+	if (statvfs(dir, &vfs) == 0 && vfs.f_bavail * vfs.f_frsize <
+					   (unsigned long long)PTL_DB_FREE_MIN)
+		return PTL_ERR_DB_FULL;
+	if (sqlite3_db_readonly(db->h, "main") == 1 || !files_writable(file) ||
+	    access(dir, W_OK) != 0)
+		return PTL_ERR_DB_READONLY;
 	return PTL_OK;
 }
 
@@ -859,9 +1097,26 @@ set_wal(struct ptl_db *db, int busy_timeout_ms)
 	}
 }
 
+/* Whether a -wal or -shm is at path without the database: it was moved
+ * away or deleted while in use (its processes keep those files). */
+static bool
+orphaned_companions(const char *path)
+{
+	char name[4096 + 8];
+
+	return (snprintf(name, sizeof(name), "%s-wal", path) <
+			(int)sizeof(name) &&
+		access(name, F_OK) == 0) ||
+	       (snprintf(name, sizeof(name), "%s-shm", path) <
+			(int)sizeof(name) &&
+		access(name, F_OK) == 0);
+}
+
 /* The folder of path, checked before SQLite is asked to open it, so that
  * the message says what is wrong rather than "unable to open database
- * file". Creates path, mode 0600, when it does not exist. */
+ * file". Creates path, mode 0600, when it does not exist, unless its -wal
+ * or -shm is there: a new, empty database must not take the place of one
+ * moved away under the running server. */
 static enum ptl_err
 prepare_file(const char *path)
 {
@@ -871,6 +1126,14 @@ prepare_file(const char *path)
 
 	if (stat(path, &sb) == 0)
 		return PTL_OK;
+	if (orphaned_companions(path)) {
+		PTL_LOG_ERR("database %s does not exist, but its -wal or -shm "
+			    "does: it was moved away or deleted while in use; "
+			    "not creating a new one (put it back, or restore "
+			    "it: README \"Backup and restore\")",
+			    path);
+		return PTL_ERR_DB_REPLACED;
+	}
 	if (slash == NULL)
 		(void)snprintf(dir, sizeof(dir), ".");
 	else if (slash == path)
@@ -912,7 +1175,7 @@ check_not_newer(struct ptl_db *db, const char *path)
 		    "authportal that migrated it, or restore the backup taken "
 		    "before",
 		    path, v, ptl_db_known_version());
-	return PTL_ERR_UNAVAILABLE;
+	return PTL_ERR_DB_NEWER;
 }
 
 enum ptl_err
@@ -924,6 +1187,8 @@ ptl_db_open_with(const char *path, const struct ptl_db_opts *opts,
 	int rc;
 
 	*out = NULL;
+	if (opts->no_create && access(path, F_OK) != 0)
+		return PTL_ERR_DB_REPLACED;
 	e = prepare_file(path);
 	if (e != PTL_OK)
 		return e;
@@ -957,7 +1222,9 @@ ptl_db_open_with(const char *path, const struct ptl_db_opts *opts,
 		e = ptl_db_migrate(db, NULL);
 	if (e != PTL_OK) {
 		ptl_db_close(db);
-		return e == PTL_ERR_BUSY ? e : PTL_ERR_UNAVAILABLE;
+		/* A fault of the machine is named (health says which);
+		 * anything else is "unavailable". */
+		return ptl_err_info(e)->status == 503 ? e : PTL_ERR_UNAVAILABLE;
 	}
 	*out = db;
 	return PTL_OK;
@@ -1230,6 +1497,8 @@ ptl_db_commit(struct ptl_db *db)
 {
 	enum ptl_err e = exec_sql(db, "COMMIT");
 
+	if (e == PTL_OK)
+		last_fault = PTL_OK; /* writes work again (health) */
 	if (e != PTL_OK)
 		ptl_db_rollback(db);
 	db->in_tx = false;

@@ -72,6 +72,8 @@ enum ptl_q {
 	PTL_Q_IDENTITY_LIST,     /* the providers linked to a user */
 	PTL_Q_USER_SET_SOCIAL,   /* provider and social_id */
 	PTL_Q_USER_SET_EMAIL_ONLY, /* the address, status unchanged */
+	PTL_Q_HEALTH_PROBE,      /* health ?deep=1: the throw-away write */
+	PTL_Q_OUTBOX_OLDEST_FAILING, /* created_at of the oldest failing mail */
 	PTL_Q__MAX
 };
 
@@ -253,6 +255,9 @@ enum ptl_col_social_user { /* PTL_Q_SOCIAL_USER, PTL_Q_SOCIAL_BY_EMAIL */
 enum ptl_col_identity_list { /* PTL_Q_IDENTITY_LIST */
 	PTL_COL_IDENTITY_LIST_PROVIDER,
 	PTL_COL_IDENTITY_LIST__MAX
+enum ptl_col_outbox_oldest_failing { /* PTL_Q_OUTBOX_OLDEST_FAILING */
+	PTL_COL_OUTBOX_OLDEST_FAILING_CREATED_AT, /* NULL: none */
+	PTL_COL_OUTBOX_OLDEST_FAILING__MAX
 };
 
 struct ptl_db;
@@ -269,6 +274,10 @@ extern const unsigned ptl_migrations_len;
 struct ptl_db_opts {
 	int busy_timeout_ms;    /* DATABASE_BUSY_TIMEOUT_MS: the lock wait */
 	bool backup_on_migrate; /* DATABASE_BACKUP_ON_MIGRATE */
+	/* The file must exist (a process that had it open never makes a new,
+	 * empty one where it was moved away): PTL_ERR_DB_REPLACED, not
+	 * logged, when it does not. */
+	bool no_create;
 };
 
 /*
@@ -277,10 +286,14 @@ struct ptl_db_opts {
  * applies pending migrations (ptl_db_migrate). Statements are prepared on
  * first use. OUT db. Errors, each logged once in words an administrator
  * can act on: PTL_ERR_UNAVAILABLE when the folder of path does not exist
- * or is no folder, the file cannot be created or opened, its schema
- * version is newer than this program knows (ptl_db_known_version: it is
- * refused, never touched), or a migration fails; PTL_ERR_BUSY when the
- * lock wait ran out.
+ * or is no folder, the file cannot be created or opened, or a migration
+ * fails; PTL_ERR_BUSY when the lock wait ran out; PTL_ERR_DB_NEWER when
+ * its schema version is newer than this program knows
+ * (ptl_db_known_version: it is refused, never touched);
+ * PTL_ERR_DB_REPLACED when path does not exist but its -wal or -shm does
+ * (moved away or deleted in use: no new database is made in its place),
+ * or opts->no_create and it does not exist; a storage fault (PTL_ERR_DB_*)
+ * met while opening.
  */
 enum ptl_err ptl_db_open_with(const char *path, const struct ptl_db_opts *opts,
 			      struct ptl_db **db)
@@ -316,6 +329,69 @@ unsigned ptl_db_known_version(void);
  */
 enum ptl_err ptl_db_backup(struct ptl_db *db, const char *path)
 	__attribute__((warn_unused_result, nonnull));
+
+/*
+ * Restores the database from the backup at from (a file `authportal
+ * backup` or ptl_db_backup wrote) into the open, live database db, with
+ * SQLite's online backup API in the other direction: under the
+ * database's own write lock (waiting up to the busy timeout), in one
+ * transaction, so that every process that has it open sees either the
+ * old content or the whole backup, never a mix, and no worker is left
+ * writing to an orphaned file. from is checked first (a database whose
+ * quick_check passes, with a schema no newer than this program's); an
+ * older schema is migrated afterwards (ptl_db_migrate). Errors, logged:
+ * PTL_ERR_BAD_REQUEST when from is no usable backup (nothing changed);
+ * PTL_ERR_BUSY, or a storage fault (PTL_ERR_DB_*), when the copy could
+ * not be made (nothing changed); PTL_ERR_INTERNAL otherwise.
+ */
+enum ptl_err ptl_db_restore(struct ptl_db *db, const char *from)
+	__attribute__((warn_unused_result, nonnull));
+
+/*
+ * true when the file db has open is no longer the one at its path: moved
+ * away, deleted, or replaced by another file (SQLite's
+ * SQLITE_FCNTL_HAS_MOVED: one stat(2) of the path, compared by inode). A
+ * copy written over the file in place (same inode) is not seen.
+ */
+bool ptl_db_moved(struct ptl_db *db) __attribute__((nonnull));
+
+/* true when db was opened read-only because its file could not be
+ * written (SQLite falls back to that silently). */
+bool ptl_db_readonly(struct ptl_db *db) __attribute__((nonnull));
+
+/* Whether this process can write the database file at path and its -wal
+ * and -shm (those that exist: SQLite makes them with the mode of the
+ * file, so a file made read-only leaves them read-only too). */
+bool ptl_db_writable(const char *path) __attribute__((nonnull));
+
+/*
+ * Whether the database can take writes, without writing: PTL_ERR_DB_FULL
+ * when its file system has less than PTL_DB_FREE_MIN bytes free for
+ * it, PTL_ERR_DB_READONLY when the file, its -wal or -shm, or its folder
+ * cannot be written (or the connection is read-only), else PTL_OK. What
+ * only a write finds (a lock held too long, an I/O error) is for a real
+ * write to say (health's ?deep=1). Not logged.
+ */
+#define PTL_DB_FREE_MIN (64 * 1024)
+/* How long a storage fault counts as recent (ptl_db_last_fault). */
+#define PTL_DB_FAULT_RECENT_US (30 * 1000000LL)
+enum ptl_err ptl_db_storage(struct ptl_db *db) __attribute__((nonnull));
+
+/*
+ * The storage fault (PTL_ERR_BUSY, PTL_ERR_DB_FULL, _READONLY, _IO) that
+ * an SQLite result code rc (extended or primary) with the system errno
+ * sys_errno (sqlite3_system_errno) means, or PTL_OK for any other code.
+ * Every statement's failure goes through it: such a fault is answered 503
+ * and logged at most once per cause a minute per process.
+ */
+enum ptl_err ptl_db_fault_of(int rc, int sys_errno);
+
+/* The last storage fault this process saw, if within_us ago or less and
+ * no transaction was committed since; else PTL_OK. */
+enum ptl_err ptl_db_last_fault(int64_t within_us);
+
+/* Forgets the faults seen and logged (tests). */
+void ptl_db_fault_reset(void);
 
 /* Prepares every statement now (they are otherwise prepared on first use):
  * checks the SQL against the schema, and the result columns of each

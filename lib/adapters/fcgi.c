@@ -129,6 +129,43 @@ struct ptl_fcgi {
 	bool finished; /* plain CGI: the output is closed */
 };
 
+/*
+ * SIGTERM (the web server's shutdown, systemd's stop) ends a worker
+ * gracefully: one serving a request finishes it, and the work after its
+ * answer, and exits instead of accepting the next; one waiting for a
+ * request returns from the accept at once (the handler is installed
+ * without SA_RESTART around the accept, with FCGI_FAIL_ACCEPT_ON_INTR,
+ * and with SA_RESTART while a request is served, so that its reads and
+ * writes go on undisturbed). Either way the process returns from its main
+ * loop and closes the database, so that SQLite checkpoints and removes
+ * the -wal and -shm files when it is the last one to close.
+ */
+static volatile sig_atomic_t terminated, accepting;
+
+static void
+on_term(int sig)
+{
+	(void)sig;
+	terminated = 1;
+	/* libfcgi checks it just before accept(2), which narrows the window
+	 * between our check and the call; only while accepting, for libfcgi
+	 * also fails its reads and writes once it is set. */
+	if (accepting)
+		FCGX_ShutdownPending();
+}
+
+static void
+catch_term(bool restart)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_term;
+	sa.sa_flags = restart ? SA_RESTART : 0;
+	(void)sigemptyset(&sa.sa_mask);
+	(void)sigaction(SIGTERM, &sa, NULL);
+}
+
 struct ptl_fcgi *
 ptl_fcgi_open(void)
 {
@@ -140,10 +177,13 @@ ptl_fcgi_open(void)
 		return NULL;
 	}
 	f.cgi = FCGX_IsCGI() != 0;
-	if (!f.cgi && FCGX_InitRequest(&f.ctx.req, 0, 0) != 0) {
+	if (!f.cgi &&
+	    FCGX_InitRequest(&f.ctx.req, 0, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
 		PTL_LOG_ERR("FCGX_InitRequest failed");
 		return NULL;
 	}
+	if (!f.cgi)
+		catch_term(true);
 	return &f;
 }
 
@@ -164,8 +204,17 @@ ptl_fcgi_accept(struct ptl_fcgi *f, struct ptl_transport *t)
 	if (f->accepted)
 		FCGX_Finish_r(&f->ctx.req);
 	f->accepted = false;
-	if (FCGX_Accept_r(&f->ctx.req) < 0)
+	catch_term(false);
+	accepting = 1;
+	if (terminated || FCGX_Accept_r(&f->ctx.req) < 0) {
+		accepting = 0;
+		if (terminated)
+			PTL_LOG_INFO(
+			    "SIGTERM: no request in progress; exiting");
 		return false;
+	}
+	accepting = 0;
+	catch_term(true);
 	f->accepted = true;
 	index_params(&f->ctx);
 	t->param = fcgi_param;

@@ -28,13 +28,16 @@ struct ptl_transport {
 struct ptl_fcgi;
 
 /* Starts libfcgi (SIGPIPE ignored: a client gone away is not an error).
- * Returns the process's one connection state, or NULL (logged). */
+ * Under FastCGI, SIGTERM ends the process gracefully: at once while it
+ * waits for a request, else once the request it serves and the work after
+ * its answer are done (ptl_fcgi_accept then returns false). Returns the
+ * process's one connection state, or NULL (logged). */
 struct ptl_fcgi *ptl_fcgi_open(void) __attribute__((warn_unused_result));
 
 /* Finishes the previous request, if any, and waits for the next one; fills
  * t for it. Under plain CGI the first call returns the one request of the
  * environment and the second returns false. Returns false when the server
- * closed the socket (time to exit). */
+ * closed the socket or SIGTERM came (time to exit). */
 bool ptl_fcgi_accept(struct ptl_fcgi *f, struct ptl_transport *t)
     __attribute__((nonnull));
 

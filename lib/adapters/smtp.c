@@ -195,6 +195,9 @@ setup(CURL *curl, const struct ptl_cfg_mail *mc, const char *url,
 			      (curl_off_t)up->left) == CURLE_OK;
 }
 
+/* Why the last delivery of this process failed (ptl_smtp_last_error). */
+static char last_error[200];
+
 /* One log line for a failed delivery. The error text comes from libcurl
  * and may quote the server; controls are masked. No credentials in it. */
 static void
@@ -212,6 +215,14 @@ log_failure(const char *what, const char *url, CURLcode rc, char *errbuf,
 	}
 	PTL_LOG_ERR("mail: %s through %s failed: %s (SMTP reply %ld)", what,
 		    url, errbuf, code);
+	(void)snprintf(last_error, sizeof(last_error), "%s (SMTP reply %ld)",
+		       errbuf, code);
+}
+
+const char *
+ptl_smtp_last_error(void)
+{
+	return last_error[0] != '\0' ? last_error : "unavailable";
 }
 
 enum ptl_err
@@ -228,6 +239,7 @@ ptl_smtp_send(const struct ptl_cfg_mail *mc, const char *to, const char *msg,
 	long code = 0;
 	enum ptl_err e = PTL_ERR_UNAVAILABLE;
 
+	last_error[0] = '\0';
 	if (!ptl_mime_addr_ok(to) || !ptl_mime_addr_ok(mc->from_email) ||
 	    !ptl_cfg_host_ok(mc->host)) {
 		PTL_LOG_ERR("mail: refusing to send, unacceptable address");

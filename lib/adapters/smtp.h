@@ -33,6 +33,13 @@ enum ptl_err ptl_smtp_send(const struct ptl_cfg_mail *mc, const char *to,
 			   const char *msg, size_t len)
     __attribute__((warn_unused_result, nonnull));
 
+/* Why the last ptl_smtp_send() of this process failed, in words for
+ * `authportal mail list`: libcurl's error text (controls masked; it may
+ * quote the server, never a password) and the SMTP reply code, or
+ * "unavailable" when there is none (libcurl could not be loaded).
+ * Static, valid until the next send. */
+const char *ptl_smtp_last_error(void);
+
 /*
  * Checks the connection to the SMTP server of mc as a delivery would make
  * it (TLS as configured, AUTH when mc->user is set, certificates

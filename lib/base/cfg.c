@@ -559,6 +559,8 @@ ptl_cfg_load(struct ptl_cfg *cfg)
 	cfg->busy_timeout_ms = (int)v;
 	good = good && get_int("AUDIT_RETENTION_DAYS", 90, 1, 36500,
 			       &cfg->audit_retention_days);
+	good = good && get_int("HEALTH_MAIL_MAX_AGE_SECONDS", 3600, 1,
+			       365 * 86400, &cfg->health_mail_max_age_s);
 	if (cfg->production && cfg->argon2_mem < 19456 * 1024) {
 		PTL_LOG_WARN("AUTH_ARGON2_MEMLIMIT_KIB is below the OWASP minimum");
 	}

@@ -88,6 +88,7 @@ struct ptl_cfg {
 	int busy_timeout_ms;        /* DATABASE_BUSY_TIMEOUT_MS, 10000 */
 	bool backup_on_migrate;     /* DATABASE_BACKUP_ON_MIGRATE, true */
 	int64_t audit_retention_days; /* AUDIT_RETENTION_DAYS, 90 (authportal gc) */
+	int64_t health_mail_max_age_s; /* HEALTH_MAIL_MAX_AGE_SECONDS, 3600 */
 
 	struct ptl_cfg_mail mail;   /* MAIL_*: ptl_cfg_load_mail() */
 

@@ -21,6 +21,13 @@ static const struct ptl_err_info table[PTL_ERR__MAX] = {
 	[PTL_ERR_RATE_LIMITED] = {429, "rate_limited", "too many requests"},
 	[PTL_ERR_CONFLICT] = {409, "conflict", "unique key taken"},
 	[PTL_ERR_BUSY] = {503, "busy", "database busy"},
+	[PTL_ERR_DB_FULL] = {503, "db_full", "no space left for the database"},
+	[PTL_ERR_DB_READONLY] = {503, "db_readonly", "database not writable"},
+	[PTL_ERR_DB_IO] = {503, "db_io", "database I/O error"},
+	[PTL_ERR_DB_REPLACED] = {503, "db_replaced",
+				 "database file moved away"},
+	[PTL_ERR_DB_NEWER] = {503, "db_newer",
+			      "database schema newer than this program"},
 };
 
 const struct ptl_err_info *

@@ -22,6 +22,13 @@ enum ptl_err {
 	PTL_ERR_RATE_LIMITED,  /* 429 */
 	PTL_ERR_CONFLICT,      /* 409, internal: a unique key is taken */
 	PTL_ERR_BUSY,          /* 503, the database stayed locked too long */
+	/* Storage faults of the machine (issue 15): 503 with a Retry-After,
+	 * each logged by the db adapter at most once a minute per process. */
+	PTL_ERR_DB_FULL,       /* 503, no space left (SQLITE_FULL, ENOSPC) */
+	PTL_ERR_DB_READONLY,   /* 503, file or folder not writable */
+	PTL_ERR_DB_IO,         /* 503, an I/O error of the disk */
+	PTL_ERR_DB_REPLACED,   /* 503, the file was moved away under us */
+	PTL_ERR_DB_NEWER,      /* 503, the schema is newer than this program */
 	PTL_ERR__MAX
 };
 

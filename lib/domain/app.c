@@ -4,8 +4,11 @@
 #include "config.h"
 #endif
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "base/clock.h"
 #include "domain/app.h"
@@ -95,23 +98,90 @@ ptl_app_load(struct ptl_app *app)
 	return PTL_OK;
 }
 
+/* The inode of path+suffix, 0 when there is none. */
+static uint64_t
+inode_beside(const char *path, const char *suffix)
+{
+	char name[4096 + 8];
+	struct stat sb;
+
+	if (snprintf(name, sizeof(name), "%s%s", path, suffix) >=
+		(int)sizeof(name) ||
+	    stat(name, &sb) != 0)
+		return 0;
+	return (uint64_t)sb.st_ino;
+}
+
+/* After the file was lost: the same file is back at the path (moved
+ * back), or another is there and the old file's -wal and -shm are not
+ * (the ones there, if any, a worker made for the new file). The old
+ * -wal holds the old file's last commits, and SQLite would apply them to
+ * whatever file has the name (it neither checkpoints nor removes the WAL
+ * of a file that moved): they must go with the old file first. */
+static bool
+may_reopen(const struct ptl_app *app)
+{
+	const char *path = app->cfg.database_path;
+	struct stat sb;
+
+	if (stat(path, &sb) != 0)
+		return false;
+	if ((uint64_t)sb.st_dev == app->db_dev &&
+	    (uint64_t)sb.st_ino == app->db_ino)
+		return true;
+	return (app->wal_ino == 0 ||
+		inode_beside(path, "-wal") != app->wal_ino) &&
+	       (app->shm_ino == 0 ||
+		inode_beside(path, "-shm") != app->shm_ino);
+}
+
+/* Which file was opened, to know it again (may_reopen). */
+static void
+remember_file(struct ptl_app *app)
+{
+	struct stat sb;
+
+	if (stat(app->cfg.database_path, &sb) == 0) {
+		app->db_dev = (uint64_t)sb.st_dev;
+		app->db_ino = (uint64_t)sb.st_ino;
+	}
+	app->wal_ino = inode_beside(app->cfg.database_path, "-wal");
+	app->shm_ino = inode_beside(app->cfg.database_path, "-shm");
+}
+
 enum ptl_err
 ptl_app_open_db(struct ptl_app *app)
 {
 	const struct ptl_db_opts opts = {
 		.busy_timeout_ms = app->cfg.busy_timeout_ms,
 		.backup_on_migrate = app->cfg.backup_on_migrate,
+		.no_create = app->db_lost,
 	};
+	enum ptl_err e;
 
 	if (app->db != NULL)
 		return PTL_OK;
-	if (app->cfg.database_path == NULL)
-		return PTL_ERR_UNAVAILABLE;
-	if (ptl_db_open_with(app->cfg.database_path, &opts, &app->db) !=
-	    PTL_OK) {
-		app->db = NULL;
+	if (app->cfg.database_path == NULL) {
+		app->db_err = PTL_ERR_UNAVAILABLE;
 		return PTL_ERR_UNAVAILABLE;
 	}
+	if (app->db_lost && !may_reopen(app)) {
+		app->db_err = PTL_ERR_DB_REPLACED;
+		return PTL_ERR_UNAVAILABLE;
+	}
+	e = ptl_db_open_with(app->cfg.database_path, &opts, &app->db);
+	if (e != PTL_OK) {
+		app->db = NULL;
+		app->db_err = e;
+		return PTL_ERR_UNAVAILABLE;
+	}
+	if (app->db_lost)
+		PTL_LOG_WARN("database %s: opened again (the file that was "
+			     "moved away is back, or a new one is there)",
+			     app->cfg.database_path);
+	app->db_lost = false;
+	app->db_err = PTL_OK;
+	remember_file(app);
 	return PTL_OK;
 }
 
@@ -125,6 +195,50 @@ ptl_app_init(struct ptl_app *app)
 	/* Settings are fine: a database failure is reported apart, so that
 	 * the server can answer 503 and try again later. */
 	return ptl_app_open_db(app);
+}
+
+/* A connection that could not write (SQLite opened the file, or its
+ * -wal, read-only) is opened again once the files can be written: the
+ * fault is over. At most once a second. */
+static void
+check_writable(struct ptl_app *app)
+{
+	static int64_t tried_us;
+	int64_t now = ptl_clock_mono_us();
+
+	if (!ptl_db_readonly(app->db) &&
+	    ptl_db_last_fault(PTL_DB_FAULT_RECENT_US) != PTL_ERR_DB_READONLY)
+		return;
+	if (now - tried_us < 1000000 ||
+	    !ptl_db_writable(app->cfg.database_path))
+		return;
+	tried_us = now;
+	ptl_db_close(app->db);
+	app->db = NULL;
+	if (ptl_app_open_db(app) == PTL_OK)
+		PTL_LOG_INFO("database %s: writable again; opened it again",
+			     app->cfg.database_path);
+}
+
+void
+ptl_app_check_db(struct ptl_app *app)
+{
+	if (app->db == NULL)
+		return;
+	if (!ptl_db_moved(app->db)) {
+		check_writable(app);
+		return;
+	}
+	ptl_db_close(app->db);
+	app->db = NULL;
+	app->db_lost = true;
+	app->db_err = PTL_ERR_DB_REPLACED;
+	PTL_LOG_ERR("database %s: the file this process had open was moved "
+		    "away, deleted or replaced: closed it (nothing more is "
+		    "written to it); answering 503 until it is back, or until "
+		    "its -wal and -shm are moved away too (README: \"Backup "
+		    "and restore\"); restore with `authportal restore FILE`",
+		    app->cfg.database_path);
 }
 
 void

@@ -47,6 +47,17 @@ struct ptl_app {
 	 * (domain/audit.h: ptl_audit_set_origin). Borrowed from that request;
 	 * NULL outside one. */
 	const char *client_ip, *client_user_agent;
+	/* Why db is NULL: the last open's error (a PTL_ERR_DB_* fault, BUSY,
+	 * UNAVAILABLE), which every request is answered with meanwhile. */
+	enum ptl_err db_err;
+	/* The file this process had open was moved away or replaced
+	 * (ptl_app_check_db): no new, empty one is ever made in its place,
+	 * and one is opened again only when it is safe (app.c: may_reopen). */
+	bool db_lost;
+	/* That file, and its -wal and -shm, as stat(2) saw them at open (an
+	 * open connection keeps its -wal and -shm: no other process removes
+	 * them meanwhile). 0: none. */
+	uint64_t db_dev, db_ino, wal_ino, shm_ino;
 	/* Test hook: when non-zero, the time in ms (tests set PTL_FAKE_NOW_MS). */
 	int64_t fake_now_ms;
 };
@@ -72,8 +83,26 @@ enum ptl_err ptl_app_load(struct ptl_app *app)
 /* Opens (and migrates) the database of the settings into app->db, with
  * their busy timeout and DATABASE_BACKUP_ON_MIGRATE; a no-op when it is
  * open. PTL_ERR_UNAVAILABLE (logged by the db adapter) when it cannot be
- * opened: app->db stays NULL and a later call tries again. */
+ * opened, or when the file was lost and cannot be opened safely yet
+ * (ptl_app_check_db; not logged again): app->db stays NULL, app->db_err
+ * says why, and a later call tries again. */
 enum ptl_err ptl_app_open_db(struct ptl_app *app) __attribute__((nonnull));
+
+/*
+ * Between requests: when the file of app->db is no longer the one at
+ * DATABASE_PATH (ptl_db_moved: a careless mv, cp --remove-destination or
+ * rm of the live file), closes it, so that nothing more is written to
+ * the orphan, and logs it once. Every request is then answered 503
+ * (db_err PTL_ERR_DB_REPLACED, health "replaced") until the database can
+ * be opened safely (ptl_app_open_db): the same file is back at the path,
+ * or another is there and the old one's -wal and -shm are no longer
+ * beside it (moved away with it; the -wal and -shm there, if any, are
+ * the new file's). Opening the new file with the old one's -wal would
+ * mix their pages. A connection that SQLite opened read-only (the file
+ * was not writable) is opened again once the file is writable. A no-op
+ * when the file is the same and writable: one stat(2).
+ */
+void ptl_app_check_db(struct ptl_app *app) __attribute__((nonnull));
 
 /* Closes the database and forgets the keys. */
 void ptl_app_close(struct ptl_app *app);

@@ -163,17 +163,23 @@ failed(struct ptl_app *app, int64_t id, int64_t attempts, bool permanent,
 		     give_up ? "given up" : "queued for a retry");
 }
 
-static bool
-claim(struct ptl_app *app, int64_t id, int64_t now_ms)
+/* Claims row id for this process. OUT mine: whether it is ours to
+ * deliver; a database error (a full disk, a lock held too long) is
+ * returned as such, not taken for "another worker has it". */
+static enum ptl_err
+claim(struct ptl_app *app, int64_t id, int64_t now_ms, bool *mine)
 {
 	struct ptl_stmt *st = ptl_db_q(app->db, PTL_Q_OUTBOX_CLAIM);
 	int64_t lease = app->cfg.mail.connect_timeout_ms +
 			app->cfg.mail.timeout_ms + 30000;
+	enum ptl_err e;
 
 	ptl_db_bind_int(st, 1, id);
 	ptl_db_bind_int(st, 2, now_ms);
 	ptl_db_bind_int(st, 3, now_ms + lease);
-	return ptl_db_exec(st) == PTL_OK && ptl_db_changes(app->db) == 1;
+	e = ptl_db_exec(st);
+	*mine = e == PTL_OK && ptl_db_changes(app->db) == 1;
+	return e;
 }
 
 enum ptl_err
@@ -184,9 +190,12 @@ ptl_outbox_deliver(struct ptl_arena *a, struct ptl_app *app, int64_t id,
 	struct row r;
 	char *url = NULL, *msg = NULL;
 	size_t len = 0;
-	enum ptl_err e;
+	bool mine;
+	enum ptl_err e = claim(app, id, now_ms, &mine);
 
-	if (!claim(app, id, now_ms))
+	if (e != PTL_OK)
+		return PTL_ERR_UNAVAILABLE; /* stays queued; logged */
+	if (!mine)
 		return PTL_OK; /* sent, given up, or another worker has it */
 	e = load(a, app, id, &r);
 	if (e != PTL_OK)
@@ -207,8 +216,11 @@ ptl_outbox_deliver(struct ptl_arena *a, struct ptl_app *app, int64_t id,
 	if (msg != NULL)
 		ptl_crypto_wipe(msg, len);
 	if (e != PTL_OK) {
+		/* UNAVAILABLE is the SMTP server's doing: say what it did. */
 		failed(app, id, r.attempts, e == PTL_ERR_BAD_REQUEST,
-		       ptl_err_info(e)->code, now_ms);
+		       e == PTL_ERR_UNAVAILABLE ? ptl_smtp_last_error()
+						: ptl_err_info(e)->code,
+		       now_ms);
 		return PTL_ERR_UNAVAILABLE;
 	}
 	st = ptl_db_q(app->db, PTL_Q_OUTBOX_SENT);

@@ -140,8 +140,11 @@ run(struct ptl_req *req, struct ptl_resp *resp, const struct ptl_endpoint *ep,
 		e = ptl_form_csrf(req);
 	if (e != PTL_OK)
 		return e;
+	if (r->auth == PTL_AUTH_PROBE)
+		return r->handle(req, resp); /* no fields, no token, no limit */
 	if (req->app->db == NULL)
-		return PTL_ERR_UNAVAILABLE;
+		return req->app->db_err != PTL_OK ? req->app->db_err
+						  : PTL_ERR_UNAVAILABLE;
 	e = limit(req, resp, r);
 	if (e == PTL_OK)
 		e = credentials(req, r, t);
@@ -254,6 +257,9 @@ ptl_endpoint_main(const struct ptl_endpoint *ep)
 			    ep->name);
 	a = ptl_mem_new();
 	while (ptl_fcgi_accept(conn, &t)) {
+		/* A file moved or replaced under us is noticed before the
+		 * request can write to it (one stat). */
+		ptl_app_check_db(&app);
 		if (app.db == NULL)
 			(void)ptl_app_open_db(&app);
 		ptl_endpoint_serve(&app, ep, &t, a);

@@ -31,6 +31,11 @@ enum ptl_auth {
 	PTL_AUTH_NONE,
 	PTL_AUTH_ACCESS,  /* a live access token; sets req->user_id/session_id */
 	PTL_AUTH_REFRESH, /* a bearer is required; the handler verifies it */
+	/* As PTL_AUTH_NONE, and the handler also runs when the database
+	 * could not be opened (req->app->db NULL, req->app->db_err why):
+	 * health, which names the fault. Every other route answers that
+	 * fault's 503 before its handler. */
+	PTL_AUTH_PROBE,
 };
 
 /* Which per-IP rate limit a route counts against (API.md §10.7). */

@@ -174,6 +174,11 @@ error_body(struct ptl_req *req, struct ptl_resp *resp, enum ptl_err e,
 		break;
 	case PTL_ERR_UNAVAILABLE:
 	case PTL_ERR_BUSY:
+	case PTL_ERR_DB_FULL:
+	case PTL_ERR_DB_READONLY:
+	case PTL_ERR_DB_IO:
+	case PTL_ERR_DB_REPLACED:
+	case PTL_ERR_DB_NEWER:
 		ptl_buf_adds(b, "{\"statusCode\":503,\"message\":\"Service "
 				"Unavailable\"}");
 		break;
@@ -262,7 +267,7 @@ status_line(struct ptl_buf *out, int status)
  * the app, and a client can tell them from the app's answers. */
 static void
 common_headers(struct ptl_req *req, struct ptl_resp *resp, enum ptl_err e,
-	       bool preflight, struct ptl_buf *out)
+	       int status, bool preflight, struct ptl_buf *out)
 {
 	security_headers(out);
 	cors_headers(req, out, preflight);
@@ -271,6 +276,8 @@ common_headers(struct ptl_req *req, struct ptl_resp *resp, enum ptl_err e,
 			     "Cache-Control: no-store\r\nPragma: no-cache\r\n");
 	if (e == PTL_ERR_RATE_LIMITED && resp->retry_after_s > 0)
 		ptl_buf_addf(out, "Retry-After: %d\r\n", resp->retry_after_s);
+	else if (status == 503)
+		ptl_buf_addf(out, "Retry-After: %d\r\n", PTL_RESP_RETRY_503_S);
 	if (req->server_status == 0) {
 		ptl_buf_adds(out, "X-Request-Id: ");
 		ptl_buf_adds(out, req->id);
@@ -349,7 +356,7 @@ assemble(struct ptl_req *req, struct ptl_resp *resp, const struct answer *an,
 	ptl_buf_adds(&head, "Content-Length: ");
 	ptl_buf_addi(&head, body != NULL ? (long long)body->len : 0);
 	ptl_buf_adds(&head, "\r\n");
-	common_headers(req, resp, an->e, an->preflight, &head);
+	common_headers(req, resp, an->e, an->status, an->preflight, &head);
 	ptl_buf_adds(&head, "\r\n");
 	*part = resp->headers.overflow ? "extra headers" : "head";
 	if (head.overflow || resp->headers.overflow)
@@ -387,6 +394,19 @@ fallback(struct ptl_req *req, struct ptl_transport *t)
 	t->write(t->ctx, out.data, out.len);
 }
 
+/* A 503 whose cause was logged where it happened, at most once a minute
+ * (a storage fault of the db adapter), or that a handler chose (health's
+ * verdict): one line per answer would flood the log, which may be on the
+ * disk that is full. */
+static bool
+logged_by_cause(const struct answer *an)
+{
+	if (an->server || an->status != 503)
+		return false;
+	return an->e == PTL_OK || (an->e != PTL_ERR_UNAVAILABLE &&
+				   ptl_err_info(an->e)->status == 503);
+}
+
 static void
 deliver(struct ptl_req *req, struct ptl_resp *resp, struct ptl_transport *t,
 	const struct answer *an)
@@ -407,7 +427,7 @@ deliver(struct ptl_req *req, struct ptl_resp *resp, struct ptl_transport *t,
 		fallback(req, t);
 		return;
 	}
-	if (an->status >= 500)
+	if (an->status >= 500 && !logged_by_cause(an))
 		PTL_LOG_ERR("%s %.*s answered %d (%s)", req->method, plen,
 			    req->path, an->status,
 			    an->server ? "the web server's own error"

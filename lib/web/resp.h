@@ -40,6 +40,11 @@ struct ptl_field_error {
 #define PTL_RESP_HEAD_MAX (32 * 1024)
 #define PTL_RESP_EXTRA_MAX (16 * 1024)
 
+/* The Retry-After of every 503 (a storage fault, a database that cannot
+ * be opened, health's 503): a guess of how long an operator or the
+ * machine needs, short enough that a client retries soon. */
+#define PTL_RESP_RETRY_503_S 10
+
 struct ptl_resp {
 	int status;             /* for PTL_OK: 200 (default) or 204 */
 	struct ptl_buf body;    /* JSON for PTL_OK */
@@ -73,7 +78,10 @@ void ptl_resp_error(struct ptl_resp *resp, const char *field, const char *msg);
  * gets the headers only. A body or a head that passed its cap (a bug, but
  * never an abort) is logged and answered 500
  * {"statusCode":500,"message":"Internal server error"} instead, with the
- * security headers and nothing of resp. Logs answers of 500 and above.
+ * security headers and nothing of resp. Every 503 carries Retry-After:
+ * PTL_RESP_RETRY_503_S (a 429 its own). Logs answers of 500 and above,
+ * but for the 503s of a storage fault (PTL_ERR_BUSY, PTL_ERR_DB_*: the db
+ * adapter logs each cause once a minute) and those a handler chose.
  */
 void ptl_resp_write(struct ptl_req *req, struct ptl_resp *resp,
 		    struct ptl_transport *t, enum ptl_err e)

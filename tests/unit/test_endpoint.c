@@ -190,6 +190,22 @@ h_who(struct ptl_req *req, struct ptl_resp *resp)
 	return PTL_OK;
 }
 
+static enum ptl_err
+h_db_full(struct ptl_req *req, struct ptl_resp *resp)
+{
+	(void)req;
+	(void)resp;
+	return PTL_ERR_DB_FULL; /* what a write on a full disk returns */
+}
+
+static enum ptl_err
+h_probe(struct ptl_req *req, struct ptl_resp *resp)
+{
+	ptl_buf_addf(&resp->body, "{\"db\":%s}",
+		     req->app->db != NULL ? "true" : "false");
+	return PTL_OK;
+}
+
 static const struct ptl_field echo_fields[] = {
 	{"email", PTL_FIELD_EMAIL, {PTL_RULE_NOT_EMPTY, PTL_RULE_EMAIL}, NULL},
 	{"password", 0, {PTL_RULE_NOT_EMPTY, PTL_RULE_PASSWORD}, NULL},
@@ -219,6 +235,10 @@ static const struct ptl_route routes[] = {
 	{"POST", "/api/v1/limited", PTL_AUTH_NONE, PTL_NO_FIELDS, h_ping,
 	 PTL_BUCKET_IP},
 	{"GET", "/api/v1/who", PTL_AUTH_NONE, PTL_NO_FIELDS, h_who,
+	 PTL_BUCKET_NONE},
+	{"POST", "/api/v1/full", PTL_AUTH_NONE, PTL_NO_FIELDS, h_db_full,
+	 PTL_BUCKET_NONE},
+	{"GET", "/api/v1/probe", PTL_AUTH_PROBE, PTL_NO_FIELDS, h_probe,
 	 PTL_BUCKET_NONE},
 };
 
@@ -739,9 +759,24 @@ test_unavailable_and_limits(void)
 	is_str(resp_body(),
 	       "{\"statusCode\":503,\"message\":\"Service Unavailable\"}",
 	       "  body");
+	ok(resp_has("Retry-After: 10"), "  Retry-After: 10");
+	app.db_err = PTL_ERR_DB_REPLACED;
+	get("GET", "/api/v1/ping");
+	ok(resp_status(503) && resp_has("Retry-After: 10"),
+	   "file moved away (db_err): 503, Retry-After");
+	get("GET", "/api/v1/probe");
+	ok(resp_status(200), "no database, a PTL_AUTH_PROBE route: its handler");
+	is_str(resp_body(), "{\"db\":false}", "  which sees no database");
+	app.db_err = PTL_OK;
 	get("GET", "/nowhere");
 	ok(resp_status(404), "no database, unknown route: still 404");
 	app.db = db;
+	get("POST", "/api/v1/full");
+	ok(resp_status(503), "a storage fault (PTL_ERR_DB_FULL): 503");
+	is_str(resp_body(),
+	       "{\"statusCode\":503,\"message\":\"Service Unavailable\"}",
+	       "  body");
+	ok(resp_has("Retry-After: 10"), "  Retry-After: 10");
 
 	app.cfg.rl_ip = 2;
 	serve(&ep, vars, NULL, 0);
