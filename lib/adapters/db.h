@@ -255,6 +255,8 @@ enum ptl_col_social_user { /* PTL_Q_SOCIAL_USER, PTL_Q_SOCIAL_BY_EMAIL */
 enum ptl_col_identity_list { /* PTL_Q_IDENTITY_LIST */
 	PTL_COL_IDENTITY_LIST_PROVIDER,
 	PTL_COL_IDENTITY_LIST__MAX
+};
+
 enum ptl_col_outbox_oldest_failing { /* PTL_Q_OUTBOX_OLDEST_FAILING */
 	PTL_COL_OUTBOX_OLDEST_FAILING_CREATED_AT, /* NULL: none */
 	PTL_COL_OUTBOX_OLDEST_FAILING__MAX
