@@ -97,3 +97,6 @@ tests_unit_test_paths_SOURCES = tests/unit/test_paths.c tests/tap.h
 check_PROGRAMS += tests/unit/test_admin
 tests_unit_test_admin_SOURCES = tests/unit/test_admin.c tests/unit/fixture.h \
 	tests/tap.h
+# The message files and the choice of a language (API.md §12).
+check_PROGRAMS += tests/unit/test_i18n
+tests_unit_test_i18n_SOURCES = tests/unit/test_i18n.c tests/unit/fixture.h tests/tap.h
