@@ -98,6 +98,7 @@ ptl_app_load(struct ptl_app *app)
 	/* Mail that cannot be rendered is said at start, not only when the
 	 * first one fails in the outbox. Not fatal: the rest works. */
 	(void)ptl_mail_check_templates(&cfg->mail, NULL);
+	(void)ptl_mail_check_strings(app->i18n, NULL);
 	return PTL_OK;
 }
 

@@ -52,6 +52,11 @@ struct ptl_app {
 	 * (domain/audit.h: ptl_audit_set_origin). Borrowed from that request;
 	 * NULL outside one. */
 	const char *client_ip, *client_user_agent;
+	/* The shipped language of the request being served (ptl_i18n_pick()
+	 * of its language header, API.md §12.1), stored with the mails it
+	 * queues (domain/outbox.h). Owned by i18n; NULL outside a request:
+	 * the fallback language. */
+	const char *mail_lang;
 	/* Test hook: when non-zero, the time in ms (tests set PTL_FAKE_NOW_MS). */
 	int64_t fake_now_ms;
 };

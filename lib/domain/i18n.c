@@ -526,3 +526,15 @@ ptl_i18n_fallback(const struct ptl_i18n *t)
 {
 	return t->fallback->tag;
 }
+
+size_t
+ptl_i18n_count(const struct ptl_i18n *t)
+{
+	return t->nlangs;
+}
+
+const char *
+ptl_i18n_lang(const struct ptl_i18n *t, size_t i)
+{
+	return i < t->nlangs ? t->langs[i].tag : NULL;
+}

@@ -83,6 +83,12 @@ const char *ptl_i18n_get(const struct ptl_i18n *t, const char *lang,
 			 const char *ns, const char *key)
     __attribute__((nonnull(1, 3, 4)));
 
+/* How many languages t holds, and the folder name of the i-th (in byte
+ * order of the names; NULL past the end). Owned by t. */
+size_t ptl_i18n_count(const struct ptl_i18n *t) __attribute__((nonnull));
+const char *ptl_i18n_lang(const struct ptl_i18n *t, size_t i)
+    __attribute__((nonnull));
+
 /* The fallback language's folder name. Owned by t. */
 const char *ptl_i18n_fallback(const struct ptl_i18n *t)
     __attribute__((nonnull, returns_nonnull));

@@ -48,6 +48,7 @@ CLI = os.path.join(BUILD, "authportal")
 BINDIR = os.path.join(BUILD, "cgi-bin")
 DOCROOT = os.path.join(REPO, "www")
 MAIL_TEMPLATES = os.path.join(REPO, "mail")
+I18N_DIR = os.path.join(REPO, "i18n")
 LIGHTTPD_TEMPLATE = os.path.join(REPO, "lighttpd", "lighttpd.conf.in")
 
 
@@ -617,6 +618,11 @@ class Server:
         mail = os.path.join(self.tmp, "mail-templates")
         shutil.copytree(MAIL_TEMPLATES, mail, dirs_exist_ok=True)
         self.env["MAIL_TEMPLATE_DIR"] = mail
+        # The message files (APP_I18N_DIR), unless the test names its own.
+        if "APP_I18N_DIR" not in self.overrides:
+            i18n = os.path.join(self.tmp, "i18n")
+            shutil.copytree(I18N_DIR, i18n, dirs_exist_ok=True)
+            self.env["APP_I18N_DIR"] = i18n
 
     def _start_web(self):
         """One attempt: a free port, port_env, the rendered configuration,
