@@ -417,3 +417,9 @@ ptl_json_name(const struct ptl_json *v)
 {
 	return v != NULL ? ((const cJSON *)v)->string : NULL;
 }
+
+bool
+ptl_json_true(const struct ptl_json *v)
+{
+	return v != NULL && cJSON_IsTrue((const cJSON *)v);
+}

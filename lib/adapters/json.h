@@ -82,4 +82,7 @@ const struct ptl_json *ptl_json_next(const struct ptl_json *v);
  * element or a root. */
 const char *ptl_json_name(const struct ptl_json *v);
 
+/* Whether v is the JSON literal true. */
+bool ptl_json_true(const struct ptl_json *v);
+
 #endif

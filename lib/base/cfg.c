@@ -497,6 +497,7 @@ ptl_cfg_load(struct ptl_cfg *cfg)
 
 	good = good && load_secrets(cfg);
 	good = good && get_languages(cfg);
+	good = good && get_bool("APP_DOCS", true, &cfg->docs);
 	good = good && get_duration("AUTH_JWT_TOKEN_EXPIRES_IN", "15m",
 				    &cfg->access_ttl_ms);
 	good = good && get_duration("AUTH_REFRESH_TOKEN_EXPIRES_IN", "30d",

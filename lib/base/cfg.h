@@ -56,6 +56,7 @@ struct ptl_cfg {
 	const char *fallback_language; /* APP_FALLBACK_LANGUAGE, "en" */
 	const char *header_language;   /* APP_HEADER_LANGUAGE, "x-custom-lang" */
 	const char *header_language_var;
+	bool docs;                     /* APP_DOCS, true: /docs, /docs-json */
 	const char *database_path;  /* DATABASE_PATH, absolute */
 
 	const char *jwt_secret;     /* AUTH_JWT_SECRET */

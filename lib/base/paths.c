@@ -195,3 +195,30 @@ ptl_paths_i18n(void)
 	}
 	return i18n_dir;
 }
+
+const char *
+ptl_paths_openapi(void)
+{
+	static char doc[PATH_MAX], beside[PATH_MAX];
+	const char *src = ptl_paths_source_tree();
+	char exe[PATH_MAX];
+	ssize_t len;
+	int n;
+
+	if (src != NULL) {
+		n = snprintf(doc, sizeof(doc), "%s/docs/openapi.json", src);
+		return n > 0 && (size_t)n < sizeof(doc) ? doc
+							 : PTL_DIRS_OPENAPI;
+	}
+	if (access(PTL_DIRS_OPENAPI, R_OK) == 0)
+		return PTL_DIRS_OPENAPI;
+	len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (len <= 0)
+		return PTL_DIRS_OPENAPI;
+	exe[len] = '\0';
+	if (!cut_last(exe) ||
+	    snprintf(beside, sizeof(beside), "%s/openapi.json", exe) >=
+		    (int)sizeof(beside))
+		return PTL_DIRS_OPENAPI;
+	return access(beside, R_OK) == 0 ? beside : PTL_DIRS_OPENAPI;
+}

@@ -48,4 +48,10 @@ const char *ptl_paths_mail_templates(void);
  * Process-lifetime. */
 const char *ptl_paths_i18n(void);
 
+/* The OpenAPI document of GET /docs-json: the source tree's
+ * docs/openapi.json in a build tree, else $(pkgdatadir)/openapi.json,
+ * unless that is missing and the folder of the running program has an
+ * openapi.json (the shared-host bundle). Process-lifetime. */
+const char *ptl_paths_openapi(void);
+
 #endif

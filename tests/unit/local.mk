@@ -100,3 +100,6 @@ tests_unit_test_admin_SOURCES = tests/unit/test_admin.c tests/unit/fixture.h \
 # The message files and the choice of a language (API.md §12).
 check_PROGRAMS += tests/unit/test_i18n
 tests_unit_test_i18n_SOURCES = tests/unit/test_i18n.c tests/unit/fixture.h tests/tap.h
+# The API documentation: GET /docs-json and the HTML page of GET /docs.
+check_PROGRAMS += tests/unit/test_docs
+tests_unit_test_docs_SOURCES = tests/unit/test_docs.c tests/unit/fixture.h tests/tap.h
