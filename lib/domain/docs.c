@@ -20,7 +20,7 @@
 #include "domain/docs.h"
 
 /* The operations of a path item, in the order the page shows them. */
-static const char *const methods[] = {"get",	 "put",	 "post", "delete",
+static const char *const methods[] = {"get",     "put",  "post", "delete",
 				      "options", "head", "patch"};
 
 /* The stylesheet of the page: inline, so the page needs nothing else. */
@@ -71,16 +71,17 @@ with_header(struct ptl_arena *a, const char *doc, size_t len,
 {
 	static const char token[] = "\"" PTL_DOCS_LANG_HEADER "\"";
 	struct ptl_buf b;
-	const char *p = doc, *end = doc + len, *hit;
+	const char *p = doc, *end = doc + len;
+	const char *hit = memmem(p, len, token, sizeof(token) - 1);
 
 	ptl_buf_init(&b, a, len + 64, 2 * PTL_DOCS_MAX);
-	while ((hit = memmem(p, (size_t)(end - p), token,
-			     sizeof(token) - 1)) != NULL) {
+	while (hit != NULL) {
 		ptl_buf_add(&b, p, (size_t)(hit - p));
 		ptl_buf_addc(&b, '"');
 		ptl_buf_adds(&b, header);
 		ptl_buf_addc(&b, '"');
 		p = hit + sizeof(token) - 1;
+		hit = memmem(p, (size_t)(end - p), token, sizeof(token) - 1);
 	}
 	ptl_buf_add(&b, p, (size_t)(end - p));
 	*out_len = b.len;
@@ -286,7 +287,8 @@ static void
 request_body(struct ptl_buf *b, const struct ptl_json *root,
 	     const struct ptl_json *op)
 {
-	const struct ptl_json *rb = deref(root, ptl_json_get(op, "requestBody"));
+	const struct ptl_json *rb =
+	    deref(root, ptl_json_get(op, "requestBody"));
 
 	if (rb == NULL)
 		return;

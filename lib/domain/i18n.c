@@ -36,7 +36,7 @@ struct entry {
 };
 
 struct lang {
-	const char *tag; /* the folder name */
+	const char *tag;       /* the folder name */
 	struct entry *entries; /* sorted by (ns, key) */
 	size_t n;
 };
@@ -156,12 +156,14 @@ walk(struct loader *ld, const struct ptl_json *obj, const char *prefix)
 		}
 		if (type != PTL_JSON_STRING) {
 			PTL_LOG_ERR("i18n: %s: \"%s\" is neither a string nor "
-				    "an object", ld->path, key);
+				    "an object",
+				    ld->path, key);
 			return PTL_ERR_INTERNAL;
 		}
 		if (ld->n >= PTL_I18N_STRINGS_MAX) {
 			PTL_LOG_ERR("i18n: %s: more than %d strings in one "
-				    "language", ld->path, PTL_I18N_STRINGS_MAX);
+				    "language",
+				    ld->path, PTL_I18N_STRINGS_MAX);
 			return PTL_ERR_INTERNAL;
 		}
 		ld->staging[ld->n].ns = ld->ns;
@@ -210,15 +212,15 @@ load_lang(struct loader *ld, const char *dir, struct lang *l)
 		return PTL_ERR_INTERNAL;
 	}
 	ld->n = 0;
-	while (e == PTL_OK && (de = readdir(d)) != NULL) {
+	for (de = readdir(d); e == PTL_OK && de != NULL; de = readdir(d)) {
 		size_t len = strlen(de->d_name);
 
 		if (de->d_name[0] == '.' || len <= 5 ||
 		    strcmp(de->d_name + len - 5, ".json") != 0 ||
 		    !name_ok(de->d_name, len - 5, PTL_I18N_KEY_MAX))
 			continue;
-		ld->path = ptl_mem_printf(ld->t->mem, "%s/%s", folder,
-					  de->d_name);
+		ld->path =
+		    ptl_mem_printf(ld->scratch, "%s/%s", folder, de->d_name);
 		if (!is_kind(ld->path, S_IFREG))
 			continue;
 		if (++files > PTL_I18N_FILES_MAX) {
@@ -243,8 +245,8 @@ load_lang(struct loader *ld, const char *dir, struct lang *l)
 		}
 	}
 	l->n = ld->n;
-	l->entries = ptl_mem_alloc(ld->t->mem,
-				   (ld->n + 1) * sizeof(*l->entries));
+	l->entries =
+	    ptl_mem_alloc(ld->t->mem, (ld->n + 1) * sizeof(*l->entries));
 	memcpy(l->entries, ld->staging, ld->n * sizeof(*l->entries));
 	return PTL_OK;
 }
@@ -259,10 +261,11 @@ list_langs(struct ptl_i18n *t, const char *dir)
 
 	if (d == NULL) {
 		PTL_LOG_ERR("i18n: cannot read the message files in %s "
-			    "(APP_I18N_DIR): %s", dir, strerror(errno));
+			    "(APP_I18N_DIR): %s",
+			    dir, strerror(errno));
 		return PTL_ERR_INTERNAL;
 	}
-	while ((de = readdir(d)) != NULL) {
+	for (de = readdir(d); de != NULL; de = readdir(d)) {
 		const char *path;
 
 		if (de->d_name[0] == '.' ||
@@ -286,8 +289,8 @@ list_langs(struct ptl_i18n *t, const char *dir)
 			if (strcasecmp(t->langs[i].tag, t->langs[j].tag) != 0)
 				continue;
 			PTL_LOG_ERR("i18n: %s: the folders %s and %s differ "
-				    "only in case", dir, t->langs[i].tag,
-				    t->langs[j].tag);
+				    "only in case",
+				    dir, t->langs[i].tag, t->langs[j].tag);
 			return PTL_ERR_INTERNAL;
 		}
 	}
@@ -309,8 +312,7 @@ find_lang(const struct ptl_i18n *t, const char *tag, size_t len)
 }
 
 static void
-log_no_fallback(const struct ptl_i18n *t, const char *dir,
-		const char *fallback)
+log_no_fallback(const struct ptl_i18n *t, const char *dir, const char *fallback)
 {
 	char list[PTL_I18N_LANGS_MAX * (PTL_I18N_TAG_MAX + 2) + 1];
 	size_t i, used = 0;
@@ -344,7 +346,8 @@ load_all(struct ptl_i18n *t, const char *dir, const char *fallback)
 		return PTL_ERR_INTERNAL;
 	}
 	ld.scratch = ptl_mem_new();
-	ld.staging = ptl_mem_xmalloc(PTL_I18N_STRINGS_MAX * sizeof(*ld.staging));
+	ld.staging =
+	    ptl_mem_xmalloc(PTL_I18N_STRINGS_MAX * sizeof(*ld.staging));
 	for (i = 0; i < t->nlangs && e == PTL_OK; i++) {
 		e = load_lang(&ld, dir, &t->langs[i]);
 		ptl_mem_reset(ld.scratch);
@@ -510,8 +513,8 @@ const char *
 ptl_i18n_get(const struct ptl_i18n *t, const char *lang, const char *ns,
 	     const char *key)
 {
-	const struct lang *l = lang != NULL ? find_lang(t, lang, strlen(lang))
-					    : NULL;
+	const struct lang *l =
+	    lang != NULL ? find_lang(t, lang, strlen(lang)) : NULL;
 	const char *v = NULL;
 
 	if (l != NULL)

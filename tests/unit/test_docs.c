@@ -57,8 +57,8 @@ test_shipped(struct ptl_app *app, const char *doc)
 
 	is_int(ptl_docs_json(arena, app, doc, &out, &len), PTL_OK,
 	       "json: the shipped document");
-	ok(out != NULL && len == strlen(out) &&
-	       strncmp(out, "{", 1) == 0 && has(out, "\"openapi\": \"3.0.0\""),
+	ok(out != NULL && len == strlen(out) && strncmp(out, "{", 1) == 0 &&
+	       has(out, "\"openapi\": \"3.0.0\""),
 	   "json: it is the OpenAPI 3.0 document");
 	ok(has(out, "\"name\": \"x-custom-lang\""),
 	   "json: the default header name");
@@ -109,9 +109,9 @@ test_refused(struct ptl_app *app)
 	size_t len = 0;
 	const char *f;
 
-	is_int(ptl_docs_json(arena, app, "/nonexistent/openapi.json", &out,
-			     &len),
-	       PTL_ERR_INTERNAL, "refused: a missing file");
+	is_int(
+	    ptl_docs_json(arena, app, "/nonexistent/openapi.json", &out, &len),
+	    PTL_ERR_INTERNAL, "refused: a missing file");
 	f = write_tmp("[1, 2]", 6);
 	is_int(ptl_docs_json(arena, app, f, &out, &len), PTL_ERR_INTERNAL,
 	       "refused: an array");

@@ -83,13 +83,14 @@ test_shipped(struct ptl_i18n *t)
 	for (i = 0; i < sizeof(shipped) / sizeof(shipped[0]); i++)
 		ok(strcmp(ptl_i18n_pick(t, shipped[i], NULL), shipped[i]) == 0,
 		   "%s is shipped", shipped[i]);
-	is_str(ptl_i18n_get(t, "en", "common", "confirmEmail"),
-	       "Confirm email", "en common.confirmEmail");
+	is_str(ptl_i18n_get(t, "en", "common", "confirmEmail"), "Confirm email",
+	       "en common.confirmEmail");
 	is_str(ptl_i18n_get(t, "en", "confirm-email", "text2"),
 	       "You\u2019re almost ready to start enjoying",
 	       "en text2 with U+2019");
 	is_str(ptl_i18n_get(t, "fr", "common", "confirmEmail"),
-	       "Confirmer l'e-mail", "fr common.confirmEmail, ASCII apostrophe");
+	       "Confirmer l'e-mail",
+	       "fr common.confirmEmail, ASCII apostrophe");
 	is_str(ptl_i18n_get(t, "fr", "confirm-email", "text1"), "Salut !",
 	       "fr text1, an ordinary space before !");
 	is_str(ptl_i18n_get(t, "es", "common", "resetPassword"),
@@ -115,8 +116,8 @@ test_shipped(struct ptl_i18n *t)
 	   "an absent key is NULL");
 	ok(ptl_i18n_get(t, "en", "nope", "confirmEmail") == NULL,
 	   "an absent namespace is NULL");
-	is_str(ptl_i18n_get(t, NULL, "common", "confirmEmail"),
-	       "Confirm email", "lang NULL is the fallback");
+	is_str(ptl_i18n_get(t, NULL, "common", "confirmEmail"), "Confirm email",
+	       "lang NULL is the fallback");
 	is_str(ptl_i18n_get(t, "FR", "common", "confirmEmail"),
 	       "Confirmer l'e-mail", "get takes a tag in any case");
 	is_str(ptl_i18n_fallback(t), "en", "the fallback");
@@ -129,15 +130,15 @@ test_header(struct ptl_i18n *t)
 	static const struct {
 		const char *header, *want;
 	} cases[] = {
-	    {NULL, "en"},     {"", "en"},        {"en", "en"},
-	    {"xx", "en"},     {"FR", "fr"},      {"es, fr", "en"},
-	    {"fr", "fr"},     {"fr-FR", "fr"},   {"fr_FR", "fr"},
-	    {"zh", "zh"},     {"zh-CN", "zh"},   {"ar", "ar"},
-	    {"es", "es"},     {"hi", "hi"},      {"uk", "uk"},
-	    {" es", "es"},    {"es\t ", "es"},   {"debug", "en"},
-	    {"DEBUG", "en"},  {"fr-CA_y", "fr"}, {"Zh-Hant-TW", "zh"},
-	    {"-", "en"},      {"_fr", "en"},     {"fr-", "fr"},
-	    {"f", "en"},      {"frr", "en"},     {"\xff\xfe", "en"},
+	    {NULL, "en"},    {"", "en"},        {"en", "en"},
+	    {"xx", "en"},    {"FR", "fr"},      {"es, fr", "en"},
+	    {"fr", "fr"},    {"fr-FR", "fr"},   {"fr_FR", "fr"},
+	    {"zh", "zh"},    {"zh-CN", "zh"},   {"ar", "ar"},
+	    {"es", "es"},    {"hi", "hi"},      {"uk", "uk"},
+	    {" es", "es"},   {"es\t ", "es"},   {"debug", "en"},
+	    {"DEBUG", "en"}, {"fr-CA_y", "fr"}, {"Zh-Hant-TW", "zh"},
+	    {"-", "en"},     {"_fr", "en"},     {"fr-", "fr"},
+	    {"f", "en"},     {"frr", "en"},     {"\xff\xfe", "en"},
 	};
 	size_t i;
 
@@ -188,13 +189,14 @@ test_accept(struct ptl_i18n *t)
 	struct ptl_buf b;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-		is_str(ptl_i18n_pick(t, cases[i].header, cases[i].accept),
-		       cases[i].want,
-		       ptl_mem_printf(arena, "header '%s', Accept-Language "
-					     "'%s'",
-				      cases[i].header ? cases[i].header
-						      : "(none)",
-				      cases[i].accept));
+		is_str(
+		    ptl_i18n_pick(t, cases[i].header, cases[i].accept),
+		    cases[i].want,
+		    ptl_mem_printf(arena,
+				   "header '%s', Accept-Language "
+				   "'%s'",
+				   cases[i].header ? cases[i].header : "(none)",
+				   cases[i].accept));
 	/* Only the first 32 members are read. */
 	ptl_buf_init(&b, arena, 1024, 4096);
 	for (i = 0; i < 32; i++)
@@ -241,8 +243,8 @@ test_files(void)
 	is_str(ptl_i18n_get(t, "fr", "pages", "flat"), "P", "fr's own string");
 	is_str(ptl_i18n_get(t, "fr", "pages", "confirmEmail.title"), "Confirm",
 	       "a key fr lacks comes from the fallback");
-	is_str(ptl_i18n_get(t, "fr", "common", "confirmEmail"),
-	       "Confirm email", "a namespace fr lacks too");
+	is_str(ptl_i18n_get(t, "fr", "common", "confirmEmail"), "Confirm email",
+	       "a namespace fr lacks too");
 	is_str(ptl_i18n_get(t, "xx", "pages", "flat"), "F",
 	       "an unknown language is the fallback");
 	is_str(ptl_i18n_pick(t, "hidden", NULL), "en",
@@ -294,8 +296,9 @@ test_refused(void)
 	big[2 * PTL_I18N_KEY_MAX - 1] = '\0';
 	refused("en/a.json", ptl_mem_printf(arena, "{\"%s\": \"x\"}", big),
 		"a name over 128 bytes is refused");
-	refused("fr/a.json", "{\"k\": 1}", "a bad file of another language "
-					   "is refused too");
+	refused("fr/a.json", "{\"k\": 1}",
+		"a bad file of another language "
+		"is refused too");
 
 	if (fresh_tree()) {
 		put("en/common.json", "{\"confirmEmail\": \"Confirm email\"}");
