@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "base/cfg.h"
@@ -449,6 +450,15 @@ get_languages(struct ptl_cfg *cfg)
 		PTL_LOG_ERR("setting APP_HEADER_LANGUAGE: not a header name "
 			    "(letters, digits and '-', at most %d)",
 			    LANG_SETTING_MAX);
+		return false;
+	}
+	/* The two fields CGI passes without an HTTP_ variable (RFC 3875
+	 * §4.1.2, §4.1.3): a language header of that name would never be
+	 * seen. */
+	if (strcasecmp(h, "content-type") == 0 ||
+	    strcasecmp(h, "content-length") == 0) {
+		PTL_LOG_ERR("setting APP_HEADER_LANGUAGE: %s is not a header "
+			    "the programs can read", h);
 		return false;
 	}
 	if (strlen(f) > LANG_SETTING_MAX) {

@@ -347,6 +347,24 @@ test_app_refused(void)
 	ptl_app_close(&app);
 }
 
+/* A language header that CGI never passes is refused at start. */
+static void
+test_app_header(void)
+{
+	struct ptl_app app;
+
+	fix_env();
+	setenv("APP_I18N_DIR", shipped_dir, 1);
+	setenv("APP_HEADER_LANGUAGE", "Content-Type", 1);
+	ok(ptl_app_load(&app) == PTL_ERR_INTERNAL,
+	   "the app refuses APP_HEADER_LANGUAGE=Content-Type");
+	ptl_app_close(&app);
+	setenv("APP_HEADER_LANGUAGE", "x custom", 1);
+	ok(ptl_app_load(&app) == PTL_ERR_INTERNAL,
+	   "the app refuses a header name with a space");
+	ptl_app_close(&app);
+}
+
 int
 main(void)
 {
@@ -371,6 +389,7 @@ main(void)
 	shipped_dir = dir;
 	fix_fork(test_app, "the app with fr");
 	fix_fork(test_app_refused, "the app with de");
+	fix_fork(test_app_header, "the app with a bad header name");
 	ptl_mem_free(arena);
 	return done();
 }
