@@ -36,6 +36,7 @@
 #include "domain/admin.h"
 #include "domain/app.h"
 #include "domain/audit.h"
+#include "domain/i18n.h"
 #include "domain/mail.h"
 #include "domain/outbox.h"
 #include "domain/session.h"
@@ -1108,6 +1109,34 @@ check_templates(const struct ptl_cfg_mail *mc)
 	return 1;
 }
 
+/* The message files (API.md §12): the languages, the fallback, the
+ * header, and whether every mail has its strings. */
+static unsigned
+check_languages(const struct ptl_app *app)
+{
+	char list[512];
+	size_t i, used = 0;
+	unsigned bad = 0;
+
+	list[0] = '\0';
+	for (i = 0; i < ptl_i18n_count(app->i18n); i++) {
+		int n = snprintf(list + used, sizeof(list) - used, "%s%s",
+				 i > 0 ? " " : "", ptl_i18n_lang(app->i18n, i));
+
+		if (n < 0 || (size_t)n >= sizeof(list) - used)
+			break;
+		used += (size_t)n;
+	}
+	report("languages", "%s: %s (fallback %s, header %s)",
+	       app->cfg.i18n_dir, list, ptl_i18n_fallback(app->i18n),
+	       app->cfg.header_language);
+	if (ptl_mail_check_strings(app->i18n, &bad) == PTL_OK)
+		return 0;
+	report("mail strings", "%u of %d mails lack strings in the fallback "
+	       "language (see the lines above)", bad, PTL_MAIL__MAX);
+	return 1;
+}
+
 static unsigned
 check_smtp(const struct ptl_cfg_mail *mc, bool probe)
 {
@@ -1153,6 +1182,7 @@ cmd_check_config(struct ctx *c, const struct args *args)
 	problems += check_database(cfg);
 	check_social(c->a, cfg);
 	problems += check_templates(&cfg->mail);
+	problems += check_languages(c->app);
 	problems += check_smtp(&cfg->mail, (args->given & OPT_SMTP) != 0);
 	if (problems == 0)
 		say(stdout, "configuration ok");

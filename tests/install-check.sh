@@ -55,6 +55,7 @@ pieces() {
 	done
 	for p in mail/activation.html mail/confirm-new-email.html \
 		mail/reset-password.html www/index.html www/style.css \
+		i18n/en/common.json i18n/zh/reset-password.json openapi.json \
 		sql/001_init.sql conf/env-example conf/lighttpd/lighttpd.conf.in \
 		conf/nginx/authportal.conf.in conf/nginx/nginx.conf.in \
 		conf/apache/conf-available/authportal.conf.in \

@@ -170,6 +170,7 @@ static const char *const outbox_get_cols[] = {
 	[PTL_COL_OUTBOX_GET_RECIPIENT] = "recipient",
 	[PTL_COL_OUTBOX_GET_NEW_EMAIL] = "new_email",
 	[PTL_COL_OUTBOX_GET_ATTEMPTS] = "attempts",
+	[PTL_COL_OUTBOX_GET_LANG] = "lang",
 };
 COLS_ASSERT(outbox_get_cols, PTL_COL_OUTBOX_GET__MAX);
 
@@ -355,13 +356,14 @@ static const struct stmt stmts[PTL_Q__MAX] = {
 		COLS(user_any_cols)},
 	[PTL_Q_OUTBOX_INSERT] = {"OUTBOX_INSERT",
 		"INSERT INTO mail_outbox (kind, user_id, recipient, new_email, "
-		"created_at, next_attempt_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)"},
+		"created_at, next_attempt_at, lang) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6)"},
 	[PTL_Q_OUTBOX_CLAIM] = {"OUTBOX_CLAIM",
 		"UPDATE mail_outbox SET claimed_until = ?3 WHERE id = ?1 "
 		"AND sent_at IS NULL AND failed_at IS NULL "
 		"AND (claimed_until IS NULL OR claimed_until < ?2)"},
 	[PTL_Q_OUTBOX_GET] = {"OUTBOX_GET",
-		"SELECT kind, user_id, recipient, new_email, attempts "
+		"SELECT kind, user_id, recipient, new_email, attempts, lang "
 		"FROM mail_outbox WHERE id = ?1",
 		COLS(outbox_get_cols)},
 	[PTL_Q_OUTBOX_SENT] = {"OUTBOX_SENT",

@@ -339,7 +339,7 @@ ptl_json_num(const struct ptl_json *v)
 bool
 ptl_json_true(const struct ptl_json *v)
 {
-	return cJSON_IsTrue((const cJSON *)v);
+	return v != NULL && cJSON_IsTrue((const cJSON *)v);
 }
 
 size_t
@@ -417,4 +417,27 @@ ptl_json_num_text(struct ptl_arena *a, const struct ptl_json *v)
 			     n - 1 < 0 ? 1 - n : n - 1);
 	}
 	return b.data;
+}
+
+const struct ptl_json *
+ptl_json_first(const struct ptl_json *v)
+{
+	const cJSON *j = (const cJSON *)v;
+
+	if (j == NULL || !(cJSON_IsObject(j) || cJSON_IsArray(j)))
+		return NULL;
+	return (const struct ptl_json *)j->child;
+}
+
+const struct ptl_json *
+ptl_json_next(const struct ptl_json *v)
+{
+	return v != NULL ? (const struct ptl_json *)((const cJSON *)v)->next
+			 : NULL;
+}
+
+const char *
+ptl_json_name(const struct ptl_json *v)
+{
+	return v != NULL ? ((const cJSON *)v)->string : NULL;
 }

@@ -77,4 +77,18 @@ const struct ptl_json *ptl_json_at(const struct ptl_json *v, size_t i);
  * (String(n)), for number-typed names. Arena-owned. */
 char *ptl_json_num_text(struct ptl_arena *a, const struct ptl_json *v);
 
+/* The first member of object v, or the first element of array v, in
+ * document order; NULL when v is empty or neither. Borrowed from v's tree.
+ * With ptl_json_next(), a walk over every member (the message files of
+ * domain/i18n.h). */
+const struct ptl_json *ptl_json_first(const struct ptl_json *v);
+
+/* The member or element after v in its object or array, or NULL. */
+const struct ptl_json *ptl_json_next(const struct ptl_json *v);
+
+/* The name of v as a member of an object (borrowed), or NULL for an array
+ * element or a root. */
+const char *ptl_json_name(const struct ptl_json *v);
+
+
 #endif

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "base/cfg.h"
@@ -45,6 +46,7 @@ static char *fallback_path;
 static const char *const path_settings[] = {
 	"DATABASE_PATH",
 	"MAIL_TEMPLATE_DIR",
+	"APP_I18N_DIR",
 };
 
 static char *
@@ -486,6 +488,55 @@ load_social(struct ptl_cfg *cfg)
 	return good;
 }
 
+/* Longest APP_HEADER_LANGUAGE and APP_FALLBACK_LANGUAGE. */
+#define LANG_SETTING_MAX 64
+
+/* The language settings (API.md §12.1). The header name is a field name
+ * (RFC 9110 §5.1) of letters, digits and '-', the only characters whose
+ * CGI variable is unambiguous; the name is compared without case, as a
+ * field name is (API.md §10 item 28). Whether the fallback is shipped is
+ * checked where the message files are loaded (domain/i18n.h). */
+static bool
+get_languages(struct ptl_cfg *cfg)
+{
+	const char *h = str_or("APP_HEADER_LANGUAGE", "x-custom-lang");
+	const char *f = str_or("APP_FALLBACK_LANGUAGE", "en");
+	static char var[LANG_SETTING_MAX + 6];
+	size_t i, len = strlen(h);
+
+	cfg->i18n_dir = path_or("APP_I18N_DIR", ptl_paths_i18n());
+	if (len > LANG_SETTING_MAX || strspn(h, "abcdefghijklmnopqrstuvwxyz"
+					     "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+					     "0123456789-") != len) {
+		PTL_LOG_ERR("setting APP_HEADER_LANGUAGE: not a header name "
+			    "(letters, digits and '-', at most %d)",
+			    LANG_SETTING_MAX);
+		return false;
+	}
+	/* The two fields CGI passes without an HTTP_ variable (RFC 3875
+	 * §4.1.2, §4.1.3): a language header of that name would never be
+	 * seen. */
+	if (strcasecmp(h, "content-type") == 0 ||
+	    strcasecmp(h, "content-length") == 0) {
+		PTL_LOG_ERR("setting APP_HEADER_LANGUAGE: %s is not a header "
+			    "the programs can read", h);
+		return false;
+	}
+	if (strlen(f) > LANG_SETTING_MAX) {
+		PTL_LOG_ERR("setting APP_FALLBACK_LANGUAGE: longer than %d "
+			    "bytes", LANG_SETTING_MAX);
+		return false;
+	}
+	memcpy(var, "HTTP_", 5);
+	for (i = 0; i < len; i++)
+		var[5 + i] = h[i] == '-' ? '_' : (char)toupper((unsigned char)h[i]);
+	var[5 + len] = '\0';
+	cfg->header_language = h;
+	cfg->header_language_var = var;
+	cfg->fallback_language = f;
+	return true;
+}
+
 enum ptl_err
 ptl_cfg_load(struct ptl_cfg *cfg)
 {
@@ -516,6 +567,8 @@ ptl_cfg_load(struct ptl_cfg *cfg)
 	cfg->password_max_len = 1024;
 
 	good = good && load_secrets(cfg);
+	good = good && get_languages(cfg);
+	good = good && get_bool("APP_DOCS", true, &cfg->docs);
 	good = good && get_duration("AUTH_JWT_TOKEN_EXPIRES_IN", "15m",
 				    &cfg->access_ttl_ms);
 	good = good && get_duration("AUTH_REFRESH_TOKEN_EXPIRES_IN", "30d",

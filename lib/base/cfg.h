@@ -5,7 +5,7 @@
  * a build tree, the installed authportal.env otherwise). Every setting is
  * listed in env-example with its default (tests/settings.sh checks it).
  * The settings that name a file or folder (DATABASE_PATH,
- * MAIL_TEMPLATE_DIR) are absolute once read: a relative value is resolved
+ * MAIL_TEMPLATE_DIR, APP_I18N_DIR) are absolute once read: a relative value is resolved
  * against the folder of the settings file it came from, or against the
  * working directory for a value of the environment or a default. cfg
  * does not touch the network or the database; it only parses and checks
@@ -48,6 +48,15 @@ struct ptl_cfg {
 	const char *node_env;       /* NODE_ENV, default "production" */
 	bool production;            /* NODE_ENV is not development/test */
 	const char *app_name;       /* APP_NAME */
+	/* Languages (API.md §12, domain/i18n.h): the message files' folder,
+	 * the fallback language and the request header that names one, with
+	 * the CGI variable of that header (RFC 3875 §4.1.18:
+	 * "HTTP_X_CUSTOM_LANG"). */
+	const char *i18n_dir;          /* APP_I18N_DIR, absolute */
+	const char *fallback_language; /* APP_FALLBACK_LANGUAGE, "en" */
+	const char *header_language;   /* APP_HEADER_LANGUAGE, "x-custom-lang" */
+	const char *header_language_var;
+	bool docs;                     /* APP_DOCS, true: /docs, /docs-json */
 	const char *database_path;  /* DATABASE_PATH, absolute */
 
 	const char *jwt_secret;     /* AUTH_JWT_SECRET */

@@ -147,3 +147,78 @@ ptl_paths_mail_templates(void)
 	}
 	return mail_dir;
 }
+
+static bool
+is_dir(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* The i18n/ folder beside the running program, or NULL. */
+static const char *
+i18n_beside_program(void)
+{
+	static char beside[PATH_MAX];
+	char exe[PATH_MAX];
+	ssize_t len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	if (len <= 0)
+		return NULL;
+	exe[len] = '\0';
+	if (!cut_last(exe) ||
+	    snprintf(beside, sizeof(beside), "%s/i18n", exe) >=
+		    (int)sizeof(beside))
+		return NULL;
+	return is_dir(beside) ? beside : NULL;
+}
+
+const char *
+ptl_paths_i18n(void)
+{
+	static char i18n_dir[PATH_MAX];
+	const char *src = ptl_paths_source_tree();
+	const char *beside;
+	int n;
+
+	if (src == NULL) {
+		if (is_dir(PTL_DIRS_I18N))
+			return PTL_DIRS_I18N;
+		beside = i18n_beside_program();
+		return beside != NULL ? beside : PTL_DIRS_I18N;
+	}
+	if (i18n_dir[0] == '\0') {
+		n = snprintf(i18n_dir, sizeof(i18n_dir), "%s/i18n", src);
+		if (n < 0 || (size_t)n >= sizeof(i18n_dir))
+			return PTL_DIRS_I18N;
+	}
+	return i18n_dir;
+}
+
+const char *
+ptl_paths_openapi(void)
+{
+	static char doc[PATH_MAX], beside[PATH_MAX];
+	const char *src = ptl_paths_source_tree();
+	char exe[PATH_MAX];
+	ssize_t len;
+	int n;
+
+	if (src != NULL) {
+		n = snprintf(doc, sizeof(doc), "%s/docs/openapi.json", src);
+		return n > 0 && (size_t)n < sizeof(doc) ? doc
+							 : PTL_DIRS_OPENAPI;
+	}
+	if (access(PTL_DIRS_OPENAPI, R_OK) == 0)
+		return PTL_DIRS_OPENAPI;
+	len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (len <= 0)
+		return PTL_DIRS_OPENAPI;
+	exe[len] = '\0';
+	if (!cut_last(exe) ||
+	    snprintf(beside, sizeof(beside), "%s/openapi.json", exe) >=
+		    (int)sizeof(beside))
+		return PTL_DIRS_OPENAPI;
+	return access(beside, R_OK) == 0 ? beside : PTL_DIRS_OPENAPI;
+}

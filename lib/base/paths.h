@@ -4,9 +4,10 @@
  * the mail templates when no setting names them. An installed program uses
  * configure's directories (lib/base/dirs.h, which make writes from them):
  * $(sysconfdir)/authportal/authportal.env,
- * $(localstatedir)/lib/authportal/authportal.db and $(pkgdatadir)/mail. A
+ * $(localstatedir)/lib/authportal/authportal.db, $(pkgdatadir)/mail and
+ * $(pkgdatadir)/i18n. A
  * program that runs from its build tree (script/server, the tests) uses the
- * tree's: ./.env, var/authportal.db and the source tree's mail/.
+ * tree's: ./.env, var/authportal.db and the source tree's mail/ and i18n/.
  *
  * The build tree is told by PTL_PATHS_BUILD_MARK, a file that make writes
  * at the top of the build tree with the source tree's absolute path in it,
@@ -40,5 +41,17 @@ const char *ptl_paths_database(void);
  * the running program has them in mail/ (the shared-host bundle).
  * Process-lifetime. */
 const char *ptl_paths_mail_templates(void);
+
+/* APP_I18N_DIR when unset: the source tree's i18n/ in a build tree, else
+ * $(pkgdatadir)/i18n, unless that is no folder and the folder of the
+ * running program has an i18n/ folder (the shared-host bundle).
+ * Process-lifetime. */
+const char *ptl_paths_i18n(void);
+
+/* The OpenAPI document of GET /docs-json: the source tree's
+ * docs/openapi.json in a build tree, else $(pkgdatadir)/openapi.json,
+ * unless that is missing and the folder of the running program has an
+ * openapi.json (the shared-host bundle). Process-lifetime. */
+const char *ptl_paths_openapi(void);
 
 #endif

@@ -12,6 +12,7 @@
 
 #include "base/clock.h"
 #include "domain/app.h"
+#include "domain/i18n.h"
 #include "domain/mail.h"
 #include "domain/token.h"
 #include "base/log.h"
@@ -92,9 +93,15 @@ ptl_app_load(struct ptl_app *app)
 		    ptl_str_to_i64(fake, strlen(fake), 1, INT64_MAX, &v))
 			app->fake_now_ms = v;
 	}
+	/* A fallback language that is not shipped refuses to start (API.md
+	 * §10 item 28), before anything is served. */
+	e = ptl_i18n_load(&app->i18n, cfg->i18n_dir, cfg->fallback_language);
+	if (e != PTL_OK)
+		return e;
 	/* Mail that cannot be rendered is said at start, not only when the
 	 * first one fails in the outbox. Not fatal: the rest works. */
 	(void)ptl_mail_check_templates(&cfg->mail, NULL);
+	(void)ptl_mail_check_strings(app->i18n, NULL);
 	return PTL_OK;
 }
 
@@ -254,6 +261,8 @@ ptl_app_close(struct ptl_app *app)
 	key_free(&app->access_key);
 	key_free(&app->refresh_key);
 	key_free(&app->confirm_key);
+	ptl_i18n_free(app->i18n);
+	app->i18n = NULL;
 }
 
 int64_t

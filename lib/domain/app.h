@@ -16,6 +16,8 @@
 #include "adapters/db.h"
 #include "base/err.h"
 
+struct ptl_i18n;
+
 /* Mails one request may leave for after its answer (one in practice). */
 #define PTL_APP_MAIL_AFTER_MAX 4
 
@@ -37,6 +39,9 @@ struct ptl_app {
 	 * AUTH_REFRESH_SECRET. */
 	const struct ptl_hmac_key *device_key;
 	struct ptl_pw_params pw;
+	/* The message files of APP_I18N_DIR (domain/i18n.h), loaded at
+	 * start. */
+	struct ptl_i18n *i18n;
 	/* Mails to deliver once the answer is out (domain/outbox.h): outbox
 	 * row ids, not request memory. */
 	int64_t mail_after[PTL_APP_MAIL_AFTER_MAX];
@@ -58,6 +63,11 @@ struct ptl_app {
 	 * open connection keeps its -wal and -shm: no other process removes
 	 * them meanwhile). 0: none. */
 	uint64_t db_dev, db_ino, wal_ino, shm_ino;
+	/* The shipped language of the request being served (ptl_i18n_pick()
+	 * of its language header, API.md §12.1), stored with the mails it
+	 * queues (domain/outbox.h). Owned by i18n; NULL outside a request:
+	 * the fallback language. */
+	const char *mail_lang;
 	/* Test hook: when non-zero, the time in ms (tests set PTL_FAKE_NOW_MS). */
 	int64_t fake_now_ms;
 };
@@ -73,8 +83,10 @@ enum ptl_err ptl_app_init(struct ptl_app *app) __attribute__((warn_unused_result
 
 /*
  * ptl_app_init() without the database (app->db stays NULL): the settings,
- * libsodium, the keys, and a check of the mail templates whose problems
- * are logged (ptl_mail_check_templates) but do not fail the start.
+ * libsodium, the keys, the message files (ptl_i18n_load(): unreadable
+ * ones, or an APP_FALLBACK_LANGUAGE that is not shipped, fail the start)
+ * and a check of the mail templates whose problems are logged
+ * (ptl_mail_check_templates) but do not fail the start.
  * PTL_ERR_INTERNAL, logged, for unusable settings.
  */
 enum ptl_err ptl_app_load(struct ptl_app *app)
@@ -104,7 +116,7 @@ enum ptl_err ptl_app_open_db(struct ptl_app *app) __attribute__((nonnull));
  */
 void ptl_app_check_db(struct ptl_app *app) __attribute__((nonnull));
 
-/* Closes the database and forgets the keys. */
+/* Closes the database, forgets the keys and frees the message files. */
 void ptl_app_close(struct ptl_app *app);
 
 /* Milliseconds since the Unix epoch (or the test clock). */

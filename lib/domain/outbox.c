@@ -63,6 +63,7 @@ ptl_outbox_enqueue(struct ptl_app *app, enum ptl_mail_kind kind,
 	ptl_db_bind_textz(st, 3, to);
 	ptl_db_bind_textz(st, 4, new_email);
 	ptl_db_bind_int(st, 5, now_ms);
+	ptl_db_bind_textz(st, 6, app->mail_lang);
 	e = ptl_db_exec(st);
 	if (e == PTL_OK)
 		*id = ptl_db_last_id(app->db);
@@ -73,6 +74,7 @@ struct row {
 	int kind;
 	int64_t user_id, attempts;
 	const char *to, *new_email;
+	const char *lang; /* NULL: the fallback language */
 };
 
 /* The link of API.md §4.1-4.2 for row r, made now. OUT url. */
@@ -126,12 +128,14 @@ load(struct ptl_arena *a, struct ptl_app *app, int64_t id, struct row *r)
 	e = ptl_db_step(st, &found);
 	if (e == PTL_OK && found) {
 		const char *ne = ptl_db_text(st, PTL_COL_OUTBOX_GET_NEW_EMAIL);
+		const char *lang = ptl_db_text(st, PTL_COL_OUTBOX_GET_LANG);
 
 		r->kind = (int)ptl_db_int(st, PTL_COL_OUTBOX_GET_KIND);
 		r->user_id = ptl_db_int(st, PTL_COL_OUTBOX_GET_USER_ID);
 		r->to = ptl_mem_strdup(a,
 				       ptl_db_text(st, PTL_COL_OUTBOX_GET_RECIPIENT));
 		r->new_email = ne != NULL ? ptl_mem_strdup(a, ne) : NULL;
+		r->lang = lang != NULL ? ptl_mem_strdup(a, lang) : NULL;
 		r->attempts = ptl_db_int(st, PTL_COL_OUTBOX_GET_ATTEMPTS);
 	}
 	ptl_db_done(st);
@@ -187,6 +191,7 @@ ptl_outbox_deliver(struct ptl_arena *a, struct ptl_app *app, int64_t id,
 		   int64_t now_ms)
 {
 	struct ptl_stmt *st;
+	struct ptl_mail_text text;
 	struct row r;
 	char *url = NULL, *msg = NULL;
 	size_t len = 0;
@@ -205,10 +210,15 @@ ptl_outbox_deliver(struct ptl_arena *a, struct ptl_app *app, int64_t id,
 		failed(app, id, r.attempts, true, "the user is gone", now_ms);
 		return PTL_ERR_UNAVAILABLE;
 	}
+	/* In the language stored with the row (API.md §12.1): a retry is in
+	 * the language of the request that queued the mail. */
+	if (e == PTL_OK)
+		e = ptl_mail_text(a, app->i18n, (enum ptl_mail_kind)r.kind,
+				  r.lang, app->cfg.app_name, &text);
 	if (e == PTL_OK)
 		e = ptl_mail_render(a, &app->cfg.mail,
-				    (enum ptl_mail_kind)r.kind, r.to, url,
-				    now_ms, &msg, &len);
+				    (enum ptl_mail_kind)r.kind, &text, r.to,
+				    url, now_ms, &msg, &len);
 	if (e == PTL_OK)
 		e = ptl_smtp_send(&app->cfg.mail, r.to, msg, len);
 	if (url != NULL)

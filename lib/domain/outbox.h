@@ -30,7 +30,9 @@ const char *ptl_outbox_kind_name(int kind);
 
 /*
  * Queues a mail of kind for user_id to address to (new_email: the address
- * of a confirm-new-email mail, else NULL). Call it inside the write
+ * of a confirm-new-email mail, else NULL), in the language of the request
+ * being served (app->mail_lang; outside a request, NULL: the fallback
+ * language when it is sent), stored with the row. Call it inside the write
  * transaction of the change. At most one mail per minute per address and
  * kind (API.md §10.7): PTL_ERR_RATE_LIMITED then, and nothing is queued.
  * OUT id: the outbox row.

@@ -16,6 +16,7 @@
 #include "base/log.h"
 #include "domain/account.h"
 #include "domain/audit.h"
+#include "domain/i18n.h"
 #include "domain/outbox.h"
 #include "domain/ratelimit.h"
 #include "domain/token.h"
@@ -193,12 +194,17 @@ ptl_endpoint_serve(struct ptl_app *app, const struct ptl_endpoint *ep,
 		return;
 	}
 	ptl_audit_set_origin(app, req.ip, req.user_agent);
+	/* Mails take the language header only, not Accept-Language, as the
+	 * reference (API.md §12.1). */
+	if (app->i18n != NULL)
+		app->mail_lang = ptl_i18n_pick(app->i18n, req.lang, NULL);
 	e = run(&req, &resp, ep, t);
 	if (app->db != NULL)
 		ptl_db_rollback(
 		    app->db); /* no transaction outlives a request */
 	ptl_resp_write(&req, &resp, t, e);
 	ptl_audit_set_origin(app, NULL, NULL);
+	app->mail_lang = NULL;
 	ptl_log_set_request(NULL);
 }
 

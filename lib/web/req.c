@@ -125,6 +125,9 @@ ptl_req_read(struct ptl_req *req, struct ptl_transport *t)
 	req->accept = param(t, "HTTP_ACCEPT");
 	req->referer = param(t, "HTTP_REFERER");
 	req->host = param(t, "HTTP_HOST");
+	if (req->app->cfg.header_language_var != NULL)
+		req->lang = param(t, req->app->cfg.header_language_var);
+	req->accept_language = param(t, "HTTP_ACCEPT_LANGUAGE");
 	req->ip = client_ip(req, t);
 	req->server_status = server_status(t);
 }

@@ -60,6 +60,10 @@ struct ptl_req {
 	const char *accept;
 	const char *referer;
 	const char *host; /* HTTP_HOST */
+	/* The language header (APP_HEADER_LANGUAGE) and Accept-Language, as
+	 * sent, or NULL (domain/i18n.h chooses the language from them). */
+	const char *lang;
+	const char *accept_language;
 	bool form;        /* an application/x-www-form-urlencoded body */
 	bool browser;     /* a form post that prefers text/html: 303s */
 	bool cookie_auth; /* the token came from a cookie */
@@ -76,7 +80,9 @@ struct ptl_req {
 /*
  * Sets the request fields of req from t's CGI variables: a new request
  * id, now_ms, method (GET if unset) and head, path and query, the client
- * address, the headers above and server_status. req->arena and req->app must be
+ * address, the headers above (lang by the CGI variable of
+ * APP_HEADER_LANGUAGE, so its name is matched without case) and
+ * server_status. req->arena and req->app must be
  * set before. Strings are borrowed from t or arena-owned.
  */
 void ptl_req_read(struct ptl_req *req, struct ptl_transport *t)

@@ -350,7 +350,9 @@ assemble(struct ptl_req *req, struct ptl_resp *resp, const struct answer *an,
 	} else {
 		status_line(&head, an->status);
 	}
-	if (body != NULL)
+	if (body != NULL && an->e == PTL_OK && resp->content_type != NULL)
+		ptl_buf_addf(&head, "Content-Type: %s\r\n", resp->content_type);
+	else if (body != NULL)
 		ptl_buf_adds(
 		    &head, "Content-Type: application/json; charset=utf-8\r\n");
 	ptl_buf_adds(&head, "Content-Length: ");
@@ -507,4 +509,14 @@ ptl_resp_no_content(struct ptl_resp *resp, enum ptl_err e,
 	if (e == PTL_OK)
 		resp->status = 204;
 	return ptl_resp_refusal(resp, e, why);
+}
+
+void
+ptl_resp_html(struct ptl_resp *resp)
+{
+	resp->content_type = "text/html; charset=utf-8";
+	ptl_buf_adds(&resp->headers,
+		     "Content-Security-Policy: default-src 'none'; "
+		     "style-src 'unsafe-inline'; base-uri 'none'; "
+		     "form-action 'none'; frame-ancestors 'self'\r\n");
 }

@@ -59,6 +59,9 @@ struct ptl_resp {
 	const char *set_access;
 	const char *set_refresh;
 	bool clear_cookies; /* logout: expire both cookies */
+	/* For PTL_OK: the body's Content-Type instead of JSON's (a literal;
+	 * ptl_resp_html()). */
+	const char *content_type;
 };
 
 /* Zeroes resp and makes its body and header buffers in a. */
@@ -102,6 +105,12 @@ void ptl_resp_write_server_error(struct ptl_req *req, struct ptl_resp *resp,
 /* Writes the 204 answer to a CORS preflight (OPTIONS, API.md §9.1). */
 void ptl_resp_write_preflight(struct ptl_req *req, struct ptl_resp *resp,
 			      struct ptl_transport *t) __attribute__((nonnull));
+
+/* Makes the body of PTL_OK an HTML page (text/html; charset=utf-8) with
+ * a Content-Security-Policy that lets it run and load nothing but its own
+ * inline style (no script, no image, no frame, no form target elsewhere):
+ * the rendering of GET /docs (API.md §10 item 29). */
+void ptl_resp_html(struct ptl_resp *resp) __attribute__((nonnull));
 
 /* Passes on the refusal of a use case (domain/refusal.h): the 422 field (and
  * second field) with its message key for PTL_ERR_VALIDATION, the

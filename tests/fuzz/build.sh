@@ -14,7 +14,7 @@ mkdir -p "$out"
 CC=${CC:-clang}
 flags="-g -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 	-DHAVE_CONFIG_H -D_GNU_SOURCE -I. -Ilib -Itests \
-	-DPTL_MAIL_TEMPLATE_DIR=\"$PWD/mail\" $(pkg-config --cflags libcjson 2>/dev/null || echo -I/usr/include/cjson)"
+	-DPTL_MAIL_TEMPLATE_DIR=\"$PWD/mail\" -DPTL_FUZZ_I18N_DIR=\"$PWD/i18n\" $(pkg-config --cflags libcjson 2>/dev/null || echo -I/usr/include/cjson)"
 libs="-lfcgi -lsqlite3 -lsodium -ljwt -lcjson -lcurl -lcrypto -lcrypt -lm"
 if [ $# -gt 0 ]; then
 	names="$*"

@@ -65,6 +65,11 @@ fuzz_app(void)
 	setenv("AUTH_ALLOWED_REDIRECTS", FUZZ_ALLOWED, 1);
 	setenv("AUTH_ARGON2_OPSLIMIT", "1", 1);
 	setenv("AUTH_ARGON2_MEMLIMIT_KIB", "8", 1);
+#ifdef PTL_FUZZ_I18N_DIR
+	/* The targets of build.sh run outside the build tree: the message
+	 * files are the source tree's (lib/base/paths.h). */
+	setenv("APP_I18N_DIR", PTL_FUZZ_I18N_DIR, 1);
+#endif
 	/* Bad input is logged; the fuzzer's output stays readable. */
 	ptl_log_set_level(PTL_LOG_ERROR);
 	if (ptl_app_init(&app) != PTL_OK)

@@ -48,6 +48,8 @@ CLI = os.path.join(BUILD, "authportal")
 BINDIR = os.path.join(BUILD, "cgi-bin")
 DOCROOT = os.path.join(REPO, "www")
 MAIL_TEMPLATES = os.path.join(REPO, "mail")
+I18N_DIR = os.path.join(REPO, "i18n")
+OPENAPI = os.path.join(REPO, "docs", "openapi.json")
 LIGHTTPD_TEMPLATE = os.path.join(REPO, "lighttpd", "lighttpd.conf.in")
 
 
@@ -613,10 +615,18 @@ class Server:
         os.makedirs(bindir, exist_ok=True)
         for exe in EXECUTABLES:
             shutil.copy2(os.path.join(BINDIR, exe), os.path.join(bindir, exe))
+        # The document of GET /docs-json, beside the programs (as in the
+        # shared-host bundle: lib/base/paths.h).
+        shutil.copy2(OPENAPI, os.path.join(bindir, "openapi.json"))
         shutil.copytree(DOCROOT, os.path.join(self.tmp, "www"), dirs_exist_ok=True)
         mail = os.path.join(self.tmp, "mail-templates")
         shutil.copytree(MAIL_TEMPLATES, mail, dirs_exist_ok=True)
         self.env["MAIL_TEMPLATE_DIR"] = mail
+        # The message files (APP_I18N_DIR), unless the test names its own.
+        if "APP_I18N_DIR" not in self.overrides:
+            i18n = os.path.join(self.tmp, "i18n")
+            shutil.copytree(I18N_DIR, i18n, dirs_exist_ok=True)
+            self.env["APP_I18N_DIR"] = i18n
 
     def _start_web(self):
         """One attempt: a free port, port_env, the rendered configuration,
@@ -720,6 +730,7 @@ class Server:
         os.makedirs(site, exist_ok=True)
         for exe in EXECUTABLES:
             shutil.copy2(os.path.join(BINDIR, exe), os.path.join(site, exe))
+        shutil.copy2(OPENAPI, os.path.join(site, "openapi.json"))
         # A page of the host's own next to them: the .htaccess covers it.
         shutil.copy2(os.path.join(DOCROOT, "index.html"),
                      os.path.join(site, "index.html"))

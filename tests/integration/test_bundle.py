@@ -196,8 +196,7 @@ class BundleServer(Server):
         with open(tpl) as f:
             text = f.read()
         with open(tpl, "w") as f:
-            f.write(text.replace("Thanks for signing up.",
-                                 "Thanks for signing up (bundle).", 1))
+            f.write(text.replace("<h1 ", "<h1 data-from=\"bundle\" ", 1))
         return site
 
     def _render_apache(self):
@@ -460,7 +459,7 @@ class BundleSite(_BundleServed, _ApacheSuite, StaticAnswers, ApiTestCase):
         self.assertBody(self.S.register(addr), 204, b"")
         mine = mails_to(self.S, addr)
         self.assertEqual(len(mine), 1, mine)
-        self.assertIn("Thanks for signing up (bundle).",
+        self.assertIn('<h1 data-from="bundle" ',
                       mailcatch.html_part(mine[0]))
         url = mailcatch.find_link(mine[0])
         m = CONFIRM_URL.match(url)

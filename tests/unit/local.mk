@@ -55,7 +55,7 @@ tests_unit_test_outbox_SOURCES = tests/unit/test_outbox.c tests/unit/catcher.h \
 check_PROGRAMS += tests/fuzz/replay_cookie tests/fuzz/replay_email \
 	tests/fuzz/replay_form tests/fuzz/replay_json tests/fuzz/replay_jwt \
 	tests/fuzz/replay_redirect tests/fuzz/replay_refresh \
-	tests/fuzz/replay_request tests/fuzz/replay_jwks
+	tests/fuzz/replay_request tests/fuzz/replay_jwks tests/fuzz/replay_lang
 FUZZ_COMMON = tests/fuzz/replay.c tests/fuzz/fuzz.h tests/fuzz/fuzz_app.c \
 	tests/memio.c tests/memio.h tests/fuzz/build.sh
 tests_fuzz_replay_cookie_SOURCES = $(FUZZ_COMMON) tests/fuzz/fuzz_cookie.c
@@ -76,6 +76,8 @@ tests_fuzz_replay_request_SOURCES = $(FUZZ_COMMON) tests/fuzz/fuzz_request.c
 tests_fuzz_replay_request_CPPFLAGS = $(AM_CPPFLAGS) -DPTL_FUZZ_CORPUS='"request"'
 tests_fuzz_replay_jwks_SOURCES = $(FUZZ_COMMON) tests/fuzz/fuzz_jwks.c
 tests_fuzz_replay_jwks_CPPFLAGS = $(AM_CPPFLAGS) -DPTL_FUZZ_CORPUS='"jwks"'
+tests_fuzz_replay_lang_SOURCES = $(FUZZ_COMMON) tests/fuzz/fuzz_lang.c
+tests_fuzz_replay_lang_CPPFLAGS = $(AM_CPPFLAGS) -DPTL_FUZZ_CORPUS='"lang"'
 # The corpora travel with the tarball (EXTRA_DIST is Makefile.am's).
 dist_noinst_DATA = tests/fuzz/corpus
 # script/fuzz runs the targets with libFuzzer, with these dictionaries.
@@ -108,3 +110,9 @@ tests_unit_test_jwk_SOURCES = tests/unit/test_jwk.c tests/tap.h
 check_PROGRAMS += tests/unit/test_social
 tests_unit_test_social_SOURCES = tests/unit/test_social.c tests/unit/httpd.h \
 	tests/unit/fixture.h tests/tap.h
+# The message files and the choice of a language (API.md §12).
+check_PROGRAMS += tests/unit/test_i18n
+tests_unit_test_i18n_SOURCES = tests/unit/test_i18n.c tests/unit/fixture.h tests/tap.h
+# The API documentation: GET /docs-json and the HTML page of GET /docs.
+check_PROGRAMS += tests/unit/test_docs
+tests_unit_test_docs_SOURCES = tests/unit/test_docs.c tests/unit/fixture.h tests/tap.h

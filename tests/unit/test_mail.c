@@ -6,7 +6,7 @@
  * passing through, and the refusal of CR/LF/control injection in every
  * value that reaches a header. The encoders themselves are test_mime's;
  * the settings test_cfg's; delivery test_smtp's. Templates come from
- * $srcdir/mail. The check at start (ptl_mail_check_templates) finds a
+ * $srcdir/mail, the strings of §12.3 from $srcdir/i18n. The check at start (ptl_mail_check_templates) finds a
  * missing, unusable or oversized template, and warns of one without a
  * link.
  */
@@ -25,6 +25,7 @@
 #include "base/buf.h"
 #include "base/cfg.h"
 #include "base/mem.h"
+#include "domain/i18n.h"
 #include "domain/mail.h"
 #include "mime_reader.h"
 #include "tap.h"
@@ -32,16 +33,37 @@
 #define NOW_MS 1764115199123LL /* Tue, 25 Nov 2025 23:59:59 UTC */
 #define URL "http://localhost:3000/confirm-email?hash=eyJhbGciOi.J9&x=1"
 
+/* The strings of a mail as the tests give them: title NULL means the
+ * English title of the kind (API.md §12.2), and every mail has the same
+ * three lines, an app name and, for the reset mail, a line below. */
+static struct ptl_mail_text
+text_of(enum ptl_mail_kind kind, const char *title)
+{
+	struct ptl_mail_text t = {
+	    .title = title,
+	    .lines = {"Line one", "Line <2> & 'two'", "Line three"},
+	    .app = "App & Co",
+	};
+
+	if (title == NULL)
+		t.title = kind == PTL_MAIL_RESET ? "Reset password"
+						 : "Confirm email";
+	if (kind == PTL_MAIL_RESET)
+		t.below = "Below the button";
+	return t;
+}
+
 static enum ptl_err
 render(const struct ptl_cfg_mail *mc, enum ptl_mail_kind kind,
        const char *title, const char *to, const char *url, char **msg)
 {
+	struct ptl_mail_text text = text_of(kind, title);
 	size_t len = 0;
 	enum ptl_err e;
 
 	*msg = NULL;
-	e = ptl_mail_render_title(arena, mc, kind, title, to, url, NOW_MS, msg,
-				  &len);
+	e = ptl_mail_render(arena, mc, kind, &text, to, url, NOW_MS, msg,
+			    &len);
 	if (e == PTL_OK && strlen(*msg) != len)
 		diag("length mismatch");
 	return e;
@@ -139,9 +161,16 @@ test_kinds(const struct ptl_cfg_mail *mc)
 		      "http://x.test/confirm-new-email?hash=h", &msg),
 	       PTL_OK, "render: confirm new email");
 	html = msg != NULL ? qp_body(part(msg, 1)) : NULL;
-	ok(html != NULL && strstr(html, "new address") != NULL &&
-	       strstr(html, "confirm-new-email?hash=h") != NULL,
-	   "render: confirm-new-email template used");
+	ok(html != NULL && strstr(html, "confirm-new-email?hash=h") != NULL,
+	   "render: confirm-new-email links its URL");
+	ok(html != NULL &&
+	       strstr(html, ">Line one<br>Line &lt;2&gt; &amp; &#39;two&#39;"
+			    "<br>Line three</p>") != NULL,
+	   "render: {{lines}} are the lines, escaped, <br> between them");
+	ok(html != NULL && strstr(html, ">App &amp; Co</td>") != NULL,
+	   "render: {{app}} is the header cell, escaped");
+	ok(html != NULL && strstr(html, "Below the button") == NULL,
+	   "render: confirm-new-email has no line below the button");
 	ok(msg != NULL && mid != NULL && bnd != NULL &&
 	       strcmp(header(msg, "Message-ID"), mid) != 0 &&
 	       strcmp(boundary_of(msg), bnd) != 0,
@@ -238,14 +267,15 @@ test_injection(struct ptl_cfg_mail mc)
 	    "",
 	};
 	static char untouched[] = "untouched";
+	struct ptl_mail_text text = text_of(PTL_MAIL_CONFIRM, NULL);
 	char *msg;
 	size_t i, len = 7;
 	int refused = 0;
 
 	for (i = 0; i < sizeof(bad_to) / sizeof(bad_to[0]); i++) {
 		msg = untouched;
-		if (ptl_mail_render(arena, &mc, PTL_MAIL_CONFIRM, bad_to[i],
-				    URL, NOW_MS, &msg,
+		if (ptl_mail_render(arena, &mc, PTL_MAIL_CONFIRM, &text,
+				    bad_to[i], URL, NOW_MS, &msg,
 				    &len) == PTL_ERR_BAD_REQUEST &&
 		    strcmp(msg, "untouched") == 0 && len == 7)
 			refused++;
@@ -384,6 +414,91 @@ test_check(struct ptl_cfg_mail mc)
 	(void)rmdir(dir);
 }
 
+/* The strings of each mail from the shipped message files (API.md
+ * §12.3), and the strings missing from a fallback. */
+static void
+test_strings(const struct ptl_cfg_mail *mc, const char *dir)
+{
+	struct ptl_i18n *t = NULL;
+	struct ptl_mail_text m;
+	char *msg = NULL, *html;
+	size_t len = 0;
+	unsigned bad = 9;
+
+	if (!ok(ptl_i18n_load(&t, dir, "en") == PTL_OK,
+		"strings: the shipped message files load"))
+		return;
+	is_int(ptl_mail_check_strings(t, &bad), PTL_OK,
+	       "strings: every mail has its strings in the fallback");
+	is_int(bad, 0, "strings: none missing");
+	ok(ptl_mail_text(arena, t, PTL_MAIL_CONFIRM, "fr", "NestJS API", &m) ==
+		   PTL_OK &&
+	       strcmp(m.title, "Confirmer l'e-mail") == 0 &&
+	       strcmp(m.lines[0], "Salut !") == 0 &&
+	       strcmp(m.lines[1],
+		      "Vous êtes presque prêt à commencer NestJS API.") == 0 &&
+	       m.below == NULL && strcmp(m.app, "NestJS API") == 0,
+	   "strings: the French confirm mail, text2 + space + APP_NAME + .");
+	ok(ptl_mail_text(arena, t, PTL_MAIL_CONFIRM, NULL, "NestJS API", &m) ==
+		   PTL_OK &&
+	       strcmp(m.lines[1], "You’re almost ready to start "
+				  "enjoying NestJS API.") == 0,
+	   "strings: no language is the fallback's");
+	ok(ptl_mail_text(arena, t, PTL_MAIL_CONFIRM_NEW, "uk", "A", &m) ==
+		   PTL_OK &&
+	       strcmp(m.title, "Підтвердити email") == 0 &&
+	       strcmp(m.lines[1], "Підтвердіть свою нову електронну адресу.") ==
+		   0,
+	   "strings: the Ukrainian confirm-new-email mail");
+	ok(ptl_mail_text(arena, t, PTL_MAIL_RESET, "zh", "A", &m) == PTL_OK &&
+	       strcmp(m.title, "重置密码") == 0 &&
+	       strcmp(m.lines[0], "登录遇到问题？") == 0 && m.below != NULL &&
+	       strcmp(m.below, "如果您没有发出此请求，请忽略此电子邮件。") == 0,
+	   "strings: the Chinese reset mail, text4 below the button");
+	is_int(ptl_mail_text(arena, t, PTL_MAIL__MAX, "en", "A", &m),
+	       PTL_ERR_INTERNAL, "strings: kind out of range");
+	is_int(ptl_mail_render(arena, mc, PTL_MAIL_RESET, &m, "u@example.com",
+			       "http://x.test/a", NOW_MS, &msg, &len),
+	       PTL_OK, "strings: the Chinese reset mail renders");
+	html = msg != NULL ? qp_body(part(msg, 1)) : NULL;
+	ok(html != NULL &&
+	       strstr(html, ">如果您没有发出此请求，请忽略此电子邮件。</p>") !=
+		   NULL &&
+	       strstr(html, "<title>重置密码</title>") != NULL,
+	   "strings: {{below}} and {{title}} in the HTML");
+	is_str(msg != NULL ? ew_decode(header(msg, "Subject")) : NULL,
+	       "重置密码", "strings: the Subject");
+	ptl_i18n_free(t);
+}
+
+/* A fallback language without the strings of the mails. */
+static void
+test_strings_missing(void)
+{
+	char dir[] = "/tmp/ptl-mail-i18n.XXXXXX";
+	struct ptl_i18n *t = NULL;
+	struct ptl_mail_text m;
+	unsigned bad = 0;
+
+	if (mkdtemp(dir) == NULL)
+		return;
+	(void)mkdir(ptl_mem_printf(arena, "%s/en", dir), 0700);
+	ok(put(ptl_mem_printf(arena, "%s/en", dir), "common.json",
+	       "{\"confirmEmail\": \"Confirm email\"}"),
+	   "strings: a fallback with one string");
+	if (ok(ptl_i18n_load(&t, dir, "en") == PTL_OK, "strings: loads")) {
+		is_int(ptl_mail_check_strings(t, &bad), PTL_ERR_INTERNAL,
+		       "strings: the check finds mails without strings");
+		is_int(bad, 3, "strings: all three");
+		is_int(ptl_mail_text(arena, t, PTL_MAIL_CONFIRM, "en", "A", &m),
+		       PTL_ERR_INTERNAL, "strings: a missing line refuses");
+	}
+	ptl_i18n_free(t);
+	(void)unlink(ptl_mem_printf(arena, "%s/en/common.json", dir));
+	(void)rmdir(ptl_mem_printf(arena, "%s/en", dir));
+	(void)rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -406,6 +521,9 @@ main(void)
 	test_addresses(&mc);
 	test_templates(mc);
 	test_check(mc);
+	test_strings(&mc, ptl_mem_printf(arena, "%s/i18n",
+					 srcdir != NULL ? srcdir : "."));
+	test_strings_missing();
 	ptl_mem_free(arena);
 	return done();
 }

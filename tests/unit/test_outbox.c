@@ -148,6 +148,32 @@ test_enqueue(void)
 	fix_app_close(&app);
 }
 
+/* The language of the request (app.mail_lang) is stored with the row,
+ * NULL (the fallback) outside a request (API.md §10 item 28). */
+static void
+test_lang(void)
+{
+	struct ptl_app app;
+	int64_t user = open_app(&app), fr, none;
+	char sql[128];
+
+	app.mail_lang = "fr";
+	fr = queue(&app, PTL_MAIL_CONFIRM, user, "user@example.com", NOW);
+	app.mail_lang = NULL;
+	none = queue(&app, PTL_MAIL_RESET, user, "user@example.com", NOW);
+	(void)snprintf(sql, sizeof(sql),
+		       "SELECT lang = 'fr' FROM mail_outbox WHERE id = %lld",
+		       (long long)fr);
+	is_int(fix_sql_int(fix_path("auth.db"), sql), 1,
+	       "lang: the request's language is stored");
+	(void)snprintf(sql, sizeof(sql),
+		       "SELECT lang IS NULL FROM mail_outbox WHERE id = %lld",
+		       (long long)none);
+	is_int(fix_sql_int(fix_path("auth.db"), sql), 1,
+	       "lang: none outside a request");
+	fix_app_close(&app);
+}
+
 static void
 test_rate(void)
 {
@@ -632,6 +658,7 @@ main(void)
 	fix_env(); /* before any fork: the workers inherit it */
 	arena = ptl_mem_new();
 	test_enqueue();
+	test_lang();
 	test_rate();
 	test_sent();
 	test_deferred();

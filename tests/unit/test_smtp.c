@@ -48,11 +48,16 @@ test_send_real(const struct ptl_cfg_mail *base, struct catcher *c, char **msg,
 	       size_t *len)
 {
 	struct ptl_cfg_mail mc = *base;
+	const struct ptl_mail_text text = {
+	    .title = "Confirm email",
+	    .lines = {"Hey!"},
+	    .app = "authportal",
+	};
 
 	mc.host = "127.0.0.1";
 	mc.port = c->port;
-	is_int(ptl_mail_render(arena, &mc, PTL_MAIL_CONFIRM, "user@example.com",
-			       URL, NOW_MS, msg, len),
+	is_int(ptl_mail_render(arena, &mc, PTL_MAIL_CONFIRM, &text,
+			       "user@example.com", URL, NOW_MS, msg, len),
 	       PTL_OK, "send: render for the catcher");
 	if (*msg == NULL)
 		return;
