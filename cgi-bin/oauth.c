@@ -41,9 +41,6 @@
 #include "web/form.h"
 #include "web/pair.h"
 
-/* Seconds a client waits after a provider failed to answer. */
-#define RETRY_AFTER_S 30
-
 enum { F_ID_TOKEN, F_FIRST_NAME, F_LAST_NAME };
 enum { F_ACCESS_TOKEN };
 
@@ -86,9 +83,6 @@ token_login(struct ptl_req *req, struct ptl_resp *resp,
 
 	e = ptl_social_token_login(req->arena, req->app, &in, req->now_ms,
 				   &login, &why);
-	if (e == PTL_ERR_UNAVAILABLE)
-		ptl_buf_addf(&resp->headers, "Retry-After: %d\r\n",
-			     RETRY_AFTER_S);
 	if (e != PTL_OK)
 		return ptl_resp_refusal(resp, e, &why);
 	return ptl_pair_login(req, resp, &login.user, login.session_id,
