@@ -5,8 +5,8 @@
  *   200  LoginResponse; a new session (device) is opened, and a new
  *        device cookie set (API.md §10.7)
  *   422  validation messages; with AUTH_UNIFORM_ERRORS (default) every
- *        failure is {"email":"incorrectEmailOrPassword","password":...},
- *        otherwise notFound / needLoginViaProvider:<p> / incorrectPassword
+ *        failure is {"password":"incorrectPassword"}, the reference's
+ *        wrong-password body (API.md §10.2); otherwise notFound / needLoginViaProvider:<p> / incorrectPassword
  *   429  AUTH_RATE_LOGIN_IP sign-ins per IP in 5 min, or the delay after
  *        AUTH_RATE_LOGIN_FAIL failed ones of the attempt's budget: its
  *        device cookie's, else the account's (API.md §10.7)

@@ -14,18 +14,17 @@
 #include "domain/signin.h"
 #include "domain/token.h"
 
-/* The answer to a failed sign-in, in the words of API.md §1.1. */
+/* The answer to a failed sign-in, in the words of API.md §1.1. Uniform
+ * errors answer every failure with the reference's wrong-password body,
+ * the one its frontends can display (API.md §10.2). */
 static enum ptl_err
 refuse(struct ptl_arena *a, struct ptl_app *app, const struct ptl_signin *in,
        enum ptl_login_fail reason, const char *provider,
        struct ptl_refusal *why)
 {
 	PTL_LOG_SEC("sign-in failed from %s", in->ip);
-	if (app->cfg.uniform_errors || reason == PTL_LOGIN_OK) {
-		why->field2 = "password";
-		return ptl_refusal_field(why, "email",
-					 "incorrectEmailOrPassword");
-	}
+	if (app->cfg.uniform_errors || reason == PTL_LOGIN_OK)
+		return ptl_refusal_field(why, "password", "incorrectPassword");
 	if (reason == PTL_LOGIN_NOT_FOUND)
 		return ptl_refusal_field(why, "email", "notFound");
 	if (reason == PTL_LOGIN_PROVIDER)

@@ -45,8 +45,8 @@ struct ptl_signin {
  * OUT login: the user, the new session, its refresh secret, and a new
  * device token for in->email (login->device, arena-owned).
  * Errors: PTL_ERR_RATE_LIMITED (why->retry_after_s); PTL_ERR_VALIDATION
- * with why: with uniform errors, email and field2 password, both
- * incorrectEmailOrPassword; otherwise email notFound, email
+ * with why: with uniform errors, password incorrectPassword whatever
+ * the cause (API.md §10.2); otherwise email notFound, email
  * needLoginViaProvider:<provider> (key in a), or password
  * incorrectPassword; a database error.
  */

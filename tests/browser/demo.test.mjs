@@ -239,10 +239,10 @@ test('sign in through the form shows /api/v1/auth/me; HttpOnly cookie unreadable
   }
 });
 
-test('wrong password lands on /?error=incorrectEmailOrPassword', async () => {
+test('wrong password lands on /?error=incorrectPassword', async () => {
   const { context, page } = await newPage();
   try {
-    await signIn(page, DEMO_USER, 'not-the-password', '/?error=incorrectEmailOrPassword');
+    await signIn(page, DEMO_USER, 'not-the-password', '/?error=incorrectPassword');
     check((await page.title()) === 'authportal demo', 'not back on the demo page');
     const cookies = await context.cookies(BASE + '/api/v1/auth/me');
     check(!accessCookie(cookies), 'a failed sign-in set authportal_access');
@@ -303,7 +303,7 @@ test('forgot password: mail link, new password, old one refused', async () => {
   }
   s = await newPage();
   try {
-    await signIn(s.page, email, oldPassword, '/?error=incorrectEmailOrPassword');
+    await signIn(s.page, email, oldPassword, '/?error=incorrectPassword');
   } finally {
     await s.context.close();
   }

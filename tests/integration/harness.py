@@ -111,8 +111,7 @@ SECURITY_HEADERS = {
 JSON_CT = "application/json; charset=utf-8"
 UNAUTHORIZED = b'{"message":"Unauthorized","statusCode":401}'
 TOO_LARGE = b'{"statusCode":413,"message":"request entity too large"}'
-UNIFORM_LOGIN_ERROR = (b'{"status":422,"errors":{"email":"incorrectEmailOrPassword",'
-                       b'"password":"incorrectEmailOrPassword"}}')
+UNIFORM_LOGIN_ERROR = b'{"status":422,"errors":{"password":"incorrectPassword"}}'
 ISO_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 USER_KEYS = ["id", "email", "provider", "socialId", "firstName", "lastName",
              "role", "status", "createdAt", "updatedAt", "deletedAt"]

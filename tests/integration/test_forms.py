@@ -97,7 +97,7 @@ class BrowserSignIn(ApiTestCase):
                                  "error_redirect": FRONT + "\\@evil.example/"}),
                       headers=BROWSER)
         self.assertEqual(r.headers.get("location"),
-                         FRONT + "/?error=incorrectEmailOrPassword")
+                         FRONT + "/?error=incorrectPassword")
 
     def test_failure_goes_to_error_redirect_with_key(self):
         r = S.request("POST", "/api/v1/auth/email/login",
@@ -106,7 +106,7 @@ class BrowserSignIn(ApiTestCase):
                       headers=BROWSER)
         self.assertEqual(r.status, 303)
         self.assertEqual(r.headers.get("location"),
-                         FRONT + "/login?error=incorrectEmailOrPassword")
+                         FRONT + "/login?error=incorrectPassword")
         self.assertNotIn("authportal_access", cookies_of(r))
 
     def test_failure_falls_back_to_referer(self):
@@ -115,7 +115,7 @@ class BrowserSignIn(ApiTestCase):
                       body=form({"email": DEMO_USER, "password": "wrong-pass"}),
                       headers=h)
         self.assertEqual(r.headers.get("location"),
-                         FRONT + "/signin?next=x&error=incorrectEmailOrPassword")
+                         FRONT + "/signin?next=x&error=incorrectPassword")
 
     def test_cross_site_form_post_is_403(self):
         h = dict(BROWSER, Origin="https://evil.example")

@@ -248,3 +248,61 @@ class PasswordHashing(ApiTestCase):
         unknown = statistics.median(timed(unique_email("nx"), "wrong-pw-%d" % i) for i in range(5))
         # Without a dummy verify an unknown user answers ~20x faster.
         self.assertGreater(unknown, known * 0.5, (known, unknown))
+
+
+WRONG_PASSWORD = b'{"status":422,"errors":{"password":"incorrectPassword"}}'
+
+
+def add_social_user(server, provider="google"):
+    """A social account as social sign-in leaves it: no password."""
+    email = unique_email("social")
+    now = int(time.time() * 1000)
+    con = sqlite3.connect(server.db_path, timeout=10)
+    with con:
+        con.execute("INSERT INTO users (email, provider, social_id, status_id,"
+                    " created_at, updated_at) VALUES (?, ?, ?, 1, ?, ?)",
+                    (email, provider, "sid-" + email, now, now))
+    con.close()
+    return email
+
+
+class UniformBody(ApiTestCase):
+    """Issue 16 point 1, §10.2: with AUTH_UNIFORM_ERRORS=true (default)
+    every sign-in failure answers the reference's wrong-password body, the
+    one its frontends display; no incorrectEmailOrPassword anywhere."""
+
+    def test_every_failure_is_the_wrong_password_body(self):
+        social = add_social_user(S)
+        cases = {"unknown": (unique_email("nx"), "whatever-password"),
+                 "wrong": (DEMO_USER, "not-the-secret"),
+                 "social": (social, "whatever-password")}
+        for name, (email, pw) in cases.items():
+            with self.subTest(name):
+                r = S.login(email, pw)
+                self.assertBody(r, 422, WRONG_PASSWORD)
+                self.assertNotIn(b"incorrectEmailOrPassword", r.body)
+
+    def test_form_post_redirects_with_incorrect_password(self):
+        body = urllib.parse.urlencode({"email": DEMO_USER, "password": "nope"})
+        r = S.request("POST", PATH, body=body.encode(), headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Accept": "text/html", "Origin": "http://localhost:3000"})
+        self.assertStatus(r, 303)
+        self.assertTrue(r.headers["location"].endswith("?error=incorrectPassword"),
+                        r.headers["location"])
+
+
+class DistinctBodies(ApiTestCase):
+    """AUTH_UNIFORM_ERRORS=false keeps the reference's distinct answers."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.srv = serve(cls, env={"AUTH_UNIFORM_ERRORS": "false"})
+
+    def test_each_failure_has_its_key(self):
+        social = add_social_user(self.srv)
+        self.assertBody(self.srv.login(unique_email("nx"), "whatever-pw"), 422,
+                        b'{"status":422,"errors":{"email":"notFound"}}')
+        self.assertBody(self.srv.login(DEMO_USER, "not-the-secret"), 422, WRONG_PASSWORD)
+        self.assertBody(self.srv.login(social, "whatever-pw"), 422,
+                        b'{"status":422,"errors":{"email":"needLoginViaProvider:google"}}')

@@ -2,7 +2,8 @@
 /*
  * test_signin: lib/domain/signin.c on a temp database with a fixed clock.
  * Sign-in: a session on success; every failure answered with the uniform
- * incorrectEmailOrPassword on both fields, or, with uniform errors off,
+ * password incorrectPassword (the social account too), or, with uniform
+ * errors off,
  * notFound / needLoginViaProvider:<p> / incorrectPassword; failures
  * counted per account (not the over-long password, not with the limits
  * off) and, past AUTH_RATE_LOGIN_FAIL, a 429 before any password check
@@ -117,12 +118,16 @@ test_signin(int64_t ann)
 	app.cfg.uniform_errors = true;
 	is_int(signin("ann@example.com", "wrong horse", 11, &login, &why),
 	       PTL_ERR_VALIDATION, "wrong password (uniform errors)");
-	ok(refused(&why, "email", "incorrectEmailOrPassword", "password"),
-	   "  incorrectEmailOrPassword on email and password");
+	ok(refused(&why, "password", "incorrectPassword", NULL),
+	   "  password incorrectPassword only");
 	is_int(failures("ann@example.com"), 1, "  counted against the account");
 	is_int(signin("nobody@example.com", PW, strlen(PW), &login, &why),
 	       PTL_ERR_VALIDATION, "unknown address (uniform errors)");
-	ok(refused(&why, "email", "incorrectEmailOrPassword", "password"),
+	ok(refused(&why, "password", "incorrectPassword", NULL),
+	   "  the same answer");
+	is_int(signin("sam@example.com", PW, strlen(PW), &login, &why),
+	       PTL_ERR_VALIDATION, "a social account (uniform errors)");
+	ok(refused(&why, "password", "incorrectPassword", NULL),
 	   "  the same answer");
 
 	app.cfg.uniform_errors = false;
@@ -153,7 +158,7 @@ test_long_password(void)
 	pw[len] = '\0';
 	is_int(signin("ann@example.com", pw, len, &login, &why),
 	       PTL_ERR_VALIDATION, "a password longer than any stored one");
-	ok(refused(&why, "email", "incorrectEmailOrPassword", "password"),
+	ok(refused(&why, "password", "incorrectPassword", NULL),
 	   "  refused as a wrong one");
 	is_int(failures("ann@example.com"), before, "  and not counted");
 }
