@@ -48,7 +48,8 @@ enum {
 };
 
 static const struct ptl_field patch_fields[] = {
-	[F_PHOTO] = {"photo", PTL_FIELD_ANY, {PTL_RULE_END}, NULL},
+	[F_PHOTO] = {"photo", PTL_FIELD_ANY | PTL_FIELD_OBJECT_ID,
+		     {PTL_RULE_END}, NULL},
 	[F_FIRST_NAME] = {"firstName", PTL_FIELD_OPTIONAL | PTL_FIELD_NUMBER,
 			  {PTL_RULE_NOT_EMPTY}, "mustBeNotEmpty"},
 	[F_LAST_NAME] = {"lastName", PTL_FIELD_OPTIONAL | PTL_FIELD_NUMBER,
@@ -85,12 +86,21 @@ text(const struct ptl_value *v)
 	return v->present ? v->s : NULL;
 }
 
+/* The id of photo {id}; the reference ignores any other value but null
+ * (an id that is not a string, "" or absent: photo?.id is falsy). */
+static const char *
+photo_id(const struct ptl_value *v)
+{
+	return v->present && v->s != NULL && v->len > 0 ? v->s : NULL;
+}
+
 static enum ptl_err
 patch_me(struct ptl_req *req, struct ptl_resp *resp)
 {
 	const struct ptl_value *v = req->vals;
 	const struct ptl_me_patch in = {
-		.photo = v[F_PHOTO].present,
+		.photo = photo_id(&v[F_PHOTO]),
+		.remove_photo = v[F_PHOTO].given && !v[F_PHOTO].present,
 		.set_first_name = v[F_FIRST_NAME].given,
 		.set_last_name = v[F_LAST_NAME].given,
 		.first_name = v[F_FIRST_NAME].s,

@@ -32,6 +32,7 @@
 #include "base/log.h"
 #include "base/paths.h"
 #include "base/str.h"
+#include "domain/files.h"
 #include "domain/account.h"
 #include "domain/admin.h"
 #include "domain/app.h"
@@ -923,9 +924,11 @@ cmd_gc(struct ctx *c, const struct args *args)
 {
 	struct ptl_audit_gc n;
 	int64_t states = 0, batch = 0;
+	int64_t files = 0;
 
 	(void)args;
-	if (ptl_audit_gc(c->app, ptl_app_now_ms(c->app), &n) != PTL_OK)
+	if (ptl_audit_gc(c->app, ptl_app_now_ms(c->app), &n) != PTL_OK ||
+	    ptl_files_gc(c->app, ptl_app_now_ms(c->app), &files) != PTL_OK)
 		return 1;
 	do {
 		if (ptl_social_prune(c->app, ptl_app_now_ms(c->app), &batch) !=
@@ -942,6 +945,9 @@ cmd_gc(struct ctx *c, const struct args *args)
 	    (long long)n.audit_rows,
 	    (long long)c->app->cfg.audit_retention_days, (long long)n.sessions,
 	    (long long)n.mails, (long long)n.rate_limits);
+	say(stdout, "removed %lld file(s): uploads never made a photo within "
+		    "a day, and those of deleted accounts",
+	    (long long)files);
 	return 0;
 }
 

@@ -62,7 +62,14 @@ COLS_ASSERT(user_login_cols, PTL_COL_USER_LOGIN__MAX);
 /* Of PTL_Q_USER_GET (USER_COLS) and PTL_Q_SESSION_USER (the same with u.) */
 #define USER_COLS                                                              \
 	"id, email, provider, social_id, first_name, last_name, role_id, "     \
-	"status_id, created_at, updated_at, password"
+	"status_id, created_at, updated_at, password, " PHOTO_COLS("users")
+/* The user's photo (sql/008_files.sql: at most one attached file). */
+#define PHOTO_OF(t, col)                                                       \
+	"(SELECT f." col " FROM files f WHERE f.owner = " t ".id AND "         \
+	"f.attached_at IS NOT NULL)"
+#define PHOTO_COLS(t)                                                          \
+	PHOTO_OF(t, "id") " AS photo_id, " PHOTO_OF(t, "name") " AS photo_name"
+#define FILE_COLS "id, name, type, size, owner, attached_at"
 static const char *const user_cols[] = {
 	[PTL_COL_USER_ID] = "id",
 	[PTL_COL_USER_EMAIL] = "email",
@@ -75,8 +82,25 @@ static const char *const user_cols[] = {
 	[PTL_COL_USER_CREATED_AT] = "created_at",
 	[PTL_COL_USER_UPDATED_AT] = "updated_at",
 	[PTL_COL_USER_PASSWORD] = "password",
+	[PTL_COL_USER_PHOTO_ID] = "photo_id",
+	[PTL_COL_USER_PHOTO_NAME] = "photo_name",
 };
 COLS_ASSERT(user_cols, PTL_COL_USER__MAX);
+
+static const char *const file_cols[] = {
+	[PTL_COL_FILE_ID] = "id",
+	[PTL_COL_FILE_NAME] = "name",
+	[PTL_COL_FILE_TYPE] = "type",
+	[PTL_COL_FILE_SIZE] = "size",
+	[PTL_COL_FILE_OWNER] = "owner",
+	[PTL_COL_FILE_ATTACHED_AT] = "attached_at",
+};
+COLS_ASSERT(file_cols, PTL_COL_FILE__MAX);
+
+static const char *const file_count_cols[] = {
+	[PTL_COL_FILE_COUNT_N] = "n",
+};
+COLS_ASSERT(file_count_cols, PTL_COL_FILE_COUNT__MAX);
 
 static const char *const user_by_email_any_cols[] = {
 	[PTL_COL_USER_BY_EMAIL_ANY_ID] = "id",
@@ -289,7 +313,8 @@ static const struct stmt stmts[PTL_Q__MAX] = {
 	[PTL_Q_SESSION_USER] = {"SESSION_USER",
 		"SELECT u.id, u.email, u.provider, u.social_id, u.first_name, "
 		"u.last_name, u.role_id, u.status_id, u.created_at, u.updated_at, "
-		"u.password FROM sessions s JOIN users u ON u.id = s.user_id "
+		"u.password, " PHOTO_COLS("u") " FROM sessions s "
+		"JOIN users u ON u.id = s.user_id "
 		"WHERE s.id = ?1 AND s.revoked_at IS NULL AND s.expires_at > ?2 "
 		"AND u.id = ?3 AND u.deleted_at IS NULL AND u.disabled_at IS NULL",
 		COLS(user_cols)},
@@ -492,6 +517,32 @@ static const struct stmt stmts[PTL_Q__MAX] = {
 		"SELECT min(created_at) AS created_at FROM mail_outbox "
 		"WHERE sent_at IS NULL AND failed_at IS NULL AND attempts > 0",
 		COLS(outbox_oldest_failing_cols)},
+	[PTL_Q_FILE_INSERT] = {"FILE_INSERT",
+		"INSERT INTO files (id, name, type, size, owner, created_at) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6)"},
+	[PTL_Q_FILE_BY_NAME] = {"FILE_BY_NAME",
+		"SELECT " FILE_COLS " FROM files WHERE name = ?1",
+		COLS(file_cols)},
+	[PTL_Q_FILE_BY_ID] = {"FILE_BY_ID",
+		"SELECT " FILE_COLS " FROM files WHERE id = ?1",
+		COLS(file_cols)},
+	[PTL_Q_FILE_PHOTO] = {"FILE_PHOTO",
+		"SELECT " FILE_COLS " FROM files "
+		"WHERE owner = ?1 AND attached_at IS NOT NULL",
+		COLS(file_cols)},
+	[PTL_Q_FILE_COUNT_LOOSE] = {"FILE_COUNT_LOOSE",
+		"SELECT count(*) AS n FROM files "
+		"WHERE owner = ?1 AND attached_at IS NULL",
+		COLS(file_count_cols)},
+	[PTL_Q_FILE_ATTACH] = {"FILE_ATTACH",
+		"UPDATE files SET owner = ?2, attached_at = ?3 WHERE id = ?1"},
+	[PTL_Q_FILE_DELETE] = {"FILE_DELETE",
+		"DELETE FROM files WHERE id = ?1"},
+	[PTL_Q_FILE_STALE] = {"FILE_STALE",
+		"SELECT " FILE_COLS " FROM files WHERE (attached_at IS NULL "
+		"AND created_at < ?1) OR owner IN (SELECT id FROM users "
+		"WHERE deleted_at IS NOT NULL) LIMIT ?2",
+		COLS(file_cols)},
 };
 
 struct ptl_db {

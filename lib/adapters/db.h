@@ -74,6 +74,15 @@ enum ptl_q {
 	PTL_Q_USER_SET_EMAIL_ONLY, /* the address, status unchanged */
 	PTL_Q_HEALTH_PROBE,      /* health ?deep=1: the throw-away write */
 	PTL_Q_OUTBOX_OLDEST_FAILING, /* created_at of the oldest failing mail */
+	PTL_Q_FILE_INSERT,       /* id, name, type, size, owner, created_at */
+	PTL_Q_FILE_BY_NAME,      /* PTL_COL_FILE_* of the file named ?1 */
+	PTL_Q_FILE_BY_ID,        /* PTL_COL_FILE_* of the file ?1 */
+	PTL_Q_FILE_PHOTO,        /* PTL_COL_FILE_* of user ?1's photo */
+	PTL_Q_FILE_COUNT_LOOSE,  /* count of user ?1's unattached uploads */
+	PTL_Q_FILE_ATTACH,       /* file ?1 becomes user ?2's photo at ?3 */
+	PTL_Q_FILE_DELETE,       /* the row of file ?1 */
+	PTL_Q_FILE_STALE,        /* PTL_COL_FILE_*: unattached before ?1, or
+				  * of a deleted user; at most ?2 */
 	PTL_Q__MAX
 };
 
@@ -109,7 +118,24 @@ enum ptl_col_user { /* PTL_Q_USER_GET, PTL_Q_SESSION_USER */
 	PTL_COL_USER_CREATED_AT,
 	PTL_COL_USER_UPDATED_AT,
 	PTL_COL_USER_PASSWORD,
+	PTL_COL_USER_PHOTO_ID,   /* the user's photo (files), or NULL */
+	PTL_COL_USER_PHOTO_NAME,
 	PTL_COL_USER__MAX
+};
+
+enum ptl_col_file { /* PTL_Q_FILE_BY_NAME, _BY_ID, _PHOTO, _STALE */
+	PTL_COL_FILE_ID,
+	PTL_COL_FILE_NAME,
+	PTL_COL_FILE_TYPE,
+	PTL_COL_FILE_SIZE,
+	PTL_COL_FILE_OWNER,
+	PTL_COL_FILE_ATTACHED_AT,
+	PTL_COL_FILE__MAX
+};
+
+enum ptl_col_file_count { /* PTL_Q_FILE_COUNT_LOOSE */
+	PTL_COL_FILE_COUNT_N,
+	PTL_COL_FILE_COUNT__MAX
 };
 
 enum ptl_col_user_by_email_any { /* PTL_Q_USER_BY_EMAIL_ANY */

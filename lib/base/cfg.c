@@ -47,6 +47,7 @@ static const char *const path_settings[] = {
 	"DATABASE_PATH",
 	"MAIL_TEMPLATE_DIR",
 	"APP_I18N_DIR",
+	"FILES_DIR",
 };
 
 static char *
@@ -564,6 +565,8 @@ ptl_cfg_load(struct ptl_cfg *cfg)
 	cfg->trusted_proxies = str_or("TRUSTED_PROXIES", "");
 	cfg->allowed_redirects = str_or("AUTH_ALLOWED_REDIRECTS", NULL);
 	cfg->body_max = 100 * 1024;
+	cfg->upload_max = 5 * 1024 * 1024; /* the reference's 5 MB */
+	cfg->files_dir = path_or("FILES_DIR", ptl_paths_files());
 	cfg->password_max_len = 1024;
 
 	good = good && load_secrets(cfg);
@@ -608,6 +611,8 @@ ptl_cfg_load(struct ptl_cfg *cfg)
 	good = good && get_int("AUTH_MAX_SESSIONS", 50, 1,
 			       PTL_CFG_MAX_SESSIONS_LIMIT, &v);
 	cfg->max_sessions = (unsigned)v;
+	good = good && get_int("FILES_MAX_UNATTACHED", 10, 1, 1000, &v);
+	cfg->files_loose_max = (unsigned)v;
 	good = good && get_int("DATABASE_BUSY_TIMEOUT_MS", 10000, 100, 600000, &v);
 	cfg->busy_timeout_ms = (int)v;
 	good = good && get_int("AUDIT_RETENTION_DAYS", 90, 1, 36500,

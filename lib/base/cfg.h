@@ -94,6 +94,9 @@ struct ptl_cfg {
 	unsigned max_sessions;      /* AUTH_MAX_SESSIONS, 50 live sessions per user */
 
 	size_t body_max;            /* 100 kB (API.md §0) */
+	size_t upload_max;          /* 5 MiB: a file of an upload (§9.11) */
+	const char *files_dir;      /* FILES_DIR, absolute */
+	unsigned files_loose_max;   /* FILES_MAX_UNATTACHED, 10 per user */
 	int busy_timeout_ms;        /* DATABASE_BUSY_TIMEOUT_MS, 10000 */
 	bool backup_on_migrate;     /* DATABASE_BACKUP_ON_MIGRATE, true */
 	int64_t audit_retention_days; /* AUDIT_RETENTION_DAYS, 90 (authportal gc) */

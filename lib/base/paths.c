@@ -104,6 +104,12 @@ ptl_paths_database(void)
 					       : PTL_DIRS_DATABASE;
 }
 
+const char *
+ptl_paths_files(void)
+{
+	return ptl_paths_source_tree() != NULL ? "var/files" : PTL_DIRS_FILES;
+}
+
 /* The templates in mail/ beside the running program, when its folder has
  * them: the shared-host bundle keeps them next to its programs, where no
  * installed folder exists, and its admin tool runs from any directory.

@@ -36,6 +36,10 @@ const char *ptl_paths_env_file(void);
  * $(localstatedir)/lib/authportal/authportal.db. */
 const char *ptl_paths_database(void);
 
+/* FILES_DIR when unset: "var/files" in a build tree, else
+ * $(localstatedir)/lib/authportal/files. */
+const char *ptl_paths_files(void);
+
 /* MAIL_TEMPLATE_DIR when unset: the source tree's mail/ in a build tree,
  * else $(pkgdatadir)/mail, unless that has no templates and the folder of
  * the running program has them in mail/ (the shared-host bundle).

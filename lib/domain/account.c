@@ -8,6 +8,7 @@
 
 #include "base/buf.h"
 #include "domain/account.h"
+#include "domain/files.h"
 #include "adapters/crypto.h"
 #include "domain/audit.h"
 #include "base/log.h"
@@ -226,6 +227,20 @@ read_user(struct ptl_arena *a, struct ptl_stmt *st, struct ptl_user *u)
 	u->created_at = ptl_db_int(st, PTL_COL_USER_CREATED_AT);
 	u->updated_at = ptl_db_int(st, PTL_COL_USER_UPDATED_AT);
 	u->password = dup_text(a, st, PTL_COL_USER_PASSWORD);
+	u->photo_id = dup_text(a, st, PTL_COL_USER_PHOTO_ID);
+	u->photo_path = dup_text(a, st, PTL_COL_USER_PHOTO_NAME);
+}
+
+/* The photo's URL as the reference's local driver makes it: the
+ * backend's address, then the route that serves files (API.md §2.1). */
+static void
+photo_url(struct ptl_arena *a, const struct ptl_app *app, struct ptl_user *u)
+{
+	if (u->photo_id == NULL || u->photo_path == NULL) {
+		u->photo_id = u->photo_path = NULL;
+		return;
+	}
+	u->photo_path = ptl_files_url(a, app, u->photo_path);
 }
 
 /* Runs a bound statement that selects the PTL_COL_USER columns (USER_GET,
@@ -249,9 +264,13 @@ ptl_account_get(struct ptl_arena *a, struct ptl_app *app, int64_t user_id,
 		struct ptl_user *u)
 {
 	struct ptl_stmt *st = ptl_db_q(app->db, PTL_Q_USER_GET);
+	enum ptl_err e;
 
 	ptl_db_bind_int(st, 1, user_id);
-	return fetch_user(a, st, u);
+	e = fetch_user(a, st, u);
+	if (e == PTL_OK)
+		photo_url(a, app, u);
+	return e;
 }
 
 enum ptl_err
@@ -260,11 +279,15 @@ ptl_account_get_by_session(struct ptl_arena *a, struct ptl_app *app,
 			   struct ptl_user *u)
 {
 	struct ptl_stmt *st = ptl_db_q(app->db, PTL_Q_SESSION_USER);
+	enum ptl_err e;
 
 	ptl_db_bind_int(st, 1, session_id);
 	ptl_db_bind_int(st, 2, now_ms);
 	ptl_db_bind_int(st, 3, user_id);
-	return fetch_user(a, st, u);
+	e = fetch_user(a, st, u);
+	if (e == PTL_OK)
+		photo_url(a, app, u);
+	return e;
 }
 
 const char *
@@ -320,6 +343,14 @@ ptl_account_user_json(const struct ptl_user *u, struct ptl_buf *out)
 	ptl_buf_json_strz(out, u->first_name);
 	ptl_buf_adds(out, ",\"lastName\":");
 	ptl_buf_json_strz(out, u->last_name);
+	if (u->photo_id != NULL) {
+		/* Only when set, and without __entity (API.md §2.1). */
+		ptl_buf_adds(out, ",\"photo\":{\"id\":");
+		ptl_buf_json_strz(out, u->photo_id);
+		ptl_buf_adds(out, ",\"path\":");
+		ptl_buf_json_strz(out, u->photo_path);
+		ptl_buf_addc(out, '}');
+	}
 	ptl_buf_adds(out, ",\"role\":");
 	named(out, u->role_id, ptl_account_role_name(u->role_id), "RoleEntity");
 	ptl_buf_adds(out, ",\"status\":");
@@ -401,6 +432,10 @@ ptl_account_delete(struct ptl_app *app, int64_t user_id, int64_t now_ms)
 	if (e == PTL_OK)
 		ptl_audit_record(app, PTL_AUDIT_ACCOUNT_DELETED, user_id, 0,
 				 "all_sessions_ended", now_ms);
+	/* Its photo and uploads go with it (API.md §9.11); gc retries. */
+	if (e == PTL_OK && ptl_files_drop_deleted(app) != PTL_OK)
+		PTL_LOG_WARN("the files of user %lld stay for gc",
+			     (long long)user_id);
 	return e;
 }
 

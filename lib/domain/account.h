@@ -27,6 +27,9 @@ struct ptl_user {
 	int64_t id, role_id, status_id, created_at, updated_at;
 	const char *email, *provider, *social_id, *first_name, *last_name;
 	const char *password; /* the stored hash: never serialised */
+	/* The photo (API.md §2.1, §9.11), or NULLs: its file id and its URL,
+	 * BACKEND_DOMAIN + "/api/v1/files/" + its name. */
+	const char *photo_id, *photo_path;
 };
 
 /* Why a sign-in failed, for the field-specific errors of API.md §1.1. */
@@ -158,7 +161,8 @@ enum ptl_err ptl_account_get_by_session(struct ptl_arena *a, struct ptl_app *app
 					int64_t now_ms, struct ptl_user *u)
 	__attribute__((warn_unused_result));
 
-/* Writes u as the User object of API.md §2.1 (group "me"). */
+/* Writes u as the User object of API.md §2.1 (group "me"), its photo
+ * between lastName and role when it has one. */
 void ptl_account_user_json(const struct ptl_user *u, struct ptl_buf *out);
 
 /* Stores an Argon2id hash of pw. */
@@ -174,7 +178,8 @@ enum ptl_err ptl_account_set_names(struct ptl_app *app, int64_t user_id,
 				   int64_t now_ms)
 	__attribute__((warn_unused_result));
 
-/* Soft-deletes the user and ends every session (API.md §10.3, §10.8);
+/* Soft-deletes the user and ends every session (API.md §10.3, §10.8),
+ * then removes its photo and uploads (files.h);
  * records account_deleted (audit.h). */
 enum ptl_err ptl_account_delete(struct ptl_app *app, int64_t user_id,
 				int64_t now_ms) __attribute__((warn_unused_result));

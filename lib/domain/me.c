@@ -9,6 +9,7 @@
 #include "adapters/crypto.h"
 #include "base/log.h"
 #include "domain/audit.h"
+#include "domain/files.h"
 #include "domain/me.h"
 #include "domain/outbox.h"
 #include "domain/ratelimit.h"
@@ -81,14 +82,17 @@ check_old_password(struct ptl_app *app, const struct ptl_user *u,
 
 /* The checks that can fail, before anything is written. */
 static enum ptl_err
-check(struct ptl_app *app, const struct ptl_user *u,
+check(struct ptl_arena *a, struct ptl_app *app, const struct ptl_user *u,
       const struct ptl_me_patch *in, int64_t now_ms, struct ptl_refusal *why)
 {
 	int64_t other;
 	enum ptl_err e;
 
-	if (in->photo) /* photos are not stored (API.md §10.8) */
-		return ptl_refusal_field(why, "photo", "imageNotExists");
+	if (in->photo != NULL) {
+		e = ptl_files_check_photo(a, app, u->id, u->id, in->photo, why);
+		if (e != PTL_OK)
+			return e;
+	}
 	if (changes_password(in)) {
 		e = check_old_password(app, u, in, now_ms, why);
 		if (e != PTL_OK)
@@ -126,14 +130,16 @@ ask_email(struct ptl_app *app, int64_t user_id, const char *ip,
 
 /* Every write in one transaction; pw_hash (or NULL) made beforehand. */
 static enum ptl_err
-apply(struct ptl_app *app, int64_t user_id, int64_t session_id, const char *ip,
-      const struct ptl_me_patch *in, const char *pw_hash, const char *email,
-      int64_t now_ms, int64_t *mail_id, struct ptl_refusal *why)
+apply(struct ptl_arena *a, struct ptl_app *app, int64_t user_id,
+      int64_t session_id, const char *ip, const struct ptl_me_patch *in,
+      const char *pw_hash, const char *email, int64_t now_ms,
+      int64_t *mail_id, const char **gone, struct ptl_refusal *why)
 {
 	bool names = in->set_first_name || in->set_last_name;
+	bool photo = in->photo != NULL || in->remove_photo;
 	enum ptl_err e;
 
-	if (!names && pw_hash == NULL && email == NULL)
+	if (!names && pw_hash == NULL && email == NULL && !photo)
 		return PTL_OK;
 	e = ptl_db_begin(app->db);
 	if (e != PTL_OK)
@@ -151,6 +157,9 @@ apply(struct ptl_app *app, int64_t user_id, int64_t session_id, const char *ip,
 		e = ptl_account_new_stamp(app, user_id, false, now_ms);
 	if (e == PTL_OK && email != NULL)
 		e = ask_email(app, user_id, ip, email, now_ms, mail_id, why);
+	if (e == PTL_OK && photo)
+		e = ptl_files_set_photo(a, app, user_id, in->photo, now_ms,
+					gone);
 	return ptl_db_end(app->db, e);
 }
 
@@ -160,6 +169,7 @@ ptl_me_update(struct ptl_arena *a, struct ptl_app *app, int64_t user_id,
 	      int64_t now_ms, struct ptl_user *u, struct ptl_refusal *why)
 {
 	struct ptl_user cur;
+	const char *gone = NULL;
 	char *pw_hash = NULL;
 	int64_t mail_id = 0;
 	enum ptl_err e;
@@ -169,13 +179,13 @@ ptl_me_update(struct ptl_arena *a, struct ptl_app *app, int64_t user_id,
 	if (e == PTL_ERR_NOT_FOUND)
 		return ptl_refusal_field(why, "user", "userNotFound");
 	if (e == PTL_OK)
-		e = check(app, &cur, in, now_ms, why);
+		e = check(a, app, &cur, in, now_ms, why);
 	if (e == PTL_OK && changes_password(in))
 		e = ptl_account_hash(a, app, in->password, in->password_len,
 				     &pw_hash);
 	if (e == PTL_OK)
-		e = apply(app, user_id, session_id, ip, in, pw_hash,
-			  new_email(in, &cur), now_ms, &mail_id, why);
+		e = apply(a, app, user_id, session_id, ip, in, pw_hash,
+			  new_email(in, &cur), now_ms, &mail_id, &gone, why);
 	/* The one limit without its own time: the outbox's minute. */
 	if (e == PTL_ERR_RATE_LIMITED && why->retry_after_s <= 0)
 		why->retry_after_s = MAIL_RETRY_S;
@@ -186,5 +196,7 @@ ptl_me_update(struct ptl_arena *a, struct ptl_app *app, int64_t user_id,
 				 session_id, "other_sessions_ended", now_ms);
 	if (mail_id != 0)
 		ptl_outbox_defer(app, mail_id);
+	if (gone != NULL) /* the old photo, once its row is gone */
+		ptl_files_remove(app, gone);
 	return ptl_me_get(a, app, user_id, u);
 }

@@ -22,7 +22,8 @@
 
 /* What a PATCH /auth/me body asks, validated by its field table. */
 struct ptl_me_patch {
-	bool photo;          /* a photo was sent (not null): refused */
+	const char *photo;   /* photo {id}: the file to make the photo */
+	bool remove_photo;   /* photo null: the photo is removed */
 	bool set_first_name; /* firstName was sent, null included ... */
 	bool set_last_name;  /* ... and lastName */
 	const char *first_name, *last_name; /* NULL: store NULL */
@@ -53,8 +54,10 @@ enum ptl_err ptl_me_get(struct ptl_arena *a, struct ptl_app *app,
  * is out, ptl_outbox_defer(); the address changes when its link is used,
  * and only the link of the latest change works); a new password is recorded as password_changed
  * (audit.h). OUT u: the user after the change.
- * Errors: PTL_ERR_VALIDATION with why: user userNotFound; photo
- * imageNotExists; oldPassword missingOldPassword or incorrectOldPassword;
+ * The photo is set (or removed) in that transaction, the old one's
+ * file removed after it (files.h). Errors: PTL_ERR_VALIDATION with why:
+ * user userNotFound; photo imageNotExists (not a file the user uploaded
+ * or its current photo: ptl_files_check_photo()); oldPassword missingOldPassword or incorrectOldPassword;
  * email emailNotConfirmed (an Inactive account) or emailExists.
  * PTL_ERR_RATE_LIMITED (why->retry_after_s): the account's failed
  * sign-ins are used up (before the old password is even checked), or a

@@ -59,6 +59,20 @@ route(struct ptl_req *req, const struct ptl_endpoint *ep)
 	return NULL;
 }
 
+/* Whether the route declares a file field: only then is a multipart body
+ * of an upload's size read (API.md §9.11). */
+static bool
+takes_file(const struct ptl_route *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nfields; i++) {
+		if (r->fields[i].flags & PTL_FIELD_FILE)
+			return true;
+	}
+	return false;
+}
+
 /* --- authentication ---------------------------------------------------- */
 
 static enum ptl_err
@@ -135,6 +149,7 @@ run(struct ptl_req *req, struct ptl_resp *resp, const struct ptl_endpoint *ep,
 	r = route(req, ep);
 	if (r == NULL)
 		return PTL_ERR_NO_ROUTE;
+	req->takes_file = takes_file(r);
 	e = ptl_req_read_body(req, t, &resp->message);
 	ptl_form_detect(req);
 	if (e == PTL_OK && req->form)

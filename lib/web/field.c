@@ -76,6 +76,15 @@ field_value(struct ptl_req *req, const struct ptl_field *f, struct ptl_value *v)
 	memset(v, 0, sizeof(*v));
 	if (type == PTL_JSON_STRING) {
 		v->s = ptl_json_str(j, &v->len);
+	} else if (type == PTL_JSON_OBJECT && (f->flags & PTL_FIELD_OBJECT_ID)) {
+		const struct ptl_json *id = ptl_json_get(j, "id");
+
+		if (ptl_json_type(id) == PTL_JSON_STRING)
+			v->s = ptl_json_str(id, &v->len);
+		else if (ptl_json_type(id) == PTL_JSON_NUMBER) {
+			v->s = ptl_json_num_text(req->arena, id);
+			v->len = strlen(v->s);
+		}
 	} else if (type == PTL_JSON_NUMBER && (f->flags & PTL_FIELD_NUMBER)) {
 		v->s = ptl_json_num_text(req->arena, j);
 		v->len = strlen(v->s);
@@ -128,9 +137,19 @@ static void
 validate_field(struct ptl_req *req, struct ptl_resp *resp,
 	       const struct ptl_field *f, struct ptl_value *v)
 {
-	enum ptl_json_type type = field_value(req, f, v);
+	enum ptl_json_type type;
 	size_t i;
 
+	if (f->flags & PTL_FIELD_FILE) {
+		memset(v, 0, sizeof(*v));
+		v->given = v->present = req->file != NULL;
+		if (req->file != NULL) {
+			v->s = req->file->data;
+			v->len = req->file->len;
+		}
+		return;
+	}
+	type = field_value(req, f, v);
 	if (f->flags & PTL_FIELD_ANY)
 		return;
 	if ((f->flags & PTL_FIELD_OPTIONAL) &&

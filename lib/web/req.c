@@ -154,7 +154,20 @@ drain(struct ptl_transport *t, int64_t len)
 	}
 }
 
-/* Reads exactly CONTENT_LENGTH bytes, refusing more than body_max before
+/* The most body bytes this request may send: a route that takes a file
+ * allows a multipart body of the largest file and its framing, every
+ * other body has cfg.body_max (API.md §0, §9.11). */
+static uint64_t
+body_cap(const struct ptl_req *req)
+{
+	const struct ptl_cfg *cfg = &req->app->cfg;
+
+	if (req->takes_file && ptl_multipart_is(req->content_type))
+		return (uint64_t)cfg->upload_max + PTL_REQ_MULTIPART_SLACK;
+	return cfg->body_max;
+}
+
+/* Reads exactly CONTENT_LENGTH bytes, refusing more than the cap before
  * allocating anything. */
 static enum ptl_err
 read_exact(struct ptl_req *req, struct ptl_transport *t)
@@ -168,7 +181,7 @@ read_exact(struct ptl_req *req, struct ptl_transport *t)
 		return PTL_OK;
 	if (!ptl_str_to_i64(cl, strlen(cl), 0, INT64_MAX, &len))
 		return PTL_ERR_BAD_REQUEST;
-	if ((uint64_t)len > req->app->cfg.body_max) {
+	if ((uint64_t)len > body_cap(req)) {
 		drain(t, len);
 		return PTL_ERR_TOO_LARGE;
 	}
@@ -202,6 +215,39 @@ media_is(const char *ct, const char *type)
 	return ptl_str_ieq(ct, i, type) && n == i;
 }
 
+/* The one part of an upload: "file", with a filename (a file input), at
+ * most cfg.upload_max bytes; any other part is multer's "Unexpected
+ * field" (API.md §9.11). */
+static enum ptl_err
+decode_multipart(struct ptl_req *req, const char **message)
+{
+	struct ptl_multipart_part *parts = ptl_mem_alloc(
+	    req->arena, sizeof(*parts) * PTL_MULTIPART_PARTS_MAX);
+	size_t n, i;
+	enum ptl_err e;
+
+	e = ptl_multipart_parse(req->arena, req->content_type, req->body,
+				req->body_len, parts, PTL_MULTIPART_PARTS_MAX,
+				&n, message);
+	if (e != PTL_OK)
+		return e;
+	for (i = 0; i < n; i++) {
+		if (strcmp(parts[i].name, "file") != 0 ||
+		    parts[i].filename == NULL || req->file != NULL) {
+			*message = "Unexpected field";
+			req->file = NULL;
+			return PTL_ERR_BAD_REQUEST;
+		}
+		req->file = &parts[i];
+	}
+	if (req->file->len > req->app->cfg.upload_max) {
+		*message = "File too large";
+		req->file = NULL;
+		return PTL_ERR_TOO_LARGE;
+	}
+	return PTL_OK;
+}
+
 static enum ptl_err
 decode(struct ptl_req *req, const char **message)
 {
@@ -209,6 +255,8 @@ decode(struct ptl_req *req, const char **message)
 
 	req->form =
 	    media_is(req->content_type, "application/x-www-form-urlencoded");
+	if (req->takes_file && ptl_multipart_is(req->content_type))
+		return decode_multipart(req, message);
 	if (req->body_len == 0)
 		return PTL_OK;
 	if (media_is(req->content_type, "application/json"))
@@ -230,6 +278,9 @@ ptl_req_read_body(struct ptl_req *req, struct ptl_transport *t,
 
 	if (e == PTL_ERR_BAD_REQUEST)
 		*message = "Request body does not match Content-Length";
+	if (e == PTL_ERR_TOO_LARGE && req->takes_file &&
+	    ptl_multipart_is(req->content_type))
+		*message = "File too large";
 	if (e != PTL_OK)
 		return e;
 	return decode(req, message);

@@ -22,6 +22,11 @@
 #include "base/mem.h"
 #include "base/str.h"
 #include "domain/app.h"
+#include "web/multipart.h"
+
+/* What a multipart body may have besides its file: delimiters, part
+ * headers. */
+#define PTL_REQ_MULTIPART_SLACK (16 * 1024)
 
 struct ptl_json;
 struct ptl_user;
@@ -71,6 +76,11 @@ struct ptl_req {
 	int64_t session_id;
 	struct ptl_user *user; /* loaded by the session check, or NULL */
 	bool head;             /* HEAD: answer without a body */
+	/* The route takes a file (a PTL_FIELD_FILE field, field.h): a
+	 * multipart/form-data body of up to cfg.upload_max bytes of file is
+	 * read, and its one "file" part is file (else NULL). */
+	bool takes_file;
+	const struct ptl_multipart_part *file;
 	/* The web server's own error (REDIRECT_STATUS 400-599) when it hands
 	 * the request to its error handler (lighttpd's server.error-handler),
 	 * else 0: then the answer is that error (resp.h). */
@@ -92,11 +102,17 @@ void ptl_req_read(struct ptl_req *req, struct ptl_transport *t)
  * Reads exactly CONTENT_LENGTH body bytes and decodes them by media type:
  * application/json into req->json, application/x-www-form-urlencoded into
  * req->json as an object of strings (and req->form is set); any other type
- * is kept as bytes only. A body over the cap is drained, not stored.
- * Returns PTL_ERR_TOO_LARGE (over cfg.body_max), PTL_ERR_BAD_REQUEST (a
- * CONTENT_LENGTH that does not parse or is not met, a malformed form) or
- * PTL_ERR_BAD_JSON. OUT message: with those two, the message of the 400
- * body (a literal or arena-owned); untouched otherwise.
+ * is kept as bytes only; on a route that takes a file (req->takes_file),
+ * multipart/form-data into req->file (multipart.h; exactly one part,
+ * named "file", with a filename). A body over the cap is drained, not
+ * stored. Returns PTL_ERR_TOO_LARGE (over cfg.body_max; for a multipart
+ * body on a route that takes a file, over cfg.upload_max plus
+ * PTL_REQ_MULTIPART_SLACK, or a file over cfg.upload_max: then message
+ * "File too large", the reference's), PTL_ERR_BAD_REQUEST (a
+ * CONTENT_LENGTH that does not parse or is not met, a malformed form or
+ * multipart body, a part other than the one file: "Unexpected field") or
+ * PTL_ERR_BAD_JSON. OUT message: with those, the message of the 400 (or
+ * 413) body (a literal or arena-owned); untouched otherwise.
  */
 enum ptl_err ptl_req_read_body(struct ptl_req *req, struct ptl_transport *t,
 			       const char **message)

@@ -160,6 +160,14 @@ error_body(struct ptl_req *req, struct ptl_resp *resp, enum ptl_err e,
 			     ",\"error\":\"Bad Request\",\"statusCode\":400}");
 		break;
 	case PTL_ERR_TOO_LARGE:
+		if (resp->message != NULL) {
+			/* multer's, for an upload (API.md §9.11) */
+			ptl_buf_adds(b, "{\"message\":");
+			ptl_buf_json_strz(b, resp->message);
+			ptl_buf_adds(b, ",\"error\":\"Payload Too Large\","
+					"\"statusCode\":413}");
+			break;
+		}
 		ptl_buf_adds(b,
 			     "{\"statusCode\":413,\"message\":\"request entity "
 			     "too large\"}");
@@ -271,7 +279,10 @@ common_headers(struct ptl_req *req, struct ptl_resp *resp, enum ptl_err e,
 {
 	security_headers(out);
 	cors_headers(req, out, preflight);
-	if (!preflight)
+	if (e == PTL_OK && resp->file != NULL)
+		ptl_buf_adds(out, "Cache-Control: public, max-age=31536000, "
+				  "immutable\r\n");
+	else if (!preflight)
 		ptl_buf_adds(out,
 			     "Cache-Control: no-store\r\nPragma: no-cache\r\n");
 	if (e == PTL_ERR_RATE_LIMITED && resp->retry_after_s > 0)
@@ -294,6 +305,7 @@ struct answer {
 	const struct ptl_buf *body; /* NULL: none */
 	bool preflight;
 	bool server; /* the web server's own error (req->server_status) */
+	bool file;   /* resp->file follows the head (ptl_resp_file()) */
 };
 
 /* The body of the web server's own error (resp.h). */
@@ -350,14 +362,26 @@ assemble(struct ptl_req *req, struct ptl_resp *resp, const struct answer *an,
 	} else {
 		status_line(&head, an->status);
 	}
-	if (body != NULL && an->e == PTL_OK && resp->content_type != NULL)
-		ptl_buf_addf(&head, "Content-Type: %s\r\n", resp->content_type);
-	else if (body != NULL)
-		ptl_buf_adds(
-		    &head, "Content-Type: application/json; charset=utf-8\r\n");
-	ptl_buf_adds(&head, "Content-Length: ");
-	ptl_buf_addi(&head, body != NULL ? (long long)body->len : 0);
-	ptl_buf_adds(&head, "\r\n");
+	if (an->file) {
+		ptl_buf_adds(&head, "Content-Type: ");
+		ptl_buf_adds(&head, resp->file_type);
+		ptl_buf_adds(&head, "\r\nContent-Disposition: inline\r\n"
+				    "Content-Security-Policy: default-src "
+				    "'none'; sandbox\r\nContent-Length: ");
+		ptl_buf_addi(&head, (long long)resp->file_len);
+		ptl_buf_adds(&head, "\r\n");
+	} else {
+		if (body != NULL && an->e == PTL_OK &&
+		    resp->content_type != NULL)
+			ptl_buf_addf(&head, "Content-Type: %s\r\n",
+				     resp->content_type);
+		else if (body != NULL)
+			ptl_buf_adds(&head, "Content-Type: application/json; "
+					    "charset=utf-8\r\n");
+		ptl_buf_adds(&head, "Content-Length: ");
+		ptl_buf_addi(&head, body != NULL ? (long long)body->len : 0);
+		ptl_buf_adds(&head, "\r\n");
+	}
 	common_headers(req, resp, an->e, an->status, an->preflight, &head);
 	ptl_buf_adds(&head, "\r\n");
 	*part = resp->headers.overflow ? "extra headers" : "head";
@@ -435,6 +459,8 @@ deliver(struct ptl_req *req, struct ptl_resp *resp, struct ptl_transport *t,
 			    an->server ? "the web server's own error"
 				       : ptl_err_info(an->e)->code);
 	t->write(t->ctx, out.data, out.len);
+	if (an->file && !req->head)
+		t->write(t->ctx, resp->file, resp->file_len);
 }
 
 static void
@@ -449,6 +475,9 @@ respond(struct ptl_req *req, struct ptl_resp *resp, struct ptl_transport *t,
 	} else if (e == PTL_OK) {
 		an.status = resp->status != 0 ? resp->status : 200;
 		an.body = &resp->body;
+		an.file = resp->file != NULL && !req->browser;
+		if (an.file)
+			an.body = NULL;
 	} else {
 		an.status = ptl_err_info(e)->status;
 		ptl_buf_init(&err, req->arena, 128, PTL_RESP_BODY_MAX);
@@ -500,6 +529,15 @@ ptl_resp_refusal(struct ptl_resp *resp, enum ptl_err e,
 	if (e == PTL_ERR_RATE_LIMITED)
 		resp->retry_after_s = why->retry_after_s;
 	return e;
+}
+
+void
+ptl_resp_file(struct ptl_resp *resp, const char *data, size_t len,
+	      const char *type)
+{
+	resp->file = data;
+	resp->file_len = len;
+	resp->file_type = type;
 }
 
 enum ptl_err

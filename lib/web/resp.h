@@ -62,6 +62,11 @@ struct ptl_resp {
 	/* For PTL_OK: the body's Content-Type instead of JSON's (a literal;
 	 * ptl_resp_html()). */
 	const char *content_type;
+	/* A file instead of JSON (ptl_resp_file()): borrowed bytes, written
+	 * after the head as they are. */
+	const char *file;
+	size_t file_len;
+	const char *file_type;
 };
 
 /* Zeroes resp and makes its body and header buffers in a. */
@@ -119,6 +124,17 @@ void ptl_resp_html(struct ptl_resp *resp) __attribute__((nonnull));
 enum ptl_err ptl_resp_refusal(struct ptl_resp *resp, enum ptl_err e,
 			      const struct ptl_refusal *why)
 	__attribute__((nonnull));
+
+/*
+ * Makes the answer of PTL_OK the bytes [data, data + len) (borrowed: they
+ * must live until the answer is written) with Content-Type type (a
+ * literal), Content-Disposition: inline, a Content-Security-Policy that
+ * runs nothing of it (sandbox) and, since a file's name is random and its
+ * bytes never change, Cache-Control: public, max-age=31536000, immutable
+ * instead of no-store (API.md §9.11). Not bounded by PTL_RESP_BODY_MAX.
+ */
+void ptl_resp_file(struct ptl_resp *resp, const char *data, size_t len,
+		   const char *type) __attribute__((nonnull));
 
 /* The answer of a use case that has nothing to say on success: 204 No
  * Content for PTL_OK, otherwise as ptl_resp_refusal(). Returns e. */

@@ -521,6 +521,7 @@ class Server:
                if not k.startswith(APP_PREFIXES)}
         env.update({
             "DATABASE_PATH": self.db_path,
+            "FILES_DIR": os.path.join(os.path.dirname(self.db_path), "files"),
             "AUTH_JWT_SECRET": secrets.token_hex(24),
             "AUTH_REFRESH_SECRET": secrets.token_hex(24),
             "AUTH_FORGOT_SECRET": secrets.token_hex(24),

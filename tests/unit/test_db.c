@@ -457,7 +457,8 @@ test_columns(void)
 	static const char *const user[] = {
 		"id",        "email",      "provider",   "social_id",
 		"first_name", "last_name", "role_id",    "status_id",
-		"created_at", "updated_at", "password"};
+		"created_at", "updated_at", "password", "photo_id",
+		"photo_name"};
 	struct ptl_db *db = NULL;
 	char log[1024];
 

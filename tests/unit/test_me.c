@@ -149,7 +149,7 @@ test_refusals(void)
 	int64_t id = user("ref@example.com", "Ann", NULL);
 	int64_t social = fix_user(&app, "soc@example.com", NULL, "google",
 				  PTL_ACCOUNT_ROLE_USER);
-	struct ptl_me_patch in = {.photo = true,
+	struct ptl_me_patch in = {.photo = "00000000-0000-4000-8000-000000000000",
 				  .set_first_name = true,
 				  .first_name = "Changed",
 				  .password = NEW_PW,
@@ -160,10 +160,10 @@ test_refusals(void)
 	ok(user("taken@example.com", NULL, NULL) > 0 && social > 0,
 	   "users ref, taken and a social one");
 	is_int(update(id, 0, &in, T0 + 1000, &u, &why), PTL_ERR_VALIDATION,
-	       "a photo (and a password without the old one)");
+	       "an unknown photo (and a password without the old one)");
 	ok(same(why.field, "photo") && same(why.key, "imageNotExists"),
 	   "  photo imageNotExists first");
-	in.photo = false;
+	in.photo = NULL;
 	is_int(update(id, 0, &in, T0 + 1000, &u, &why), PTL_ERR_VALIDATION,
 	       "a password without the old one");
 	ok(same(why.field, "oldPassword") &&
