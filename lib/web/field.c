@@ -74,17 +74,19 @@ field_value(struct ptl_req *req, const struct ptl_field *f, struct ptl_value *v)
 	enum ptl_json_type type = ptl_json_type(j);
 
 	memset(v, 0, sizeof(*v));
-	if (type == PTL_JSON_STRING) {
-		v->s = ptl_json_str(j, &v->len);
-	} else if (type == PTL_JSON_OBJECT && (f->flags & PTL_FIELD_OBJECT_ID)) {
-		const struct ptl_json *id = ptl_json_get(j, "id");
+	if (f->flags & PTL_FIELD_OBJECT_ID) {
+		/* Only an object's id; any other value has none (v->s NULL). */
+		const struct ptl_json *id =
+		    type == PTL_JSON_OBJECT ? ptl_json_get(j, "id") : NULL;
 
-		if (ptl_json_type(id) == PTL_JSON_STRING)
+		if (ptl_json_type(id) == PTL_JSON_STRING) {
 			v->s = ptl_json_str(id, &v->len);
-		else if (ptl_json_type(id) == PTL_JSON_NUMBER) {
+		} else if (ptl_json_type(id) == PTL_JSON_NUMBER) {
 			v->s = ptl_json_num_text(req->arena, id);
 			v->len = strlen(v->s);
 		}
+	} else if (type == PTL_JSON_STRING) {
+		v->s = ptl_json_str(j, &v->len);
 	} else if (type == PTL_JSON_NUMBER && (f->flags & PTL_FIELD_NUMBER)) {
 		v->s = ptl_json_num_text(req->arena, j);
 		v->len = strlen(v->s);
