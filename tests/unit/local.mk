@@ -55,7 +55,8 @@ tests_unit_test_outbox_SOURCES = tests/unit/test_outbox.c tests/unit/catcher.h \
 check_PROGRAMS += tests/fuzz/replay_cookie tests/fuzz/replay_email \
 	tests/fuzz/replay_form tests/fuzz/replay_json tests/fuzz/replay_jwt \
 	tests/fuzz/replay_redirect tests/fuzz/replay_refresh \
-	tests/fuzz/replay_request tests/fuzz/replay_jwks tests/fuzz/replay_lang
+	tests/fuzz/replay_request tests/fuzz/replay_jwks tests/fuzz/replay_lang \
+	tests/fuzz/replay_multipart
 FUZZ_COMMON = tests/fuzz/replay.c tests/fuzz/fuzz.h tests/fuzz/fuzz_app.c \
 	tests/memio.c tests/memio.h tests/fuzz/build.sh
 tests_fuzz_replay_cookie_SOURCES = $(FUZZ_COMMON) tests/fuzz/fuzz_cookie.c
@@ -78,12 +79,15 @@ tests_fuzz_replay_jwks_SOURCES = $(FUZZ_COMMON) tests/fuzz/fuzz_jwks.c
 tests_fuzz_replay_jwks_CPPFLAGS = $(AM_CPPFLAGS) -DPTL_FUZZ_CORPUS='"jwks"'
 tests_fuzz_replay_lang_SOURCES = $(FUZZ_COMMON) tests/fuzz/fuzz_lang.c
 tests_fuzz_replay_lang_CPPFLAGS = $(AM_CPPFLAGS) -DPTL_FUZZ_CORPUS='"lang"'
+tests_fuzz_replay_multipart_SOURCES = $(FUZZ_COMMON) tests/fuzz/fuzz_multipart.c
+tests_fuzz_replay_multipart_CPPFLAGS = $(AM_CPPFLAGS) -DPTL_FUZZ_CORPUS='"multipart"'
 # The corpora travel with the tarball (EXTRA_DIST is Makefile.am's).
 dist_noinst_DATA = tests/fuzz/corpus
 # script/fuzz runs the targets with libFuzzer, with these dictionaries.
 EXTRA_DIST += script/fuzz tests/fuzz/cookie.dict tests/fuzz/email.dict \
 	tests/fuzz/form.dict tests/fuzz/jwt.dict tests/fuzz/redirect.dict \
-	tests/fuzz/refresh.dict tests/fuzz/request.dict tests/fuzz/jwks.dict
+	tests/fuzz/refresh.dict tests/fuzz/request.dict tests/fuzz/jwks.dict \
+	tests/fuzz/multipart.dict
 # The arena and the wiping of secrets: free() is wrapped to inspect what
 # is freed (tests/unit/test_mem.c).
 check_PROGRAMS += tests/unit/test_mem
@@ -116,3 +120,8 @@ tests_unit_test_i18n_SOURCES = tests/unit/test_i18n.c tests/unit/fixture.h tests
 # The API documentation: GET /docs-json and the HTML page of GET /docs.
 check_PROGRAMS += tests/unit/test_docs
 tests_unit_test_docs_SOURCES = tests/unit/test_docs.c tests/unit/fixture.h tests/tap.h
+# Uploads: the multipart reader and the files use case (issue 16).
+check_PROGRAMS += tests/unit/test_multipart
+tests_unit_test_multipart_SOURCES = tests/unit/test_multipart.c tests/tap.h
+check_PROGRAMS += tests/unit/test_files
+tests_unit_test_files_SOURCES = tests/unit/test_files.c tests/unit/fixture.h tests/tap.h
