@@ -199,3 +199,38 @@ class CookieSession(ApiTestCase):
         r = S.request("GET", "/api/v1/auth/me",
                       headers={"Cookie": self.cookie(), "Authorization": "Bearer x.y.z"})
         self.assertUnauthorized(r)
+
+
+class ForgotForms(ApiTestCase):
+    """Forgot-password from a browser form in both modes (issue 16 point
+    2): uniform errors send the browser to the success target for any
+    address; with them off an unknown address comes back with
+    ?error=emailNotExists, as the JSON answer is 422 emailNotExists."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.off = serve(cls, env={"AUTH_UNIFORM_ERRORS": "false"})
+
+    def forgot(self, server, email):
+        return server.request("POST", "/api/v1/auth/forgot/password",
+                              body=form({"email": email, "redirect": "/?forgot=sent",
+                                         "error_redirect": "/forgot"}),
+                              headers=BROWSER)
+
+    def test_uniform_unknown_address_is_success(self):
+        r = self.forgot(S, "nobody-%d@example.com" % id(self))
+        self.assertEqual(r.status, 303)
+        self.assertEqual(r.headers.get("location"), FRONT + "/?forgot=sent")
+
+    def test_non_uniform_unknown_address_is_email_not_exists(self):
+        r = self.forgot(self.off, "nobody-%d@example.com" % id(self))
+        self.assertEqual(r.status, 303)
+        self.assertEqual(r.headers.get("location"), FRONT + "/forgot?error=emailNotExists")
+        r = self.off.request("POST", "/api/v1/auth/forgot/password",
+                             json_body={"email": "nobody-%d@example.com" % id(self)})
+        self.assertBody(r, 422, b'{"status":422,"errors":{"email":"emailNotExists"}}')
+
+    def test_non_uniform_known_address_is_success(self):
+        r = self.forgot(self.off, DEMO_USER)
+        self.assertEqual(r.status, 303)
+        self.assertEqual(r.headers.get("location"), FRONT + "/?forgot=sent")
