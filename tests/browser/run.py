@@ -100,6 +100,45 @@ def run_node(test_file, env):
     return passed, failed
 
 
+ACCOUNT_TEST = os.path.join(HERE, "account.test.mjs")
+
+
+def run_account():
+    """account.test.mjs (www/profile.html, issue 16 point 4) against two
+    servers of its own: the defaults, and AUTH_UNIFORM_ERRORS=false.
+    Returns (passed, failed), its lines printed as main()'s are."""
+    def own(port):
+        origin = "http://localhost:%d" % port
+        return {"FRONTEND_DOMAIN": origin, "APP_CORS_ORIGINS": origin,
+                "BACKEND_DOMAIN": origin}
+
+    servers = []
+    passed = failed = 0
+    try:
+        for env in ({}, {"AUTH_UNIFORM_ERRORS": "false"}):
+            s = harness.Server(env=env, port_env=own)
+            s.start()
+            servers.append(s)
+        env = dict(os.environ, CHROMIUM=CHROMIUM,
+                   BASE_URL=servers[0].env["FRONTEND_DOMAIN"],
+                   BASE_URL_STRICT=servers[1].env["FRONTEND_DOMAIN"])
+        passed, failed = run_node(ACCOUNT_TEST, env)
+        for s in servers:
+            if s.crash_lines():
+                print("FAIL account servers: a crash in the error log")
+                for l in s.crash_lines()[:20]:
+                    print("# " + l)
+                failed += 1
+    except Exception as e:  # noqa: BLE001 - report any start failure
+        print("FAIL account.test.mjs servers")
+        print("# " + str(e).replace("\n", "\n# "))
+        failed += 1
+    finally:
+        for s in servers:
+            s.stop()
+    return passed, failed
+
+
 def main():
     missing = prerequisites()
     if missing:
@@ -182,6 +221,9 @@ def main():
     finally:
         server.stop()
         mock.stop()
+    p, f = run_account()
+    passed += p
+    failed += f
     print("# %.1f s" % (time.monotonic() - started))
     finish(passed, failed)
 
