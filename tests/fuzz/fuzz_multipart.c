@@ -6,7 +6,7 @@
  *
  * Invariants: on success there are 1 to max parts, in order, each inside
  * the body and after the one before it, with a non-empty name that holds
- * no control byte, and no part's content holds the delimiter ("\r\n--"
+ * no control byte but HTAB (qdtext, RFC 9110 §5.6.4), and no part's content holds the delimiter ("\r\n--"
  * and the boundary); on failure there is a message. Nothing is read past
  * the body (ASan).
  */
@@ -62,7 +62,8 @@ check(struct ptl_arena *a, const char *ct, const char *boundary,
 		    p->name == NULL || p->name[0] == '\0')
 			__builtin_trap();
 		for (c = p->name; *c != '\0'; c++) {
-			if ((unsigned char)*c < ' ' || *c == 0x7f)
+			if (((unsigned char)*c < ' ' && *c != '\t') ||
+			    *c == 0x7f)
 				__builtin_trap();
 		}
 		if (delim != NULL &&
