@@ -543,6 +543,9 @@ static const struct stmt stmts[PTL_Q__MAX] = {
 		"AND created_at < ?1) OR owner IN (SELECT id FROM users "
 		"WHERE deleted_at IS NOT NULL) LIMIT ?2",
 		COLS(file_cols)},
+	[PTL_Q_FILE_OWNED] = {"FILE_OWNED",
+		"SELECT " FILE_COLS " FROM files WHERE owner = ?1 LIMIT ?2",
+		COLS(file_cols)},
 };
 
 struct ptl_db {

@@ -83,6 +83,7 @@ enum ptl_q {
 	PTL_Q_FILE_DELETE,       /* the row of file ?1 */
 	PTL_Q_FILE_STALE,        /* PTL_COL_FILE_*: unattached before ?1, or
 				  * of a deleted user; at most ?2 */
+	PTL_Q_FILE_OWNED,        /* PTL_COL_FILE_* of user ?1; at most ?2 */
 	PTL_Q__MAX
 };
 
@@ -123,7 +124,7 @@ enum ptl_col_user { /* PTL_Q_USER_GET, PTL_Q_SESSION_USER */
 	PTL_COL_USER__MAX
 };
 
-enum ptl_col_file { /* PTL_Q_FILE_BY_NAME, _BY_ID, _PHOTO, _STALE */
+enum ptl_col_file { /* PTL_Q_FILE_BY_NAME, _BY_ID, _PHOTO, _STALE, _OWNED */
 	PTL_COL_FILE_ID,
 	PTL_COL_FILE_NAME,
 	PTL_COL_FILE_TYPE,

@@ -433,7 +433,7 @@ ptl_account_delete(struct ptl_app *app, int64_t user_id, int64_t now_ms)
 		ptl_audit_record(app, PTL_AUDIT_ACCOUNT_DELETED, user_id, 0,
 				 "all_sessions_ended", now_ms);
 	/* Its photo and uploads go with it (API.md §9.11); gc retries. */
-	if (e == PTL_OK && ptl_files_drop_deleted(app) != PTL_OK)
+	if (e == PTL_OK && ptl_files_drop_user(app, user_id) != PTL_OK)
 		PTL_LOG_WARN("the files of user %lld stay for gc",
 			     (long long)user_id);
 	return e;

@@ -471,13 +471,13 @@ drop_batch(struct ptl_app *app, enum ptl_q q, int64_t x, int64_t *n)
 }
 
 enum ptl_err
-ptl_files_drop_deleted(struct ptl_app *app)
+ptl_files_drop_user(struct ptl_app *app, int64_t user_id)
 {
 	int64_t n;
 	enum ptl_err e;
 
 	do {
-		e = drop_batch(app, PTL_Q_FILE_STALE, 0, &n);
+		e = drop_batch(app, PTL_Q_FILE_OWNED, user_id, &n);
 	} while (e == PTL_OK && n == GC_BATCH);
 	return e;
 }

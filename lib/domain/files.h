@@ -109,10 +109,11 @@ void ptl_files_remove(struct ptl_app *app, const char *name)
 	__attribute__((nonnull));
 
 /*
- * Removes the files (rows, then bytes) of every deleted account, once an
- * account is deleted. A database error (gc then does it).
+ * Removes the files (rows, then bytes) of user_id, photo and uploads, for
+ * the deletion of the account. A database error (gc then does it: it
+ * removes the files of deleted accounts).
  */
-enum ptl_err ptl_files_drop_deleted(struct ptl_app *app)
+enum ptl_err ptl_files_drop_user(struct ptl_app *app, int64_t user_id)
 	__attribute__((warn_unused_result, nonnull));
 
 /*

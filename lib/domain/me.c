@@ -144,7 +144,8 @@ apply(struct ptl_arena *a, struct ptl_app *app, int64_t user_id,
 	e = ptl_db_begin(app->db);
 	if (e != PTL_OK)
 		return e;
-	if (names)
+	/* A new photo is a change of the user too: updatedAt moves. */
+	if (names || photo)
 		e = ptl_account_set_names(app, user_id, in->set_first_name,
 					  in->first_name, in->set_last_name,
 					  in->last_name, now_ms);
