@@ -22,7 +22,7 @@
 const char *
 ptl_files_sniff(const char *data, size_t len, const char **ext)
 {
-	static const unsigned char png[] = {0x89, 'P', 'N', 'G',
+	static const unsigned char png[] = {0x89, 'P',  'N',  'G',
 					    '\r', '\n', 0x1a, '\n'};
 	const unsigned char *p = (const unsigned char *)data;
 
@@ -36,8 +36,8 @@ ptl_files_sniff(const char *data, size_t len, const char **ext)
 		*ext = "png";
 		return "image/png";
 	}
-	if (len >= 13 && (memcmp(p, "GIF87a", 6) == 0 ||
-			  memcmp(p, "GIF89a", 6) == 0)) {
+	if (len >= 13 &&
+	    (memcmp(p, "GIF87a", 6) == 0 || memcmp(p, "GIF89a", 6) == 0)) {
 		*ext = "gif";
 		return "image/gif";
 	}
@@ -141,7 +141,8 @@ make_dir(struct ptl_arena *a, const char *dir)
 		*s = '/';
 	}
 	if (mkdir(p, 0700) != 0 && errno != EEXIST) {
-		PTL_LOG_ERR("FILES_DIR: cannot make %s: %s", p, strerror(errno));
+		PTL_LOG_ERR("FILES_DIR: cannot make %s: %s", p,
+			    strerror(errno));
 		return PTL_ERR_INTERNAL;
 	}
 	return PTL_OK;
@@ -292,8 +293,7 @@ fetch(struct ptl_arena *a, struct ptl_app *app, enum ptl_q q, const char *key,
 
 /* The whole of an open regular file of at most max bytes. */
 static enum ptl_err
-slurp(struct ptl_arena *a, int fd, size_t max, const char **data,
-      size_t *len)
+slurp(struct ptl_arena *a, int fd, size_t max, const char **data, size_t *len)
 {
 	struct stat sb;
 	char *buf;
@@ -347,9 +347,8 @@ ptl_files_read(struct ptl_arena *a, struct ptl_app *app, const char *name,
 }
 
 enum ptl_err
-ptl_files_check_photo(struct ptl_arena *a, struct ptl_app *app,
-		      int64_t user_id, int64_t actor_id, const char *id,
-		      struct ptl_refusal *why)
+ptl_files_check_photo(struct ptl_arena *a, struct ptl_app *app, int64_t user_id,
+		      int64_t actor_id, const char *id, struct ptl_refusal *why)
 {
 	struct ptl_file f;
 	enum ptl_err e;

@@ -311,7 +311,8 @@ ptl_multipart_parse(struct ptl_arena *a, const char *content_type,
 			p += 2;
 			if (p != end &&
 			    (end - p != 2 || p[0] != '\r' || p[1] != '\n'))
-				BAD("Multipart: bytes after the close delimiter");
+				BAD("Multipart: bytes after the close "
+				    "delimiter");
 			if (*nparts == 0)
 				BAD("Multipart: no part");
 			return PTL_OK;

@@ -6,9 +6,9 @@
  *
  * Invariants: on success there are 1 to max parts, in order, each inside
  * the body and after the one before it, with a non-empty name that holds
- * no control byte but HTAB (qdtext, RFC 9110 §5.6.4), and no part's content holds the delimiter ("\r\n--"
- * and the boundary); on failure there is a message. Nothing is read past
- * the body (ASan).
+ * no control byte but HTAB (qdtext, RFC 9110 §5.6.4), and no part's content
+ * holds the delimiter ("\r\n--" and the boundary); on failure there is a
+ * message. Nothing is read past the body (ASan).
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -52,8 +52,8 @@ check(struct ptl_arena *a, const char *ct, const char *boundary,
 	}
 	if (n == 0 || n > MAX_PARTS)
 		__builtin_trap();
-	delim = boundary != NULL ? ptl_mem_printf(a, "\r\n--%s", boundary)
-				 : NULL;
+	delim =
+	    boundary != NULL ? ptl_mem_printf(a, "\r\n--%s", boundary) : NULL;
 	for (i = 0; i < n; i++) {
 		const struct ptl_multipart_part *p = &parts[i];
 		const char *c;
@@ -91,8 +91,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	body = nl != NULL ? nl + 1 : (const char *)data;
 	copy = ptl_mem_alloc(a, len + 1);
 	memcpy(copy, body, len);
-	ct = ptl_mem_strndup(a, (const char *)data,
-			     nl != NULL ? (size_t)(nl - (const char *)data) : 0);
+	ct =
+	    ptl_mem_strndup(a, (const char *)data,
+			    nl != NULL ? (size_t)(nl - (const char *)data) : 0);
 	check(a, ct, NULL, copy, len);
 	check(a, "multipart/form-data; boundary=XyZ", "XyZ", copy, len);
 	ptl_mem_reset(a);

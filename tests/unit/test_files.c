@@ -68,13 +68,16 @@ test_sniff(void)
 	const char *ext = NULL;
 
 	ok(strcmp(ptl_files_sniff(png, sizeof(png) - 1, &ext), "image/png") ==
-		   0 && strcmp(ext, "png") == 0,
+		   0 &&
+	       strcmp(ext, "png") == 0,
 	   "a PNG");
 	ok(strcmp(ptl_files_sniff(jpeg, sizeof(jpeg) - 1, &ext),
-		  "image/jpeg") == 0 && strcmp(ext, "jpg") == 0,
+		  "image/jpeg") == 0 &&
+	       strcmp(ext, "jpg") == 0,
 	   "a JPEG");
 	ok(strcmp(ptl_files_sniff(gif, sizeof(gif) - 1, &ext), "image/gif") ==
-		   0 && strcmp(ext, "gif") == 0,
+		   0 &&
+	       strcmp(ext, "gif") == 0,
 	   "a GIF");
 	ok(ptl_files_sniff("GIF87a\1\0\1\0\0\0\0", 13, &ext) != NULL,
 	   "  GIF87a too");
@@ -83,8 +86,10 @@ test_sniff(void)
 	ok(ptl_files_sniff("", 0, &ext) == NULL, "not empty");
 	ok(ptl_files_sniff(NULL, 0, &ext) == NULL, "not none");
 	ok(ptl_files_sniff(png, 8, &ext) == NULL, "not a PNG signature alone");
-	ok(ptl_files_sniff("GIF89a", 6, &ext) == NULL, "not a GIF header alone");
-	ok(ptl_files_sniff("\xff\xd8", 2, &ext) == NULL, "not half a JPEG mark");
+	ok(ptl_files_sniff("GIF89a", 6, &ext) == NULL,
+	   "not a GIF header alone");
+	ok(ptl_files_sniff("\xff\xd8", 2, &ext) == NULL,
+	   "not half a JPEG mark");
 }
 
 static void
@@ -146,7 +151,8 @@ test_upload(int64_t ann)
 	       ptl_mem_printf(arena, "https://api.example.com/api/v1/files/%s",
 			      f.name),
 	       "  its URL under BACKEND_DOMAIN");
-	is_int(mode_of(files_dir), 0700, "  FILES_DIR made 0700 with its parents");
+	is_int(mode_of(files_dir), 0700,
+	       "  FILES_DIR made 0700 with its parents");
 	is_int(mode_of(ptl_mem_printf(arena, "%s/%s", files_dir, f.name)), 0600,
 	       "  the file 0600");
 	is_int(rows("attached_at IS NULL AND type = 'image/png'"), 1,
@@ -159,8 +165,9 @@ test_upload(int64_t ann)
 	   "  its bytes, type and id");
 	is_int(ptl_files_read(arena, &app, "../auth.db", 10, &g, &data, &len),
 	       PTL_ERR_NOT_FOUND, "a traversal: not found");
-	is_int(ptl_files_read(arena, &app, "0123456789abcdef0123456789abcdef.png",
-			      36, &g, &data, &len),
+	is_int(ptl_files_read(arena, &app,
+			      "0123456789abcdef0123456789abcdef.png", 36, &g,
+			      &data, &len),
 	       PTL_ERR_NOT_FOUND, "an unknown name: not found");
 	(void)unlink(ptl_mem_printf(arena, "%s/%s", files_dir, f.name));
 	is_int(ptl_files_read(arena, &app, f.name, strlen(f.name), &g, &data,
@@ -273,20 +280,20 @@ test_gc_and_delete(int64_t eve, int64_t fay)
 				T0 - 2 * DAY_MS, &photo, &why) == PTL_OK &&
 	       set_photo(eve, photo.id, &gone) == PTL_OK,
 	   "eve: a day-old upload, a fresh one, an old photo");
-	ok(ptl_files_upload(arena, &app, fay, jpeg, sizeof(jpeg) - 1, T0,
-			    &hers, &why) == PTL_OK,
+	ok(ptl_files_upload(arena, &app, fay, jpeg, sizeof(jpeg) - 1, T0, &hers,
+			    &why) == PTL_OK,
 	   "fay: an upload");
 	n = rows("1");
 	is_int(ptl_files_gc(&app, T0, &n), PTL_OK, "gc");
-	ok(!exists(old.name) && rows(ptl_mem_printf(arena, "id = '%s'",
-						     old.id)) == 0,
+	ok(!exists(old.name) &&
+	       rows(ptl_mem_printf(arena, "id = '%s'", old.id)) == 0,
 	   "  the day-old upload gone");
 	ok(exists(fresh.name) && exists(photo.name) && exists(hers.name),
 	   "  the rest kept");
 	ok(n >= 1, "  counted");
 	is_int(ptl_account_delete(&app, fay, T0), PTL_OK, "fay deleted");
-	ok(!exists(hers.name) && rows(ptl_mem_printf(arena, "owner = %lld",
-						      (long long)fay)) == 0,
+	ok(!exists(hers.name) &&
+	       rows(ptl_mem_printf(arena, "owner = %lld", (long long)fay)) == 0,
 	   "  her upload gone with her");
 	ok(exists(photo.name) && exists(fresh.name), "  eve's kept");
 }

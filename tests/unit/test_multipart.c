@@ -73,8 +73,8 @@ test_good(void)
 	       strcmp(p[0].filename, "a.png") == 0 &&
 	       strcmp(p[0].type, "image/png") == 0,
 	   "  its name, filename and type");
-	ok(p[0].len == 22 && memcmp(p[0].data, "\x89PNG\r\n--Xy\r\n--XyY\0data",
-				     22) == 0,
+	ok(p[0].len == 22 &&
+	       memcmp(p[0].data, "\x89PNG\r\n--Xy\r\n--XyY\0data", 22) == 0,
 	   "  its content, near-delimiters and a NUL included");
 	is_int(parse(CT, two, sizeof(two) - 1, p, 4, &n), PTL_OK,
 	       "two parts, the close delimiter without CRLF");
@@ -112,7 +112,8 @@ test_bad(void)
 	     "--XyZ\r\nContent-Disposition: form-data; name=a\r\n\r\n\r\n"
 	     "--XyZ--"},
 	    {"an empty boundary", "multipart/form-data; boundary=\"\"", "--"},
-	    {"two boundaries", "multipart/form-data; boundary=XyZ; boundary=XyZ",
+	    {"two boundaries",
+	     "multipart/form-data; boundary=XyZ; boundary=XyZ",
 	     "--XyZ\r\nContent-Disposition: form-data; name=a\r\n\r\n\r\n"
 	     "--XyZ--"},
 	    {"a boundary ending in a space",
@@ -206,8 +207,8 @@ test_bad(void)
 			       "--XyZ\r\nContent-Disposition: form-data; "
 			       "name=");
 	memset(long_name + off, 'n', sizeof(long_name) - off - 20);
-	(void)memcpy(long_name + sizeof(long_name) - 20,
-		     "\r\n\r\nx\r\n--XyZ--", 15);
+	(void)memcpy(long_name + sizeof(long_name) - 20, "\r\n\r\nx\r\n--XyZ--",
+		     15);
 	off = (size_t)snprintf(seventy_one, sizeof(seventy_one),
 			       "multipart/form-data; boundary=");
 	memset(seventy_one + off, 'b', 71);
