@@ -125,3 +125,6 @@ check_PROGRAMS += tests/unit/test_multipart
 tests_unit_test_multipart_SOURCES = tests/unit/test_multipart.c tests/tap.h
 check_PROGRAMS += tests/unit/test_files
 tests_unit_test_files_SOURCES = tests/unit/test_files.c tests/unit/fixture.h tests/tap.h
+check_PROGRAMS += tests/unit/test_upload
+tests_unit_test_upload_SOURCES = tests/unit/test_upload.c tests/unit/fixture.h tests/tap.h \
+	tests/memio.c tests/memio.h
