@@ -396,6 +396,17 @@ class WebServers(FilesCase):
                                 headers={"Authorization": "Bearer " + token})
                 self.assertStatus(r, 413)
 
+    def test_shared_host_htaccess(self):
+        """The .htaccess of a shared host routes both routes (its host's
+        LimitRequestBody, 1 MiB in the test template, caps the body)."""
+        srv = serve(self.__class__, web="htaccess")
+        _e, token = self.user(srv)
+        f = self.upload_ok(token, GIF, filename="a.gif", server=srv)
+        g = srv.request("GET", "/api/v1/files/" + self.name_of(f))
+        self.assertEqual(g.body, GIF)
+        self.assertEqual(g.headers["content-type"], "image/gif")
+        self.assertStatus(self.patch_me(token, {"photo": {"id": f["id"]}}, server=srv), 200)
+
 
 if __name__ == "__main__":
     unittest.main()
