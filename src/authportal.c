@@ -1095,6 +1095,32 @@ check_social(struct ptl_arena *a, const struct ptl_cfg *cfg)
 	}
 }
 
+/* FILES_DIR (API.md §9.11): a folder, 0700, or one the first upload can
+ * make. Returns the number of problems. */
+static unsigned
+check_files(const struct ptl_cfg *cfg)
+{
+	const char *dir = cfg->files_dir;
+	struct stat sb;
+	char parent[4096];
+
+	if (stat(dir, &sb) == 0) {
+		if (!S_ISDIR(sb.st_mode)) {
+			report("files", "%s is not a folder (FILES_DIR)", dir);
+			return 1;
+		}
+		report_mode("files", dir);
+		report("files", "%s: ok", dir);
+		return 0;
+	}
+	folder(dir, parent, sizeof(parent));
+	report("files",
+	       "%s does not exist yet: the first upload makes it, mode 0700 "
+	       "(in %s, which must be writable then)",
+	       dir, parent);
+	return 0;
+}
+
 static unsigned
 check_templates(const struct ptl_cfg_mail *mc)
 {
@@ -1187,6 +1213,7 @@ cmd_check_config(struct ctx *c, const struct args *args)
 			       : "weak ones allowed outside production");
 	problems += check_database(cfg);
 	check_social(c->a, cfg);
+	problems += check_files(cfg);
 	problems += check_templates(&cfg->mail);
 	problems += check_languages(c->app);
 	problems += check_smtp(&cfg->mail, (args->given & OPT_SMTP) != 0);

@@ -5,6 +5,7 @@ FILES_DIR, the unattached cap and gc (API.md §9.11, §1.10, §2.1, §10
 items 8 and 30; issue 16 point 3)."""
 
 import os
+import re
 import sqlite3
 import stat
 import struct
@@ -241,6 +242,11 @@ class Upload(FilesCase):
         r = S.request("PATCH", "/api/v1/auth/me", body=b'{"firstName":"' + b"a" * 200000 + b'"}',
                       headers={"Authorization": "Bearer " + token})
         self.assertStatus(r, 413)
+
+    def test_check_config_reports_files_dir(self):
+        cp = S.cli("check-config")
+        self.assertRegex(cp.stdout, r"files\s+%s(: ok| does not exist yet)"
+                         % re.escape(self.files_dir()))
 
     def test_files_dir_is_private(self):
         _e, token = self.user()
