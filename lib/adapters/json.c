@@ -7,6 +7,7 @@
 #include "config.h"
 #endif
 
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -173,9 +174,28 @@ has_duplicates(struct ptl_arena *a, const cJSON *obj)
 	return false;
 }
 
+static enum ptl_err parse(struct ptl_arena *a, const char *body, size_t len,
+			  bool any_value, struct ptl_json **root,
+			  const char **msg);
+
 enum ptl_err
 ptl_json_parse(struct ptl_arena *a, const char *body, size_t len,
 	       struct ptl_json **root, const char **msg)
+{
+	return parse(a, body, len, false, root, msg);
+}
+
+enum ptl_err
+ptl_json_parse_value(struct ptl_arena *a, const char *text, size_t len,
+		     struct ptl_json **root, const char **msg)
+{
+	return parse(a, text, len, true, root, msg);
+}
+
+/* ptl_json_parse(), and with any_value a top-level scalar or null too. */
+static enum ptl_err
+parse(struct ptl_arena *a, const char *body, size_t len, bool any_value,
+      struct ptl_json **root, const char **msg)
 {
 	const char *end = NULL, *why = NULL;
 	cJSON *tree;
@@ -229,7 +249,7 @@ ptl_json_parse(struct ptl_arena *a, const char *body, size_t len,
 				      "%zu", (size_t)(end - body));
 		return PTL_ERR_BAD_JSON;
 	}
-	if (!cJSON_IsObject(tree) && !cJSON_IsArray(tree)) {
+	if (!any_value && !cJSON_IsObject(tree) && !cJSON_IsArray(tree)) {
 		*msg = "Unexpected token in JSON at position 0";
 		return PTL_ERR_BAD_JSON;
 	}
@@ -440,4 +460,30 @@ const char *
 ptl_json_name(const struct ptl_json *v)
 {
 	return v != NULL ? ((const cJSON *)v)->string : NULL;
+}
+
+size_t
+ptl_json_count(const struct ptl_json *v)
+{
+	const cJSON *j = (const cJSON *)v;
+
+	if (j == NULL || !cJSON_IsArray(j))
+		return 0;
+	return (size_t)cJSON_GetArraySize(j);
+}
+
+const struct ptl_json *
+ptl_json_at(const struct ptl_json *v, size_t i)
+{
+	const cJSON *j = (const cJSON *)v;
+
+	if (j == NULL || !cJSON_IsArray(j) || i > INT_MAX)
+		return NULL;
+	return (const struct ptl_json *)cJSON_GetArrayItem(j, (int)i);
+}
+
+bool
+ptl_json_true(const struct ptl_json *v)
+{
+	return v != NULL && cJSON_IsTrue((const cJSON *)v);
 }

@@ -43,6 +43,14 @@ enum ptl_err ptl_json_parse(struct ptl_arena *a, const char *body, size_t len,
 			    struct ptl_json **root, const char **msg)
 	__attribute__((warn_unused_result));
 
+/* ptl_json_parse() for a JSON text that may also be a scalar or null (a
+ * query parameter that carries JSON, API.md §11.4). Same checks, same
+ * errors, same ownership. */
+enum ptl_err ptl_json_parse_value(struct ptl_arena *a, const char *text,
+				  size_t len, struct ptl_json **root,
+				  const char **msg)
+	__attribute__((warn_unused_result));
+
 /*
  * Decodes an application/x-www-form-urlencoded body into an object of string
  * values. A repeated name, a bad %-escape, invalid UTF-8 or a NUL byte is
@@ -90,5 +98,12 @@ const struct ptl_json *ptl_json_next(const struct ptl_json *v);
  * element or a root. */
 const char *ptl_json_name(const struct ptl_json *v);
 
+/* The number of elements of an array (0 for anything else), and element
+ * i of it (NULL past the end or for anything else); borrowed. */
+size_t ptl_json_count(const struct ptl_json *v);
+const struct ptl_json *ptl_json_at(const struct ptl_json *v, size_t i);
+
+/* Whether v is the JSON literal true. */
+bool ptl_json_true(const struct ptl_json *v);
 
 #endif

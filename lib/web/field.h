@@ -34,6 +34,8 @@ enum ptl_rule {
 				* a provider's token (an ID token of a
 				* 4096-bit key passes 1 KiB) */
 #define PTL_FIELD_TOKEN_MAX 8192
+#define PTL_FIELD_SCALAR 0x40  /* a JSON number or boolean is taken as its
+				* text (the names of the users API, §10.27) */
 
 struct ptl_field {
 	const char *name;

@@ -47,6 +47,27 @@ ptl_resp_error(struct ptl_resp *resp, const char *field, const char *msg)
 	}
 	resp->errors[resp->nerrors].field = field;
 	resp->errors[resp->nerrors].msg = msg;
+	resp->errors[resp->nerrors].json = false;
+	resp->nerrors++;
+}
+
+void
+ptl_resp_error_json(struct ptl_resp *resp, const char *field,
+		    const char *json)
+{
+	size_t i;
+
+	for (i = 0; i < resp->nerrors; i++) {
+		if (strcmp(resp->errors[i].field, field) == 0)
+			return;
+	}
+	if (resp->nerrors == PTL_RESP_MAX_ERRORS) {
+		resp->errors_dropped++;
+		return;
+	}
+	resp->errors[resp->nerrors].field = field;
+	resp->errors[resp->nerrors].msg = json;
+	resp->errors[resp->nerrors].json = true;
 	resp->nerrors++;
 }
 
@@ -115,7 +136,10 @@ validation_body(const struct ptl_resp *resp, struct ptl_buf *b)
 			ptl_buf_addc(b, ',');
 		ptl_buf_json_strz(b, resp->errors[i].field);
 		ptl_buf_addc(b, ':');
-		ptl_buf_json_strz(b, resp->errors[i].msg);
+		if (resp->errors[i].json)
+			ptl_buf_adds(b, resp->errors[i].msg);
+		else
+			ptl_buf_json_strz(b, resp->errors[i].msg);
 	}
 	ptl_buf_adds(b, "}}");
 }

@@ -25,6 +25,7 @@
 struct ptl_field_error {
 	const char *field;
 	const char *msg;
+	bool json; /* msg is a JSON value (a nested tree), not a message */
 };
 
 #define PTL_RESP_MAX_ERRORS 16
@@ -73,6 +74,13 @@ void ptl_resp_init(struct ptl_resp *resp, struct ptl_arena *a)
  * errors of fields past the first PTL_RESP_MAX_ERRORS are dropped (and
  * counted, and logged when the answer is written): the answer stays 422. */
 void ptl_resp_error(struct ptl_resp *resp, const char *field, const char *msg);
+
+/* Adds the 422 error of field as the JSON value json (the nested trees of
+ * API.md §11.4: an object of index or property keys), written as is.
+ * Both borrowed as with ptl_resp_error(); a field already in the errors
+ * keeps its first value. */
+void ptl_resp_error_json(struct ptl_resp *resp, const char *field,
+			 const char *json);
 
 /*
  * Writes the answer of a request that ended with e to t: for PTL_OK the
