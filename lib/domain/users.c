@@ -205,7 +205,8 @@ parse_filters(struct ptl_arena *a, const char *text, const char **roles)
 	if (t == PTL_JSON_NULL || t == PTL_JSON_ARRAY)
 		return NULL;
 	if (t != PTL_JSON_OBJECT)
-		return NOT_NESTED("filters");
+		return "\"nested property filters must be either object or "
+		       "array\"";
 	r = ptl_json_get(root, "roles");
 	t = ptl_json_type(r);
 	if (t == PTL_JSON_ABSENT || t == PTL_JSON_NULL || t == PTL_JSON_OBJECT)
