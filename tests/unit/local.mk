@@ -116,3 +116,7 @@ tests_unit_test_i18n_SOURCES = tests/unit/test_i18n.c tests/unit/fixture.h tests
 # The API documentation: GET /docs-json and the HTML page of GET /docs.
 check_PROGRAMS += tests/unit/test_docs
 tests_unit_test_docs_SOURCES = tests/unit/test_docs.c tests/unit/fixture.h tests/tap.h
+# The users admin API's use cases (lib/domain/users.c).
+check_PROGRAMS += tests/unit/test_users
+tests_unit_test_users_SOURCES = tests/unit/test_users.c tests/unit/fixture.h \
+	tests/tap.h
