@@ -37,7 +37,15 @@
 #include "domain/users.h"
 #include "web/endpoint.h"
 
-enum { F_EMAIL, F_PASSWORD, F_FIRST_NAME, F_LAST_NAME, F_PHOTO, F_ROLE, F_STATUS };
+enum {
+	F_EMAIL,
+	F_PASSWORD,
+	F_FIRST_NAME,
+	F_LAST_NAME,
+	F_PHOTO,
+	F_ROLE,
+	F_STATUS
+};
 
 /* API.md §11.6, in the DTO's order; photo, role and status are read by
  * the use case from the body (§11.9). */

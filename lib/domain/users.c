@@ -69,32 +69,31 @@ static const struct {
 	int code;
 	enum ptl_q asc, desc;
 } columns[] = {
-	{"id", 1, PTL_Q_USERS_PAGE, PTL_Q_USERS_PAGE_ID_DESC},
-	{"email", 2, PTL_Q_USERS_PAGE_EMAIL, PTL_Q_USERS_PAGE_EMAIL_DESC},
-	{"provider", 3, PTL_Q_USERS_PAGE_PROVIDER,
-	 PTL_Q_USERS_PAGE_PROVIDER_DESC},
-	{"socialId", 4, PTL_Q_USERS_PAGE_SOCIAL_ID,
-	 PTL_Q_USERS_PAGE_SOCIAL_ID_DESC},
-	{"firstName", 5, PTL_Q_USERS_PAGE_FIRST_NAME,
-	 PTL_Q_USERS_PAGE_FIRST_NAME_DESC},
-	{"lastName", 6, PTL_Q_USERS_PAGE_LAST_NAME,
-	 PTL_Q_USERS_PAGE_LAST_NAME_DESC},
-	{"createdAt", 7, PTL_Q_USERS_PAGE_CREATED_AT,
-	 PTL_Q_USERS_PAGE_CREATED_AT_DESC},
-	{"updatedAt", 8, PTL_Q_USERS_PAGE_UPDATED_AT,
-	 PTL_Q_USERS_PAGE_UPDATED_AT_DESC},
-	{"deletedAt", 0, PTL_Q_USERS_PAGE, PTL_Q_USERS_PAGE},
+    {"id", 1, PTL_Q_USERS_PAGE, PTL_Q_USERS_PAGE_ID_DESC},
+    {"email", 2, PTL_Q_USERS_PAGE_EMAIL, PTL_Q_USERS_PAGE_EMAIL_DESC},
+    {"provider", 3, PTL_Q_USERS_PAGE_PROVIDER, PTL_Q_USERS_PAGE_PROVIDER_DESC},
+    {"socialId", 4, PTL_Q_USERS_PAGE_SOCIAL_ID,
+     PTL_Q_USERS_PAGE_SOCIAL_ID_DESC},
+    {"firstName", 5, PTL_Q_USERS_PAGE_FIRST_NAME,
+     PTL_Q_USERS_PAGE_FIRST_NAME_DESC},
+    {"lastName", 6, PTL_Q_USERS_PAGE_LAST_NAME,
+     PTL_Q_USERS_PAGE_LAST_NAME_DESC},
+    {"createdAt", 7, PTL_Q_USERS_PAGE_CREATED_AT,
+     PTL_Q_USERS_PAGE_CREATED_AT_DESC},
+    {"updatedAt", 8, PTL_Q_USERS_PAGE_UPDATED_AT,
+     PTL_Q_USERS_PAGE_UPDATED_AT_DESC},
+    {"deletedAt", 0, PTL_Q_USERS_PAGE, PTL_Q_USERS_PAGE},
 };
 
 #define ONE_OF                                                                 \
-	"\"orderBy must be one of the following values: id, email, "         \
+	"\"orderBy must be one of the following values: id, email, "           \
 	"provider, socialId, firstName, lastName, createdAt, updatedAt, "      \
 	"deletedAt\""
 #define NOT_NUMBER(p)                                                          \
 	"\"" p " must be a number conforming to the specified constraints\""
 #define NOT_NESTED(p)                                                          \
-	"\"each value in nested property " p                                   \
-	" must be either object or array\""
+	"\"each value in nested property " p " must be either object or "      \
+					     "array\""
 
 static void
 add_error(struct ptl_users_error *errors, size_t *n, const char *field,
@@ -218,6 +217,10 @@ parse_filters(struct ptl_arena *a, const char *text, const char **roles)
 	ptl_buf_init(&ids, a, 64, 64 * 1024);
 	ptl_buf_init(&errs, a, 64, 256 * 1024);
 	parse_roles(r, &ids, &errs);
+	/* The query's length (the web server's cap) keeps both far below
+	 * their caps; a cut tree would not be JSON. */
+	if (errs.overflow || ids.overflow)
+		return "\"filters must be a json string\"";
 	if (errs.len > 0)
 		return ptl_mem_printf(a, "{\"roles\":%.*s}", (int)errs.len,
 				      errs.data);
@@ -257,8 +260,8 @@ sort_key(const struct ptl_json *el, bool *desc, struct ptl_buf *errs)
 	}
 	s = ptl_json_str(order, &len);
 	/* Exactly DESC or desc sorts descending (API.md §11.4). */
-	*desc = len == 4 && (memcmp(s, "DESC", 4) == 0 ||
-			     memcmp(s, "desc", 4) == 0);
+	*desc = len == 4 &&
+		(memcmp(s, "DESC", 4) == 0 || memcmp(s, "desc", 4) == 0);
 	return errs->len == 0 ? col : -1;
 }
 
@@ -318,6 +321,8 @@ parse_sort_array(struct ptl_arena *a, const struct ptl_json *root,
 	}
 	if (nerr == 0)
 		return NULL;
+	if (errs.overflow)
+		return "\"sort must be a json string\"";
 	ptl_buf_addc(&errs, '}');
 	return ptl_mem_strndup(a, errs.data, errs.len);
 }
@@ -401,7 +406,8 @@ page_statement(struct ptl_app *app, const struct ptl_users_query *q)
 	for (i = 0; i < PTL_DB_SORT_KEYS; i++) {
 		bool used = i < q->nkeys;
 
-		ptl_db_bind_int(st, 4 + 2 * (int)i, used ? q->keys[i].column : 0);
+		ptl_db_bind_int(st, 4 + 2 * (int)i,
+				used ? q->keys[i].column : 0);
 		ptl_db_bind_int(st, 5 + 2 * (int)i, used && q->keys[i].desc);
 	}
 	return st;
@@ -457,8 +463,7 @@ ptl_users_get(struct ptl_arena *a, struct ptl_app *app, int64_t id,
  * when uploads exist, it looks the id up instead.
  */
 static enum ptl_err
-refuse_photo_unless_stored(const struct ptl_json *body,
-			   struct ptl_refusal *why)
+refuse_photo_unless_stored(const struct ptl_json *body, struct ptl_refusal *why)
 {
 	const struct ptl_json *photo = ptl_json_get(body, "photo");
 	const struct ptl_json *id = ptl_json_get(photo, "id");
@@ -526,9 +531,8 @@ ref_id(const struct ptl_json *body, const char *name, const char *key,
  * (API.md §11.6 steps 2-4, §11.7 steps 2-4). self: the target (0 on
  * POST), whose own address is not a conflict (§10.18). */
 static enum ptl_err
-check_input(struct ptl_app *app, const struct ptl_users_input *in,
-	    int64_t self, int64_t *role, int64_t *status,
-	    struct ptl_refusal *why)
+check_input(struct ptl_app *app, const struct ptl_users_input *in, int64_t self,
+	    int64_t *role, int64_t *status, struct ptl_refusal *why)
 {
 	int64_t holder;
 	enum ptl_err e;
@@ -644,8 +648,8 @@ ptl_users_update(struct ptl_arena *a, struct ptl_app *app, int64_t id,
 		e = ptl_account_get(a, app, id, u);
 	if (e != PTL_OK)
 		return e;
-	if (in->email != NULL && (u->email == NULL ||
-				  strcmp(in->email, u->email) != 0))
+	if (in->email != NULL &&
+	    (u->email == NULL || strcmp(in->email, u->email) != 0))
 		email = in->email;
 	if (changes_password(in)) {
 		e = ptl_account_hash(a, app, in->password, in->password_len,

@@ -39,12 +39,11 @@ struct ptl_json;
  * database error.
  */
 enum ptl_err ptl_users_authorize(struct ptl_app *app, int64_t user_id)
-	__attribute__((warn_unused_result, nonnull));
+    __attribute__((warn_unused_result, nonnull));
 
 /* Whether s is a path id of API.md §10.15: decimal digits only, from 1 to
  * PTL_USERS_ID_MAX. OUT id. */
-bool ptl_users_parse_id(const char *s, int64_t *id)
-	__attribute__((nonnull));
+bool ptl_users_parse_id(const char *s, int64_t *id) __attribute__((nonnull));
 
 /* One 422 error of the list's query (API.md §11.4): the parameter, and its
  * value as JSON text (a string, or a nested tree), arena-owned. */
@@ -75,7 +74,7 @@ enum ptl_err ptl_users_parse_query(struct ptl_arena *a, const char *page,
 				   const char *sort, struct ptl_users_query *q,
 				   struct ptl_users_error errors[4],
 				   size_t *nerrors)
-	__attribute__((warn_unused_result, nonnull(1, 6, 7, 8)));
+    __attribute__((warn_unused_result, nonnull(1, 6, 7, 8)));
 
 /*
  * Writes one page of live users as {"data":[User...],"hasNextPage":bool}
@@ -85,7 +84,7 @@ enum ptl_err ptl_users_parse_query(struct ptl_arena *a, const char *page,
 enum ptl_err ptl_users_list_json(struct ptl_arena *a, struct ptl_app *app,
 				 const struct ptl_users_query *q,
 				 struct ptl_buf *out)
-	__attribute__((warn_unused_result, nonnull));
+    __attribute__((warn_unused_result, nonnull));
 
 /* The validated body of POST and PATCH (strings borrowed). */
 struct ptl_users_input {
@@ -99,9 +98,9 @@ struct ptl_users_input {
 };
 
 /* Loads the live user id. PTL_ERR_NOT_FOUND (API.md §10.15). OUT u. */
-enum ptl_err ptl_users_get(struct ptl_arena *a, struct ptl_app *app,
-			   int64_t id, struct ptl_user *u)
-	__attribute__((warn_unused_result, nonnull));
+enum ptl_err ptl_users_get(struct ptl_arena *a, struct ptl_app *app, int64_t id,
+			   struct ptl_user *u)
+    __attribute__((warn_unused_result, nonnull));
 
 /*
  * POST /users (API.md §11.6, §10.16-20, §10.26-27): refuses, in this order,
@@ -115,7 +114,7 @@ enum ptl_err ptl_users_get(struct ptl_arena *a, struct ptl_app *app,
 enum ptl_err ptl_users_create(struct ptl_arena *a, struct ptl_app *app,
 			      const struct ptl_users_input *in, int64_t now_ms,
 			      struct ptl_user *u, struct ptl_refusal *why)
-	__attribute__((warn_unused_result, nonnull));
+    __attribute__((warn_unused_result, nonnull));
 
 /*
  * PATCH /users/:id (API.md §11.7, §10.15-20, §10.25-27): the refusals of
@@ -130,12 +129,12 @@ enum ptl_err ptl_users_update(struct ptl_arena *a, struct ptl_app *app,
 			      int64_t id, int64_t keep_session,
 			      const struct ptl_users_input *in, int64_t now_ms,
 			      struct ptl_user *u, struct ptl_refusal *why)
-	__attribute__((warn_unused_result, nonnull));
+    __attribute__((warn_unused_result, nonnull));
 
 /* DELETE /users/:id (API.md §11.8, §10.15, §10.25): soft-deletes a live
  * user and ends all of its sessions (ptl_account_delete). An unknown or
  * already deleted id is PTL_OK too, and keeps its first deletedAt. */
 enum ptl_err ptl_users_delete(struct ptl_app *app, int64_t id, int64_t now_ms)
-	__attribute__((warn_unused_result, nonnull));
+    __attribute__((warn_unused_result, nonnull));
 
 #endif

@@ -52,8 +52,7 @@ ptl_resp_error(struct ptl_resp *resp, const char *field, const char *msg)
 }
 
 void
-ptl_resp_error_json(struct ptl_resp *resp, const char *field,
-		    const char *json)
+ptl_resp_error_json(struct ptl_resp *resp, const char *field, const char *json)
 {
 	size_t i;
 

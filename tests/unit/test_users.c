@@ -93,13 +93,19 @@ test_parse_id(void)
 		bool ok;
 		int64_t id;
 	} cases[] = {
-		{"1", true, 1},	      {"2147483647", true, 2147483647},
-		{"007", true, 7},     {"0", false, 0},
-		{"-1", false, 0},     {"2147483648", false, 0},
-		{"1.5", false, 0},    {"0x1", false, 0},
-		{"1e0", false, 0},    {" 1", false, 0},
-		{"", false, 0},	      {"+1", false, 0},
-		{"99999999999999999999", false, 0},
+	    {"1", true, 1},
+	    {"2147483647", true, 2147483647},
+	    {"007", true, 7},
+	    {"0", false, 0},
+	    {"-1", false, 0},
+	    {"2147483648", false, 0},
+	    {"1.5", false, 0},
+	    {"0x1", false, 0},
+	    {"1e0", false, 0},
+	    {" 1", false, 0},
+	    {"", false, 0},
+	    {"+1", false, 0},
+	    {"99999999999999999999", false, 0},
 	};
 	size_t i;
 
@@ -107,8 +113,8 @@ test_parse_id(void)
 		int64_t id = 0;
 		bool got = ptl_users_parse_id(cases[i].s, &id);
 
-		ok(got == cases[i].ok && (!got || id == cases[i].id),
-		   "id '%s'", cases[i].s);
+		ok(got == cases[i].ok && (!got || id == cases[i].id), "id '%s'",
+		   cases[i].s);
 	}
 }
 
@@ -130,7 +136,8 @@ parse(const char *page, const char *limit, const char *filters,
 	return ptl_mem_strndup(arena, b.data, b.len);
 }
 
-#define NUM(p) "\"" p " must be a number conforming to the specified constraints\""
+#define NUM(p)                                                                 \
+	"\"" p " must be a number conforming to the specified constraints\""
 
 static void
 test_parse_query(void)
@@ -148,35 +155,40 @@ test_parse_query(void)
 		     &q),
 	       "", "huge page and limit");
 	ok(q.limit == 50 && q.offset > 0, "no overflow");
-	is_str(parse("0", "-1", NULL, NULL, &q), "page=" NUM("page") ";limit=" NUM("limit") ";",
+	is_str(parse("0", "-1", NULL, NULL, &q),
+	       "page=" NUM("page") ";limit=" NUM("limit") ";",
 	       "page 0 and limit -1");
 	is_str(parse("1.5", "1e1", NULL, NULL, &q),
 	       "page=" NUM("page") ";limit=" NUM("limit") ";", "fractions");
-	is_str(parse("abc", "x", "1", "[{}]", &q),
-	       "page=" NUM("page") ";limit=" NUM("limit")
-	       ";filters=\"nested property filters must be either object or "
-	       "array\";sort={\"0\":{\"orderBy\":\"orderBy must be a "
-	       "string\",\"order\":\"order must be a string\"}};",
-	       "all four, in DTO order");
+	is_str(
+	    parse("abc", "x", "1", "[{}]", &q),
+	    "page=" NUM("page") ";limit=" NUM(
+		"limit") ";filters=\"nested property filters must be either "
+			 "object or "
+			 "array\";sort={\"0\":{\"orderBy\":\"orderBy must be a "
+			 "string\",\"order\":\"order must be a string\"}};",
+	    "all four, in DTO order");
 	is_str(parse(NULL, NULL, "{bad", "{bad", &q),
 	       "filters=\"filters must be a json string\";sort=\"sort must "
 	       "be a json string\";",
 	       "invalid JSON");
-	is_str(parse(NULL, NULL, "{\"roles\":[{\"id\":\"1\"},1,{\"id\":1.5}]}",
-		     NULL, &q),
-	       "filters={\"roles\":{\"0\":{\"id\":" NUM("id") "},\"1\":\"each "
-	       "value in nested property roles must be either object or "
-	       "array\",\"2\":{\"id\":" NUM("id") "}}};",
-	       "nested role errors");
-	is_str(parse(NULL, NULL, "{\"roles\":[{\"id\":2},{\"id\":1}]}", NULL,
-		     &q),
-	       "", "two roles");
+	is_str(
+	    parse(NULL, NULL, "{\"roles\":[{\"id\":\"1\"},1,{\"id\":1.5}]}",
+		  NULL, &q),
+	    "filters={\"roles\":{\"0\":{\"id\":" NUM(
+		"id") "},\"1\":\"each "
+		      "value in nested property roles must be either object or "
+		      "array\",\"2\":{\"id\":" NUM("id") "}}};",
+	    "nested role errors");
+	is_str(
+	    parse(NULL, NULL, "{\"roles\":[{\"id\":2},{\"id\":1}]}", NULL, &q),
+	    "", "two roles");
 	is_str(q.roles, "[2,1]", "bound as a JSON array of integers");
 	is_str(parse(NULL, NULL, "{\"roles\":{\"id\":1}}", "null", &q), "",
 	       "roles an object, sort null");
 	ok(q.roles == NULL && q.nkeys == 0, "no filter, no sort");
-	is_str(parse(NULL, NULL, NULL, "{\"orderBy\":\"id\",\"order\":\"DESC\"}",
-		     &q),
+	is_str(parse(NULL, NULL, NULL,
+		     "{\"orderBy\":\"id\",\"order\":\"DESC\"}", &q),
 	       "sort=\"sort must be an array\";", "a valid object");
 	is_str(parse(NULL, NULL, NULL,
 		     "[{\"orderBy\":\"password\",\"order\":\"asc\"}]", &q),
@@ -204,15 +216,17 @@ test_parse_query(void)
 static const char *
 ids_of(const struct ptl_buf *out)
 {
-	struct ptl_json *root = body(ptl_mem_strndup(arena, out->data, out->len));
+	struct ptl_json *root =
+	    body(ptl_mem_strndup(arena, out->data, out->len));
 	const struct ptl_json *data = ptl_json_get(root, "data");
 	struct ptl_buf b;
 	size_t i;
 
 	ptl_buf_init(&b, arena, 64, 65536);
 	for (i = 0; i < ptl_json_count(data); i++)
-		ptl_buf_addf(&b, "%s%.0f", i ? "," : "",
-			     ptl_json_num(ptl_json_get(ptl_json_at(data, i), "id")));
+		ptl_buf_addf(
+		    &b, "%s%.0f", i ? "," : "",
+		    ptl_json_num(ptl_json_get(ptl_json_at(data, i), "id")));
 	return ptl_mem_strndup(arena, b.data, b.len);
 }
 
@@ -234,8 +248,8 @@ static void
 test_list_orders(void)
 {
 	static const char *const cols[] = {
-		"id",	    "email",	"provider",  "socialId", "firstName",
-		"lastName", "createdAt", "updatedAt", "deletedAt",
+	    "id",       "email",     "provider",  "socialId",  "firstName",
+	    "lastName", "createdAt", "updatedAt", "deletedAt",
 	};
 	char one[128], two[160];
 	size_t i, d;
@@ -253,23 +267,26 @@ test_list_orders(void)
 		for (d = 0; d < 2; d++) {
 			const char *dir = d ? "desc" : "asc";
 
-			(void)snprintf(one, sizeof(one),
-				       "[{\"orderBy\":\"%s\",\"order\":\"%s\"}]",
-				       cols[i], dir);
-			(void)snprintf(two, sizeof(two),
-				       "[{\"orderBy\":\"%s\",\"order\":\"%s\"},"
-				       "{\"orderBy\":\"id\",\"order\":\"asc\"}]",
-				       cols[i], dir);
+			(void)snprintf(
+			    one, sizeof(one),
+			    "[{\"orderBy\":\"%s\",\"order\":\"%s\"}]", cols[i],
+			    dir);
+			(void)snprintf(
+			    two, sizeof(two),
+			    "[{\"orderBy\":\"%s\",\"order\":\"%s\"},"
+			    "{\"orderBy\":\"id\",\"order\":\"asc\"}]",
+			    cols[i], dir);
 			is_str(list(NULL, one, "50"), list(NULL, two, "50"),
-			       ptl_mem_printf(arena, "%s %s: the one-key "
-						     "statement orders as the "
-						     "general one",
+			       ptl_mem_printf(arena,
+					      "%s %s: the one-key "
+					      "statement orders as the "
+					      "general one",
 					      cols[i], dir));
 		}
 	}
-	is_str(list(NULL, "[{\"orderBy\":\"firstName\",\"order\":\"asc\"}]",
-		    "50"),
-	       "2,5,3,6,4", "firstName: S, a, b, b (by id), NULLs last");
+	is_str(
+	    list(NULL, "[{\"orderBy\":\"firstName\",\"order\":\"asc\"}]", "50"),
+	    "2,5,3,6,4", "firstName: S, a, b, b (by id), NULLs last");
 	is_str(list(NULL, "[{\"orderBy\":\"firstName\",\"order\":\"desc\"}]",
 		    "50"),
 	       "4,3,6,5,2", "descending: NULLs first, ties by id ascending");
@@ -287,12 +304,12 @@ static void
 test_create(void)
 {
 	struct ptl_users_input in = {
-		.email = "new@example.com",
-		.password = PW,
-		.password_len = strlen(PW),
-		.first = "N",
-		.last = "U",
-		.body = body("{}"),
+	    .email = "new@example.com",
+	    .password = PW,
+	    .password_len = strlen(PW),
+	    .first = "N",
+	    .last = "U",
+	    .body = body("{}"),
 	};
 	struct ptl_refusal why;
 	struct ptl_user u;
@@ -384,8 +401,7 @@ test_update(void)
 		   id) == 0,
 	   "delete ends every session");
 	is_int(ptl_users_delete(&app, id, T0 + 20), PTL_OK, "delete again");
-	ok(sql_int("SELECT deleted_at FROM users WHERE id =", id) ==
-	       T0 + 10,
+	ok(sql_int("SELECT deleted_at FROM users WHERE id =", id) == T0 + 10,
 	   "the first deletedAt is kept");
 	is_int(ptl_users_delete(&app, 999999, T0), PTL_OK,
 	       "an unknown id is no error");
