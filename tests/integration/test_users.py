@@ -11,7 +11,7 @@ import threading
 import time
 import urllib.parse
 
-from harness import (ApiTestCase, serve, unique_email, DEMO_ADMIN, DEMO_USER,
+from harness import (ApiTestCase, Server, serve, unique_email, DEMO_ADMIN, DEMO_USER,
                      DEMO_PASSWORD, USER_KEYS)
 
 USERS = "/api/v1/users"
@@ -699,6 +699,47 @@ class ConcurrentWrites(Base):
         for t in writers:
             t.join()
         self.assertEqual(failures, [])
+
+
+class EveryWebServer(Base):
+    """The routes of the users executable in every shipped configuration
+    besides lighttpd's (the rest of the module): nginx and the three
+    Apache deployments."""
+
+    def routes(self, web):
+        srv = Server(web=web, env={"AUTH_PASSWORD_MIN_LENGTH": "6"})
+        srv.start()
+        type(self).server = srv
+        try:
+            self.token = self.admin_token()
+            self.assertEqual(self.list()["data"][0]["email"], DEMO_ADMIN)
+            u = self.create()
+            path = "%s/%d" % (USERS, u["id"])
+            self.assertEqual(self.call("GET", path).json(), u)
+            self.assertStatus(self.call("GET", "/api/v1/Users/%d/" % u["id"]), 200)
+            self.assertStatus(self.call("PATCH", path, {"lastName": "W"}), 200)
+            self.assertBody(self.call("DELETE", path), 204, b"")
+            self.assertBody(self.call("GET", path), 404, NOT_FOUND)
+            self.assertStatus(self.call("PUT", path, {}), 404)
+            john = srv.login_ok(DEMO_USER, DEMO_PASSWORD)["token"]
+            self.assertBody(self.call("GET", USERS, token=john), 403, FORBIDDEN)
+            self.assertUnauthorized(srv.request("GET", USERS))
+            self.assertEqual(srv.server_errors(), [])
+        finally:
+            type(self).server = None
+            srv.stop()
+
+    def test_nginx(self):
+        self.routes("nginx")
+
+    def test_apache_fcgid(self):
+        self.routes("fcgid")
+
+    def test_apache_cgi(self):
+        self.routes("cgi")
+
+    def test_apache_htaccess(self):
+        self.routes("htaccess")
 
 
 class ZzNoServerErrors(ApiTestCase):
