@@ -93,7 +93,7 @@ static const struct {
 	"\"" p " must be a number conforming to the specified constraints\""
 #define NOT_NESTED(p)                                                          \
 	"\"each value in nested property " p " must be either object or "      \
-					     "array\""
+	"array\""
 
 static void
 add_error(struct ptl_users_error *errors, size_t *n, const char *field,
@@ -455,6 +455,29 @@ ptl_users_get(struct ptl_arena *a, struct ptl_app *app, int64_t id,
 	return ptl_account_get(a, app, id, u);
 }
 
+/* JavaScript's falsy values among JSON's: absent (undefined), null, false,
+ * 0 and "" (the reference's "if (dto.role?.id)", API.md §11.9). */
+static bool
+falsy(const struct ptl_json *v)
+{
+	size_t len = 0;
+
+	switch (ptl_json_type(v)) {
+	case PTL_JSON_ABSENT:
+	case PTL_JSON_NULL:
+		return true;
+	case PTL_JSON_BOOL:
+		return !ptl_json_true(v);
+	case PTL_JSON_NUMBER:
+		return ptl_json_num(v) == 0;
+	case PTL_JSON_STRING:
+		(void)ptl_json_str(v, &len);
+		return len == 0;
+	default:
+		return false;
+	}
+}
+
 /*
  * The photo of a body (API.md §10.27, §10.8): authportal stores no files
  * yet, so no photo id names one. null, absent, a non-object and an object
@@ -466,16 +489,9 @@ static enum ptl_err
 refuse_photo_unless_stored(const struct ptl_json *body, struct ptl_refusal *why)
 {
 	const struct ptl_json *photo = ptl_json_get(body, "photo");
-	const struct ptl_json *id = ptl_json_get(photo, "id");
-	enum ptl_json_type t = ptl_json_type(id);
-	size_t len = 0;
 
-	if (ptl_json_type(photo) != PTL_JSON_OBJECT || t == PTL_JSON_ABSENT ||
-	    t == PTL_JSON_NULL)
-		return PTL_OK;
-	if ((t == PTL_JSON_STRING && (ptl_json_str(id, &len), len == 0)) ||
-	    (t == PTL_JSON_NUMBER && ptl_json_num(id) == 0) ||
-	    (t == PTL_JSON_BOOL && !ptl_json_true(id)))
+	if (ptl_json_type(photo) != PTL_JSON_OBJECT ||
+	    falsy(ptl_json_get(photo, "id")))
 		return PTL_OK;
 	return ptl_refusal_field(why, "photo", "imageNotExists");
 }
@@ -497,32 +513,16 @@ ref_id(const struct ptl_json *body, const char *name, const char *key,
 	double n;
 
 	*out = 0;
-	if (ptl_json_type(ref) != PTL_JSON_OBJECT)
+	if (ptl_json_type(ref) != PTL_JSON_OBJECT || falsy(id))
 		return PTL_OK;
-	switch (ptl_json_type(id)) {
-	case PTL_JSON_ABSENT:
-	case PTL_JSON_NULL:
-		return PTL_OK;
-	case PTL_JSON_BOOL:
-		if (!ptl_json_true(id))
-			return PTL_OK;
-		break;
-	case PTL_JSON_NUMBER:
+	if (ptl_json_type(id) == PTL_JSON_NUMBER) {
 		n = ptl_json_num(id);
-		if (n == 0)
-			return PTL_OK;
 		if (n == 1 || n == 2)
 			*out = (int64_t)n;
-		break;
-	case PTL_JSON_STRING:
+	} else if (ptl_json_type(id) == PTL_JSON_STRING) {
 		s = ptl_json_str(id, &len);
-		if (len == 0)
-			return PTL_OK;
 		if (len == 1 && (s[0] == '1' || s[0] == '2'))
 			*out = s[0] - '0';
-		break;
-	default:
-		break;
 	}
 	return *out != 0 ? PTL_OK : ptl_refusal_field(why, name, key);
 }
