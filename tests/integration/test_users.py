@@ -88,6 +88,7 @@ class Routes(Base):
     @classmethod
     def setUpClass(cls):
         cls.token = cls.admin_token()
+        cls.admin_refresh = S.login_ok(DEMO_ADMIN, DEMO_PASSWORD)["refreshToken"]
         cls.john = S.login_ok(DEMO_USER, DEMO_PASSWORD)["token"]
 
     def test_list(self):
@@ -137,6 +138,9 @@ class Routes(Base):
             self.assertUnauthorized(S.request(method, path, json_body=body))
             self.assertUnauthorized(S.request(
                 method, path, headers={"Authorization": "Bearer x.y.z"}))
+            # An admin's refresh token is no access token (§11.1 step 3).
+            self.assertUnauthorized(self.call(method, path, body,
+                                              self.admin_refresh))
 
     def test_broken_body_400_before_401(self):
         r = S.request("POST", USERS, body=b"{bad")
