@@ -34,6 +34,9 @@ ptl_resp_error(struct ptl_resp *resp, const char *field, const char *msg)
 	size_t i;
 
 	for (i = 0; i < resp->nerrors; i++) {
+		if (strcmp(resp->errors[i].field, field) == 0 &&
+		    resp->errors[i].json)
+			return; /* a tree has no room for a message */
 		if (strcmp(resp->errors[i].field, field) == 0) {
 			resp->errors[i].msg =
 			    ptl_mem_printf(resp->body.arena, "%s, %s",
