@@ -7,7 +7,6 @@
 #include "config.h"
 #endif
 
-#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -460,30 +459,4 @@ const char *
 ptl_json_name(const struct ptl_json *v)
 {
 	return v != NULL ? ((const cJSON *)v)->string : NULL;
-}
-
-size_t
-ptl_json_count(const struct ptl_json *v)
-{
-	const cJSON *j = (const cJSON *)v;
-
-	if (j == NULL || !cJSON_IsArray(j))
-		return 0;
-	return (size_t)cJSON_GetArraySize(j);
-}
-
-const struct ptl_json *
-ptl_json_at(const struct ptl_json *v, size_t i)
-{
-	const cJSON *j = (const cJSON *)v;
-
-	if (j == NULL || !cJSON_IsArray(j) || i > INT_MAX)
-		return NULL;
-	return (const struct ptl_json *)cJSON_GetArrayItem(j, (int)i);
-}
-
-bool
-ptl_json_true(const struct ptl_json *v)
-{
-	return v != NULL && cJSON_IsTrue((const cJSON *)v);
 }

@@ -98,12 +98,5 @@ const struct ptl_json *ptl_json_next(const struct ptl_json *v);
  * element or a root. */
 const char *ptl_json_name(const struct ptl_json *v);
 
-/* The number of elements of an array (0 for anything else), and element
- * i of it (NULL past the end or for anything else); borrowed. */
-size_t ptl_json_count(const struct ptl_json *v);
-const struct ptl_json *ptl_json_at(const struct ptl_json *v, size_t i);
-
-/* Whether v is the JSON literal true. */
-bool ptl_json_true(const struct ptl_json *v);
 
 #endif

@@ -159,7 +159,7 @@ static void
 parse_roles(const struct ptl_json *roles, struct ptl_buf *ids,
 	    struct ptl_buf *errs)
 {
-	size_t i, n = ptl_json_count(roles), nerr = 0, nids = 0;
+	size_t i, n = ptl_json_len(roles), nerr = 0, nids = 0;
 
 	ptl_buf_addc(ids, '[');
 	for (i = 0; i < n; i++) {
@@ -212,7 +212,7 @@ parse_filters(struct ptl_arena *a, const char *text, const char **roles)
 		return NULL;
 	if (t != PTL_JSON_ARRAY)
 		return "{\"roles\":" NOT_NESTED("roles") "}";
-	if (ptl_json_count(r) == 0)
+	if (ptl_json_len(r) == 0)
 		return NULL;
 	ptl_buf_init(&ids, a, 64, 64 * 1024);
 	ptl_buf_init(&errs, a, 64, 256 * 1024);
@@ -293,7 +293,7 @@ static const char *
 parse_sort_array(struct ptl_arena *a, const struct ptl_json *root,
 		 struct ptl_users_query *q)
 {
-	size_t i, n = ptl_json_count(root), nerr = 0;
+	size_t i, n = ptl_json_len(root), nerr = 0;
 	struct ptl_buf errs, one;
 	bool after_id = false;
 

@@ -421,15 +421,15 @@ test_value(void)
 	   "ptl_json_parse still refuses a scalar");
 	is_int(ptl_json_parse_value(arena, "[1,true,false]", 14, &root, &msg),
 	       PTL_OK, "an array");
-	is_int((int)ptl_json_count(root), 3, "three elements");
+	is_int((int)ptl_json_len(root), 3, "three elements");
 	ok(ptl_json_num(ptl_json_at(root, 0)) == 1, "element 0");
 	ok(ptl_json_true(ptl_json_at(root, 1)), "element 1 is true");
 	ok(!ptl_json_true(ptl_json_at(root, 2)), "element 2 is not");
 	ok(ptl_json_at(root, 3) == NULL, "past the end");
-	ok(ptl_json_count(ptl_json_at(root, 0)) == 0 &&
+	ok(ptl_json_len(ptl_json_at(root, 0)) == 0 &&
 	       ptl_json_at(ptl_json_at(root, 0), 0) == NULL,
 	   "a number has no elements");
-	ok(!ptl_json_true(NULL) && ptl_json_count(NULL) == 0, "NULL");
+	ok(!ptl_json_true(NULL) && ptl_json_len(NULL) == 0, "NULL");
 }
 
 int

@@ -223,7 +223,7 @@ ids_of(const struct ptl_buf *out)
 	size_t i;
 
 	ptl_buf_init(&b, arena, 64, 65536);
-	for (i = 0; i < ptl_json_count(data); i++)
+	for (i = 0; i < ptl_json_len(data); i++)
 		ptl_buf_addf(
 		    &b, "%s%.0f", i ? "," : "",
 		    ptl_json_num(ptl_json_get(ptl_json_at(data, i), "id")));
