@@ -14,6 +14,7 @@
 #endif
 
 #include <string.h>
+#include <strings.h>
 
 #include "base/cfg.h"
 #include "base/log.h"
@@ -288,6 +289,27 @@ status_line(struct ptl_buf *out, int status)
 
 /* --- the answer ---------------------------------------------------------- */
 
+/* Whether the handler's extra lines (each ending in CRLF) hold header
+ * name: a Retry-After of its own wins over the default of a 503. */
+static bool
+has_header(const struct ptl_buf *h, const char *name)
+{
+	size_t n = strlen(name), i = 0;
+
+	while (i + n < h->len) {
+		const char *nl;
+
+		if (strncasecmp(h->data + i, name, n) == 0 &&
+		    h->data[i + n] == ':')
+			return true;
+		nl = memchr(h->data + i, '\n', h->len - i);
+		if (nl == NULL)
+			break;
+		i = (size_t)(nl - h->data) + 1;
+	}
+	return false;
+}
+
 /* The headers every answer carries, then the handler's own. The web
  * server's own errors have no X-Request-Id: the request never reached
  * the app, and a client can tell them from the app's answers. */
@@ -302,7 +324,7 @@ common_headers(struct ptl_req *req, struct ptl_resp *resp, enum ptl_err e,
 			     "Cache-Control: no-store\r\nPragma: no-cache\r\n");
 	if (e == PTL_ERR_RATE_LIMITED && resp->retry_after_s > 0)
 		ptl_buf_addf(out, "Retry-After: %d\r\n", resp->retry_after_s);
-	else if (status == 503)
+	else if (status == 503 && !has_header(&resp->headers, "Retry-After"))
 		ptl_buf_addf(out, "Retry-After: %d\r\n", PTL_RESP_RETRY_503_S);
 	if (req->server_status == 0) {
 		ptl_buf_adds(out, "X-Request-Id: ");

@@ -90,7 +90,8 @@ void ptl_resp_error_json(struct ptl_resp *resp, const char *field,
  * never an abort) is logged and answered 500
  * {"statusCode":500,"message":"Internal server error"} instead, with the
  * security headers and nothing of resp. Every 503 carries Retry-After:
- * PTL_RESP_RETRY_503_S (a 429 its own). Logs answers of 500 and above,
+ * PTL_RESP_RETRY_503_S unless the handler's extra headers have one of
+ * their own (a 429 its own). Logs answers of 500 and above,
  * but for the 503s of a storage fault (PTL_ERR_BUSY, PTL_ERR_DB_*: the db
  * adapter logs each cause once a minute) and those a handler chose.
  */
