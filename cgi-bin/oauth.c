@@ -11,7 +11,7 @@
  *          emailNotVerified; user userNotFound (a disabled account);
  *          provider providerNotConfigured:<SETTING>
  *     503  the provider is down, slow past OAUTH_TIMEOUT_MS or answers
- *          5xx (Retry-After)
+ *          5xx (with the Retry-After of every 503, web/resp.h)
  *   GET /api/v1/auth/{google,github,facebook}/authorize?redirect=<url>
  *     302  to the provider's authorize URL (state, PKCE S256, Google's
  *          nonce), with the HttpOnly SameSite=Lax cookie authportal_oauth

@@ -32,6 +32,7 @@
 #include "base/log.h"
 #include "base/paths.h"
 #include "base/str.h"
+#include "base/utf8.h"
 #include "domain/files.h"
 #include "domain/account.h"
 #include "domain/admin.h"
@@ -441,10 +442,14 @@ read_password(const struct ctx *c, const struct args *args, char *buf,
 		*pw = buf;
 	}
 	len = strlen(*pw);
-	if (len < cfg->password_min_len || len > cfg->password_max_len) {
+	/* The policy of the API (API.md §10.1): the minimum in characters,
+	 * the maximum in bytes. */
+	if (!ptl_utf8_valid(*pw, len) ||
+	    ptl_utf8_length(*pw, len) < cfg->password_min_len ||
+	    len > cfg->password_max_len) {
 		say(stderr,
-		    "authportal: the password must have %zu to %zu "
-		    "bytes",
+		    "authportal: the password must have at least %zu "
+		    "characters and at most %zu bytes (UTF-8)",
 		    cfg->password_min_len, cfg->password_max_len);
 		return 1;
 	}

@@ -2,8 +2,9 @@
 -- wrk script of script/bench. One script for every endpoint so that the
 -- client does the same work everywhere; the mode comes from the
 -- environment:
---   BENCH_MODE     floor | me | refresh | login | register | prep
---   BENCH_TOKEN    me: the access token
+--   BENCH_MODE     floor | me | users | refresh | login | register | prep
+--   BENCH_TOKEN    me, users: the access token (users: an admin's)
+--   BENCH_QUERY    users: the query string of GET /api/v1/users
 --   BENCH_TOKENS   refresh: file of refresh tokens, one a line, each used
 --                  once (line i goes to thread i mod BENCH_THREADS)
 --   BENCH_THREADS  wrk's -t (to split the token file)
@@ -49,6 +50,9 @@ function init(args)
 		req_fixed = wrk.format("GET", "/api/v1/_floor")
 	elseif mode == "me" then
 		req_fixed = wrk.format("GET", "/api/v1/auth/me",
+			{ ["Authorization"] = "Bearer " .. os.getenv("BENCH_TOKEN") })
+	elseif mode == "users" then
+		req_fixed = wrk.format("GET", "/api/v1/users?" .. os.getenv("BENCH_QUERY"),
 			{ ["Authorization"] = "Bearer " .. os.getenv("BENCH_TOKEN") })
 	elseif mode == "login" then
 		req_fixed = wrk.format("POST", "/api/v1/auth/email/login", json,

@@ -259,7 +259,58 @@ struct stmt {
 	unsigned ncols;
 };
 
+/* The users admin list (API.md §10.23): live users, optionally of some
+ * roles, in the order given then by id; NULLs last ascending and first
+ * descending as in PostgreSQL, which the (c IS NULL, c) indexes of
+ * sql/007_users_admin.sql serve. */
+#define USERS_PAGE(order)                                                      \
+	"SELECT " USER_COLS " FROM users WHERE deleted_at IS NULL AND "        \
+	"disabled_at IS NULL AND (?1 IS NULL OR role_id IN "                   \
+	"(SELECT value FROM json_each(?1))) ORDER BY " order                   \
+	" LIMIT ?2 OFFSET ?3"
+#define USERS_Q(name, order)                                                   \
+	[PTL_Q_##name] = {#name, USERS_PAGE(order), COLS(user_cols)}
+#define USERS_NULLABLE(name, c)                                                \
+	USERS_Q(name, c " IS NULL, " c ", id"),                                \
+	    USERS_Q(name##_DESC, c " IS NULL DESC, " c " DESC, id")
+#define USERS_PLAIN(name, c)                                                   \
+	USERS_Q(name, c ", id"), USERS_Q(name##_DESC, c " DESC, id")
+/* Sort key i of PTL_Q_USERS_PAGE_SORTED: parameter k its column code,
+ * parameter d its direction. */
+#define USERS_KEY(k)                                                           \
+	"CASE " k " WHEN 1 THEN id WHEN 2 THEN email WHEN 3 THEN provider "    \
+	"WHEN 4 THEN social_id WHEN 5 THEN first_name WHEN 6 THEN last_name "  \
+	"WHEN 7 THEN created_at WHEN 8 THEN updated_at END"
+#define USERS_SORT(k, d)                                                       \
+	"CASE WHEN " d " THEN 0 ELSE (" USERS_KEY(k) ") IS NULL END, "         \
+	"CASE WHEN " d " THEN (" USERS_KEY(k) ") IS NULL END DESC, "           \
+	"CASE WHEN " d " THEN NULL ELSE " USERS_KEY(k) " END, "                \
+	"CASE WHEN " d " THEN " USERS_KEY(k) " END DESC, "
+_Static_assert(PTL_DB_SORT_KEYS == 8, "USERS_PAGE_SORTED has 8 keys");
+
 static const struct stmt stmts[PTL_Q__MAX] = {
+	USERS_Q(USERS_PAGE, "id"),
+	USERS_Q(USERS_PAGE_ID_DESC, "id DESC"),
+	USERS_NULLABLE(USERS_PAGE_EMAIL, "email"),
+	USERS_PLAIN(USERS_PAGE_PROVIDER, "provider"),
+	USERS_NULLABLE(USERS_PAGE_SOCIAL_ID, "social_id"),
+	USERS_NULLABLE(USERS_PAGE_FIRST_NAME, "first_name"),
+	USERS_NULLABLE(USERS_PAGE_LAST_NAME, "last_name"),
+	USERS_PLAIN(USERS_PAGE_CREATED_AT, "created_at"),
+	USERS_PLAIN(USERS_PAGE_UPDATED_AT, "updated_at"),
+	USERS_Q(USERS_PAGE_SORTED,
+		USERS_SORT("?4", "?5") USERS_SORT("?6", "?7")
+		USERS_SORT("?8", "?9") USERS_SORT("?10", "?11")
+		USERS_SORT("?12", "?13") USERS_SORT("?14", "?15")
+		USERS_SORT("?16", "?17") USERS_SORT("?18", "?19") "id"),
+	[PTL_Q_USERS_UPDATE] = {"USERS_UPDATE",
+		"UPDATE users SET email = coalesce(?2, email), "
+		"password = coalesce(?3, password), "
+		"first_name = CASE WHEN ?4 THEN ?5 ELSE first_name END, "
+		"last_name = CASE WHEN ?6 THEN ?7 ELSE last_name END, "
+		"role_id = coalesce(?8, role_id), "
+		"status_id = coalesce(?9, status_id), updated_at = ?10 "
+		"WHERE id = ?1 AND deleted_at IS NULL AND disabled_at IS NULL"},
 	/* Reads the file (its schema page), not only the library. */
 	[PTL_Q_HEALTH] = {"HEALTH",
 		"SELECT count(*) >= 0 AS ok FROM sqlite_schema",

@@ -74,6 +74,34 @@ enum ptl_q {
 	PTL_Q_USER_SET_EMAIL_ONLY, /* the address, status unchanged */
 	PTL_Q_HEALTH_PROBE,      /* health ?deep=1: the throw-away write */
 	PTL_Q_OUTBOX_OLDEST_FAILING, /* created_at of the oldest failing mail */
+	/* The users admin API (API.md §11): one page of live users, ?1 a
+	 * JSON array of role ids (NULL: any role), ?2 LIMIT, ?3 OFFSET;
+	 * PTL_COL_USER columns. One statement per sort (index-friendly),
+	 * then _SORTED for several sort keys (bound CASE expressions). */
+	PTL_Q_USERS_PAGE,        /* by id */
+	PTL_Q_USERS_PAGE_ID_DESC,
+	PTL_Q_USERS_PAGE_EMAIL,
+	PTL_Q_USERS_PAGE_EMAIL_DESC,
+	PTL_Q_USERS_PAGE_PROVIDER,
+	PTL_Q_USERS_PAGE_PROVIDER_DESC,
+	PTL_Q_USERS_PAGE_SOCIAL_ID,
+	PTL_Q_USERS_PAGE_SOCIAL_ID_DESC,
+	PTL_Q_USERS_PAGE_FIRST_NAME,
+	PTL_Q_USERS_PAGE_FIRST_NAME_DESC,
+	PTL_Q_USERS_PAGE_LAST_NAME,
+	PTL_Q_USERS_PAGE_LAST_NAME_DESC,
+	PTL_Q_USERS_PAGE_CREATED_AT,
+	PTL_Q_USERS_PAGE_CREATED_AT_DESC,
+	PTL_Q_USERS_PAGE_UPDATED_AT,
+	PTL_Q_USERS_PAGE_UPDATED_AT_DESC,
+	/* ?4 + 2i: the column code of sort key i (0 none, 1 id, 2 email,
+	 * 3 provider, 4 social_id, 5 first_name, 6 last_name, 7 created_at,
+	 * 8 updated_at), ?5 + 2i: 1 for descending; i < PTL_DB_SORT_KEYS. */
+	PTL_Q_USERS_PAGE_SORTED,
+	PTL_Q_USERS_UPDATE,      /* the admin PATCH: ?2 email, ?3 password
+				  * hash (NULL: kept), ?4/?5 and ?6/?7 set
+				  * and value of the names, ?8 role, ?9 status
+				  * (NULL: kept), ?10 now; live users only */
 	PTL_Q_FILE_INSERT,       /* id, name, type, size, owner, created_at */
 	PTL_Q_FILE_BY_NAME,      /* PTL_COL_FILE_* of the file named ?1 */
 	PTL_Q_FILE_BY_ID,        /* PTL_COL_FILE_* of the file ?1 */
@@ -86,6 +114,9 @@ enum ptl_q {
 	PTL_Q_FILE_OWNED,        /* PTL_COL_FILE_* of user ?1; at most ?2 */
 	PTL_Q__MAX
 };
+
+/* The sort keys PTL_Q_USERS_PAGE_SORTED takes. */
+#define PTL_DB_SORT_KEYS 8
 
 /*
  * The result columns of the statements that return rows, in SELECT order:

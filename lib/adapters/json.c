@@ -173,9 +173,28 @@ has_duplicates(struct ptl_arena *a, const cJSON *obj)
 	return false;
 }
 
+static enum ptl_err parse(struct ptl_arena *a, const char *body, size_t len,
+			  bool any_value, struct ptl_json **root,
+			  const char **msg);
+
 enum ptl_err
 ptl_json_parse(struct ptl_arena *a, const char *body, size_t len,
 	       struct ptl_json **root, const char **msg)
+{
+	return parse(a, body, len, false, root, msg);
+}
+
+enum ptl_err
+ptl_json_parse_value(struct ptl_arena *a, const char *text, size_t len,
+		     struct ptl_json **root, const char **msg)
+{
+	return parse(a, text, len, true, root, msg);
+}
+
+/* ptl_json_parse(), and with any_value a top-level scalar or null too. */
+static enum ptl_err
+parse(struct ptl_arena *a, const char *body, size_t len, bool any_value,
+      struct ptl_json **root, const char **msg)
 {
 	const char *end = NULL, *why = NULL;
 	cJSON *tree;
@@ -229,7 +248,7 @@ ptl_json_parse(struct ptl_arena *a, const char *body, size_t len,
 				      "%zu", (size_t)(end - body));
 		return PTL_ERR_BAD_JSON;
 	}
-	if (!cJSON_IsObject(tree) && !cJSON_IsArray(tree)) {
+	if (!any_value && !cJSON_IsObject(tree) && !cJSON_IsArray(tree)) {
 		*msg = "Unexpected token in JSON at position 0";
 		return PTL_ERR_BAD_JSON;
 	}

@@ -43,6 +43,14 @@ enum ptl_err ptl_json_parse(struct ptl_arena *a, const char *body, size_t len,
 			    struct ptl_json **root, const char **msg)
 	__attribute__((warn_unused_result));
 
+/* ptl_json_parse() for a JSON text that may also be a scalar or null (a
+ * query parameter that carries JSON, API.md §11.4). Same checks, same
+ * errors, same ownership. */
+enum ptl_err ptl_json_parse_value(struct ptl_arena *a, const char *text,
+				  size_t len, struct ptl_json **root,
+				  const char **msg)
+	__attribute__((warn_unused_result));
+
 /*
  * Decodes an application/x-www-form-urlencoded body into an object of string
  * values. A repeated name, a bad %-escape, invalid UTF-8 or a NUL byte is

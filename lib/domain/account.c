@@ -212,9 +212,9 @@ ptl_account_set_email(struct ptl_app *app, int64_t user_id, const char *email,
 	return ptl_account_new_stamp(app, user_id, false, now_ms);
 }
 
-/* Reads the PTL_COL_USER row of st into u (strings copied to the arena). */
-static void
-read_user(struct ptl_arena *a, struct ptl_stmt *st, struct ptl_user *u)
+void
+ptl_account_read_row(struct ptl_arena *a, struct ptl_stmt *st,
+		     struct ptl_user *u)
 {
 	u->id = ptl_db_int(st, PTL_COL_USER_ID);
 	u->email = dup_text(a, st, PTL_COL_USER_EMAIL);
@@ -252,7 +252,7 @@ fetch_user(struct ptl_arena *a, struct ptl_stmt *st, struct ptl_user *u)
 	enum ptl_err e = ptl_db_step(st, &found);
 
 	if (e == PTL_OK && found)
-		read_user(a, st, u);
+		ptl_account_read_row(a, st, u);
 	ptl_db_done(st);
 	if (e != PTL_OK)
 		return e;

@@ -161,8 +161,16 @@ enum ptl_err ptl_account_get_by_session(struct ptl_arena *a, struct ptl_app *app
 					int64_t now_ms, struct ptl_user *u)
 	__attribute__((warn_unused_result));
 
-/* Writes u as the User object of API.md §2.1 (group "me"), its photo
- * between lastName and role when it has one. */
+/* Reads the PTL_COL_USER columns (adapters/db.h) of the current row of st
+ * into u, strings copied to a: the rows of every statement that selects
+ * a whole user (USER_GET, SESSION_USER, the USERS_PAGE list). */
+struct ptl_stmt;
+void ptl_account_read_row(struct ptl_arena *a, struct ptl_stmt *st,
+			  struct ptl_user *u) __attribute__((nonnull));
+
+/* Writes u as the User object of API.md §2.1 (group "me"; the admin group
+ * of the users API, §11.3, shows the same fields), its photo between
+ * lastName and role when it has one. */
 void ptl_account_user_json(const struct ptl_user *u, struct ptl_buf *out);
 
 /* Stores an Argon2id hash of pw. */

@@ -20,6 +20,7 @@
 #include "domain/outbox.h"
 #include "domain/ratelimit.h"
 #include "domain/token.h"
+#include "domain/users.h"
 #include "web/endpoint.h"
 #include "web/form.h"
 
@@ -104,6 +105,8 @@ authenticate(struct ptl_req *req, const struct ptl_route *r)
 	}
 	req->user_id = acc.user_id;
 	req->session_id = acc.session_id;
+	if (r->auth == PTL_AUTH_ADMIN)
+		return ptl_users_authorize(req->app, acc.user_id);
 	return PTL_OK;
 }
 
@@ -117,8 +120,8 @@ credentials(struct ptl_req *req, const struct ptl_route *r,
 	if (r->auth == PTL_AUTH_NONE)
 		return PTL_OK;
 	ptl_req_read_bearer(req, t,
-			    r->auth == PTL_AUTH_ACCESS ? PTL_COOKIE_ACCESS
-						       : PTL_COOKIE_REFRESH);
+			    r->auth == PTL_AUTH_REFRESH ? PTL_COOKIE_REFRESH
+							: PTL_COOKIE_ACCESS);
 	if (req->cookie_auth && !req->form && !req->head &&
 	    strcmp(req->method, "GET") != 0)
 		return ptl_form_csrf(req);

@@ -36,6 +36,9 @@ enum ptl_auth {
 	 * health, which names the fault. Every other route answers that
 	 * fault's 503 before its handler. */
 	PTL_AUTH_PROBE,
+	PTL_AUTH_ADMIN,   /* PTL_AUTH_ACCESS, and the caller's role as the
+			   * database has it now is Admin (403 otherwise,
+			   * before the fields' 422; API.md §10.24) */
 };
 
 /* Which per-IP rate limit a route counts against (API.md §10.7). */

@@ -87,8 +87,12 @@ field_value(struct ptl_req *req, const struct ptl_field *f, struct ptl_value *v)
 		}
 	} else if (type == PTL_JSON_STRING) {
 		v->s = ptl_json_str(j, &v->len);
-	} else if (type == PTL_JSON_NUMBER && (f->flags & PTL_FIELD_NUMBER)) {
+	} else if (type == PTL_JSON_NUMBER &&
+		   (f->flags & (PTL_FIELD_NUMBER | PTL_FIELD_SCALAR))) {
 		v->s = ptl_json_num_text(req->arena, j);
+		v->len = strlen(v->s);
+	} else if (type == PTL_JSON_BOOL && (f->flags & PTL_FIELD_SCALAR)) {
+		v->s = ptl_json_true(j) ? "true" : "false";
 		v->len = strlen(v->s);
 	}
 	if (v->s != NULL && (f->flags & PTL_FIELD_TRIM)) {

@@ -34,13 +34,15 @@ enum ptl_rule {
 				* a provider's token (an ID token of a
 				* 4096-bit key passes 1 KiB) */
 #define PTL_FIELD_TOKEN_MAX 8192
+#define PTL_FIELD_SCALAR 0x40  /* a JSON number or boolean is taken as its
+				* text (the names of the users API, §10.27) */
 /* The file of a multipart/form-data upload (req.h: req->file), its bytes
  * as the value (present when a file part came); no rule applies. A route
  * with such a field takes multipart bodies up to cfg.upload_max. */
-#define PTL_FIELD_FILE 0x40
+#define PTL_FIELD_FILE 0x80
 /* With PTL_FIELD_ANY: an object's "id" member (a string or a number) is
  * the value's text ({"id"} references, API.md §1.10). */
-#define PTL_FIELD_OBJECT_ID 0x80
+#define PTL_FIELD_OBJECT_ID 0x100
 
 struct ptl_field {
 	const char *name;

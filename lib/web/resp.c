@@ -14,6 +14,7 @@
 #endif
 
 #include <string.h>
+#include <strings.h>
 
 #include "base/cfg.h"
 #include "base/log.h"
@@ -34,6 +35,9 @@ ptl_resp_error(struct ptl_resp *resp, const char *field, const char *msg)
 	size_t i;
 
 	for (i = 0; i < resp->nerrors; i++) {
+		if (strcmp(resp->errors[i].field, field) == 0 &&
+		    resp->errors[i].json)
+			return; /* a tree has no room for a message */
 		if (strcmp(resp->errors[i].field, field) == 0) {
 			resp->errors[i].msg =
 			    ptl_mem_printf(resp->body.arena, "%s, %s",
@@ -47,6 +51,26 @@ ptl_resp_error(struct ptl_resp *resp, const char *field, const char *msg)
 	}
 	resp->errors[resp->nerrors].field = field;
 	resp->errors[resp->nerrors].msg = msg;
+	resp->errors[resp->nerrors].json = false;
+	resp->nerrors++;
+}
+
+void
+ptl_resp_error_json(struct ptl_resp *resp, const char *field, const char *json)
+{
+	size_t i;
+
+	for (i = 0; i < resp->nerrors; i++) {
+		if (strcmp(resp->errors[i].field, field) == 0)
+			return;
+	}
+	if (resp->nerrors == PTL_RESP_MAX_ERRORS) {
+		resp->errors_dropped++;
+		return;
+	}
+	resp->errors[resp->nerrors].field = field;
+	resp->errors[resp->nerrors].msg = json;
+	resp->errors[resp->nerrors].json = true;
 	resp->nerrors++;
 }
 
@@ -115,7 +139,10 @@ validation_body(const struct ptl_resp *resp, struct ptl_buf *b)
 			ptl_buf_addc(b, ',');
 		ptl_buf_json_strz(b, resp->errors[i].field);
 		ptl_buf_addc(b, ':');
-		ptl_buf_json_strz(b, resp->errors[i].msg);
+		if (resp->errors[i].json)
+			ptl_buf_adds(b, resp->errors[i].msg);
+		else
+			ptl_buf_json_strz(b, resp->errors[i].msg);
 	}
 	ptl_buf_adds(b, "}}");
 }
@@ -270,6 +297,27 @@ status_line(struct ptl_buf *out, int status)
 
 /* --- the answer ---------------------------------------------------------- */
 
+/* Whether the handler's extra lines (each ending in CRLF) hold header
+ * name: a Retry-After of its own wins over the default of a 503. */
+static bool
+has_header(const struct ptl_buf *h, const char *name)
+{
+	size_t n = strlen(name), i = 0;
+
+	while (i + n < h->len) {
+		const char *nl;
+
+		if (strncasecmp(h->data + i, name, n) == 0 &&
+		    h->data[i + n] == ':')
+			return true;
+		nl = memchr(h->data + i, '\n', h->len - i);
+		if (nl == NULL)
+			break;
+		i = (size_t)(nl - h->data) + 1;
+	}
+	return false;
+}
+
 /* The headers every answer carries, then the handler's own. The web
  * server's own errors have no X-Request-Id: the request never reached
  * the app, and a client can tell them from the app's answers. */
@@ -287,7 +335,7 @@ common_headers(struct ptl_req *req, struct ptl_resp *resp, enum ptl_err e,
 			     "Cache-Control: no-store\r\nPragma: no-cache\r\n");
 	if (e == PTL_ERR_RATE_LIMITED && resp->retry_after_s > 0)
 		ptl_buf_addf(out, "Retry-After: %d\r\n", resp->retry_after_s);
-	else if (status == 503)
+	else if (status == 503 && !has_header(&resp->headers, "Retry-After"))
 		ptl_buf_addf(out, "Retry-After: %d\r\n", PTL_RESP_RETRY_503_S);
 	if (req->server_status == 0) {
 		ptl_buf_adds(out, "X-Request-Id: ");

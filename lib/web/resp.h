@@ -25,6 +25,7 @@
 struct ptl_field_error {
 	const char *field;
 	const char *msg;
+	bool json; /* msg is a JSON value (a nested tree), not a message */
 };
 
 #define PTL_RESP_MAX_ERRORS 16
@@ -79,6 +80,13 @@ void ptl_resp_init(struct ptl_resp *resp, struct ptl_arena *a)
  * counted, and logged when the answer is written): the answer stays 422. */
 void ptl_resp_error(struct ptl_resp *resp, const char *field, const char *msg);
 
+/* Adds the 422 error of field as the JSON value json (the nested trees of
+ * API.md §11.4: an object of index or property keys), written as is.
+ * Both borrowed as with ptl_resp_error(); a field already in the errors
+ * keeps its first value. */
+void ptl_resp_error_json(struct ptl_resp *resp, const char *field,
+			 const char *json);
+
 /*
  * Writes the answer of a request that ended with e to t: for PTL_OK the
  * handler's status and body, else the error's status (base/err.h) and its
@@ -87,7 +95,8 @@ void ptl_resp_error(struct ptl_resp *resp, const char *field, const char *msg);
  * never an abort) is logged and answered 500
  * {"statusCode":500,"message":"Internal server error"} instead, with the
  * security headers and nothing of resp. Every 503 carries Retry-After:
- * PTL_RESP_RETRY_503_S (a 429 its own). Logs answers of 500 and above,
+ * PTL_RESP_RETRY_503_S unless the handler's extra headers have one of
+ * their own (a 429 its own). Logs answers of 500 and above,
  * but for the 503s of a storage fault (PTL_ERR_BUSY, PTL_ERR_DB_*: the db
  * adapter logs each cause once a minute) and those a handler chose.
  */

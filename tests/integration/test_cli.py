@@ -430,6 +430,11 @@ class UserCommands(ApiTestCase):
         before = self.events("password_reset")
         cp = S.cli("user", "set-password", email, input="short\n")
         self.assertEqual(cp.returncode, 1)
+        # The API's policy: the minimum counts characters, not bytes (4
+        # characters, 8 bytes, is short of 8).
+        cp = S.cli("user", "set-password", email, input="\u00e9\u00e9\u00e9\u00e9\n")
+        self.assertEqual(cp.returncode, 1)
+        self.assertIn("at least 8 characters", cp.stderr)
         self.assertStatus(S.me(a["token"]), 200)
         self.ok("user", "set-password", email, input=new + "\n")
         self.assertUnauthorized(S.me(a["token"]))

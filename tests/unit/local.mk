@@ -120,6 +120,10 @@ tests_unit_test_i18n_SOURCES = tests/unit/test_i18n.c tests/unit/fixture.h tests
 # The API documentation: GET /docs-json and the HTML page of GET /docs.
 check_PROGRAMS += tests/unit/test_docs
 tests_unit_test_docs_SOURCES = tests/unit/test_docs.c tests/unit/fixture.h tests/tap.h
+# The users admin API's use cases (lib/domain/users.c).
+check_PROGRAMS += tests/unit/test_users
+tests_unit_test_users_SOURCES = tests/unit/test_users.c tests/unit/fixture.h \
+	tests/tap.h
 # Uploads: the multipart reader and the files use case (issue 16).
 check_PROGRAMS += tests/unit/test_multipart
 tests_unit_test_multipart_SOURCES = tests/unit/test_multipart.c tests/tap.h

@@ -199,6 +199,14 @@ h_db_full(struct ptl_req *req, struct ptl_resp *resp)
 }
 
 static enum ptl_err
+h_own_retry(struct ptl_req *req, struct ptl_resp *resp)
+{
+	(void)req;
+	ptl_buf_adds(&resp->headers, "retry-after: 30\r\n");
+	return PTL_ERR_UNAVAILABLE;
+}
+
+static enum ptl_err
 h_probe(struct ptl_req *req, struct ptl_resp *resp)
 {
 	ptl_buf_addf(&resp->body, "{\"db\":%s}",
@@ -239,6 +247,8 @@ static const struct ptl_route routes[] = {
 	{"POST", "/api/v1/full", PTL_AUTH_NONE, PTL_NO_FIELDS, h_db_full,
 	 PTL_BUCKET_NONE},
 	{"GET", "/api/v1/probe", PTL_AUTH_PROBE, PTL_NO_FIELDS, h_probe,
+	 PTL_BUCKET_NONE},
+	{"GET", "/api/v1/own-retry", PTL_AUTH_NONE, PTL_NO_FIELDS, h_own_retry,
 	 PTL_BUCKET_NONE},
 };
 
@@ -777,6 +787,10 @@ test_unavailable_and_limits(void)
 	       "{\"statusCode\":503,\"message\":\"Service Unavailable\"}",
 	       "  body");
 	ok(resp_has("Retry-After: 10"), "  Retry-After: 10");
+	get("GET", "/api/v1/own-retry");
+	ok(resp_status(503) && resp_has("retry-after: 30") &&
+		   strstr(m.out, "Retry-After: 10") == NULL,
+	   "a handler's own Retry-After on a 503: only its own");
 
 	app.cfg.rl_ip = 2;
 	serve(&ep, vars, NULL, 0);

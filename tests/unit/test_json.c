@@ -386,6 +386,52 @@ test_num_text(void)
 	}
 }
 
+/* ptl_json_parse_value (a query parameter's JSON, API.md §11.4) and the
+ * array getters. */
+static void
+test_value(void)
+{
+	static const struct {
+		const char *text;
+		enum ptl_json_type type;
+	} cases[] = {
+		{"1", PTL_JSON_NUMBER},	  {"\"x\"", PTL_JSON_STRING},
+		{"true", PTL_JSON_BOOL},  {"null", PTL_JSON_NULL},
+		{" [1, {}] ", PTL_JSON_ARRAY}, {"{}", PTL_JSON_OBJECT},
+	};
+	static const char *const bad[] = {"{bad", "", "1 2", "01", "[1,]",
+					  "{\"a\":1,\"a\":2}"};
+	struct ptl_json *root;
+	const char *msg;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		root = NULL;
+		ok(ptl_json_parse_value(arena, cases[i].text,
+					strlen(cases[i].text), &root,
+					&msg) == PTL_OK &&
+		       ptl_json_type(root) == cases[i].type,
+		   "value %s", cases[i].text);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ok(ptl_json_parse_value(arena, bad[i], strlen(bad[i]), &root,
+					&msg) == PTL_ERR_BAD_JSON,
+		   "not a value: %s", bad[i]);
+	ok(ptl_json_parse(arena, "1", 1, &root, &msg) == PTL_ERR_BAD_JSON,
+	   "ptl_json_parse still refuses a scalar");
+	is_int(ptl_json_parse_value(arena, "[1,true,false]", 14, &root, &msg),
+	       PTL_OK, "an array");
+	is_int((int)ptl_json_len(root), 3, "three elements");
+	ok(ptl_json_num(ptl_json_at(root, 0)) == 1, "element 0");
+	ok(ptl_json_true(ptl_json_at(root, 1)), "element 1 is true");
+	ok(!ptl_json_true(ptl_json_at(root, 2)), "element 2 is not");
+	ok(ptl_json_at(root, 3) == NULL, "past the end");
+	ok(ptl_json_len(ptl_json_at(root, 0)) == 0 &&
+	       ptl_json_at(ptl_json_at(root, 0), 0) == NULL,
+	   "a number has no elements");
+	ok(!ptl_json_true(NULL) && ptl_json_len(NULL) == 0, "NULL");
+}
+
 int
 main(void)
 {
@@ -396,6 +442,7 @@ main(void)
 	test_form();
 	test_getters();
 	test_num_text();
+	test_value();
 	ptl_mem_free(arena);
 	return done();
 }
