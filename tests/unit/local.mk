@@ -120,3 +120,8 @@ tests_unit_test_docs_SOURCES = tests/unit/test_docs.c tests/unit/fixture.h tests
 check_PROGRAMS += tests/unit/test_users
 tests_unit_test_users_SOURCES = tests/unit/test_users.c tests/unit/fixture.h \
 	tests/tap.h
+# The template engine and the User-Agent words of the account pages.
+check_PROGRAMS += tests/unit/test_tmpl
+tests_unit_test_tmpl_SOURCES = tests/unit/test_tmpl.c tests/tap.h
+check_PROGRAMS += tests/unit/test_ua
+tests_unit_test_ua_SOURCES = tests/unit/test_ua.c tests/tap.h
