@@ -222,3 +222,20 @@ ptl_paths_openapi(void)
 		return PTL_DIRS_OPENAPI;
 	return access(beside, R_OK) == 0 ? beside : PTL_DIRS_OPENAPI;
 }
+
+const char *
+ptl_paths_pages(void)
+{
+	static char pages_dir[PATH_MAX];
+	const char *src = ptl_paths_source_tree();
+	int n;
+
+	if (src == NULL)
+		return PTL_DIRS_PAGES;
+	if (pages_dir[0] == '\0') {
+		n = snprintf(pages_dir, sizeof(pages_dir), "%s/pages", src);
+		if (n < 0 || (size_t)n >= sizeof(pages_dir))
+			return PTL_DIRS_PAGES;
+	}
+	return pages_dir;
+}

@@ -54,4 +54,9 @@ const char *ptl_paths_i18n(void);
  * openapi.json (the shared-host bundle). Process-lifetime. */
 const char *ptl_paths_openapi(void);
 
+/* The shipped account pages (templates/ and static/ of cgi-bin/pages):
+ * the source tree's pages/ in a build tree, else $(pkgdatadir)/pages.
+ * Process-lifetime. */
+const char *ptl_paths_pages(void);
+
 #endif

@@ -73,4 +73,21 @@ void ptl_form_token_cookies(struct ptl_req *req, struct ptl_resp *resp)
 	__attribute__((nonnull));
 bool ptl_form_secure(struct ptl_req *req) __attribute__((nonnull));
 
+/*
+ * For the account pages (cgi-bin/pages), which the backend serves itself:
+ * ptl_form_csrf(), but the origin of BACKEND_DOMAIN is allowed too (a
+ * form of the pages posts to its own origin).
+ */
+enum ptl_err ptl_form_csrf_self(struct ptl_req *req)
+	__attribute__((warn_unused_result));
+
+/* target as ptl_form_respond() accepts a redirect target (a path made
+ * absolute on FRONTEND_DOMAIN), or NULL when it is refused. Arena-owned. */
+const char *ptl_form_checked(struct ptl_req *req, const char *target);
+
+/* Appends the Set-Cookie lines of resp's tokens (and of clear_cookies) to
+ * out, as ptl_form_respond() does on success (API.md §10.10). */
+void ptl_form_cookies(struct ptl_req *req, struct ptl_resp *resp,
+		      struct ptl_buf *out) __attribute__((nonnull));
+
 #endif
