@@ -174,13 +174,13 @@ show_reset(struct ptl_page *pg)
 	int64_t ms;
 
 	carry(pg, "expires");
-	if (link_hash(pg) == NULL)
-		return PTL_OK;
-	/* The link says when it runs out: say so before anyone types. */
-	if (expires != NULL &&
+	/* The page itself is there (200), only its link may not be. The
+	 * link says when it runs out: say so before anyone types. */
+	if (link_hash(pg) != NULL && expires != NULL &&
 	    ptl_str_to_i64(expires, strlen(expires), 0, INT64_MAX, &ms) &&
 	    ms < pg->req->now_ms)
 		ptl_page_error(pg, "hash", "linkExpired");
+	pg->status = 200;
 	return PTL_OK;
 }
 
@@ -209,6 +209,7 @@ static enum ptl_err
 show_confirm(struct ptl_page *pg)
 {
 	(void)link_hash(pg);
+	pg->status = 200;
 	return PTL_OK;
 }
 
