@@ -744,15 +744,33 @@ run(struct ptl_page *pg)
 
 /* --- the answer ------------------------------------------------------------------ */
 
+/* FRONTEND_DOMAIN when it is a plain origin a CSP source can name (a
+ * sign-in may go on to it, and form-action covers the redirects of a form
+ * post), else NULL. */
+static const char *
+frontend_source(const struct ptl_cfg *cfg)
+{
+	const char *f = cfg->frontend_domain;
+
+	if (f == NULL || strncmp(f, "http://", 7) != 0 || strlen(f) > 200 ||
+	    strspn(f, "abcdefghijklmnopqrstuvwxyz"
+		      "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789:/.-[]") != strlen(f))
+		return NULL;
+	return f;
+}
+
 /* The headers of every page (API.md §9.2, with the pages' own CSP). */
 static void
-page_headers(struct ptl_buf *h)
+page_headers(const struct ptl_cfg *cfg, struct ptl_buf *h)
 {
-	ptl_buf_adds(h, "Content-Security-Policy: default-src 'none'; "
+	const char *front = frontend_source(cfg);
+
+	ptl_buf_addf(h, "Content-Security-Policy: default-src 'none'; "
 			"style-src 'self'; img-src 'self' https: data:; "
-			"form-action 'self' https:; base-uri 'none'; "
-			"frame-ancestors 'none'\r\n"
-			"Cross-Origin-Opener-Policy: same-origin\r\n"
+			"form-action 'self' https:%s%s; base-uri 'none'; "
+			"frame-ancestors 'none'\r\n",
+		     front != NULL ? " " : "", front != NULL ? front : "");
+	ptl_buf_adds(h, "Cross-Origin-Opener-Policy: same-origin\r\n"
 			"Cross-Origin-Resource-Policy: same-origin\r\n"
 			"Origin-Agent-Cluster: ?1\r\n"
 			"Referrer-Policy: same-origin\r\n"
@@ -882,7 +900,7 @@ write_answer(struct ptl_page *pg, int status, const char *type,
 	if (type != NULL)
 		ptl_buf_addf(&out, "Content-Type: %s\r\n", type);
 	ptl_buf_addf(&out, "Content-Length: %zu\r\n", body ? body->len : 0);
-	page_headers(&out);
+	page_headers(&req->app->cfg, &out);
 	ptl_buf_addf(&out, "Cache-Control: %s\r\n", cache);
 	if (strcmp(cache, "no-store") == 0)
 		ptl_buf_adds(&out, "Pragma: no-cache\r\n");
