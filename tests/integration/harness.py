@@ -131,7 +131,7 @@ CRASH_PATTERNS = [
 # ENV_FILE of the htaccess deployment).
 APP_PREFIXES = ("AUTH_", "APP_", "MAIL_", "DATABASE_", "FRONTEND_",
                 "BACKEND_", "GOOGLE_", "FACEBOOK_", "APPLE_", "GITHUB_", "OAUTH_",
-                "TRUSTED_PROXIES", "NODE_ENV", "API_PREFIX")
+                "TRUSTED_PROXIES", "NODE_ENV", "API_PREFIX", "PAGES_")
 
 _counter = itertools.count(1)
 _counter_lock = threading.Lock()
