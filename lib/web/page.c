@@ -792,7 +792,9 @@ common_values(struct ptl_page *pg)
 	ptl_tmpl_set(s, "app_name", cfg->app_name);
 	ptl_tmpl_set(s, "logo_url", cfg->pages_logo_url);
 	ptl_tmpl_set(s, "base", cfg->pages_base);
-	ptl_tmpl_set(s, "lang", pg->lang);
+	/* The language of the words: the page's, or the fallback's when
+	 * the page's has no pages.json ("lang" of each file). */
+	ptl_tmpl_set(s, "lang", words_or(pg, "lang", NULL));
 	ptl_tmpl_set(s, "csrf", pg->csrf);
 	ptl_tmpl_set(s, "csrf_field", PTL_PAGE_CSRF_FIELD);
 	if (pg->user != NULL) {
@@ -875,6 +877,7 @@ reason(int status)
 	case 200: return "OK";
 	case 303: return "See Other";
 	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
 	case 403: return "Forbidden";
 	case 404: return "Not Found";
 	case 413: return "Payload Too Large";

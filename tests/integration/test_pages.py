@@ -543,6 +543,11 @@ class Languages(PagesTestCase):
         self.assertIn(b"<h1>Sign in</h1>", r.body)
         r = Browser(self.S, lang="de").get(BASE + "signin", headers={"X-Custom-Lang": "FR"})
         self.assertIn(b'<html lang="fr">', r.body)
+        # A shipped language without pages.json: the fallback's words, and
+        # the page says which language they are in.
+        r = Browser(self.S, lang="uk").get(BASE + "signin")
+        self.assertIn(b'<html lang="en">', r.body)
+        self.assertIn(b"<h1>Sign in</h1>", r.body)
         b = Browser(self.S, lang="fr")
         r = b.submit("signup", "signup", {"firstName": "", "lastName": "B",
                                           "email": "x", "password": "y"})
