@@ -577,7 +577,7 @@ signed_in(struct ptl_page *pg)
 	e = ptl_token_access_verify(req->arena, req->app, token, req->now_ms,
 				    &acc);
 	if (e != PTL_OK)
-		return e;
+		return PTL_ERR_UNAUTHORIZED; /* any bad token: sign in again */
 	pg->user = ptl_mem_zalloc(req->arena, sizeof(*pg->user));
 	/* The pages always check the session, whatever AUTH_SESSION_CHECK
 	 * says: "sign out" must sign out here at once. */

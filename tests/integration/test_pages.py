@@ -260,6 +260,24 @@ class Flows(PagesTestCase):
         r = b.get(BASE + "me")
         self.assertEqual(r.status, 303)
 
+    def test_a_bad_or_ended_access_cookie_means_sign_in_again(self):
+        email = self.confirmed("cookie")
+        b = self.signed_in(email)
+        good = b.jar["authportal_access"]
+        for bad in ("x", "a.b.c", good[:-4] + "AAAA", "%00", "A" * 5000):
+            with self.subTest(bad=bad[:20]):
+                b.jar["authportal_access"] = bad
+                r = b.get(BASE + "me")
+                self.assertEqual(r.status, 303, r)
+                self.assertTrue(r.headers["location"].startswith(BASE + "signin?redirect="))
+        b.jar["authportal_access"] = good
+        self.assertEqual(b.get(BASE + "me").status, 200)
+        # Signed out through the JSON API: the pages know at once.
+        r = self.S.request("POST", "/api/v1/auth/logout",
+                           headers={"Authorization": "Bearer " + good})
+        self.assertEqual(r.status, 204)
+        self.assertEqual(b.get(BASE + "me").status, 303)
+
     def test_redirect_after_sign_in_is_checked(self):
         email = self.confirmed("redir")
         for target, want in ((BASE + "devices", BASE + "devices"),
