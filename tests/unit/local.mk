@@ -55,7 +55,8 @@ tests_unit_test_outbox_SOURCES = tests/unit/test_outbox.c tests/unit/catcher.h \
 check_PROGRAMS += tests/fuzz/replay_cookie tests/fuzz/replay_email \
 	tests/fuzz/replay_form tests/fuzz/replay_json tests/fuzz/replay_jwt \
 	tests/fuzz/replay_redirect tests/fuzz/replay_refresh \
-	tests/fuzz/replay_request tests/fuzz/replay_jwks tests/fuzz/replay_lang
+	tests/fuzz/replay_request tests/fuzz/replay_jwks tests/fuzz/replay_lang \
+	tests/fuzz/replay_tmpl
 FUZZ_COMMON = tests/fuzz/replay.c tests/fuzz/fuzz.h tests/fuzz/fuzz_app.c \
 	tests/memio.c tests/memio.h tests/fuzz/build.sh
 tests_fuzz_replay_cookie_SOURCES = $(FUZZ_COMMON) tests/fuzz/fuzz_cookie.c
@@ -78,6 +79,8 @@ tests_fuzz_replay_jwks_SOURCES = $(FUZZ_COMMON) tests/fuzz/fuzz_jwks.c
 tests_fuzz_replay_jwks_CPPFLAGS = $(AM_CPPFLAGS) -DPTL_FUZZ_CORPUS='"jwks"'
 tests_fuzz_replay_lang_SOURCES = $(FUZZ_COMMON) tests/fuzz/fuzz_lang.c
 tests_fuzz_replay_lang_CPPFLAGS = $(AM_CPPFLAGS) -DPTL_FUZZ_CORPUS='"lang"'
+tests_fuzz_replay_tmpl_SOURCES = $(FUZZ_COMMON) tests/fuzz/fuzz_tmpl.c
+tests_fuzz_replay_tmpl_CPPFLAGS = $(AM_CPPFLAGS) -DPTL_FUZZ_CORPUS='"tmpl"'
 # The corpora travel with the tarball (EXTRA_DIST is Makefile.am's).
 dist_noinst_DATA = tests/fuzz/corpus
 # script/fuzz runs the targets with libFuzzer, with these dictionaries.
