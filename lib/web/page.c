@@ -30,6 +30,7 @@
 #include "domain/i18n.h"
 #include "domain/ratelimit.h"
 #include "domain/session.h"
+#include "domain/signin.h"
 #include "domain/token.h"
 #include "web/endpoint.h"
 #include "web/form.h"
@@ -368,6 +369,33 @@ ptl_page_redirect_back(struct ptl_page *pg, const char *name)
 		ptl_page_redirect(pg, name, NULL);
 }
 
+/* The Set-Cookie line of PTL_PAGE_REFRESH_COOKIE: token, or NULL to
+ * expire it. */
+static void
+pages_refresh_cookie(struct ptl_page *pg, const char *token)
+{
+	struct ptl_req *req = pg->req;
+
+	ptl_buf_addf(&pg->resp.headers,
+		     "Set-Cookie: " PTL_PAGE_REFRESH_COOKIE "=%s; Max-Age=%lld; "
+		     "Path=%s; HttpOnly%s; SameSite=Strict\r\n",
+		     token != NULL ? token : "",
+		     token != NULL
+			 ? (long long)(req->app->cfg.refresh_ttl_ms / 1000)
+			 : 0LL,
+		     req->app->cfg.pages_base,
+		     ptl_form_secure(req) ? "; Secure" : "");
+}
+
+/* Keeps the tokens of a signed pair (pair.c) for the cookies. */
+static void
+keep_pair(struct ptl_page *pg, const struct ptl_resp *pair)
+{
+	pg->resp.set_access = pair->set_access;
+	pg->resp.set_refresh = pair->set_refresh;
+	pages_refresh_cookie(pg, pair->set_refresh);
+}
+
 enum ptl_err
 ptl_page_sign_in(struct ptl_page *pg, const struct ptl_login *login)
 {
@@ -381,8 +409,7 @@ ptl_page_sign_in(struct ptl_page *pg, const struct ptl_login *login)
 			   login->hash);
 	if (e != PTL_OK)
 		return e;
-	pg->resp.set_access = scratch.set_access;
-	pg->resp.set_refresh = scratch.set_refresh;
+	keep_pair(pg, &scratch);
 	ptl_form_device_cookie(pg->req, &pg->resp, login->device);
 	return PTL_OK;
 }
@@ -391,6 +418,7 @@ void
 ptl_page_sign_out(struct ptl_page *pg)
 {
 	pg->resp.clear_cookies = true;
+	pages_refresh_cookie(pg, NULL);
 }
 
 /* --- the device list and the social buttons ------------------------------ */
@@ -563,28 +591,69 @@ csrf_check(struct ptl_page *pg, bool had)
 
 /* --- the signed-in user -------------------------------------------------------- */
 
-/* The user of the access cookie (API.md §10.10), session checked. */
+/* No live access cookie, but the pages' refresh cookie: the session is
+ * rotated (signin.h, reuse detection included) and every cookie set anew.
+ * OUT acc. PTL_ERR_UNAUTHORIZED when that fails too (the stale cookie is
+ * then expired). */
+static enum ptl_err
+refreshed(struct ptl_page *pg, struct ptl_access *acc)
+{
+	struct ptl_req *req = pg->req;
+	const char *token = ptl_req_cookie(req, PTL_PAGE_REFRESH_COOKIE);
+	struct ptl_signin_rotated rot;
+	struct ptl_resp scratch;
+	enum ptl_err e;
+
+	if (token == NULL || *token == '\0' || strlen(token) > 4096)
+		return PTL_ERR_UNAUTHORIZED;
+	e = ptl_signin_refresh(req->arena, req->app, token, req->now_ms, &rot);
+	if (e == PTL_ERR_BUSY || e == PTL_ERR_INTERNAL)
+		return e;
+	if (e != PTL_OK) {
+		pages_refresh_cookie(pg, NULL);
+		return PTL_ERR_UNAUTHORIZED;
+	}
+	ptl_resp_init(&scratch, req->arena);
+	e = ptl_pair_refresh(req, &scratch, rot.user_id, rot.role_id,
+			     rot.session_id, rot.hash);
+	if (e != PTL_OK)
+		return e;
+	keep_pair(pg, &scratch);
+	acc->user_id = rot.user_id;
+	acc->session_id = rot.session_id;
+	return PTL_OK;
+}
+
+/* The user of the access cookie (API.md §10.10), else of the pages'
+ * refresh cookie; session checked. */
 static enum ptl_err
 signed_in(struct ptl_page *pg)
 {
 	struct ptl_req *req = pg->req;
 	const char *token = ptl_req_cookie(req, PTL_COOKIE_ACCESS);
 	struct ptl_access acc;
-	enum ptl_err e;
+	enum ptl_err e = PTL_ERR_UNAUTHORIZED;
 
-	if (token == NULL || *token == '\0' || strlen(token) > 4096)
-		return PTL_ERR_UNAUTHORIZED;
-	e = ptl_token_access_verify(req->arena, req->app, token, req->now_ms,
-				    &acc);
-	if (e != PTL_OK)
-		return PTL_ERR_UNAUTHORIZED; /* any bad token: sign in again */
+	if (token != NULL && *token != '\0' && strlen(token) <= 4096)
+		e = ptl_token_access_verify(req->arena, req->app, token,
+					    req->now_ms, &acc);
+	if (e != PTL_OK) {
+		/* Any bad or missing token: the refresh cookie, or sign in
+		 * again. */
+		e = refreshed(pg, &acc);
+		if (e != PTL_OK)
+			return e;
+	}
 	pg->user = ptl_mem_zalloc(req->arena, sizeof(*pg->user));
 	/* The pages always check the session, whatever AUTH_SESSION_CHECK
 	 * says: "sign out" must sign out here at once. */
 	e = ptl_account_get_by_session(req->arena, req->app, acc.session_id,
 				       acc.user_id, req->now_ms, pg->user);
-	if (e == PTL_ERR_NOT_FOUND)
+	if (e == PTL_ERR_NOT_FOUND) {
+		/* The session ended: its cookies are worth nothing now. */
+		ptl_page_sign_out(pg);
 		return PTL_ERR_UNAUTHORIZED;
+	}
 	if (e != PTL_OK)
 		return e;
 	pg->session_id = acc.session_id;

@@ -44,6 +44,12 @@
  * the forms carry an HMAC of it (ptl_page_serve). */
 #define PTL_PAGE_CSRF_COOKIE "authportal_csrf"
 #define PTL_PAGE_CSRF_FIELD "csrf"
+/* The refresh token again, for the pages' path: the one of API.md §10.10
+ * (Path=/api/v1/auth) never reaches them. When the access cookie has run
+ * out, a signed-in page rotates the session with it and sets every
+ * cookie anew (ptl_page_serve), so people stay signed in as long as the
+ * session lives. */
+#define PTL_PAGE_REFRESH_COOKIE "authportal_pages_refresh"
 
 struct ptl_page;
 
@@ -144,7 +150,8 @@ void ptl_page_redirect_back(struct ptl_page *pg, const char *name)
 	__attribute__((nonnull));
 
 /* Sets the session cookies of API.md §10.10 for login's new session
- * (web/pair.c signs the tokens). The errors of the token signers. */
+ * (web/pair.c signs the tokens), and PTL_PAGE_REFRESH_COOKIE. The errors
+ * of the token signers. */
 enum ptl_err ptl_page_sign_in(struct ptl_page *pg,
 			      const struct ptl_login *login)
 	__attribute__((warn_unused_result, nonnull));
@@ -164,7 +171,7 @@ enum ptl_err ptl_page_devices(struct ptl_page *pg)
  * back to the account page. */
 void ptl_page_providers(struct ptl_page *pg) __attribute__((nonnull));
 
-/* Expires the session cookies. */
+/* Expires the session cookies and PTL_PAGE_REFRESH_COOKIE. */
 void ptl_page_sign_out(struct ptl_page *pg) __attribute__((nonnull));
 
 #endif

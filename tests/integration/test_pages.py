@@ -264,6 +264,8 @@ class Flows(PagesTestCase):
         email = self.confirmed("cookie")
         b = self.signed_in(email)
         good = b.jar["authportal_access"]
+        # Without the pages' refresh cookie (see the next test).
+        kept = b.jar.pop("authportal_pages_refresh")
         for bad in ("x", "a.b.c", good[:-4] + "AAAA", "%00", "A" * 5000):
             with self.subTest(bad=bad[:20]):
                 b.jar["authportal_access"] = bad
@@ -272,11 +274,50 @@ class Flows(PagesTestCase):
                 self.assertTrue(r.headers["location"].startswith(BASE + "signin?redirect="))
         b.jar["authportal_access"] = good
         self.assertEqual(b.get(BASE + "me").status, 200)
-        # Signed out through the JSON API: the pages know at once.
+        # Signed out through the JSON API: the pages know at once, and
+        # their refresh cookie does not bring the session back.
         r = self.S.request("POST", "/api/v1/auth/logout",
                            headers={"Authorization": "Bearer " + good})
         self.assertEqual(r.status, 204)
+        b.jar["authportal_pages_refresh"] = kept
         self.assertEqual(b.get(BASE + "me").status, 303)
+        self.assertNotIn("authportal_pages_refresh", b.jar)
+
+    def test_the_pages_refresh_cookie_keeps_people_signed_in(self):
+        email = self.confirmed("stay")
+        b = self.signed_in(email)
+        r = b.get(BASE + "me")
+        self.assertEqual(r.status, 200)
+        first = b.jar["authportal_pages_refresh"]
+        # The browser dropped the access cookie (its Max-Age ran out).
+        del b.jar["authportal_access"]
+        r = b.get(BASE + "me")
+        self.assertPage(r)
+        self.assertIn(email.encode(), r.body)
+        sets = [v for n, v in r.header_list if n.lower() == "set-cookie"]
+        pages = [v for v in sets if v.startswith("authportal_pages_refresh=")][0]
+        api = [v for v in sets if v.startswith("authportal_refresh=")][0]
+        self.assertIn("authportal_access=", " ".join(sets))
+        for attr in ("Path=/account/;", "HttpOnly", "SameSite=Strict", "Max-Age=2592000"):
+            self.assertIn(attr, pages)
+        self.assertIn("Path=/api/v1/auth;", api)
+        self.assertEqual(pages.split(";")[0].split("=", 1)[1],
+                         api.split(";")[0].split("=", 1)[1],
+                         "both refresh cookies hold the rotated token")
+        self.assertNotEqual(b.jar["authportal_pages_refresh"], first)
+        # The old token again is reuse: the session ends (RFC 9700 §4.14).
+        thief = Browser(self.S)
+        thief.jar["authportal_pages_refresh"] = first
+        r = thief.get(BASE + "me")
+        self.assertEqual(r.status, 303)
+        self.assertNotIn("authportal_pages_refresh", thief.jar)
+        del b.jar["authportal_access"]
+        self.assertEqual(b.get(BASE + "me").status, 303)
+        # Sign-out expires it.
+        b = self.signed_in(email)
+        b.get(BASE + "me")
+        b.post(BASE + "signout", {})
+        self.assertNotIn("authportal_pages_refresh", b.jar)
 
     def test_redirect_after_sign_in_is_checked(self):
         email = self.confirmed("redir")
