@@ -55,7 +55,7 @@ carry(struct ptl_page *pg, const char *name)
 			     ptl_mem_printf(pg->req->arena, "v_%s", name), v);
 }
 
-/* --- signing in and up ------------------------------------------------- */
+/* --- signing in and up ---------------------------------------------------- */
 
 static enum ptl_err
 show_signin(struct ptl_page *pg)
@@ -75,7 +75,8 @@ post_signin(struct ptl_page *pg)
 
 	show_signin(pg);
 	in.email = ptl_page_email(pg, "email");
-	in.password = ptl_page_password(pg, "password", false, &in.password_len);
+	in.password =
+	    ptl_page_password(pg, "password", false, &in.password_len);
 	if (pg->nerrors > 0)
 		return PTL_OK;
 	in.user_agent = pg->req->user_agent;
@@ -134,7 +135,7 @@ post_signup(struct ptl_page *pg)
 	return PTL_OK;
 }
 
-/* --- the mailed links ---------------------------------------------------- */
+/* --- the mailed links ----------------------------------------------------- */
 
 static enum ptl_err
 post_forgot(struct ptl_page *pg)
@@ -285,8 +286,7 @@ show_me(struct ptl_page *pg)
 
 /* PATCH /me's use case with in; 303 to me?done=done on success. */
 static enum ptl_err
-update_me(struct ptl_page *pg, const struct ptl_me_patch *in,
-	  const char *done)
+update_me(struct ptl_page *pg, const struct ptl_me_patch *in, const char *done)
 {
 	struct ptl_refusal why;
 	struct ptl_user u;
@@ -335,8 +335,8 @@ post_password(struct ptl_page *pg)
 	struct ptl_me_patch in = {0};
 
 	fill_me(pg);
-	in.old_password = ptl_page_password(pg, "oldPassword", false,
-					    &in.old_password_len);
+	in.old_password =
+	    ptl_page_password(pg, "oldPassword", false, &in.old_password_len);
 	in.password = ptl_page_password(pg, "password", true, &in.password_len);
 	if (pg->nerrors > 0)
 		return PTL_OK;
@@ -361,7 +361,7 @@ post_delete(struct ptl_page *pg)
 	return PTL_OK;
 }
 
-/* --- devices and signing out ------------------------------------------------ */
+/* --- devices and signing out ---------------------------------------------- */
 
 static enum ptl_err
 show_devices(struct ptl_page *pg)
@@ -379,7 +379,8 @@ post_end_device(struct ptl_page *pg)
 	pg->view = "devices";
 	if (id != NULL && ptl_str_to_i64(id, strlen(id), 1, INT64_MAX, &sid))
 		e = ptl_session_revoke_owned(pg->req->app, sid, pg->user->id,
-					     "revoked_by_user", pg->req->now_ms);
+					     "revoked_by_user",
+					     pg->req->now_ms);
 	if (e == PTL_ERR_NOT_FOUND) {
 		ptl_page_error(pg, "form", "deviceNotFound");
 		return ptl_page_devices(pg);
@@ -394,8 +395,7 @@ post_end_device(struct ptl_page *pg)
 }
 
 static enum ptl_err
-logout(struct ptl_page *pg, const char *scope, const char *to,
-       const char *done)
+logout(struct ptl_page *pg, const char *scope, const char *to, const char *done)
 {
 	struct ptl_refusal why;
 	enum ptl_err e;

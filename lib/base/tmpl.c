@@ -130,13 +130,26 @@ ptl_tmpl_escape(struct ptl_buf *out, const char *s, size_t len)
 		const char *rep = NULL;
 
 		switch (s[i]) {
-		case '&': rep = "&amp;"; break;
-		case '<': rep = "&lt;"; break;
-		case '>': rep = "&gt;"; break;
-		case '"': rep = "&quot;"; break;
-		case '\'': rep = "&#39;"; break;
-		case '`': rep = "&#96;"; break;
-		default: break;
+		case '&':
+			rep = "&amp;";
+			break;
+		case '<':
+			rep = "&lt;";
+			break;
+		case '>':
+			rep = "&gt;";
+			break;
+		case '"':
+			rep = "&quot;";
+			break;
+		case '\'':
+			rep = "&#39;";
+			break;
+		case '`':
+			rep = "&#96;";
+			break;
+		default:
+			break;
 		}
 		if (rep == NULL)
 			continue;
@@ -147,7 +160,7 @@ ptl_tmpl_escape(struct ptl_buf *out, const char *s, size_t len)
 	ptl_buf_add(out, s + run, len - run);
 }
 
-/* --- rendering ----------------------------------------------------------- */
+/* --- rendering ------------------------------------------------------------ */
 
 struct ctx {
 	const char *tname; /* the template's name, for the log */
@@ -274,9 +287,12 @@ truthy(const struct value *v, const char *text)
 	if (v == NULL)
 		return text != NULL && *text != '\0';
 	switch (v->kind) {
-	case V_BOOL: return v->flag;
-	case V_LIST: return v->first != NULL;
-	default: return v->text != NULL && v->len > 0;
+	case V_BOOL:
+		return v->flag;
+	case V_LIST:
+		return v->first != NULL;
+	default:
+		return v->text != NULL && v->len > 0;
 	}
 }
 

@@ -66,16 +66,16 @@ struct ptl_tmpl_texts {
  * for the names this scope does not set. */
 struct ptl_tmpl_scope *ptl_tmpl_scope_new(struct ptl_arena *a,
 					  struct ptl_tmpl_scope *parent)
-	__attribute__((nonnull(1), returns_nonnull));
+    __attribute__((nonnull(1), returns_nonnull));
 
 /* Sets name to the text value (borrowed: a literal or arena string); NULL
  * unsets it. A later set of the same name wins. */
-void ptl_tmpl_set(struct ptl_tmpl_scope *s, const char *name,
-		  const char *value) __attribute__((nonnull(1, 2)));
+void ptl_tmpl_set(struct ptl_tmpl_scope *s, const char *name, const char *value)
+    __attribute__((nonnull(1, 2)));
 
 /* Sets name to a boolean (for sections). */
 void ptl_tmpl_set_bool(struct ptl_tmpl_scope *s, const char *name, bool v)
-	__attribute__((nonnull));
+    __attribute__((nonnull));
 
 /* Sets name to rendered output: the one unescaped value (see above). */
 void ptl_tmpl_set_html(struct ptl_tmpl_scope *s, const char *name,
@@ -85,12 +85,12 @@ void ptl_tmpl_set_html(struct ptl_tmpl_scope *s, const char *name,
  * item's scope, whose parent is s. */
 struct ptl_tmpl_scope *ptl_tmpl_add_item(struct ptl_tmpl_scope *s,
 					 const char *name)
-	__attribute__((nonnull, returns_nonnull));
+    __attribute__((nonnull, returns_nonnull));
 
 /* Makes texts the lookup of last resort of s and its children. */
 void ptl_tmpl_set_texts(struct ptl_tmpl_scope *s,
 			const struct ptl_tmpl_texts *texts)
-	__attribute__((nonnull));
+    __attribute__((nonnull));
 
 /*
  * Renders src[0..len) with scope s into out (appended). ld may be NULL
@@ -104,10 +104,10 @@ enum ptl_err ptl_tmpl_render(const char *name, const char *src, size_t len,
 			     struct ptl_tmpl_scope *s,
 			     const struct ptl_tmpl_loader *ld,
 			     struct ptl_buf *out)
-	__attribute__((warn_unused_result, nonnull(1, 2, 4, 6)));
+    __attribute__((warn_unused_result, nonnull(1, 2, 4, 6)));
 
 /* Appends s[0..len) HTML-escaped, as {{name}} does. */
 void ptl_tmpl_escape(struct ptl_buf *out, const char *s, size_t len)
-	__attribute__((nonnull));
+    __attribute__((nonnull));
 
 #endif

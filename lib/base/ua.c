@@ -44,20 +44,13 @@ static const struct rule browsers[] = {
 };
 
 static const struct rule systems[] = {
-    {"iPhone", "iOS"},
-    {"iPad", "iPadOS"},
-    {"iPod", "iOS"},
-    {"Android", "Android"},
-    {"CrOS", "ChromeOS"},
-    {"Windows Phone", "Windows Phone"},
-    {"Windows", "Windows"},
-    {"Mac OS X", "macOS"},
-    {"Macintosh", "macOS"},
-    {"Ubuntu", "Ubuntu"},
-    {"Fedora", "Fedora"},
-    {"Linux", "Linux"},
-    {"FreeBSD", "FreeBSD"},
-    {"OpenBSD", "OpenBSD"},
+    {"iPhone", "iOS"},      {"iPad", "iPadOS"},
+    {"iPod", "iOS"},        {"Android", "Android"},
+    {"CrOS", "ChromeOS"},   {"Windows Phone", "Windows Phone"},
+    {"Windows", "Windows"}, {"Mac OS X", "macOS"},
+    {"Macintosh", "macOS"}, {"Ubuntu", "Ubuntu"},
+    {"Fedora", "Fedora"},   {"Linux", "Linux"},
+    {"FreeBSD", "FreeBSD"}, {"OpenBSD", "OpenBSD"},
 };
 
 static const char *

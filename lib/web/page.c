@@ -44,7 +44,7 @@
 /* The cap of a stylesheet the pages serve. */
 #define CSS_MAX (256 * 1024)
 
-/* --- files of the theme -------------------------------------------------- */
+/* --- files of the theme --------------------------------------------------- */
 
 /* The bytes of file dir/sub/name (NUL-terminated, arena-owned), or NULL
  * when it is missing, unreadable or larger than max. */
@@ -78,8 +78,8 @@ read_file(struct ptl_arena *a, const char *dir, const char *sub,
 
 /* A file of the theme (PAGES_THEME_DIR), else the shipped one. */
 static char *
-theme_file(struct ptl_page *pg, const char *sub, const char *name,
-	   size_t max, size_t *len)
+theme_file(struct ptl_page *pg, const char *sub, const char *name, size_t max,
+	   size_t *len)
 {
 	struct ptl_arena *a = pg->req->arena;
 	char *s;
@@ -101,7 +101,7 @@ find_template(void *ctx, const char *name, size_t *len)
 			  PTL_TMPL_SRC_MAX, len);
 }
 
-/* --- words ----------------------------------------------------------------- */
+/* --- words ---------------------------------------------------------------- */
 
 const char *
 ptl_page_words(struct ptl_page *pg, const char *key)
@@ -139,7 +139,7 @@ words_or(struct ptl_page *pg, const char *key, const char *fallback)
 	return w != NULL ? w : key;
 }
 
-/* --- form values and errors -------------------------------------------------- */
+/* --- form values and errors ----------------------------------------------- */
 
 const char *
 ptl_page_field(struct ptl_page *pg, const char *name)
@@ -151,8 +151,8 @@ ptl_page_field(struct ptl_page *pg, const char *name)
 
 	if (req->json == NULL)
 		return strcmp(req->method, "POST") != 0
-			       ? ptl_req_query(req, name)
-			       : NULL;
+			   ? ptl_req_query(req, name)
+			   : NULL;
 	v = ptl_json_get(req->json, name);
 	if (ptl_json_type(v) != PTL_JSON_STRING)
 		return NULL;
@@ -179,9 +179,8 @@ ptl_page_error(struct ptl_page *pg, const char *field, const char *key)
 	ptl_tmpl_set_bool(pg->scope, ptl_mem_printf(a, "invalid_%s", field),
 			  true);
 	if (pg->nerrors == 0)
-		ptl_tmpl_set_bool(pg->scope,
-				  ptl_mem_printf(a, "autofocus_%s", field),
-				  true);
+		ptl_tmpl_set_bool(
+		    pg->scope, ptl_mem_printf(a, "autofocus_%s", field), true);
 	it = ptl_tmpl_add_item(pg->scope, "errors");
 	ptl_tmpl_set(it, "field", field);
 	ptl_tmpl_set(it, "text", w);
@@ -201,11 +200,11 @@ ptl_page_refusal(struct ptl_page *pg, enum ptl_err e,
 		 * a uniform sign-in failure): the second only marks its
 		 * field. */
 		if (why->field2 != NULL)
-			ptl_tmpl_set_bool(
-			    pg->scope,
-			    ptl_mem_printf(pg->req->arena, "invalid_%s",
-					   why->field2),
-			    true);
+			ptl_tmpl_set_bool(pg->scope,
+					  ptl_mem_printf(pg->req->arena,
+							 "invalid_%s",
+							 why->field2),
+					  true);
 		return PTL_OK;
 	}
 	if (e == PTL_ERR_RATE_LIMITED) {
@@ -309,18 +308,17 @@ ptl_page_password(struct ptl_page *pg, const char *field, bool policy,
 	return s;
 }
 
-/* --- redirects and cookies --------------------------------------------------- */
+/* --- redirects and cookies ------------------------------------------------ */
 
 void
 ptl_page_redirect(struct ptl_page *pg, const char *name, const char *done)
 {
 	const char *base = pg->req->app->cfg.pages_base;
 
-	pg->location = done != NULL ? ptl_mem_printf(pg->req->arena,
-						     "%s%s?done=%s", base, name,
-						     done)
-				    : ptl_mem_printf(pg->req->arena, "%s%s",
-						     base, name);
+	pg->location = done != NULL
+			   ? ptl_mem_printf(pg->req->arena, "%s%s?done=%s",
+					    base, name, done)
+			   : ptl_mem_printf(pg->req->arena, "%s%s", base, name);
 }
 
 /* A path under the base path made of URL characters only (no "//", no
@@ -376,15 +374,14 @@ pages_refresh_cookie(struct ptl_page *pg, const char *token)
 {
 	struct ptl_req *req = pg->req;
 
-	ptl_buf_addf(&pg->resp.headers,
-		     "Set-Cookie: " PTL_PAGE_REFRESH_COOKIE "=%s; Max-Age=%lld; "
-		     "Path=%s; HttpOnly%s; SameSite=Strict\r\n",
-		     token != NULL ? token : "",
-		     token != NULL
-			 ? (long long)(req->app->cfg.refresh_ttl_ms / 1000)
-			 : 0LL,
-		     req->app->cfg.pages_base,
-		     ptl_form_secure(req) ? "; Secure" : "");
+	ptl_buf_addf(
+	    &pg->resp.headers,
+	    "Set-Cookie: " PTL_PAGE_REFRESH_COOKIE "=%s; Max-Age=%lld; "
+	    "Path=%s; HttpOnly%s; SameSite=Strict\r\n",
+	    token != NULL ? token : "",
+	    token != NULL ? (long long)(req->app->cfg.refresh_ttl_ms / 1000)
+			  : 0LL,
+	    req->app->cfg.pages_base, ptl_form_secure(req) ? "; Secure" : "");
 }
 
 /* Keeps the tokens of a signed pair (pair.c) for the cookies. */
@@ -421,7 +418,7 @@ ptl_page_sign_out(struct ptl_page *pg)
 	pages_refresh_cookie(pg, NULL);
 }
 
-/* --- the device list and the social buttons ------------------------------ */
+/* --- the device list and the social buttons ------------------------------- */
 
 /* "2026-12-02T01:55:48.000Z" as "2026-12-02 01:55 UTC". */
 static const char *
@@ -517,8 +514,8 @@ ptl_page_providers(struct ptl_page *pg)
 		if (id == NULL || *id == '\0')
 			continue;
 		ptl_buf_init(&url, a, 128, 2048);
-		ptl_buf_addf(&url, "/api/v1/auth/%s/authorize?redirect=",
-			     all[i].name);
+		ptl_buf_addf(
+		    &url, "/api/v1/auth/%s/authorize?redirect=", all[i].name);
 		ptl_buf_urlencode(&url, back.data, back.len);
 		it = ptl_tmpl_add_item(pg->scope, "providers");
 		ptl_tmpl_set(it, "name", all[i].name);
@@ -528,7 +525,7 @@ ptl_page_providers(struct ptl_page *pg)
 	}
 }
 
-/* --- CSRF ---------------------------------------------------------------------- */
+/* --- CSRF ----------------------------------------------------------------- */
 
 static const char *
 csrf_token_of(struct ptl_page *pg, const char *secret)
@@ -569,7 +566,8 @@ csrf_prepare(struct ptl_page *pg, bool *had)
 	if (!*had) {
 		secret = ptl_crypto_random_hex(req->arena, CSRF_SECRET_BYTES);
 		ptl_buf_addf(&pg->resp.headers,
-			     "Set-Cookie: " PTL_PAGE_CSRF_COOKIE "=%s; Path=%s; "
+			     "Set-Cookie: " PTL_PAGE_CSRF_COOKIE
+			     "=%s; Path=%s; "
 			     "HttpOnly%s; SameSite=Strict\r\n",
 			     secret, req->app->cfg.pages_base,
 			     ptl_form_secure(req) ? "; Secure" : "");
@@ -589,7 +587,7 @@ csrf_check(struct ptl_page *pg, bool had)
 	return PTL_ERR_FORBIDDEN;
 }
 
-/* --- the signed-in user -------------------------------------------------------- */
+/* --- the signed-in user --------------------------------------------------- */
 
 /* No live access cookie, but the pages' refresh cookie: the session is
  * rotated (signin.h, reuse detection included) and every cookie set anew.
@@ -663,7 +661,7 @@ signed_in(struct ptl_page *pg)
 	return PTL_OK;
 }
 
-/* --- routing -------------------------------------------------------------------- */
+/* --- routing -------------------------------------------------------------- */
 
 /* The name of the request's path under the base, or NULL when the path
  * is not under it; "" for the base itself. */
@@ -674,7 +672,8 @@ page_name(struct ptl_page *pg)
 	size_t blen = strlen(base);
 	struct ptl_req *req = pg->req;
 
-	if (req->path_len == blen - 1 && strncmp(req->path, base, blen - 1) == 0)
+	if (req->path_len == blen - 1 &&
+	    strncmp(req->path, base, blen - 1) == 0)
 		return "";
 	if (req->path_len < blen || strncmp(req->path, base, blen) != 0)
 		return NULL;
@@ -708,10 +707,9 @@ limit(struct ptl_page *pg, const struct ptl_page_route *r)
 	 * the account are not (their writes have limits of their own). */
 	if (!req->app->cfg.rate_limit || (r->flags & PTL_PAGE_USER))
 		return PTL_OK;
-	e = ptl_ratelimit_hit(req->app,
-			      (r->flags & PTL_PAGE_LOGIN) ? PTL_RL_LOGIN_IP
-							  : PTL_RL_IP,
-			      req->ip, req->now_ms, &why.retry_after_s);
+	e = ptl_ratelimit_hit(
+	    req->app, (r->flags & PTL_PAGE_LOGIN) ? PTL_RL_LOGIN_IP : PTL_RL_IP,
+	    req->ip, req->now_ms, &why.retry_after_s);
 	if (e == PTL_ERR_RATE_LIMITED)
 		(void)ptl_page_refusal(pg, e, &why);
 	return e;
@@ -811,7 +809,7 @@ run(struct ptl_page *pg)
 	return r->handle(pg);
 }
 
-/* --- the answer ------------------------------------------------------------------ */
+/* --- the answer ----------------------------------------------------------- */
 
 /* FRONTEND_DOMAIN when it is a plain origin a CSP source can name (a
  * sign-in may go on to it, and form-action covers the redirects of a form
@@ -822,8 +820,9 @@ frontend_source(const struct ptl_cfg *cfg)
 	const char *f = cfg->frontend_domain;
 
 	if (f == NULL || strncmp(f, "http://", 7) != 0 || strlen(f) > 200 ||
-	    strspn(f, "abcdefghijklmnopqrstuvwxyz"
-		      "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789:/.-[]") != strlen(f))
+	    strspn(f,
+		   "abcdefghijklmnopqrstuvwxyz"
+		   "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789:/.-[]") != strlen(f))
 		return NULL;
 	return f;
 }
@@ -834,10 +833,11 @@ page_headers(const struct ptl_cfg *cfg, struct ptl_buf *h)
 {
 	const char *front = frontend_source(cfg);
 
-	ptl_buf_addf(h, "Content-Security-Policy: default-src 'none'; "
-			"style-src 'self'; img-src 'self' https: data:; "
-			"form-action 'self' https:%s%s; base-uri 'none'; "
-			"frame-ancestors 'none'\r\n",
+	ptl_buf_addf(h,
+		     "Content-Security-Policy: default-src 'none'; "
+		     "style-src 'self'; img-src 'self' https: data:; "
+		     "form-action 'self' https:%s%s; base-uri 'none'; "
+		     "frame-ancestors 'none'\r\n",
 		     front != NULL ? " " : "", front != NULL ? front : "");
 	ptl_buf_adds(h, "Cross-Origin-Opener-Policy: same-origin\r\n"
 			"Cross-Origin-Resource-Policy: same-origin\r\n"
@@ -892,7 +892,8 @@ error_page(struct ptl_page *pg, enum ptl_err e)
 	pg->view = "error";
 	pg->location = NULL;
 	ptl_tmpl_set(pg->scope, "error_title",
-		     words_or(pg, ptl_mem_printf(a, "http.%d.title", pg->status),
+		     words_or(pg,
+			      ptl_mem_printf(a, "http.%d.title", pg->status),
 			      "http.500.title"));
 	ptl_tmpl_set(pg->scope, "error_text",
 		     words_or(pg, ptl_mem_printf(a, "http.%d.text", pg->status),
@@ -924,11 +925,10 @@ render(struct ptl_page *pg, struct ptl_buf *body)
 	content.len = inner.len;
 	ptl_tmpl_set_html(pg->scope, "content", &content);
 	ptl_tmpl_set(pg->scope, "view", pg->view);
-	ptl_tmpl_set(pg->scope, "title",
-		     words_or(pg,
-			      ptl_mem_printf(pg->req->arena, "titles.%s",
-					     pg->view),
-			      "titles.error"));
+	ptl_tmpl_set(
+	    pg->scope, "title",
+	    words_or(pg, ptl_mem_printf(pg->req->arena, "titles.%s", pg->view),
+		     "titles.error"));
 	src = find_template(pg, "layout", &len);
 	if (src == NULL) {
 		PTL_LOG_ERR("pages: no template layout");
@@ -943,17 +943,28 @@ static const char *
 reason(int status)
 {
 	switch (status) {
-	case 200: return "OK";
-	case 303: return "See Other";
-	case 400: return "Bad Request";
-	case 401: return "Unauthorized";
-	case 403: return "Forbidden";
-	case 404: return "Not Found";
-	case 413: return "Payload Too Large";
-	case 422: return "Unprocessable Entity";
-	case 429: return "Too Many Requests";
-	case 503: return "Service Unavailable";
-	default: return status < 500 ? "Client Error" : "Internal Server Error";
+	case 200:
+		return "OK";
+	case 303:
+		return "See Other";
+	case 400:
+		return "Bad Request";
+	case 401:
+		return "Unauthorized";
+	case 403:
+		return "Forbidden";
+	case 404:
+		return "Not Found";
+	case 413:
+		return "Payload Too Large";
+	case 422:
+		return "Unprocessable Entity";
+	case 429:
+		return "Too Many Requests";
+	case 503:
+		return "Service Unavailable";
+	default:
+		return status < 500 ? "Client Error" : "Internal Server Error";
 	}
 }
 
@@ -1021,10 +1032,10 @@ answer(struct ptl_page *pg, enum ptl_err e)
 		pg->status = 500;
 	}
 	if (pg->status >= 500)
-		PTL_LOG_ERR("%s %.*s answered %d", pg->req->method,
-			    (int)(pg->req->path_len > 200 ? 200
-							  : pg->req->path_len),
-			    pg->req->path, pg->status);
+		PTL_LOG_ERR(
+		    "%s %.*s answered %d", pg->req->method,
+		    (int)(pg->req->path_len > 200 ? 200 : pg->req->path_len),
+		    pg->req->path, pg->status);
 	write_answer(pg, pg->status, "text/html; charset=utf-8", "no-store",
 		     &body);
 }
@@ -1048,8 +1059,8 @@ stylesheet(struct ptl_page *pg)
 	body.data = css;
 	body.len = len;
 	body.overflow = false;
-	write_answer(pg, 200, "text/css; charset=utf-8", "public, max-age=86400",
-		     &body);
+	write_answer(pg, 200, "text/css; charset=utf-8",
+		     "public, max-age=86400", &body);
 	return true;
 }
 
@@ -1060,8 +1071,9 @@ lang_of(struct ptl_page *pg)
 
 	if (t == NULL)
 		return "en";
-	return ptl_i18n_pick(t, pg->t->param(pg->t->ctx, pg->req->app->cfg.header_language_var),
-			     pg->t->param(pg->t->ctx, "HTTP_ACCEPT_LANGUAGE"));
+	return ptl_i18n_pick(
+	    t, pg->t->param(pg->t->ctx, pg->req->app->cfg.header_language_var),
+	    pg->t->param(pg->t->ctx, "HTTP_ACCEPT_LANGUAGE"));
 }
 
 void
@@ -1109,7 +1121,7 @@ ptl_page_serve(struct ptl_app *app, const struct ptl_page_site *site,
 	ptl_log_set_request(NULL);
 }
 
-/* --- the accept loop ---------------------------------------------------------- */
+/* --- the accept loop ------------------------------------------------------ */
 
 int
 ptl_page_main(const struct ptl_page_site *site)

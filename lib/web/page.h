@@ -36,9 +36,10 @@
 #include "web/req.h"
 #include "web/resp.h"
 
-#define PTL_PAGE_USER 0x1  /* needs a signed-in user, else 303 to signin */
-#define PTL_PAGE_LOGIN 0x2 /* a POST counts against AUTH_RATE_LOGIN_IP
-			    * (else AUTH_RATE_IP) */
+#define PTL_PAGE_USER 0x1 /* needs a signed-in user, else 303 to signin */
+#define PTL_PAGE_LOGIN                                                         \
+	0x2 /* a POST counts against AUTH_RATE_LOGIN_IP                        \
+	     * (else AUTH_RATE_IP) */
 
 /* The cookie that carries the browser's CSRF secret (RFC 6265 §4.1);
  * the forms carry an HMAC of it (ptl_page_serve). */
@@ -73,10 +74,10 @@ struct ptl_page_site {
 struct ptl_page {
 	struct ptl_req *req;
 	struct ptl_tmpl_scope *scope; /* the values of the page's template */
-	const char *view;     /* the template (default: the route's name) */
-	int status;           /* 200 (default), 422, ... */
-	const char *location; /* when set, 303 there instead of a page */
-	struct ptl_resp resp; /* extra headers; the tokens of the cookies */
+	const char *view;      /* the template (default: the route's name) */
+	int status;            /* 200 (default), 422, ... */
+	const char *location;  /* when set, 303 there instead of a page */
+	struct ptl_resp resp;  /* extra headers; the tokens of the cookies */
 	struct ptl_user *user; /* PTL_PAGE_USER: the signed-in user */
 	int64_t session_id;    /* ... and the session of the access cookie */
 	const char *lang;      /* the page's language */
@@ -90,7 +91,7 @@ struct ptl_page {
 /* Serves one request from t (everything in a, which the caller resets). */
 void ptl_page_serve(struct ptl_app *app, const struct ptl_page_site *site,
 		    struct ptl_transport *t, struct ptl_arena *a)
-	__attribute__((nonnull));
+    __attribute__((nonnull));
 
 /* The accept loop of the pages executable; the process exit status. */
 int ptl_page_main(const struct ptl_page_site *site) __attribute__((nonnull));
@@ -98,12 +99,12 @@ int ptl_page_main(const struct ptl_page_site *site) __attribute__((nonnull));
 /* The form field name of a POST (or the query parameter of a GET) as
  * sent, or NULL. Arena-owned or borrowed from the request. */
 const char *ptl_page_field(struct ptl_page *pg, const char *name)
-	__attribute__((nonnull));
+    __attribute__((nonnull));
 
 /* The words of key in the page's language (the "pages" messages, dotted
  * keys), or NULL when no language has them. */
 const char *ptl_page_words(struct ptl_page *pg, const char *key)
-	__attribute__((nonnull));
+    __attribute__((nonnull));
 
 /*
  * Shows the error of message key next to field (scope values err_<field>
@@ -114,7 +115,7 @@ const char *ptl_page_words(struct ptl_page *pg, const char *key)
  * (a key "k:arg" uses errors.k), else errors.unknown.
  */
 void ptl_page_error(struct ptl_page *pg, const char *field, const char *key)
-	__attribute__((nonnull));
+    __attribute__((nonnull));
 
 /*
  * Shows a use case's refusal: PTL_ERR_VALIDATION next to its field(s),
@@ -123,7 +124,7 @@ void ptl_page_error(struct ptl_page *pg, const char *field, const char *key)
  */
 enum ptl_err ptl_page_refusal(struct ptl_page *pg, enum ptl_err e,
 			      const struct ptl_refusal *why)
-	__attribute__((nonnull));
+    __attribute__((nonnull));
 
 /* The checked values of a form: an email (required, isEmail, normalised:
  * base/email.h), a password (required; with policy, the length of
@@ -132,29 +133,29 @@ enum ptl_err ptl_page_refusal(struct ptl_page *pg, enum ptl_err e,
  * of a field is put back into the form (scope value v_<field>) except a
  * password's. */
 const char *ptl_page_email(struct ptl_page *pg, const char *field)
-	__attribute__((nonnull));
+    __attribute__((nonnull));
 const char *ptl_page_password(struct ptl_page *pg, const char *field,
 			      bool policy, size_t *len)
-	__attribute__((nonnull));
+    __attribute__((nonnull));
 const char *ptl_page_text(struct ptl_page *pg, const char *field, size_t max)
-	__attribute__((nonnull));
+    __attribute__((nonnull));
 
 /* Answers 303 to the page name (under the base path) with ?done=<done>
  * when done is not NULL (its words, done.<done>, are shown there). */
-void ptl_page_redirect(struct ptl_page *pg, const char *name,
-		       const char *done) __attribute__((nonnull(1, 2)));
+void ptl_page_redirect(struct ptl_page *pg, const char *name, const char *done)
+    __attribute__((nonnull(1, 2)));
 
 /* Answers 303 to the form's "redirect" field when ptl_form_checked()
  * takes it or it is a path under the base, else to the page name. */
 void ptl_page_redirect_back(struct ptl_page *pg, const char *name)
-	__attribute__((nonnull));
+    __attribute__((nonnull));
 
 /* Sets the session cookies of API.md §10.10 for login's new session
  * (web/pair.c signs the tokens), and PTL_PAGE_REFRESH_COOKIE. The errors
  * of the token signers. */
 enum ptl_err ptl_page_sign_in(struct ptl_page *pg,
 			      const struct ptl_login *login)
-	__attribute__((warn_unused_result, nonnull));
+    __attribute__((warn_unused_result, nonnull));
 
 /*
  * The signed-in user's live sessions (domain/session.h) as the list
@@ -163,7 +164,7 @@ enum ptl_err ptl_page_sign_in(struct ptl_page *pg,
  * (the session of this request). Errors: a database error.
  */
 enum ptl_err ptl_page_devices(struct ptl_page *pg)
-	__attribute__((warn_unused_result, nonnull));
+    __attribute__((warn_unused_result, nonnull));
 
 /* The "Continue with ..." buttons: the list "providers" (name, label
  * key, url) of every social provider with credentials in the settings,

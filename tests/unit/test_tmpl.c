@@ -136,22 +136,25 @@ test_includes_html_texts(void)
 	is_str(render("a{{>part}}b", s, &ld), "a<i>&amp;</i>b",
 	       "an include renders in the same scope");
 	ok(render("{{>nothere}}", s, &ld) == NULL, "a missing include fails");
-	ok(render("{{>part}}", s, NULL) == NULL, "an include without a loader fails");
+	ok(render("{{>part}}", s, NULL) == NULL,
+	   "an include without a loader fails");
 	ok(render("{{>loop}}", s, &ld) == NULL,
 	   "an include of itself stops at the depth cap");
 	ptl_tmpl_set_html(s, "content", &h);
 	is_str(render("<div>{{content}}</div>", s, NULL),
-	       "<div><b>bold</b></div>", "rendered output is not escaped again");
+	       "<div><b>bold</b></div>",
+	       "rendered output is not escaped again");
 	ptl_tmpl_set_texts(s, &tx);
 	is_str(render("{{t.hello}}|{{t.nope}}|{{#t.hello}}on{{/t.hello}}", s,
 		      NULL),
-	       "Hi &lt;you&gt;||on", "texts are escaped; a missing one is empty");
+	       "Hi &lt;you&gt;||on",
+	       "texts are escaped; a missing one is empty");
 	/* A text of a child scope comes from the parent's lookup. */
 	is_str(render("{{#rows}}{{t.hello}}{{/rows}}", s, NULL), "",
 	       "no list, no text");
 	(void)ptl_tmpl_add_item(s, "rows");
-	is_str(render("{{#rows}}{{t.hello}}{{/rows}}", s, NULL), "Hi &lt;you&gt;",
-	       "an item scope finds the texts of its parent");
+	is_str(render("{{#rows}}{{t.hello}}{{/rows}}", s, NULL),
+	       "Hi &lt;you&gt;", "an item scope finds the texts of its parent");
 	ptl_buf_init(&out, A, 64, 4096);
 	ptl_tmpl_escape(&out, "<'>", 3);
 	is_str(out.data, "&lt;&#39;&gt;", "ptl_tmpl_escape");
@@ -162,10 +165,18 @@ test_malformed_and_caps(void)
 {
 	struct ptl_tmpl_scope *s = ptl_tmpl_scope_new(A, NULL);
 	static const char *bad[] = {
-	    "{{x",          "{{#x}}open",   "{{/x}}",       "{{#x}}{{/y}}",
-	    "{{}}",         "{{#}}{{/}}",   "{{a b}}",      "{{a<b}}",
+	    "{{x",
+	    "{{#x}}open",
+	    "{{/x}}",
+	    "{{#x}}{{/y}}",
+	    "{{}}",
+	    "{{#}}{{/}}",
+	    "{{a b}}",
+	    "{{a<b}}",
 	    "{{#a}}{{#b}}{{/a}}",
-	    "{{aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa}}",
+	    "{{"
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "}}",
 	};
 	struct ptl_buf out;
 	char *big, *deep;
