@@ -122,13 +122,14 @@ def error_of(body, field):
 
 class PagesTestCase(ApiTestCase):
     env = {}
+    web = None          # the harness's default (PTL_WEB)
     other_xfo = "DENY"
 
     @classmethod
     def setUpClass(cls):
         env = {"AUTH_MAIL_LINKS": "pages", "APP_NAME": "Acme <Login>"}
         env.update(cls.env)
-        cls.S = serve(cls, smtp="catcher", env=env, port_env=backend)
+        cls.S = serve(cls, web=cls.web, smtp="catcher", env=env, port_env=backend)
 
     def mail_link(self, address, kind, want=1):
         deadline = time.monotonic() + 5
@@ -638,11 +639,19 @@ class Languages(PagesTestCase):
 
 
 class Theme(PagesTestCase):
+    # The files a theme does not replace are the shipped ones, found
+    # through the build tree: the harness's nginx and Apache run copies of
+    # the executables, which have none (an installed one has
+    # $(pkgdatadir)/pages).
+    web = "lighttpd"
+
     @classmethod
     def setUpClass(cls):
         cls.theme = tempfile.mkdtemp(prefix="authportal-theme-")
-        os.makedirs(os.path.join(cls.theme, "templates"))
-        os.makedirs(os.path.join(cls.theme, "static"))
+        # The workers may run as another user (nginx, Apache: www-data).
+        os.chmod(cls.theme, 0o755)
+        os.makedirs(os.path.join(cls.theme, "templates"), mode=0o755)
+        os.makedirs(os.path.join(cls.theme, "static"), mode=0o755)
         with open(os.path.join(cls.theme, "static", "style.css"), "w") as f:
             f.write("body { background: rebeccapurple; }\n")
         with open(os.path.join(cls.theme, "templates", "forgot.html"), "w") as f:
@@ -700,7 +709,7 @@ if __name__ == "__main__":
     unittest.main()
 
 
-class _BehindApache(PagesTestCase):
+class _BehindApache:
     """The pages behind Apache (each kind of apache/*): Apache's own headers
     for the app's answers leave the pages' HTML and Referrer-Policy."""
     web = None
@@ -731,9 +740,9 @@ class _BehindApache(PagesTestCase):
         self.assertJsonCT(r)
 
 
-class PagesFcgid(_BehindApache):
+class PagesFcgid(_BehindApache, PagesTestCase):
     web = "fcgid"
 
 
-class PagesHtaccess(_BehindApache):
+class PagesHtaccess(_BehindApache, PagesTestCase):
     web = "htaccess"
