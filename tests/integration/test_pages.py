@@ -746,3 +746,30 @@ class PagesFcgid(_BehindApache, PagesTestCase):
 
 class PagesHtaccess(_BehindApache, PagesTestCase):
     web = "htaccess"
+
+
+class OtherBasePath(PagesTestCase):
+    """PAGES_BASE_PATH moves every page, link, form, cookie and mail link
+    (the shipped routes send all of /account/ to the pages)."""
+    env = {"PAGES_BASE_PATH": "/account/v2/"}
+
+    def test_everything_under_the_base(self):
+        V2 = "/account/v2/"
+        b = Browser(self.S)
+        r = b.get(V2 + "signup")
+        self.assertPage(r)
+        self.assertIn(('action="%ssignup"' % V2).encode(), r.body)
+        self.assertIn(('href="%sstyle.css"' % V2).encode(), r.body)
+        self.assertIn("Path=%s;" % V2, r.headers.get("set-cookie"))
+        self.assertPage(b.get(BASE + "signup"), 404)
+        email = unique_email("v2")
+        r = b.post(V2 + "signup", {"firstName": "A", "lastName": "B", "email": email,
+                                   "password": DEFAULT_PASSWORD})
+        self.assertEqual(r.headers["location"], V2 + "signin?done=signedUp")
+        deadline = time.monotonic() + 5
+        while not mailcatch.messages_to(self.S.mail_dir, email) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        link = mailcatch.find_link(mailcatch.messages_to(self.S.mail_dir, email)[0])
+        self.assertTrue(link.startswith("http://127.0.0.1:%d%sconfirm-email?hash=" % (self.S.port, V2)), link)
+        self.assertEqual(b.get(V2 + "me").headers["location"],
+                         V2 + "signin?redirect=" + urllib.parse.quote(V2 + "me", safe=""))
