@@ -912,7 +912,9 @@ render(struct ptl_page *pg, struct ptl_buf *body)
 	size_t len = 0;
 
 	common_values(pg);
-	ptl_buf_init(&inner, pg->req->arena, 4096, PTL_RESP_BODY_MAX / 2);
+	/* The layout around it is small: the longest device list fits. */
+	ptl_buf_init(&inner, pg->req->arena, 4096,
+		     PTL_RESP_BODY_MAX - 32 * 1024);
 	src = find_template(pg, pg->view, &len);
 	if (src == NULL) {
 		PTL_LOG_ERR("pages: no template %s", pg->view);
