@@ -192,12 +192,6 @@ checked(struct ptl_req *req, const char *target)
 	return NULL;
 }
 
-const char *
-ptl_form_checked(struct ptl_req *req, const char *target)
-{
-	return checked(req, target);
-}
-
 static const char *
 field(struct ptl_req *req, const char *name)
 {
@@ -281,13 +275,6 @@ cookies(struct ptl_req *req, struct ptl_resp *resp, struct ptl_buf *out)
 			     "Path=/api/v1/auth; HttpOnly%s; SameSite=Strict\r\n",
 			     sec);
 	}
-}
-
-void
-ptl_form_cookies(struct ptl_req *req, struct ptl_resp *resp,
-		 struct ptl_buf *out)
-{
-	cookies(req, resp, out);
 }
 
 void

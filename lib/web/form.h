@@ -81,13 +81,4 @@ bool ptl_form_secure(struct ptl_req *req) __attribute__((nonnull));
 enum ptl_err ptl_form_csrf_self(struct ptl_req *req)
 	__attribute__((warn_unused_result));
 
-/* target as ptl_form_respond() accepts a redirect target (a path made
- * absolute on FRONTEND_DOMAIN), or NULL when it is refused. Arena-owned. */
-const char *ptl_form_checked(struct ptl_req *req, const char *target);
-
-/* Appends the Set-Cookie lines of resp's tokens (and of clear_cookies) to
- * out, as ptl_form_respond() does on success (API.md §10.10). */
-void ptl_form_cookies(struct ptl_req *req, struct ptl_resp *resp,
-		      struct ptl_buf *out) __attribute__((nonnull));
-
 #endif

@@ -353,7 +353,7 @@ redirect_target(struct ptl_page *pg)
 		return NULL;
 	if (own_path(pg, r))
 		return r;
-	return ptl_form_checked(pg->req, r);
+	return ptl_form_target(pg->req, r);
 }
 
 void
@@ -487,16 +487,16 @@ ptl_page_devices(struct ptl_page *pg)
 void
 ptl_page_providers(struct ptl_page *pg)
 {
+	const struct ptl_cfg *cfg = &pg->req->app->cfg;
 	/* The credentials of the social sign-in settings (API.md §5.4); a
 	 * provider without them has no button. */
-	static const struct {
-		const char *name, *label, *setting;
+	const struct {
+		const char *name, *label, *id;
 	} all[] = {
-	    {"google", "social.google", "GOOGLE_CLIENT_ID"},
-	    {"github", "social.github", "GITHUB_CLIENT_ID"},
-	    {"facebook", "social.facebook", "FACEBOOK_APP_ID"},
+	    {"google", "social.google", cfg->google_client_id},
+	    {"github", "social.github", cfg->github_client_id},
+	    {"facebook", "social.facebook", cfg->facebook_app_id},
 	};
-	const struct ptl_cfg *cfg = &pg->req->app->cfg;
 	struct ptl_arena *a = pg->req->arena;
 	struct ptl_buf back;
 	size_t i;
@@ -507,7 +507,7 @@ ptl_page_providers(struct ptl_page *pg)
 	ptl_buf_adds(&back, cfg->pages_base);
 	ptl_buf_adds(&back, pg->site->home);
 	for (i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
-		const char *id = ptl_cfg_get(all[i].setting);
+		const char *id = all[i].id;
 		struct ptl_tmpl_scope *it;
 		struct ptl_buf url;
 
@@ -993,9 +993,9 @@ write_answer(struct ptl_page *pg, int status, const char *type,
 	if (status == 429 && pg->resp.retry_after_s > 0)
 		ptl_buf_addf(&out, "Retry-After: %d\r\n",
 			     pg->resp.retry_after_s);
+	ptl_form_token_cookies(req, &pg->resp);
 	if (!pg->resp.headers.overflow)
 		ptl_buf_add(&out, pg->resp.headers.data, pg->resp.headers.len);
-	ptl_form_cookies(req, &pg->resp, &out);
 	ptl_buf_adds(&out, "\r\n");
 	if (body != NULL && !req->head)
 		ptl_buf_add(&out, body->data, body->len);

@@ -292,6 +292,23 @@ test('pages: wrong password, weak password, taken email, expired reset link, eac
   }
 });
 
+test('pages, JavaScript off: "Continue with Google" signs in through the provider and lands on the account page', async () => {
+  const { context, page } = await newPage({ javaScriptEnabled: false });
+  try {
+    await go(page, P + 'signin');
+    const button = page.locator('a.provider-google');
+    check(await button.count() === 1, 'no Google button on the sign-in page');
+    check((await button.innerText()).trim() === 'Continue with Google', `the button says ${await button.innerText()}`);
+    await button.click();
+    await page.waitForURL((u) => u.origin === BASE && u.pathname === `${P}me`, { timeout: STEP_MS })
+      .catch(() => { throw new Fail(`after the Google button: at ${page.url()}`); });
+    check((await text(page)).includes('@example.com'), `the account page: ${(await text(page)).slice(0, 200)}`);
+    check(await page.locator('#s-password').count() === 0, 'a social account is offered a password change');
+  } finally {
+    await context.close();
+  }
+});
+
 test('pages: axe-core finds no serious or critical violation on any page; screenshots at 390 and 1280 px', async () => {
   const { context, page } = await newPage();
   try {
