@@ -993,6 +993,8 @@ write_answer(struct ptl_page *pg, int status, const char *type,
 	if (status == 429 && pg->resp.retry_after_s > 0)
 		ptl_buf_addf(&out, "Retry-After: %d\r\n",
 			     pg->resp.retry_after_s);
+	else if (status == 503)
+		ptl_buf_addf(&out, "Retry-After: %d\r\n", PTL_RESP_RETRY_503_S);
 	ptl_form_token_cookies(req, &pg->resp);
 	if (!pg->resp.headers.overflow)
 		ptl_buf_add(&out, pg->resp.headers.data, pg->resp.headers.len);
@@ -1148,6 +1150,9 @@ ptl_page_main(const struct ptl_page_site *site)
 			    site->name);
 	a = ptl_mem_new();
 	while (ptl_fcgi_accept(conn, &t)) {
+		/* A file moved or replaced under us is noticed before the
+		 * request can write to it (as endpoint.c does). */
+		ptl_app_check_db(&app);
 		if (app.db == NULL)
 			(void)ptl_app_open_db(&app);
 		ptl_page_serve(&app, site, &t, a);
