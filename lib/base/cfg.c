@@ -538,6 +538,55 @@ get_languages(struct ptl_cfg *cfg)
 	return true;
 }
 
+/* A base path of the pages: "/", then segments of [A-Za-z0-9._-] each
+ * ending in "/" (it is matched against request paths and written into
+ * links and Location headers unescaped). */
+static bool
+base_path_ok(const char *s)
+{
+	size_t i, n = strlen(s);
+
+	if (n < 2 || n > 64 || s[0] != '/' || s[n - 1] != '/')
+		return false;
+	for (i = 1; i < n; i++) {
+		if (s[i] == '/' ? s[i - 1] == '/'
+				: !isalnum((unsigned char)s[i]) &&
+					  strchr("._-", s[i]) == NULL)
+			return false;
+	}
+	return true;
+}
+
+/* The settings of the account pages (cgi-bin/pages). */
+static bool
+load_pages(struct ptl_cfg *cfg)
+{
+	const char *links = str_or("AUTH_MAIL_LINKS", "frontend");
+
+	cfg->pages_base = str_or("PAGES_BASE_PATH", "/account/");
+	cfg->pages_theme_dir = path_or("PAGES_THEME_DIR", NULL);
+	cfg->pages_logo_url = str_or("PAGES_LOGO_URL", NULL);
+	if (!base_path_ok(cfg->pages_base)) {
+		PTL_LOG_ERR("setting PAGES_BASE_PATH: a path such as /account/ "
+			    "(letters, digits, '.', '_', '-'; starting and "
+			    "ending with '/')");
+		return false;
+	}
+	if (cfg->pages_logo_url != NULL &&
+	    strncmp(cfg->pages_logo_url, "https://", 8) != 0 &&
+	    strncmp(cfg->pages_logo_url, "http://", 7) != 0 &&
+	    cfg->pages_logo_url[0] != '/') {
+		PTL_LOG_ERR("setting PAGES_LOGO_URL: an http(s) URL or a path");
+		return false;
+	}
+	if (strcmp(links, "frontend") != 0 && strcmp(links, "pages") != 0) {
+		PTL_LOG_ERR("setting AUTH_MAIL_LINKS: frontend or pages");
+		return false;
+	}
+	cfg->mail_links_pages = strcmp(links, "pages") == 0;
+	return true;
+}
+
 enum ptl_err
 ptl_cfg_load(struct ptl_cfg *cfg)
 {
@@ -619,6 +668,7 @@ ptl_cfg_load(struct ptl_cfg *cfg)
 			       &cfg->audit_retention_days);
 	good = good && get_int("HEALTH_MAIL_MAX_AGE_SECONDS", 3600, 1,
 			       365 * 86400, &cfg->health_mail_max_age_s);
+	good = good && load_pages(cfg);
 	if (cfg->production && cfg->argon2_mem < 19456 * 1024) {
 		PTL_LOG_WARN("AUTH_ARGON2_MEMLIMIT_KIB is below the OWASP minimum");
 	}

@@ -102,6 +102,12 @@ struct ptl_cfg {
 	int64_t audit_retention_days; /* AUDIT_RETENTION_DAYS, 90 (authportal gc) */
 	int64_t health_mail_max_age_s; /* HEALTH_MAIL_MAX_AGE_SECONDS, 3600 */
 
+	/* The account pages (cgi-bin/pages, API.md §10 item 35). */
+	const char *pages_base;      /* PAGES_BASE_PATH, "/account/" */
+	const char *pages_theme_dir; /* PAGES_THEME_DIR, absolute; NULL: none */
+	const char *pages_logo_url;  /* PAGES_LOGO_URL, or NULL */
+	bool mail_links_pages;       /* AUTH_MAIL_LINKS=pages (else frontend) */
+
 	struct ptl_cfg_mail mail;   /* MAIL_*: ptl_cfg_load_mail() */
 
 	/* Social sign-in (API.md §5.4, §10.11): credentials NULL when unset

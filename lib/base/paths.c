@@ -202,6 +202,27 @@ ptl_paths_i18n(void)
 	return i18n_dir;
 }
 
+/* account-pages/ beside the running program when it holds the layout
+ * (the shared-host bundle, where "pages" is the executable), else NULL. */
+static const char *
+pages_beside_program(void)
+{
+	static char beside[PATH_MAX];
+	char exe[PATH_MAX], probe[PATH_MAX + 32];
+	ssize_t len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	if (len <= 0)
+		return NULL;
+	exe[len] = '\0';
+	if (!cut_last(exe) ||
+	    snprintf(beside, sizeof(beside), "%s/account-pages", exe) >=
+		    (int)sizeof(beside) ||
+	    snprintf(probe, sizeof(probe), "%s/templates/layout.html",
+		     beside) >= (int)sizeof(probe))
+		return NULL;
+	return access(probe, R_OK) == 0 ? beside : NULL;
+}
+
 const char *
 ptl_paths_openapi(void)
 {
@@ -227,4 +248,26 @@ ptl_paths_openapi(void)
 		    (int)sizeof(beside))
 		return PTL_DIRS_OPENAPI;
 	return access(beside, R_OK) == 0 ? beside : PTL_DIRS_OPENAPI;
+}
+
+const char *
+ptl_paths_pages(void)
+{
+	static char pages_dir[PATH_MAX];
+	const char *src = ptl_paths_source_tree();
+	const char *beside;
+	int n;
+
+	if (src == NULL) {
+		if (access(PTL_DIRS_PAGES "/templates/layout.html", R_OK) == 0)
+			return PTL_DIRS_PAGES;
+		beside = pages_beside_program();
+		return beside != NULL ? beside : PTL_DIRS_PAGES;
+	}
+	if (pages_dir[0] == '\0') {
+		n = snprintf(pages_dir, sizeof(pages_dir), "%s/pages", src);
+		if (n < 0 || (size_t)n >= sizeof(pages_dir))
+			return PTL_DIRS_PAGES;
+	}
+	return pages_dir;
 }

@@ -58,4 +58,10 @@ const char *ptl_paths_i18n(void);
  * openapi.json (the shared-host bundle). Process-lifetime. */
 const char *ptl_paths_openapi(void);
 
+/* The shipped account pages (templates/ and static/ of cgi-bin/pages):
+ * the source tree's pages/ in a build tree, else $(pkgdatadir)/pages,
+ * unless that has no templates and the folder of the running program has
+ * them in account-pages/ (the shared-host bundle). Process-lifetime. */
+const char *ptl_paths_pages(void);
+
 #endif

@@ -88,7 +88,17 @@ make_link(struct ptl_arena *a, struct ptl_app *app, const struct row *r,
 	int64_t expires;
 	enum ptl_err e;
 
-	if (front == NULL) {
+	if (app->cfg.mail_links_pages) {
+		/* The account pages (cgi-bin/pages) have pages of the same
+		 * names under their base path (API.md §10 item 35). */
+		if (app->cfg.backend_domain == NULL) {
+			PTL_LOG_ERR("AUTH_MAIL_LINKS=pages needs BACKEND_DOMAIN");
+			return PTL_ERR_INTERNAL;
+		}
+		front = ptl_mem_printf(a, "%s%.*s", app->cfg.backend_domain,
+				       (int)strlen(app->cfg.pages_base) - 1,
+				       app->cfg.pages_base);
+	} else if (front == NULL) {
 		PTL_LOG_ERR("FRONTEND_DOMAIN is required to build mail links");
 		return PTL_ERR_INTERNAL;
 	}

@@ -236,8 +236,9 @@ ptl_endpoint_serve(struct ptl_app *app, const struct ptl_endpoint *ep,
  * over: Apache's mod_cgi sends it as soon as the answer is out, and a cut
  * delivery leaves its row leased (claimed) for a while before it can be
  * sent again. */
-static void
-finish(struct ptl_app *app, struct ptl_arena *a, struct ptl_fcgi *conn)
+void
+ptl_endpoint_finish(struct ptl_app *app, struct ptl_arena *a,
+		    struct ptl_fcgi *conn)
 {
 	static const struct timespec pause = {0, 10 * 1000 * 1000};
 	sigset_t term, old;
@@ -288,7 +289,7 @@ ptl_endpoint_main(const struct ptl_endpoint *ep)
 			(void)ptl_app_open_db(&app);
 		ptl_endpoint_serve(&app, ep, &t, a);
 		/* The answer goes out first, whatever comes after it. */
-		finish(&app, a, conn);
+		ptl_endpoint_finish(&app, a, conn);
 		ptl_mem_reset(a);
 		if (app.db != NULL)
 			ptl_db_maintain(app.db);

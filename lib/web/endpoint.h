@@ -80,6 +80,12 @@ struct ptl_endpoint {
 void ptl_endpoint_serve(struct ptl_app *app, const struct ptl_endpoint *ep,
 			struct ptl_transport *t, struct ptl_arena *a);
 
+/* Ends the request on conn (ptl_fcgi_finish()), then delivers the mails
+ * it queued (domain/outbox.h), with SIGTERM held off meanwhile (Apache's
+ * mod_cgi sends it once the answer is out). Also used by web/page.c. */
+void ptl_endpoint_finish(struct ptl_app *app, struct ptl_arena *a,
+			 struct ptl_fcgi *conn) __attribute__((nonnull));
+
 /* The FastCGI (or, when not started by a FastCGI server, CGI) main loop of
  * an executable: initialises the app once, then serves until the server
  * closes the socket. After each answer is out (ptl_fcgi_finish()) it

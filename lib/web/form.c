@@ -111,6 +111,24 @@ ptl_form_csrf(struct ptl_req *req)
 	return PTL_ERR_FORBIDDEN;
 }
 
+enum ptl_err
+ptl_form_csrf_self(struct ptl_req *req)
+{
+	const char *self = req->app->cfg.backend_domain;
+	const char *o = req->origin;
+
+	if (o == NULL && req->referer != NULL)
+		o = req->referer;
+	if (self != NULL && o != NULL && strcmp(o, "null") != 0) {
+		size_t len = origin_len(o);
+
+		if (len > 0 && (req->origin == NULL || len == strlen(o)) &&
+		    same_origin(o, len, self))
+			return PTL_OK;
+	}
+	return ptl_form_csrf(req);
+}
+
 /* No control byte, space or DEL (header injection), and no '\\' anywhere:
  * it is not a URL character (RFC 3986 §2, it must be %5C), and browsers
  * read it as '/' where curl and Python keep it. */

@@ -73,4 +73,12 @@ void ptl_form_token_cookies(struct ptl_req *req, struct ptl_resp *resp)
 	__attribute__((nonnull));
 bool ptl_form_secure(struct ptl_req *req) __attribute__((nonnull));
 
+/*
+ * For the account pages (cgi-bin/pages), which the backend serves itself:
+ * ptl_form_csrf(), but the origin of BACKEND_DOMAIN is allowed too (a
+ * form of the pages posts to its own origin).
+ */
+enum ptl_err ptl_form_csrf_self(struct ptl_req *req)
+	__attribute__((warn_unused_result));
+
 #endif

@@ -36,9 +36,12 @@ import mock_provider  # noqa: E402
 CHROMIUM = "/usr/bin/chromium"
 TEST_FILE = os.path.join(HERE, "demo.test.mjs")
 OAUTH_TEST_FILE = os.path.join(HERE, "oauth.test.mjs")
+# The account pages of cgi-bin/pages (axe-core, screenshots).
+PAGES_TEST_FILE = os.path.join(HERE, "pages.test.mjs")
 PLAYWRIGHT = os.path.join(HERE, "node_modules", "playwright-core", "package.json")
+AXE = os.path.join(HERE, "node_modules", "axe-core", "package.json")
 OUT_DIR = os.path.join(HERE, "out")
-NODE_TIMEOUT = 90          # seconds; the test file's own watchdog is 50 s
+NODE_TIMEOUT = 180         # seconds per file; their own watchdogs are shorter
 SERVER_CHECK = "server: no crash in the error log"
 
 
@@ -55,6 +58,9 @@ def prerequisites():
                        % CHROMIUM)
     if shutil.which("node") is None:
         missing.append("no node on PATH (script/bootstrap --test installs it)")
+    if not os.path.isfile(AXE):
+        missing.append("no %s (run `npm ci` in tests/browser; script/bootstrap "
+                       "--test does)" % os.path.dirname(AXE))
     if not os.path.isfile(PLAYWRIGHT):
         missing.append("no %s (run `npm ci` in tests/browser; script/bootstrap "
                        "--test does)" % os.path.dirname(PLAYWRIGHT))
@@ -202,6 +208,9 @@ def main():
             print("FAIL demo.test.mjs exited with %s" % proc.returncode)
             failed += 1
         p, f = run_node(OAUTH_TEST_FILE, env)
+        passed += p
+        failed += f
+        p, f = run_node(PAGES_TEST_FILE, env)
         passed += p
         failed += f
 

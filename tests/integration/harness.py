@@ -130,7 +130,8 @@ CRASH_PATTERNS = [
 # ENV_FILE of the htaccess deployment).
 APP_PREFIXES = ("AUTH_", "APP_", "MAIL_", "DATABASE_", "FRONTEND_",
                 "BACKEND_", "GOOGLE_", "FACEBOOK_", "APPLE_", "GITHUB_", "OAUTH_",
-                "TRUSTED_PROXIES", "NODE_ENV", "API_PREFIX", "FILES_")
+                "TRUSTED_PROXIES", "NODE_ENV", "API_PREFIX", "FILES_",
+                "PAGES_")
 
 _counter = itertools.count(1)
 _counter_lock = threading.Lock()
@@ -627,6 +628,11 @@ class Server:
             i18n = os.path.join(self.tmp, "i18n")
             shutil.copytree(I18N_DIR, i18n, dirs_exist_ok=True)
             self.env["APP_I18N_DIR"] = i18n
+        # The account pages (cgi-bin/pages), which a copy cannot find
+        # through the build tree.
+        pages = os.path.join(self.tmp, "pages")
+        shutil.copytree(os.path.join(REPO, "pages"), pages, dirs_exist_ok=True)
+        self.env.setdefault("PAGES_THEME_DIR", pages)
 
     def _start_web(self):
         """One attempt: a free port, port_env, the rendered configuration,

@@ -477,8 +477,18 @@ class BundleSite(_BundleServed, _ApacheSuite, StaticAnswers, ApiTestCase):
             with self.subTest(page=page):
                 self.assertStatus(self.S.request("GET", page), 200)
 
+    def test_account_pages_of_the_bundle(self):
+        # cgi-bin/pages finds its templates beside it (lib/base/paths.h).
+        r = self.S.request("GET", "/account/signin")
+        self.assertStatus(r, 200)
+        self.assertIn(b"<h1>Sign in</h1>", r.body)
+        self.assertEqual(r.headers.get("content-type"), "text/html; charset=utf-8")
+        r = self.S.request("GET", "/account/me")
+        self.assertEqual(r.status, 303, "the pages, not the account executable")
+        self.assertStatus(self.S.request("GET", "/account-pages/templates/layout.html"), 403)
+
     def test_executables_not_reachable_directly(self):
-        for path in ("/login", "/health", "/health/x", "/account/me",
+        for path in ("/login", "/health", "/health/x", "/verify/me",
                      "/" + CLI_NAME, "/.htaccess", "/lib/.htaccess"):
             with self.subTest(path=path):
                 r = self.S.request("GET", path)

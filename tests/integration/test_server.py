@@ -177,6 +177,16 @@ class Newcomer(ApiTestCase):
                                {"email": "john.doe@example.com", "password": "secret"})
         self.assertEqual(status, 200, body)
 
+    def test_serves_the_account_pages(self):
+        # Issue 11 point 7: the demo of the account pages.
+        self.assertIn("account  http://localhost:%d/account/" % self.port,
+                      self.srv.text())
+        status, body = request(self.port, "GET", "/account/signin")
+        self.assertEqual(status, 200, body)
+        self.assertIn(b"<h1>Sign in</h1>", body)
+        status, _ = request(self.port, "GET", "/account/style.css")
+        self.assertEqual(status, 200)
+
     def test_database_is_the_one_of_env_relative_to_its_folder(self):
         # .env says DATABASE_PATH=var/authportal.db and script/server was
         # started from another directory.

@@ -56,7 +56,7 @@ check_PROGRAMS += tests/fuzz/replay_cookie tests/fuzz/replay_email \
 	tests/fuzz/replay_form tests/fuzz/replay_json tests/fuzz/replay_jwt \
 	tests/fuzz/replay_redirect tests/fuzz/replay_refresh \
 	tests/fuzz/replay_request tests/fuzz/replay_jwks tests/fuzz/replay_lang \
-	tests/fuzz/replay_multipart
+	tests/fuzz/replay_multipart tests/fuzz/replay_tmpl
 FUZZ_COMMON = tests/fuzz/replay.c tests/fuzz/fuzz.h tests/fuzz/fuzz_app.c \
 	tests/memio.c tests/memio.h tests/fuzz/build.sh
 tests_fuzz_replay_cookie_SOURCES = $(FUZZ_COMMON) tests/fuzz/fuzz_cookie.c
@@ -81,6 +81,8 @@ tests_fuzz_replay_lang_SOURCES = $(FUZZ_COMMON) tests/fuzz/fuzz_lang.c
 tests_fuzz_replay_lang_CPPFLAGS = $(AM_CPPFLAGS) -DPTL_FUZZ_CORPUS='"lang"'
 tests_fuzz_replay_multipart_SOURCES = $(FUZZ_COMMON) tests/fuzz/fuzz_multipart.c
 tests_fuzz_replay_multipart_CPPFLAGS = $(AM_CPPFLAGS) -DPTL_FUZZ_CORPUS='"multipart"'
+tests_fuzz_replay_tmpl_SOURCES = $(FUZZ_COMMON) tests/fuzz/fuzz_tmpl.c
+tests_fuzz_replay_tmpl_CPPFLAGS = $(AM_CPPFLAGS) -DPTL_FUZZ_CORPUS='"tmpl"'
 # The corpora travel with the tarball (EXTRA_DIST is Makefile.am's).
 dist_noinst_DATA = tests/fuzz/corpus
 # script/fuzz runs the targets with libFuzzer, with these dictionaries.
@@ -132,3 +134,8 @@ tests_unit_test_files_SOURCES = tests/unit/test_files.c tests/unit/fixture.h tes
 check_PROGRAMS += tests/unit/test_upload
 tests_unit_test_upload_SOURCES = tests/unit/test_upload.c tests/unit/fixture.h tests/tap.h \
 	tests/memio.c tests/memio.h
+# The template engine and the User-Agent words of the account pages.
+check_PROGRAMS += tests/unit/test_tmpl
+tests_unit_test_tmpl_SOURCES = tests/unit/test_tmpl.c tests/tap.h
+check_PROGRAMS += tests/unit/test_ua
+tests_unit_test_ua_SOURCES = tests/unit/test_ua.c tests/tap.h

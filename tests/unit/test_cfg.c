@@ -36,6 +36,8 @@ static const char *const all_names[] = {
 	"AUTH_RATE_MAIL_USER", "AUTH_RATE_MAIL_IP", "AUTH_MAX_SESSIONS",
 	"AUTH_RATE_LOGIN_DELAY_MAX", "AUTH_DEVICE_COOKIE_EXPIRES_IN",
 	"DATABASE_BUSY_TIMEOUT_MS", "PTL_FAKE_NOW_MS", "ONLY_IN_FILE",
+	"PAGES_BASE_PATH", "PAGES_THEME_DIR", "PAGES_LOGO_URL",
+	"AUTH_MAIL_LINKS",
 };
 
 /* A clean environment: the four secrets (strong), nothing else. */
@@ -717,6 +719,55 @@ test_mail_in_load(void)
 	mail_unset();
 }
 
+/* The settings of the account pages (cgi-bin/pages). */
+static void
+test_pages(void)
+{
+	static const struct {
+		const char *name, *value;
+		bool good;
+	} cases[] = {
+	    {"PAGES_BASE_PATH", "/account/", true},
+	    {"PAGES_BASE_PATH", "/a/b-c_d.e/", true},
+	    {"PAGES_BASE_PATH", "/account", false},
+	    {"PAGES_BASE_PATH", "account/", false},
+	    {"PAGES_BASE_PATH", "/", false},
+	    {"PAGES_BASE_PATH", "//evil/", false},
+	    {"PAGES_BASE_PATH", "/a b/", false},
+	    {"PAGES_BASE_PATH", "/a\"/", false},
+	    {"PAGES_BASE_PATH", "/%2e/", false},
+	    {"PAGES_LOGO_URL", "https://cdn.example/l.svg", true},
+	    {"PAGES_LOGO_URL", "/logo.png", true},
+	    {"PAGES_LOGO_URL", "javascript:alert(1)", false},
+	    {"PAGES_LOGO_URL", "data:image/svg+xml,x", false},
+	    {"AUTH_MAIL_LINKS", "pages", true},
+	    {"AUTH_MAIL_LINKS", "frontend", true},
+	    {"AUTH_MAIL_LINKS", "backend", false},
+	};
+	struct ptl_cfg c;
+	size_t i;
+
+	reset_env();
+	is_int(ptl_cfg_load(&c), PTL_OK, "pages: defaults load");
+	is_str(c.pages_base, "/account/", "PAGES_BASE_PATH defaults to /account/");
+	ok(c.pages_theme_dir == NULL && c.pages_logo_url == NULL &&
+	       !c.mail_links_pages,
+	   "no theme, no logo, the mails link to the frontend by default");
+	setenv("PAGES_THEME_DIR", "theme", 1);
+	setenv("AUTH_MAIL_LINKS", "pages", 1);
+	is_int(ptl_cfg_load(&c), PTL_OK, "pages: a theme loads");
+	ok(c.pages_theme_dir != NULL && c.pages_theme_dir[0] == '/',
+	   "PAGES_THEME_DIR is made absolute");
+	ok(c.mail_links_pages, "AUTH_MAIL_LINKS=pages");
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		reset_env();
+		setenv(cases[i].name, cases[i].value, 1);
+		is_int(ptl_cfg_load(&c), cases[i].good ? PTL_OK : PTL_ERR_INTERNAL,
+		       cases[i].good ? "taken" : "refused");
+		diag("%s='%s'", cases[i].name, cases[i].value);
+	}
+}
+
 int
 main(void)
 {
@@ -736,6 +787,7 @@ main(void)
 	/* No .env for the parent, whatever the working directory holds. */
 	setenv("ENV_FILE", "/dev/null", 1);
 	test_defaults();
+	test_pages();
 	test_values();
 	test_secrets();
 	test_cors();
