@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * pages: the server-rendered account pages (API.md §10 item 35), under
+ * pages: the server-rendered account pages (API.md §10 item 36), under
  * PAGES_BASE_PATH (default /account/). HTML forms only, no JavaScript.
  *   GET  signin, signup, forgot          the forms (?redirect= kept)
  *   POST signin                          303 to the checked redirect or me,

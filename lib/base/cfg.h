@@ -102,7 +102,7 @@ struct ptl_cfg {
 	int64_t audit_retention_days; /* AUDIT_RETENTION_DAYS, 90 (authportal gc) */
 	int64_t health_mail_max_age_s; /* HEALTH_MAIL_MAX_AGE_SECONDS, 3600 */
 
-	/* The account pages (cgi-bin/pages, API.md §10 item 35). */
+	/* The account pages (cgi-bin/pages, API.md §10 item 36). */
 	const char *pages_base;      /* PAGES_BASE_PATH, "/account/" */
 	const char *pages_theme_dir; /* PAGES_THEME_DIR, absolute; NULL: none */
 	const char *pages_logo_url;  /* PAGES_LOGO_URL, or NULL */

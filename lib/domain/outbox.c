@@ -90,7 +90,7 @@ make_link(struct ptl_arena *a, struct ptl_app *app, const struct row *r,
 
 	if (app->cfg.mail_links_pages) {
 		/* The account pages (cgi-bin/pages) have pages of the same
-		 * names under their base path (API.md §10 item 35). */
+		 * names under their base path (API.md §10 item 36). */
 		if (app->cfg.backend_domain == NULL) {
 			PTL_LOG_ERR("AUTH_MAIL_LINKS=pages needs BACKEND_DOMAIN");
 			return PTL_ERR_INTERNAL;

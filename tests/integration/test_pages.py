@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: ISC
-"""The account pages of cgi-bin/pages (issue 11, API.md §10 item 35) behind
+"""The account pages of cgi-bin/pages (issue 11, API.md §10 item 36) behind
 the real lighttpd, driven as a browser without JavaScript would: a cookie
 jar, the forms' hidden fields, 303s followed by hand.
 
