@@ -15,15 +15,17 @@
  *          password (AUTH_PASSWORD_MIN_LENGTH..1024), firstName, lastName
  *          (required), photo, role, status. 422: validation messages,
  *          email:emailAlreadyExists (deleted users' addresses included),
- *          photo:imageNotExists, role:roleNotExists,
- *          status:statusNotExists. Role User, status Active by default.
+ *          photo:imageNotExists (photo {id} not an upload of the caller),
+ *          role:roleNotExists, status:statusNotExists. Role User, status
+ *          Active by default.
  *   PATCH  /api/v1/users/{id}     200 User as loaded; the same fields, all
- *          optional (a null name clears it). The same 422s (the user's
- *          own address is no conflict), then 404. A new password ends
- *          every session of the user but the caller's own.
- *   DELETE /api/v1/users/{id}     204; soft-deletes and ends every session
- *          of the user; 204 too for an unknown or deleted id, 404 for a
- *          malformed one
+ *          optional (a null name clears it, a null photo removes it). The
+ *          same 422s (the user's own address is no conflict, its current
+ *          photo is a photo), then 404. A replaced photo is deleted. A new
+ *          password ends every session of the user but the caller's own.
+ *   DELETE /api/v1/users/{id}     204; soft-deletes, ends every session
+ *          and removes the files of the user; 204 too for an unknown or
+ *          deleted id, 404 for a malformed one
  *   and the answers of every route: 400, 413, 503 (web/endpoint.h)
  * Use cases: ptl_users_parse_query(), ptl_users_list_json(),
  * ptl_users_get(), ptl_users_create(), ptl_users_update(),
@@ -101,6 +103,7 @@ read_input(const struct ptl_req *req, struct ptl_users_input *in)
 	in->set_last = v[F_LAST_NAME].given;
 	in->first = v[F_FIRST_NAME].s;
 	in->last = v[F_LAST_NAME].s;
+	in->actor = req->user_id;
 	in->body = req->json;
 }
 

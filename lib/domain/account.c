@@ -231,10 +231,9 @@ ptl_account_read_row(struct ptl_arena *a, struct ptl_stmt *st,
 	u->photo_path = dup_text(a, st, PTL_COL_USER_PHOTO_NAME);
 }
 
-/* The photo's URL as the reference's local driver makes it: the
- * backend's address, then the route that serves files (API.md §2.1). */
-static void
-photo_url(struct ptl_arena *a, const struct ptl_app *app, struct ptl_user *u)
+void
+ptl_account_photo_url(struct ptl_arena *a, const struct ptl_app *app,
+		      struct ptl_user *u)
 {
 	if (u->photo_id == NULL || u->photo_path == NULL) {
 		u->photo_id = u->photo_path = NULL;
@@ -269,7 +268,7 @@ ptl_account_get(struct ptl_arena *a, struct ptl_app *app, int64_t user_id,
 	ptl_db_bind_int(st, 1, user_id);
 	e = fetch_user(a, st, u);
 	if (e == PTL_OK)
-		photo_url(a, app, u);
+		ptl_account_photo_url(a, app, u);
 	return e;
 }
 
@@ -286,7 +285,7 @@ ptl_account_get_by_session(struct ptl_arena *a, struct ptl_app *app,
 	ptl_db_bind_int(st, 3, user_id);
 	e = fetch_user(a, st, u);
 	if (e == PTL_OK)
-		photo_url(a, app, u);
+		ptl_account_photo_url(a, app, u);
 	return e;
 }
 

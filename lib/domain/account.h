@@ -168,6 +168,14 @@ struct ptl_stmt;
 void ptl_account_read_row(struct ptl_arena *a, struct ptl_stmt *st,
 			  struct ptl_user *u) __attribute__((nonnull));
 
+/* Completes the photo of a row read by ptl_account_read_row(): its URL as
+ * the reference's local driver makes it, the backend's address then the
+ * route that serves files (API.md §2.1), in u->photo_path; no photo (both
+ * NULL) unless the row has its id and name. ptl_account_get() and
+ * ptl_account_get_by_session() do it; a reader of the list must. */
+void ptl_account_photo_url(struct ptl_arena *a, const struct ptl_app *app,
+			   struct ptl_user *u) __attribute__((nonnull));
+
 /* Writes u as the User object of API.md §2.1 (group "me"; the admin group
  * of the users API, §11.3, shows the same fields), its photo between
  * lastName and role when it has one. */

@@ -16,6 +16,7 @@
 #include "base/log.h"
 #include "base/str.h"
 #include "domain/audit.h"
+#include "domain/files.h"
 #include "domain/session.h"
 #include "domain/users.h"
 
@@ -433,6 +434,7 @@ ptl_users_list_json(struct ptl_arena *a, struct ptl_app *app,
 		if (e != PTL_OK || !row)
 			break;
 		ptl_account_read_row(a, st, &u);
+		ptl_account_photo_url(a, app, &u);
 		if (rows++ > 0)
 			ptl_buf_addc(out, ',');
 		ptl_account_user_json(&u, out);
@@ -478,22 +480,38 @@ falsy(const struct ptl_json *v)
 	}
 }
 
+/* The photo of a body and what becomes of it. */
+struct photo {
+	const char *id; /* photo:{id}: the file to make the photo */
+	bool remove;    /* photo:null: the photo is removed (PATCH) */
+};
+
 /*
- * The photo of a body (API.md §10.27, §10.8): authportal stores no files
- * yet, so no photo id names one. null, absent, a non-object and an object
- * without a truthy id mean "no photo" (§11.6) and pass; any photo:{id}
- * is refused with imageNotExists. This is the one place that decides it:
- * when uploads exist, it looks the id up instead.
+ * The photo of a body (API.md §10.27, §11.9), checked as PATCH /me checks
+ * it: null removes the photo; absent, a non-object and an object without
+ * a truthy id mean "no change" (the reference's photo?.id); any other id
+ * must name a file that ptl_files_check_photo() lets actor make the photo
+ * of self (0 on POST: no current photo), else photo imageNotExists.
  */
 static enum ptl_err
-refuse_photo_unless_stored(const struct ptl_json *body, struct ptl_refusal *why)
+check_photo(struct ptl_arena *a, struct ptl_app *app,
+	    const struct ptl_users_input *in, int64_t self, struct photo *out,
+	    struct ptl_refusal *why)
 {
-	const struct ptl_json *photo = ptl_json_get(body, "photo");
+	const struct ptl_json *photo = ptl_json_get(in->body, "photo");
+	const struct ptl_json *id = ptl_json_get(photo, "id");
+	size_t len;
 
-	if (ptl_json_type(photo) != PTL_JSON_OBJECT ||
-	    falsy(ptl_json_get(photo, "id")))
+	out->id = NULL;
+	out->remove = ptl_json_type(photo) == PTL_JSON_NULL;
+	if (ptl_json_type(photo) != PTL_JSON_OBJECT || falsy(id))
 		return PTL_OK;
-	return ptl_refusal_field(why, "photo", "imageNotExists");
+	if (ptl_json_type(id) != PTL_JSON_STRING) /* no file has that id */
+		return ptl_refusal_field(why, "photo", "imageNotExists");
+	out->id = ptl_json_str(id, &len);
+	if (strlen(out->id) != len) /* a NUL inside: no file either */
+		return ptl_refusal_field(why, "photo", "imageNotExists");
+	return ptl_files_check_photo(a, app, self, in->actor, out->id, why);
 }
 
 /*
@@ -531,7 +549,8 @@ ref_id(const struct ptl_json *body, const char *name, const char *key,
  * (API.md §11.6 steps 2-4, §11.7 steps 2-4). self: the target (0 on
  * POST), whose own address is not a conflict (§10.18). */
 static enum ptl_err
-check_input(struct ptl_app *app, const struct ptl_users_input *in, int64_t self,
+check_input(struct ptl_arena *a, struct ptl_app *app,
+	    const struct ptl_users_input *in, int64_t self, struct photo *photo,
 	    int64_t *role, int64_t *status, struct ptl_refusal *why)
 {
 	int64_t holder;
@@ -546,7 +565,7 @@ check_input(struct ptl_app *app, const struct ptl_users_input *in, int64_t self,
 		if (e != PTL_OK && e != PTL_ERR_NOT_FOUND)
 			return e;
 	}
-	e = refuse_photo_unless_stored(in->body, why);
+	e = check_photo(a, app, in, self, photo, why);
 	if (e == PTL_OK)
 		e = ref_id(in->body, "role", "roleNotExists", role, why);
 	if (e == PTL_OK)
@@ -559,17 +578,22 @@ ptl_users_create(struct ptl_arena *a, struct ptl_app *app,
 		 const struct ptl_users_input *in, int64_t now_ms,
 		 struct ptl_user *u, struct ptl_refusal *why)
 {
+	struct photo photo;
 	int64_t role, status, id;
+	const char *gone;
 	char *hash;
 	enum ptl_err e;
 
 	ptl_refusal_clear(why);
 	if (in->email == NULL || in->password == NULL)
 		return PTL_ERR_INTERNAL; /* the field table requires them */
-	e = check_input(app, in, 0, &role, &status, why);
+	e = check_input(a, app, in, 0, &photo, &role, &status, why);
 	if (e == PTL_OK)
 		e = ptl_account_hash(a, app, in->password, in->password_len,
 				     &hash);
+	if (e != PTL_OK)
+		return e;
+	e = ptl_db_begin(app->db);
 	if (e != PTL_OK)
 		return e;
 	/* Our defaults (§10.17): the reference leaves both NULL. */
@@ -577,6 +601,10 @@ ptl_users_create(struct ptl_arena *a, struct ptl_app *app,
 			       role != 0 ? role : PTL_ACCOUNT_ROLE_USER,
 			       status != 0 ? status : PTL_ACCOUNT_STATUS_ACTIVE,
 			       now_ms, &id);
+	/* A new user has no photo to replace: gone stays NULL. */
+	if (e == PTL_OK && photo.id != NULL)
+		e = ptl_files_set_photo(a, app, id, photo.id, now_ms, &gone);
+	e = ptl_db_end(app->db, e);
 	if (e == PTL_ERR_CONFLICT) /* taken since the check */
 		return ptl_refusal_field(why, "email", "emailAlreadyExists");
 	if (e != PTL_OK)
@@ -591,11 +619,13 @@ changes_password(const struct ptl_users_input *in)
 	return in->password != NULL && in->password_len > 0;
 }
 
-/* The write of a PATCH, in its transaction. */
+/* The write of a PATCH, in its transaction. OUT gone: the replaced
+ * photo's name, for ptl_files_remove() after the commit, or NULL. */
 static enum ptl_err
-write_update(struct ptl_app *app, int64_t id, int64_t keep_session,
-	     const struct ptl_users_input *in, const char *email,
-	     const char *hash, int64_t role, int64_t status, int64_t now_ms)
+write_update(struct ptl_arena *a, struct ptl_app *app, int64_t id,
+	     int64_t keep_session, const struct ptl_users_input *in,
+	     const char *email, const char *hash, const struct photo *photo,
+	     int64_t role, int64_t status, int64_t now_ms, const char **gone)
 {
 	struct ptl_stmt *st;
 	enum ptl_err e = ptl_db_begin(app->db);
@@ -629,6 +659,8 @@ write_update(struct ptl_app *app, int64_t id, int64_t keep_session,
 	if (e == PTL_OK && hash != NULL)
 		e = ptl_session_revoke_user(app, id, keep_session,
 					    "password_set", now_ms);
+	if (e == PTL_OK && (photo->id != NULL || photo->remove))
+		e = ptl_files_set_photo(a, app, id, photo->id, now_ms, gone);
 	return ptl_db_end(app->db, e);
 }
 
@@ -637,13 +669,14 @@ ptl_users_update(struct ptl_arena *a, struct ptl_app *app, int64_t id,
 		 int64_t keep_session, const struct ptl_users_input *in,
 		 int64_t now_ms, struct ptl_user *u, struct ptl_refusal *why)
 {
+	struct photo photo;
 	int64_t role, status;
-	const char *email = NULL;
+	const char *email = NULL, *gone = NULL;
 	char *hash = NULL;
 	enum ptl_err e;
 
 	ptl_refusal_clear(why);
-	e = check_input(app, in, id, &role, &status, why);
+	e = check_input(a, app, in, id, &photo, &role, &status, why);
 	if (e == PTL_OK)
 		e = ptl_account_get(a, app, id, u);
 	if (e != PTL_OK)
@@ -657,10 +690,11 @@ ptl_users_update(struct ptl_arena *a, struct ptl_app *app, int64_t id,
 		if (e != PTL_OK)
 			return e;
 	}
+	/* A new photo is a change of the user too: updatedAt moves. */
 	if (email != NULL || hash != NULL || in->set_first || in->set_last ||
-	    role != 0 || status != 0) {
-		e = write_update(app, id, keep_session, in, email, hash, role,
-				 status, now_ms);
+	    role != 0 || status != 0 || photo.id != NULL || photo.remove) {
+		e = write_update(a, app, id, keep_session, in, email, hash,
+				 &photo, role, status, now_ms, &gone);
 		if (e == PTL_ERR_CONFLICT)
 			return ptl_refusal_field(why, "email",
 						 "emailAlreadyExists");
@@ -674,6 +708,8 @@ ptl_users_update(struct ptl_arena *a, struct ptl_app *app, int64_t id,
 			    "its other sessions ended",
 			    (long long)id);
 	}
+	if (gone != NULL) /* the old photo, once its row is gone */
+		ptl_files_remove(app, gone);
 	return ptl_account_get(a, app, id, u);
 }
 

@@ -93,6 +93,7 @@ struct ptl_users_input {
 	size_t password_len;
 	bool set_first, set_last; /* PATCH: given (a null clears) */
 	const char *first, *last;
+	int64_t actor; /* the admin caller, whose uploads may become photos */
 	/* The whole body, for photo, role and status (API.md §11.9). */
 	const struct ptl_json *body;
 };
@@ -105,9 +106,11 @@ enum ptl_err ptl_users_get(struct ptl_arena *a, struct ptl_app *app, int64_t id,
 /*
  * POST /users (API.md §11.6, §10.16-20, §10.26-27): refuses, in this order,
  * an address any user has, deleted ones included (email:
- * emailAlreadyExists), a photo (photo: imageNotExists), a bad role and a
- * bad status (roleNotExists, statusNotExists); then hashes the password
- * and inserts an email user, role User and status Active unless given.
+ * emailAlreadyExists), a photo:{id} that is no upload of in->actor
+ * (photo: imageNotExists, ptl_files_check_photo()), a bad role and a bad
+ * status (roleNotExists, statusNotExists); then hashes the password and
+ * inserts an email user, role User and status Active unless given, with
+ * the photo, in one transaction.
  * OUT u: the user as loaded after the insert. OUT why with
  * PTL_ERR_VALIDATION.
  */
@@ -120,7 +123,9 @@ enum ptl_err ptl_users_create(struct ptl_arena *a, struct ptl_app *app,
  * PATCH /users/:id (API.md §11.7, §10.15-20, §10.25-27): the refusals of
  * ptl_users_create (the target's own address is not one), then
  * PTL_ERR_NOT_FOUND when id is no live user; then, in one transaction,
- * writes the given fields. A new password or address kills the target's
+ * writes the given fields. photo:{id} may also be the target's current
+ * photo; photo:null removes it; a replaced photo is deleted, row and
+ * bytes, after the commit. A new password or address kills the target's
  * mailed links (account.h); a new password also ends every session of
  * the target but keep_session (the caller's own). OUT u: the user as
  * loaded after the change.
@@ -132,7 +137,8 @@ enum ptl_err ptl_users_update(struct ptl_arena *a, struct ptl_app *app,
     __attribute__((warn_unused_result, nonnull));
 
 /* DELETE /users/:id (API.md §11.8, §10.15, §10.25): soft-deletes a live
- * user and ends all of its sessions (ptl_account_delete). An unknown or
+ * user, ends all of its sessions and removes its files (ptl_account_delete).
+ * An unknown or
  * already deleted id is PTL_OK too, and keeps its first deletedAt. */
 enum ptl_err ptl_users_delete(struct ptl_app *app, int64_t id, int64_t now_ms)
     __attribute__((warn_unused_result, nonnull));

@@ -6,6 +6,7 @@ its test here (named after its item); the reference's own e2e suite
 requests write; and no request of the module may answer a 5xx."""
 
 import json
+import os
 import sqlite3
 import threading
 import time
@@ -13,6 +14,7 @@ import urllib.parse
 
 from harness import (ApiTestCase, Server, serve, unique_email, DEMO_ADMIN, DEMO_USER,
                      DEMO_PASSWORD, USER_KEYS)
+from test_files import BOUNDARY, GIF, body_of, part, png_bytes
 
 USERS = "/api/v1/users"
 FORBIDDEN = (b'{"message":"Forbidden resource","error":"Forbidden",'
@@ -591,11 +593,12 @@ class Differences(Base):
         body = {"email": unique_email("ph"), "password": "secret-pw",
                 "firstName": "a", "lastName": "b",
                 "photo": {"id": "2f0ab5a2-6d1e-4f87-9a33-8c0e5d2b1a77"}}
-        self.assertEqual(self.errors(self.call("POST", USERS, body)),
-                         {"photo": "imageNotExists"})
+        r = self.call("POST", USERS, body)
+        self.assertBody(r, 422, b'{"status":422,"errors":{"photo":"imageNotExists"}}')
         path = "%s/%d" % (USERS, u["id"])
-        self.assertEqual(self.errors(self.call("PATCH", path, {"photo": {"id": "x"}})),
-                         {"photo": "imageNotExists"})
+        for pid in ("x", 42, body["photo"]["id"]):
+            r = self.call("PATCH", path, {"photo": {"id": pid}})
+            self.assertBody(r, 422, b'{"status":422,"errors":{"photo":"imageNotExists"}}')
         self.assertStatus(self.call("PATCH", path, {"photo": None}), 200)
         # A bad photo wins over a bad role (§11.6 step 5).
         body["role"] = {"id": 9}
@@ -613,6 +616,89 @@ class Differences(Base):
         self.assertEqual((made["firstName"], made["lastName"]), ("12345", "true"))
         r = self.call("PATCH", path, {"firstName": 1.5, "lastName": False})
         self.assertEqual((r.json()["firstName"], r.json()["lastName"]), ("1.5", "false"))
+
+
+class Photos(Base):
+    """§10 item 27, issue 16: the admin uploads a file, then POSTs or PATCHes
+    a user with its id, as the reference's admin UI does."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.token = cls.admin_token()
+
+    def upload(self, token=None, data=None):
+        h = self.srv().auth_headers(token or self.token)
+        h["Content-Type"] = "multipart/form-data; boundary=" + BOUNDARY
+        body = body_of(part(data=data if data is not None else png_bytes()))
+        r = self.srv().request("POST", "/api/v1/files/upload", body=body, headers=h)
+        self.assertStatus(r, 201)
+        return r.json()["file"]
+
+    def served(self, f):
+        name = f["path"].rsplit("/", 1)[1]
+        on_disk = os.path.exists(os.path.join(self.srv().env["FILES_DIR"], name))
+        r = self.srv().request("GET", "/api/v1/files/" + name)
+        self.assertEqual(on_disk, r.status == 200, r.status)
+        return r.status == 200
+
+    def test_post_patch_replace_remove(self):
+        first = self.upload()
+        self.assertTrue(first["path"].startswith("http"), first)
+        u = self.create(photo={"id": first["id"]})
+        self.assertEqual(u["photo"], first)
+        self.assertEqual(list(u), USER_KEYS[:6] + ["photo"] + USER_KEYS[6:])
+        path = "%s/%d" % (USERS, u["id"])
+        self.assertEqual(self.call("GET", path).json()["photo"], first)
+        listed = [x for x in self.list(limit="50", sort=[{"orderBy": "id", "order": "desc"}])["data"]
+                  if x["id"] == u["id"]]
+        self.assertEqual(listed[0]["photo"], first)
+        # The target's current photo again changes nothing.
+        r = self.call("PATCH", path, {"photo": {"id": first["id"]}})
+        self.assertStatus(r, 200)
+        self.assertEqual(r.json()["photo"], first)
+        self.assertTrue(self.served(first))
+        # Replaced by another upload of the admin: the old one is gone.
+        second = self.upload(data=GIF)
+        r = self.call("PATCH", path, {"photo": {"id": second["id"]}, "lastName": "P"})
+        self.assertStatus(r, 200)
+        self.assertEqual((r.json()["photo"], r.json()["lastName"]), (second, "P"))
+        self.assertGreaterEqual(r.json()["updatedAt"], u["updatedAt"])
+        self.assertFalse(self.served(first))
+        self.assertTrue(self.served(second))
+        r = self.call("PATCH", path, {"photo": {"id": first["id"]}})
+        self.assertBody(r, 422, b'{"status":422,"errors":{"photo":"imageNotExists"}}')
+        # Removed with null: absent from the user, the file gone.
+        r = self.call("PATCH", path, {"photo": None})
+        self.assertStatus(r, 200)
+        self.assertNotIn("photo", r.json())
+        self.assertNotIn("photo", self.call("GET", path).json())
+        self.assertFalse(self.served(second))
+
+    def test_only_the_admins_uploads_or_the_targets_photo(self):
+        john = self.srv().login_ok(DEMO_USER, DEMO_PASSWORD)["token"]
+        theirs = self.upload(token=john)
+        u = self.create()
+        path = "%s/%d" % (USERS, u["id"])
+        r = self.call("PATCH", path, {"photo": {"id": theirs["id"]}})
+        self.assertBody(r, 422, b'{"status":422,"errors":{"photo":"imageNotExists"}}')
+        # Once another user's photo, it is no photo for this one.
+        mine = self.upload()
+        other = self.create(photo={"id": mine["id"]})
+        self.assertEqual(other["photo"], mine)
+        r = self.call("PATCH", path, {"photo": {"id": mine["id"]}})
+        self.assertBody(r, 422, b'{"status":422,"errors":{"photo":"imageNotExists"}}')
+        body = {"email": unique_email("ph"), "password": "secret-pw",
+                "firstName": "a", "lastName": "b", "photo": {"id": mine["id"]}}
+        r = self.call("POST", USERS, body)
+        self.assertBody(r, 422, b'{"status":422,"errors":{"photo":"imageNotExists"}}')
+        self.assertTrue(self.served(mine))
+
+    def test_delete_removes_the_users_files(self):
+        f = self.upload()
+        u = self.create(photo={"id": f["id"]})
+        self.assertTrue(self.served(f))
+        self.assertBody(self.call("DELETE", "%s/%d" % (USERS, u["id"])), 204, b"")
+        self.assertFalse(self.served(f))
 
 
 class SessionCheckOff(Base):

@@ -9,18 +9,24 @@
  * writing; update accepts the target's own address, ends the target's
  * sessions but the caller's on a new password, and answers 404 for a
  * deleted user; delete keeps the first deletedAt and ends every session.
+ * Photos: an upload of the admin becomes the photo on create and update,
+ * the replaced one and a removed one are deleted with their bytes, the
+ * list shows the photo's URL, and delete removes the user's files.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "adapters/json.h"
 #include "base/buf.h"
 #include "base/mem.h"
 #include "domain/account.h"
+#include "domain/files.h"
 #include "domain/session.h"
 #include "domain/users.h"
 #include "fixture.h"
@@ -31,6 +37,7 @@
 
 static struct ptl_app app;
 static struct ptl_arena *arena;
+static char files_dir[600];
 
 static int64_t
 reg(const char *email, int64_t role, const char *first)
@@ -415,17 +422,130 @@ test_update(void)
 	       "nor loaded");
 }
 
+static bool
+on_disk(const char *name)
+{
+	struct stat sb;
+
+	return stat(ptl_mem_printf(arena, "%s/%s", files_dir, name), &sb) == 0;
+}
+
+/* An upload of owner (a PNG by its magic bytes); f.id NULL on failure. */
+static struct ptl_file
+upload(int64_t owner)
+{
+	static const char png[] = "\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\1";
+	struct ptl_refusal why;
+	struct ptl_file f = {0};
+
+	ptl_refusal_clear(&why);
+	if (ptl_files_upload(arena, &app, owner, png, sizeof(png) - 1, T0, &f,
+			     &why) != PTL_OK)
+		f.id = NULL;
+	return f;
+}
+
+static void
+test_photo(void)
+{
+	int64_t admin =
+	    reg("photo-admin@example.com", PTL_ACCOUNT_ROLE_ADMIN, "A");
+	int64_t other =
+	    reg("photo-other@example.com", PTL_ACCOUNT_ROLE_USER, "O");
+	struct ptl_file one = upload(admin), two = upload(admin);
+	struct ptl_file theirs = upload(other);
+	struct ptl_users_input in = {
+	    .email = "photo-new@example.com",
+	    .password = PW,
+	    .password_len = strlen(PW),
+	    .first = "N",
+	    .last = "U",
+	    .actor = admin,
+	};
+	struct ptl_users_error errs[4];
+	struct ptl_users_query q;
+	struct ptl_refusal why;
+	struct ptl_user u;
+	struct ptl_buf out;
+	size_t n;
+
+	ok(one.id != NULL && two.id != NULL && theirs.id != NULL,
+	   "three uploads");
+	if (one.id == NULL || two.id == NULL || theirs.id == NULL)
+		return;
+	in.body = body(
+	    ptl_mem_printf(arena, "{\"photo\":{\"id\":\"%s\"}}", theirs.id));
+	is_int(ptl_users_create(arena, &app, &in, T0, &u, &why),
+	       PTL_ERR_VALIDATION, "another user's upload");
+	is_str(why.key, "imageNotExists", "  imageNotExists");
+	in.body =
+	    body(ptl_mem_printf(arena, "{\"photo\":{\"id\":\"%s\"}}", one.id));
+	is_int(ptl_users_create(arena, &app, &in, T0, &u, &why), PTL_OK,
+	       "create with the admin's upload");
+	is_str(u.photo_id, one.id, "  the photo");
+	is_str(u.photo_path, one.path, "  its URL");
+	ok(sql_int("SELECT count(*) FROM files WHERE attached_at IS NOT NULL "
+		   "AND owner =",
+		   u.id) == 1,
+	   "  attached to the new user");
+	is_int(ptl_users_parse_query(arena, NULL, "50", NULL,
+				     "[{\"orderBy\":\"id\","
+				     "\"order\":\"desc\"}]",
+				     &q, errs, &n),
+	       PTL_OK, "a list query");
+	ptl_buf_init(&out, arena, 1024, 1 << 20);
+	is_int(ptl_users_list_json(arena, &app, &q, &out), PTL_OK, "the list");
+	ptl_buf_addc(&out, '\0');
+	ok(strstr(out.data,
+		  ptl_mem_printf(arena, "\"path\":\"%s\"", one.path)) != NULL,
+	   "  shows the photo's URL");
+	in.email = NULL;
+	in.password = NULL;
+	in.password_len = 0;
+	in.body =
+	    body(ptl_mem_printf(arena, "{\"photo\":{\"id\":\"%s\"}}", one.id));
+	is_int(ptl_users_update(arena, &app, u.id, 0, &in, T0, &u, &why),
+	       PTL_OK, "the target's own photo again");
+	in.body =
+	    body(ptl_mem_printf(arena, "{\"photo\":{\"id\":\"%s\"}}", two.id));
+	is_int(ptl_users_update(arena, &app, u.id, 0, &in, T0 + 7, &u, &why),
+	       PTL_OK, "replaced");
+	ok(u.photo_id != NULL && strcmp(u.photo_id, two.id) == 0 &&
+	       u.updated_at == T0 + 7,
+	   "  the new photo, updatedAt moved");
+	ok(!on_disk(one.name) && on_disk(two.name), "  the old file gone");
+	ok(sql_int(ptl_mem_printf(arena,
+				  "SELECT count(*) FROM files WHERE id = '%s'",
+				  one.id),
+		   0) == 0,
+	   "  and its row");
+	in.body = body("{\"photo\":null}");
+	is_int(ptl_users_update(arena, &app, u.id, 0, &in, T0, &u, &why),
+	       PTL_OK, "photo null");
+	ok(u.photo_id == NULL && !on_disk(two.name), "  removed, file gone");
+	in.body = body(ptl_mem_printf(arena, "{\"photo\":{\"id\":\"%s\"}}",
+				      upload(admin).id));
+	is_int(ptl_users_update(arena, &app, u.id, 0, &in, T0, &u, &why),
+	       PTL_OK, "a third photo");
+	is_int(ptl_users_delete(&app, u.id, T0), PTL_OK, "delete");
+	ok(sql_int("SELECT count(*) FROM files WHERE owner =", u.id) == 0,
+	   "  the user's files gone");
+}
+
 int
 main(void)
 {
 	fix_app_open(&app);
 	arena = ptl_mem_new();
+	(void)snprintf(files_dir, sizeof(files_dir), "%s/files", fix_dir);
+	app.cfg.files_dir = files_dir;
 	test_authorize();
 	test_parse_id();
 	test_parse_query();
 	test_list_orders();
 	test_create();
 	test_update();
+	test_photo();
 	ptl_mem_free(arena);
 	fix_app_close(&app);
 	return done();
