@@ -258,7 +258,8 @@ ptl_endpoint_finish(struct ptl_app *app, struct ptl_arena *a,
 }
 
 int
-ptl_endpoint_main(const struct ptl_endpoint *ep)
+ptl_endpoint_loop(const char *name, ptl_endpoint_serve_fn *serve,
+		  const void *ctx)
 {
 	struct ptl_transport t;
 	struct ptl_fcgi *conn;
@@ -273,13 +274,11 @@ ptl_endpoint_main(const struct ptl_endpoint *ep)
 	if (e == PTL_ERR_INTERNAL) {
 		/* Unusable settings: say so once and stop; the web server's
 		 * log shows why. */
-		PTL_LOG_ERR("%s: cannot start: configuration is invalid",
-			    ep->name);
+		PTL_LOG_ERR("%s: cannot start: configuration is invalid", name);
 		return 1;
 	}
 	if (e != PTL_OK)
-		PTL_LOG_ERR("%s: database unavailable; answering 503",
-			    ep->name);
+		PTL_LOG_ERR("%s: database unavailable; answering 503", name);
 	a = ptl_mem_new();
 	while (ptl_fcgi_accept(conn, &t)) {
 		/* A file moved or replaced under us is noticed before the
@@ -287,7 +286,7 @@ ptl_endpoint_main(const struct ptl_endpoint *ep)
 		ptl_app_check_db(&app);
 		if (app.db == NULL)
 			(void)ptl_app_open_db(&app);
-		ptl_endpoint_serve(&app, ep, &t, a);
+		serve(&app, ctx, &t, a);
 		/* The answer goes out first, whatever comes after it. */
 		ptl_endpoint_finish(&app, a, conn);
 		ptl_mem_reset(a);
@@ -297,4 +296,17 @@ ptl_endpoint_main(const struct ptl_endpoint *ep)
 	ptl_mem_free(a);
 	ptl_app_close(&app);
 	return 0;
+}
+
+static void
+serve_endpoint(struct ptl_app *app, const void *ctx, struct ptl_transport *t,
+	       struct ptl_arena *a)
+{
+	ptl_endpoint_serve(app, ctx, t, a);
+}
+
+int
+ptl_endpoint_main(const struct ptl_endpoint *ep)
+{
+	return ptl_endpoint_loop(ep->name, serve_endpoint, ep);
 }

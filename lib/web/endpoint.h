@@ -86,11 +86,24 @@ void ptl_endpoint_serve(struct ptl_app *app, const struct ptl_endpoint *ep,
 void ptl_endpoint_finish(struct ptl_app *app, struct ptl_arena *a,
 			 struct ptl_fcgi *conn) __attribute__((nonnull));
 
+/* One request of an accept loop: answers t with what ctx declares. */
+typedef void ptl_endpoint_serve_fn(struct ptl_app *app, const void *ctx,
+				   struct ptl_transport *t,
+				   struct ptl_arena *a);
+
 /* The FastCGI (or, when not started by a FastCGI server, CGI) main loop of
  * an executable: initialises the app once, then serves until the server
- * closes the socket. After each answer is out (ptl_fcgi_finish()) it
- * delivers the mails the request queued (domain/outbox.h), then accepts
- * the next request. Returns the process exit status. */
+ * closes the socket. Before each request it checks the database file
+ * (ptl_app_check_db(): a file moved or replaced is never written to) and
+ * reopens a lost database; serve() answers; after the answer is out
+ * (ptl_endpoint_finish()) it delivers the mails the request queued
+ * (domain/outbox.h), then accepts the next request. name is the
+ * executable's, for the log. Returns the process exit status. Shared by
+ * ptl_endpoint_main() and the pages' ptl_page_main() (web/page.h). */
+int ptl_endpoint_loop(const char *name, ptl_endpoint_serve_fn *serve,
+		      const void *ctx) __attribute__((nonnull(1, 2)));
+
+/* ptl_endpoint_loop() with ptl_endpoint_serve() of ep. */
 int ptl_endpoint_main(const struct ptl_endpoint *ep);
 
 #endif

@@ -1127,42 +1127,15 @@ ptl_page_serve(struct ptl_app *app, const struct ptl_page_site *site,
 
 /* --- the accept loop ------------------------------------------------------ */
 
+static void
+serve_site(struct ptl_app *app, const void *ctx, struct ptl_transport *t,
+	   struct ptl_arena *a)
+{
+	ptl_page_serve(app, ctx, t, a);
+}
+
 int
 ptl_page_main(const struct ptl_page_site *site)
 {
-	struct ptl_transport t;
-	struct ptl_fcgi *conn;
-	struct ptl_arena *a;
-	struct ptl_app app;
-	enum ptl_err e;
-
-	conn = ptl_fcgi_open();
-	if (conn == NULL)
-		return 1;
-	e = ptl_app_init(&app);
-	if (e == PTL_ERR_INTERNAL) {
-		PTL_LOG_ERR("%s: cannot start: configuration is invalid",
-			    site->name);
-		return 1;
-	}
-	if (e != PTL_OK)
-		PTL_LOG_ERR("%s: database unavailable; answering 503",
-			    site->name);
-	a = ptl_mem_new();
-	while (ptl_fcgi_accept(conn, &t)) {
-		/* A file moved or replaced under us is noticed before the
-		 * request can write to it (as endpoint.c does). */
-		ptl_app_check_db(&app);
-		if (app.db == NULL)
-			(void)ptl_app_open_db(&app);
-		ptl_page_serve(&app, site, &t, a);
-		/* The mails of the request go out once its answer is. */
-		ptl_endpoint_finish(&app, a, conn);
-		ptl_mem_reset(a);
-		if (app.db != NULL)
-			ptl_db_maintain(app.db);
-	}
-	ptl_mem_free(a);
-	ptl_app_close(&app);
-	return 0;
+	return ptl_endpoint_loop(site->name, serve_site, site);
 }
