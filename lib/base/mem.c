@@ -11,12 +11,14 @@
 #include "config.h"
 #endif
 
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/mem.h"
+#include "base/log.h"
 
 #define CHUNK_SIZE (16 * 1024)
 #define ALIGN 16
@@ -219,4 +221,34 @@ ptl_mem_defer(struct ptl_arena *a, void (*fn)(void *), void *p)
 	d->p = p;
 	d->next = a->defers;
 	a->defers = d;
+}
+
+enum ptl_err
+ptl_mem_read_file(struct ptl_arena *a, const char *what, const char *path,
+		  size_t max, char **out, size_t *len)
+{
+	char *data = ptl_mem_alloc(a, max + 1);
+	FILE *f = fopen(path, "re");
+	size_t n;
+	int failed;
+
+	if (f == NULL) {
+		PTL_LOG_ERR("%s: %s: %s", what, path, strerror(errno));
+		return PTL_ERR_INTERNAL;
+	}
+	n = fread(data, 1, max + 1, f);
+	failed = ferror(f);
+	(void)fclose(f);
+	if (failed != 0 || n > max) {
+		if (failed != 0)
+			PTL_LOG_ERR("%s: %s: read error", what, path);
+		else
+			PTL_LOG_ERR("%s: %s: larger than %zu bytes", what, path,
+				    max);
+		return PTL_ERR_INTERNAL;
+	}
+	data[n] = '\0';
+	*out = data;
+	*len = n;
+	return PTL_OK;
 }

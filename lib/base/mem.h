@@ -12,6 +12,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 
+#include "base/err.h"
+
 struct ptl_arena;
 
 /* A new empty arena. Never NULL (aborts on OOM). Free with ptl_mem_free(). */
@@ -54,6 +56,15 @@ void ptl_mem_defer(struct ptl_arena *a, void (*fn)(void *), void *p);
 
 /* Logs "out of memory" and aborts. For every allocation outside the arena. */
 void ptl_mem_oom(void) __attribute__((noreturn));
+
+/* Reads the file at path, at most max bytes, into a (NUL-terminated; its
+ * length in OUT len). A missing or unreadable file, a read error or a file
+ * over max is logged once as "<what>: <path>: <why>" and answered
+ * PTL_ERR_INTERNAL: these are the program's own files (templates, message
+ * files, the API document). */
+enum ptl_err ptl_mem_read_file(struct ptl_arena *a, const char *what,
+			       const char *path, size_t max, char **out,
+			       size_t *len) __attribute__((nonnull));
 
 /* malloc that aborts on failure; for process-lifetime objects. */
 void *ptl_mem_xmalloc(size_t size) __attribute__((malloc, returns_nonnull));

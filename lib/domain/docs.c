@@ -40,27 +40,7 @@ static const char style[] =
 static enum ptl_err
 read_doc(struct ptl_arena *a, const char *path, char **out, size_t *out_len)
 {
-	char *data = ptl_mem_alloc(a, PTL_DOCS_MAX + 1);
-	FILE *f = fopen(path, "re");
-	size_t n;
-	bool failed;
-
-	if (f == NULL) {
-		PTL_LOG_ERR("docs: cannot read %s: %s", path, strerror(errno));
-		return PTL_ERR_INTERNAL;
-	}
-	n = fread(data, 1, PTL_DOCS_MAX + 1, f);
-	failed = ferror(f) != 0;
-	(void)fclose(f);
-	if (failed || n > PTL_DOCS_MAX) {
-		PTL_LOG_ERR("docs: %s: %s", path,
-			    failed ? "read error" : "larger than 768 KiB");
-		return PTL_ERR_INTERNAL;
-	}
-	data[n] = '\0';
-	*out = data;
-	*out_len = n;
-	return PTL_OK;
+	return ptl_mem_read_file(a, "docs", path, PTL_DOCS_MAX, out, out_len);
 }
 
 /* doc[0..len) with every JSON string "x-custom-lang" replaced by

@@ -105,27 +105,8 @@ cmp_lang(const void *x, const void *y)
 static enum ptl_err
 read_file(struct loader *ld, char **out, size_t *out_len)
 {
-	char *data = ptl_mem_alloc(ld->scratch, PTL_I18N_FILE_MAX + 1);
-	FILE *f = fopen(ld->path, "re");
-	size_t n;
-	bool failed;
-
-	if (f == NULL) {
-		PTL_LOG_ERR("i18n: cannot read %s: %s", ld->path,
-			    strerror(errno));
-		return PTL_ERR_INTERNAL;
-	}
-	n = fread(data, 1, PTL_I18N_FILE_MAX + 1, f);
-	failed = ferror(f) != 0;
-	(void)fclose(f);
-	if (failed || n > PTL_I18N_FILE_MAX) {
-		PTL_LOG_ERR("i18n: %s: %s", ld->path,
-			    failed ? "read error" : "larger than 256 KiB");
-		return PTL_ERR_INTERNAL;
-	}
-	*out = data;
-	*out_len = n;
-	return PTL_OK;
+	return ptl_mem_read_file(ld->scratch, "i18n", ld->path,
+				 PTL_I18N_FILE_MAX, out, out_len);
 }
 
 /* Adds every string of object obj, its names prefixed by prefix ("" or

@@ -196,31 +196,9 @@ static enum ptl_err
 template_read(struct ptl_arena *a, const char *dir, const char *base,
 	      char **out, size_t *out_len)
 {
-	char *path = ptl_mem_printf(a, "%s/%s.html", dir, base);
-	char *data = ptl_mem_alloc(a, PTL_MAIL_TEMPLATE_MAX + 1);
-	FILE *f = fopen(path, "re");
-	size_t n;
-	bool failed;
-
-	if (f == NULL) {
-		PTL_LOG_ERR("mail template %s: %s", path, strerror(errno));
-		return PTL_ERR_INTERNAL;
-	}
-	n = fread(data, 1, PTL_MAIL_TEMPLATE_MAX + 1, f);
-	failed = ferror(f) != 0;
-	(void)fclose(f);
-	if (failed) {
-		PTL_LOG_ERR("mail template %s: read error", path);
-		return PTL_ERR_INTERNAL;
-	}
-	if (n > PTL_MAIL_TEMPLATE_MAX) {
-		PTL_LOG_ERR("mail template %s: larger than %zu bytes", path,
-			    PTL_MAIL_TEMPLATE_MAX);
-		return PTL_ERR_INTERNAL;
-	}
-	*out = data;
-	*out_len = n;
-	return PTL_OK;
+	return ptl_mem_read_file(a, "mail template",
+				 ptl_mem_printf(a, "%s/%s.html", dir, base),
+				 PTL_MAIL_TEMPLATE_MAX, out, out_len);
 }
 
 /* The two parts and the close delimiter: "<url> <title>" as text, the
