@@ -18,8 +18,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sched.h>
+#include <signal.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -42,6 +45,10 @@ struct ptl_db {
 	int busy_timeout_ms;
 	int64_t busy_since_us;
 	unsigned calls; /* ptl_db_maintain() */
+	struct wq *wq;             /* the write queue (SQLite): below */
+	struct db_stats *stats;    /* PTL_DB_STATS */
+	sqlite3_stmt *wq_stmt;     /* the autocommit write in the queue */
+	struct ptl_db *next_open;
 };
 
 /* A statement handle is the sqlite3_stmt; the wrapper type keeps sqlite3.h
@@ -590,6 +597,359 @@ ptl_db_prepare_all(struct ptl_db *db)
 	return PTL_OK;
 }
 
+/* ---- the write queue (SQLite) ------------------------------------------ */
+
+/*
+ * SQLite lets one connection write at a time across all processes, and a
+ * connection that finds the write lock taken is not woken when it frees:
+ * its fcntl(2) lock fails and the busy handler above yields or sleeps and
+ * tries again, so under a steady load of writes from two workers the
+ * waiter sleeps while the lock is free, and the two run at the rate of
+ * one (BENCHMARKS.md, "Refresh with two workers"). So every write of this
+ * process (a write transaction from BEGIN IMMEDIATE to its COMMIT or
+ * ROLLBACK, an autocommit write statement from its first step to its
+ * end) first takes an exclusive flock(2) on a side file beside the
+ * database, <database>-wlock: the waiters queue in the kernel, the next
+ * one is woken the moment the holder lets go, and the kernel lets go for
+ * a holder that dies (SIGKILL too). SQLite's own locks still decide: a
+ * writer without the side lock (the sqlite3 shell, another program) is
+ * excluded by them as before, and a side lock not had within the busy
+ * timeout is given up on (the write then waits on SQLite alone).
+ * Handles of one process on one file share one descriptor (flock(2)
+ * locks belong to the open file, so two of them would exclude each other
+ * forever instead of for the busy timeout): a write of one while another
+ * writes waits on SQLite's locks, as before.
+ */
+struct wq {
+	struct wq *next;
+	dev_t dev;
+	ino_t ino;
+	int fd;          /* -1: no side lock (PTL_DB_WRITE_QUEUE=0, or none) */
+	unsigned refs;   /* handles of this process on the file */
+	unsigned depth;  /* of those, how many are in a write */
+	bool locked;     /* the flock is held */
+	int64_t wait_from_us, held_from_us;
+	int64_t pages_from;
+};
+
+/* What PTL_DB_STATS=<folder> collects; written to <folder>/dbstats.<pid>
+ * when the handle closes (a measuring switch, not a setting). */
+struct db_stats {
+	char path[4096];
+	uint64_t writes, timeouts, queued;
+	int64_t wait_us, wait_max_us, hold_us, hold_max_us, pages;
+	uint64_t busy_calls, busy_sleeps;
+	int64_t busy_us, busy_last_us;
+};
+
+static struct wq *wqs;
+static struct ptl_db *open_dbs; /* the writable handles, for ptl_db_step */
+
+static struct ptl_db *
+db_of(sqlite3 *h)
+{
+	struct ptl_db *db;
+
+	for (db = open_dbs; db != NULL; db = db->next_open)
+		if (db->h == h)
+			return db;
+	return NULL;
+}
+
+/* Opens (creating) the side file of path: mode and, as root, owner of
+ * the database, as SQLite does for -wal and -shm, so that the workers of
+ * the web server can open a file the admin tool made first. -1 when it
+ * cannot be had: the writes then wait on SQLite alone. */
+static int
+wq_file(const char *path, struct stat *sb)
+{
+	char name[4096 + 8];
+	struct stat db_sb;
+	int fd;
+
+	if (stat(path, &db_sb) != 0 ||
+	    snprintf(name, sizeof(name), "%s-wlock", path) >= (int)sizeof(name))
+		return -1;
+	fd = open(name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+		  db_sb.st_mode & 0666);
+	if (fd < 0) {
+		PTL_LOG_INFO("database %s: no write queue (%s: %s); writers "
+			     "wait on SQLite's locks alone", path, name,
+			     strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, sb) != 0 || !S_ISREG(sb->st_mode)) {
+		(void)close(fd);
+		return -1;
+	}
+	if (geteuid() == 0 && sb->st_uid != db_sb.st_uid &&
+	    fchown(fd, db_sb.st_uid, db_sb.st_gid) != 0)
+		PTL_LOG_INFO("database %s: cannot give %s its owner: %s", path,
+			     name, strerror(errno));
+	return fd;
+}
+
+static void
+stats_open(struct ptl_db *db)
+{
+	const char *dir = getenv("PTL_DB_STATS");
+
+	if (dir == NULL || *dir == '\0')
+		return;
+	db->stats = ptl_mem_xmalloc(sizeof(*db->stats));
+	memset(db->stats, 0, sizeof(*db->stats));
+	if (snprintf(db->stats->path, sizeof(db->stats->path), "%s/dbstats.%ld",
+		     dir, (long)getpid()) >= (int)sizeof(db->stats->path))
+		db->stats->path[0] = '\0';
+}
+
+static void
+stats_write(struct ptl_db *db)
+{
+	struct db_stats *s = db->stats;
+	FILE *f;
+
+	if (s == NULL || s->path[0] == '\0')
+		return;
+	f = fopen(s->path, "a");
+	if (f != NULL) {
+		uint64_t n = s->writes > 0 ? s->writes : 1;
+
+		(void)fprintf(f,
+			      "pid=%ld queue=%s writes=%llu queued=%llu "
+			      "timeouts=%llu wait_us_mean=%.1f wait_us_max=%lld "
+			      "hold_us_mean=%.1f hold_us_max=%lld "
+			      "pages_per_write=%.2f busy_calls=%llu "
+			      "busy_sleeps=%llu busy_us=%lld\n",
+			      (long)getpid(),
+			      db->wq != NULL && db->wq->fd >= 0 ? "flock" : "off",
+			      (unsigned long long)s->writes,
+			      (unsigned long long)s->queued,
+			      (unsigned long long)s->timeouts,
+			      (double)s->wait_us / (double)n,
+			      (long long)s->wait_max_us,
+			      (double)s->hold_us / (double)n,
+			      (long long)s->hold_max_us,
+			      (double)s->pages / (double)n,
+			      (unsigned long long)s->busy_calls,
+			      (unsigned long long)s->busy_sleeps,
+			      (long long)s->busy_us);
+		(void)fclose(f);
+	}
+	free(s);
+	db->stats = NULL;
+}
+
+/* A call of the busy handler: how long the waits on SQLite's locks
+ * took, from one call to the next. */
+static void
+stats_busy(struct db_stats *s, int count, int64_t now_us)
+{
+	s->busy_calls++;
+	if (count > 0)
+		s->busy_us += now_us - s->busy_last_us;
+	s->busy_last_us = now_us;
+}
+
+static void
+wq_attach(struct ptl_db *db, const char *path)
+{
+	const char *off = getenv("PTL_DB_WRITE_QUEUE");
+	struct stat sb;
+	struct wq *q;
+	int fd = -1;
+
+	stats_open(db);
+	db->next_open = open_dbs;
+	open_dbs = db;
+	if (off == NULL || strcmp(off, "0") != 0)
+		fd = wq_file(path, &sb);
+	if (fd >= 0) {
+		for (q = wqs; q != NULL; q = q->next)
+			if (q->fd >= 0 && q->dev == sb.st_dev &&
+			    q->ino == sb.st_ino)
+				break;
+		if (q != NULL) {
+			(void)close(fd);
+			q->refs++;
+			db->wq = q;
+			return;
+		}
+	}
+	q = ptl_mem_xmalloc(sizeof(*q));
+	memset(q, 0, sizeof(*q));
+	q->fd = fd;
+	q->refs = 1;
+	if (fd >= 0) {
+		q->dev = sb.st_dev;
+		q->ino = sb.st_ino;
+	}
+	q->next = wqs;
+	wqs = q;
+	db->wq = q;
+}
+
+static void
+wq_detach(struct ptl_db *db)
+{
+	struct ptl_db **p;
+	struct wq **w;
+
+	stats_write(db);
+	for (p = &open_dbs; *p != NULL; p = &(*p)->next_open)
+		if (*p == db) {
+			*p = db->next_open;
+			break;
+		}
+	if (db->wq == NULL || --db->wq->refs > 0)
+		return;
+	for (w = &wqs; *w != NULL; w = &(*w)->next)
+		if (*w == db->wq) {
+			*w = db->wq->next;
+			break;
+		}
+	if (db->wq->fd >= 0)
+		(void)close(db->wq->fd); /* lets go of a lock still held */
+	free(db->wq);
+	db->wq = NULL;
+}
+
+static void
+on_alarm(int sig)
+{
+	(void)sig; /* only interrupts the flock(2) below */
+}
+
+/* The blocking flock(2), given up after timeout_ms: a timer interrupts
+ * it (SIGALRM, its handler installed for the wait only, without
+ * SA_RESTART). */
+static bool
+flock_within(int fd, int timeout_ms)
+{
+	struct sigaction sa, old;
+	struct itimerval t, none;
+	int64_t until = ptl_clock_mono_us() + (int64_t)timeout_ms * 1000;
+	bool got = false;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_alarm;
+	(void)sigemptyset(&sa.sa_mask);
+	memset(&none, 0, sizeof(none));
+	if (sigaction(SIGALRM, &sa, &old) != 0)
+		return false;
+	for (;;) {
+		int64_t left = until - ptl_clock_mono_us();
+
+		if (left <= 0)
+			break;
+		memset(&t, 0, sizeof(t));
+		t.it_value.tv_sec = (time_t)(left / 1000000);
+		t.it_value.tv_usec = (suseconds_t)(left % 1000000);
+		(void)setitimer(ITIMER_REAL, &t, NULL);
+		if (flock(fd, LOCK_EX) == 0) {
+			got = true;
+			break;
+		}
+		if (errno != EINTR)
+			break;
+	}
+	(void)setitimer(ITIMER_REAL, &none, NULL);
+	(void)sigaction(SIGALRM, &old, NULL);
+	return got;
+}
+
+/* A write of db begins: the side lock, unless a write of this process
+ * holds it already. */
+static void
+wq_enter(struct ptl_db *db)
+{
+	struct wq *q = db->wq;
+	int cur = 0, hi = 0;
+	int64_t now;
+
+	if (q == NULL || q->depth++ > 0)
+		return;
+	q->wait_from_us = ptl_clock_mono_us();
+	q->locked = false;
+	if (q->fd >= 0) {
+		q->locked = flock(q->fd, LOCK_EX | LOCK_NB) == 0;
+		if (!q->locked && db->stats != NULL)
+			db->stats->queued++;
+		if (!q->locked && errno == EWOULDBLOCK)
+			q->locked = flock_within(q->fd, db->busy_timeout_ms);
+		if (!q->locked && db->stats != NULL)
+			db->stats->timeouts++;
+	}
+	if (db->stats == NULL)
+		return;
+	now = ptl_clock_mono_us();
+	q->held_from_us = now;
+	db->stats->wait_us += now - q->wait_from_us;
+	if (now - q->wait_from_us > db->stats->wait_max_us)
+		db->stats->wait_max_us = now - q->wait_from_us;
+	(void)sqlite3_db_status(db->h, SQLITE_DBSTATUS_CACHE_WRITE, &cur, &hi,
+				0);
+	q->pages_from = cur;
+}
+
+/* The write of db that wq_enter() began has ended. */
+static void
+wq_leave(struct ptl_db *db)
+{
+	struct wq *q = db->wq;
+	int cur = 0, hi = 0;
+	int64_t held;
+
+	if (q == NULL || q->depth == 0 || --q->depth > 0)
+		return;
+	if (q->locked)
+		(void)flock(q->fd, LOCK_UN);
+	q->locked = false;
+	if (db->stats == NULL)
+		return;
+	held = ptl_clock_mono_us() - q->held_from_us;
+	db->stats->writes++;
+	db->stats->hold_us += held;
+	if (held > db->stats->hold_max_us)
+		db->stats->hold_max_us = held;
+	(void)sqlite3_db_status(db->h, SQLITE_DBSTATUS_CACHE_WRITE, &cur, &hi,
+				0);
+	db->stats->pages += cur - q->pages_from;
+}
+
+/* Before the step of st: an autocommit write statement's first step
+ * begins a write. */
+static void
+wq_step_begin(sqlite3_stmt *st)
+{
+	sqlite3 *h = sqlite3_db_handle(st);
+	struct ptl_db *db;
+
+	if (sqlite3_stmt_readonly(st) || sqlite3_stmt_busy(st) ||
+	    !sqlite3_get_autocommit(h))
+		return;
+	db = db_of(h);
+	if (db == NULL || db->wq == NULL || db->wq_stmt != NULL)
+		return;
+	db->wq_stmt = st;
+	wq_enter(db);
+}
+
+/* After a step of st that did not return a row, or at its reset: an
+ * autocommit write has committed (or failed) by then. */
+static void
+wq_step_end(sqlite3_stmt *st)
+{
+	struct ptl_db *db;
+
+	for (db = open_dbs; db != NULL; db = db->next_open)
+		if (db->wq_stmt == st) {
+			db->wq_stmt = NULL;
+			wq_leave(db);
+			return;
+		}
+}
+
 /* SQLite's default busy handler sleeps 1, 2, 5, 10 ... ms between tries:
  * far longer than a write transaction here lasts (tens of microseconds),
  * so under contention workers slept while the lock was free. Retry
@@ -604,6 +964,8 @@ busy_wait(void *ctx, int count)
 	if (count == 0)
 		db->busy_since_us = now_us;
 	waited_us = now_us - db->busy_since_us;
+	if (db->stats != NULL)
+		stats_busy(db->stats, count, now_us);
 	if (waited_us >= (int64_t)db->busy_timeout_ms * 1000)
 		return 0;
 	/* First give the CPU to the holder (likely runnable on this core),
@@ -614,6 +976,8 @@ busy_wait(void *ctx, int count)
 	}
 	pause.tv_sec = 0;
 	pause.tv_nsec = count < 200 ? 50000 : 1000000;
+	if (db->stats != NULL)
+		db->stats->busy_sleeps++;
 	(void)nanosleep(&pause, NULL);
 	return 1;
 }
@@ -747,6 +1111,7 @@ ptl_db_open_with(const char *path, const struct ptl_db_opts *opts,
 	db->busy_timeout_ms = opts->busy_timeout_ms;
 	db->backup_on_migrate = opts->backup_on_migrate;
 	sqlite3_busy_handler(db->h, busy_wait, db);
+	wq_attach(db, path);
 	sqlite3_extended_result_codes(db->h, 1);
 	e = check_not_newer(db, path);
 	if (e == PTL_OK)
@@ -864,6 +1229,7 @@ ptl_db_close(struct ptl_db *db)
 
 	if (db == NULL)
 		return;
+	wq_detach(db);
 	for (i = 0; i < PTL_Q__MAX; i++)
 		sqlite3_finalize(db->stmts[i]);
 	sqlite3_close(db->h);
@@ -880,6 +1246,8 @@ ptl_db_q(struct ptl_db *db, enum ptl_q q)
 	if (db->stmts[q] == NULL)
 		PTL_ASSERT(prepare(db, q) == PTL_OK);
 	st = db->stmts[q];
+	if (db->wq_stmt == st)
+		wq_step_end(st);
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
 	return (struct ptl_stmt *)(void *)st;
@@ -932,9 +1300,13 @@ ptl_db_bind_null(struct ptl_stmt *st, int i)
 enum ptl_err
 ptl_db_step(struct ptl_stmt *st, bool *row)
 {
-	int rc = sqlite3_step(ST(st));
+	int rc;
 
+	wq_step_begin(ST(st));
+	rc = sqlite3_step(ST(st));
 	*row = rc == SQLITE_ROW;
+	if (rc != SQLITE_ROW && sqlite3_get_autocommit(sqlite3_db_handle(ST(st))))
+		wq_step_end(ST(st));
 	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
 		return PTL_OK;
 	rc = sqlite3_extended_errcode(sqlite3_db_handle(ST(st)));
@@ -954,6 +1326,7 @@ ptl_db_exec(struct ptl_stmt *st)
 	enum ptl_err e = ptl_db_step(st, &row);
 
 	sqlite3_reset(ST(st));
+	wq_step_end(ST(st));
 	return e;
 }
 
@@ -988,6 +1361,7 @@ void
 ptl_db_done(struct ptl_stmt *st)
 {
 	sqlite3_reset(ST(st));
+	wq_step_end(ST(st));
 }
 
 #define MAINTAIN_EVERY 500
@@ -1028,9 +1402,13 @@ ptl_db_last_id(struct ptl_db *db)
 enum ptl_err
 ptl_db_begin(struct ptl_db *db)
 {
-	enum ptl_err e = exec_sql(db, "BEGIN IMMEDIATE");
+	enum ptl_err e;
 
+	wq_enter(db);
+	e = exec_sql(db, "BEGIN IMMEDIATE");
 	db->in_tx = e == PTL_OK;
+	if (e != PTL_OK)
+		wq_leave(db);
 	return e;
 }
 
@@ -1043,6 +1421,8 @@ ptl_db_commit(struct ptl_db *db)
 		last_fault = PTL_OK; /* writes work again (health) */
 	if (e != PTL_OK)
 		ptl_db_rollback(db);
+	else if (db->in_tx)
+		wq_leave(db);
 	db->in_tx = false;
 	return e;
 }
@@ -1062,5 +1442,7 @@ ptl_db_rollback(struct ptl_db *db)
 {
 	if (!sqlite3_get_autocommit(db->h))
 		(void)sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+	if (db->in_tx)
+		wq_leave(db);
 	db->in_tx = false;
 }
