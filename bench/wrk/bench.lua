@@ -9,6 +9,10 @@
 --                  once (line i goes to thread i mod BENCH_THREADS)
 --   BENCH_THREADS  wrk's -t (to split the token file)
 --   BENCH_EMAIL, BENCH_PASSWORD   login/prep credentials
+--   BENCH_ACCOUNTS, BENCH_BASE    prep: BENCH_EMAIL is a format with one
+--                  %d, and request i of the run (over all threads) signs
+--                  in as account (BENCH_BASE + i) mod BENCH_ACCOUNTS, so
+--                  that no account passes AUTH_MAX_SESSIONS
 --   BENCH_RUNID    register: makes the generated addresses unique per run
 --   BENCH_OUT      prep: folder where each thread writes the refresh tokens
 --                  it received (tokens.<thread>)
@@ -58,8 +62,10 @@ function init(args)
 		req_fixed = wrk.format("POST", "/api/v1/auth/email/login", json,
 			login_body())
 	elseif mode == "prep" then
-		req_fixed = wrk.format("POST", "/api/v1/auth/email/login", json,
-			login_body())
+		if os.getenv("BENCH_ACCOUNTS") == nil then
+			req_fixed = wrk.format("POST", "/api/v1/auth/email/login",
+				json, login_body())
+		end
 		out = assert(io.open(os.getenv("BENCH_OUT") .. "/tokens." .. tid, "a"))
 		out:setvbuf("line")
 	elseif mode == "refresh" then
@@ -88,6 +94,16 @@ function request()
 		next_token = next_token + 1
 		return wrk.format("POST", "/api/v1/auth/refresh",
 			{ ["Authorization"] = "Bearer " .. t }, "")
+	end
+	if mode == "prep" then
+		local nt = tonumber(os.getenv("BENCH_THREADS") or "1")
+		local i = tonumber(os.getenv("BENCH_BASE") or "0") + n * nt + tid
+		n = n + 1
+		return wrk.format("POST", "/api/v1/auth/email/login", json,
+			string.format('{"email":"%s","password":"%s"}',
+				string.format(os.getenv("BENCH_EMAIL"),
+					i % tonumber(os.getenv("BENCH_ACCOUNTS"))),
+				os.getenv("BENCH_PASSWORD")))
 	end
 	-- register: a new address on every request
 	n = n + 1
