@@ -49,6 +49,8 @@ struct ptl_db {
 	struct db_stats *stats;    /* PTL_DB_STATS */
 	sqlite3_stmt *wq_stmt;     /* the autocommit write in the queue */
 	struct ptl_db *next_open;
+	sqlite3_stmt *tx_stmts[3]; /* BEGIN IMMEDIATE, COMMIT, ROLLBACK */
+	int wal_frames;            /* after the last commit (wal_hook) */
 };
 
 /* A statement handle is the sqlite3_stmt; the wrapper type keeps sqlite3.h
@@ -917,6 +919,12 @@ wq_leave(struct ptl_db *db)
 	db->stats->pages += cur - q->pages_from;
 }
 
+bool
+ptl_db_queued(const struct ptl_db *db)
+{
+	return db->wq != NULL && db->wq->fd >= 0;
+}
+
 /* Before the step of st: an autocommit write statement's first step
  * begins a write. */
 static void
@@ -948,6 +956,67 @@ wq_step_end(sqlite3_stmt *st)
 			wq_leave(db);
 			return;
 		}
+}
+
+/* The statements of ptl_db_begin, _commit and _rollback, prepared once
+ * rather than parsed by sqlite3_exec() for every transaction. */
+enum tx_word { TX_BEGIN, TX_COMMIT, TX_ROLLBACK };
+
+static int
+exec_tx(struct ptl_db *db, enum tx_word w)
+{
+	static const char *const text[] = {"BEGIN IMMEDIATE", "COMMIT",
+					   "ROLLBACK"};
+	sqlite3_stmt **st = &db->tx_stmts[w];
+	int rc;
+
+	if (*st == NULL) {
+		rc = sqlite3_prepare_v3(db->h, text[w], -1,
+					SQLITE_PREPARE_PERSISTENT, st, NULL);
+		if (rc != SQLITE_OK)
+			return rc;
+	}
+	rc = sqlite3_step(*st);
+	if (rc == SQLITE_DONE)
+		rc = SQLITE_OK;
+	else
+		rc = sqlite3_extended_errcode(db->h);
+	(void)sqlite3_reset(*st);
+	return rc;
+}
+
+/*
+ * The WAL is checkpointed after the answer went out (ptl_db_maintain), not
+ * inside the commit that passes 1000 frames as SQLite's automatic
+ * checkpoint does: that one runs while the writer still holds the write
+ * queue, and its two fdatasync(2) calls made every writer wait. A process
+ * that never calls ptl_db_maintain (the admin tool) checkpoints in the
+ * commit as before, once the WAL is four times past the mark.
+ */
+#define WAL_CHECKPOINT_FRAMES 1000
+
+static int
+wal_hook(void *ctx, sqlite3 *h, const char *name, int frames)
+{
+	struct ptl_db *db = ctx;
+
+	db->wal_frames = frames;
+	if (frames >= 4 * WAL_CHECKPOINT_FRAMES) {
+		(void)sqlite3_wal_checkpoint_v2(h, name, SQLITE_CHECKPOINT_PASSIVE,
+						NULL, NULL);
+		db->wal_frames = 0;
+	}
+	return SQLITE_OK;
+}
+
+static void
+checkpoint_due(struct ptl_db *db)
+{
+	if (db->wal_frames < WAL_CHECKPOINT_FRAMES)
+		return;
+	db->wal_frames = 0;
+	(void)sqlite3_wal_checkpoint_v2(db->h, NULL, SQLITE_CHECKPOINT_PASSIVE,
+					NULL, NULL);
 }
 
 /* SQLite's default busy handler sleeps 1, 2, 5, 10 ... ms between tries:
@@ -1112,6 +1181,7 @@ ptl_db_open_with(const char *path, const struct ptl_db_opts *opts,
 	db->backup_on_migrate = opts->backup_on_migrate;
 	sqlite3_busy_handler(db->h, busy_wait, db);
 	wq_attach(db, path);
+	(void)sqlite3_wal_hook(db->h, wal_hook, db);
 	sqlite3_extended_result_codes(db->h, 1);
 	e = check_not_newer(db, path);
 	if (e == PTL_OK)
@@ -1232,6 +1302,8 @@ ptl_db_close(struct ptl_db *db)
 	wq_detach(db);
 	for (i = 0; i < PTL_Q__MAX; i++)
 		sqlite3_finalize(db->stmts[i]);
+	for (i = 0; i < (int)LEN(db->tx_stmts); i++)
+		sqlite3_finalize(db->tx_stmts[i]);
 	sqlite3_close(db->h);
 	free(db);
 }
@@ -1374,6 +1446,7 @@ ptl_db_maintain(struct ptl_db *db)
 	struct stat sb;
 	int log = 0, done = 0;
 
+	checkpoint_due(db);
 	if (++db->calls % MAINTAIN_EVERY != 0)
 		return;
 	wal = sqlite3_filename_wal(sqlite3_db_filename(db->h, "main"));
@@ -1403,9 +1476,11 @@ enum ptl_err
 ptl_db_begin(struct ptl_db *db)
 {
 	enum ptl_err e;
+	int rc;
 
 	wq_enter(db);
-	e = exec_sql(db, "BEGIN IMMEDIATE");
+	rc = exec_tx(db, TX_BEGIN);
+	e = rc == SQLITE_OK ? PTL_OK : map_rc(db->h, rc, "BEGIN IMMEDIATE");
 	db->in_tx = e == PTL_OK;
 	if (e != PTL_OK)
 		wq_leave(db);
@@ -1415,7 +1490,8 @@ ptl_db_begin(struct ptl_db *db)
 enum ptl_err
 ptl_db_commit(struct ptl_db *db)
 {
-	enum ptl_err e = exec_sql(db, "COMMIT");
+	int rc = exec_tx(db, TX_COMMIT);
+	enum ptl_err e = rc == SQLITE_OK ? PTL_OK : map_rc(db->h, rc, "COMMIT");
 
 	if (e == PTL_OK)
 		last_fault = PTL_OK; /* writes work again (health) */
@@ -1441,7 +1517,7 @@ void
 ptl_db_rollback(struct ptl_db *db)
 {
 	if (!sqlite3_get_autocommit(db->h))
-		(void)sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+		(void)exec_tx(db, TX_ROLLBACK);
 	if (db->in_tx)
 		wq_leave(db);
 	db->in_tx = false;

@@ -533,6 +533,14 @@ enum ptl_err ptl_db_commit(struct ptl_db *db) __attribute__((warn_unused_result)
 /* Rolls back if a transaction is open; safe to call on every error path. */
 void ptl_db_rollback(struct ptl_db *db);
 
+/*
+ * Whether the writes of db queue on the side lock of its file (db.c, "the
+ * write queue"): a waiting writer is then woken as the lock frees, so one
+ * short write transaction costs less than a read and a separate write,
+ * whose two read snapshots each race the other processes' commits.
+ */
+bool ptl_db_queued(const struct ptl_db *db);
+
 /* Ends the open transaction by the outcome e of its work: commits on PTL_OK
  * (and returns the commit's result), otherwise rolls back and returns e. */
 enum ptl_err ptl_db_end(struct ptl_db *db, enum ptl_err e)
