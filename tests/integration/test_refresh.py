@@ -3,6 +3,9 @@
 detection revoking the whole session, concurrent refreshes)."""
 
 import concurrent.futures
+import fcntl
+import os
+import stat
 import threading
 import time
 
@@ -165,3 +168,20 @@ class Refresh(ApiTestCase):
         log = S.error_log()
         self.assertNotIn(a["refreshToken"], log)
         self.assertNotIn(a["token"], log)
+
+    def test_write_queue_file_beside_the_database(self):
+        # The writers of every worker queue on flock(2) of <database>-wlock
+        # (lib/adapters/db.c): made beside the database, with its mode and
+        # owner, by the first process that opened it.
+        a = self.fresh()
+        self.assertStatus(S.refresh(a["refreshToken"]), 200)
+        lock = S.db_path + "-wlock"
+        st, db = os.stat(lock), os.stat(S.db_path)
+        self.assertTrue(stat.S_ISREG(st.st_mode))
+        self.assertEqual(stat.S_IMODE(st.st_mode), 0o600)
+        self.assertEqual(stat.S_IMODE(st.st_mode), stat.S_IMODE(db.st_mode))
+        self.assertEqual((st.st_uid, st.st_gid), (db.st_uid, db.st_gid))
+        # No worker keeps it past its write.
+        with open(lock, "rb") as f:
+            fcntl.flock(f, fcntl.LOCK_EX)
+            fcntl.flock(f, fcntl.LOCK_UN)

@@ -15,7 +15,11 @@
  * folder is said so; a newer schema is refused untouched; a migration
  * takes a backup first (unless asked not to) and is all or nothing;
  * ptl_db_backup copies while another connection writes; a read-only open
- * creates nothing.
+ * creates nothing. The write queue: <database>-wlock beside the file with
+ * its mode, held for a write, let go by the kernel for a holder killed
+ * inside its transaction (the others write at once), a waiter sleeping
+ * in flock(2) until the holder commits, and busy after the timeout when
+ * the holder does not let go.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -28,6 +32,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -1164,6 +1169,199 @@ test_restore(void)
 	ptl_db_close(db);
 }
 
+/* ---- the write queue (db.c: flock(2) on <database>-wlock) -------------- */
+
+/* Whether the side lock of path is free: one non-blocking try. */
+static bool
+wlock_free(const char *path)
+{
+	char name[600];
+	int fd;
+	bool free_now;
+
+	(void)snprintf(name, sizeof(name), "%s-wlock", path);
+	fd = open(name, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	free_now = flock(fd, LOCK_EX | LOCK_NB) == 0;
+	(void)close(fd);
+	return free_now;
+}
+
+/* A child that opens path, begins a write transaction with one row in it,
+ * says so on ready (one byte), and then waits for go to close (or for its
+ * SIGKILL) before it commits. */
+static pid_t
+holder(const char *path, int ready, int go, int go_w)
+{
+	pid_t pid;
+
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid == 0) {
+		struct ptl_db *db = NULL;
+		struct ptl_stmt *st;
+		char c = 'r';
+
+		close(go_w);
+		if (ptl_db_open(path, 30000, &db) != PTL_OK ||
+		    ptl_db_begin(db) != PTL_OK)
+			_exit(1);
+		st = ptl_db_q(db, PTL_Q_AUDIT_INSERT);
+		ptl_db_bind_int(st, 1, 1);
+		ptl_db_bind_textz(st, 2, "held");
+		if (ptl_db_exec(st) != PTL_OK ||
+		    write(ready, &c, 1) != 1)
+			_exit(1);
+		(void)read(go, &c, 1);
+		_exit(ptl_db_commit(db) == PTL_OK ? 0 : 1);
+	}
+	return pid;
+}
+
+/* Reads /proc/locks for a FLOCK request that waits (the "->" lines). */
+static bool
+flock_waiter(void)
+{
+	FILE *f = fopen("/proc/locks", "r");
+	char line[256];
+	bool found = false;
+
+	if (f == NULL)
+		return false;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (strstr(line, "-> FLOCK") != NULL)
+			found = true;
+	fclose(f);
+	return found;
+}
+
+static void
+test_write_queue(void)
+{
+	char path[512], lock[600], c;
+	struct ptl_db *db = NULL, *other = NULL;
+	int ready[2], go[2], status = 0, i;
+	pid_t pid, waiter;
+	struct stat sb, db_sb;
+
+	(void)snprintf(path, sizeof(path), "%s", fix_path("wq.db"));
+	(void)snprintf(lock, sizeof(lock), "%s-wlock", path);
+	if (!ok(ptl_db_open(path, 1000, &db) == PTL_OK, "queue: a database"))
+		return;
+	ok(ptl_db_queued(db), "queue: its writes queue on the side lock");
+	ok(stat(lock, &sb) == 0 && S_ISREG(sb.st_mode) &&
+		   stat(path, &db_sb) == 0 && sb.st_dev == db_sb.st_dev,
+	   "queue: <database>-wlock, a file beside the database");
+	is_int(mode_of(lock), mode_of(path), "queue: with the database's mode");
+	ok(sb.st_uid == db_sb.st_uid, "queue: and its owner");
+	ok(ptl_db_begin(db) == PTL_OK && !wlock_free(path),
+	   "queue: a write transaction holds it");
+	ptl_db_rollback(db);
+	ok(wlock_free(path), "queue: let go at its end");
+	/* Two handles of one process share it: the second waits on
+	 * SQLite's lock for the busy timeout, as before, not forever. */
+	if (ok(ptl_db_open(path, 100, &other) == PTL_OK, "queue: a second handle")) {
+		ok(ptl_db_begin(db) == PTL_OK, "queue: first writes");
+		is_int(ptl_db_begin(other), PTL_ERR_BUSY,
+		       "queue: second, same process: busy after its timeout");
+		ptl_db_rollback(db);
+		ptl_db_close(other);
+		other = NULL;
+	}
+	ptl_db_close(db);
+	db = NULL;
+	{
+		char grp[512], grp_lock[600];
+		mode_t old = umask(022);
+		int fd;
+
+		(void)snprintf(grp, sizeof(grp), "%s", fix_path("wq-0640.db"));
+		(void)snprintf(grp_lock, sizeof(grp_lock), "%s-wlock", grp);
+		fd = open(grp, O_WRONLY | O_CREAT | O_EXCL, 0640);
+		if (fd >= 0)
+			close(fd);
+		if (ok(fd >= 0 && ptl_db_open(grp, 1000, &db) == PTL_OK,
+		       "queue: a database made 0640 by its admin")) {
+			is_int(mode_of(grp_lock), 0640,
+			       "queue: its side file is 0640 too");
+			ptl_db_close(db);
+			db = NULL;
+		}
+		umask(old);
+	}
+
+	/* A holder SIGKILLed inside its transaction: the kernel lets go of
+	 * the side lock, the others write at once, its row is not there. */
+	if (pipe(ready) != 0 || pipe(go) != 0)
+		return;
+	pid = holder(path, ready[1], go[0], go[1]);
+	ok(pid > 0 && read(ready[0], &c, 1) == 1,
+	   "queue: a child holds a write transaction");
+	ok(!wlock_free(path), "queue: and the side lock");
+	ok(kill(pid, SIGKILL) == 0 && waitpid(pid, &status, 0) == pid &&
+		   WIFSIGNALED(status),
+	   "queue: the child SIGKILLed");
+	ok(wlock_free(path), "queue: the kernel let go of its side lock");
+	if (ok(ptl_db_open(path, 100, &db) == PTL_OK, "queue: reopen")) {
+		ok(ptl_db_begin(db) == PTL_OK && ptl_db_commit(db) == PTL_OK,
+		   "queue: another process writes at once");
+		ptl_db_close(db);
+		db = NULL;
+	}
+	is_int(fix_sql_int(path, "SELECT count(*) FROM audit_log WHERE "
+				 "event = 'held'"),
+	       0, "queue: nothing of the killed transaction");
+	for (i = 0; i < 2; i++)
+		close(go[i]);
+
+	/* A waiter queues in the kernel and goes on when the holder
+	 * commits; a holder that does not let go makes a waiter give up
+	 * after its busy timeout (PTL_ERR_BUSY), not wait forever. */
+	if (pipe(go) != 0)
+		return;
+	pid = holder(path, ready[1], go[0], go[1]);
+	ok(pid > 0 && read(ready[0], &c, 1) == 1, "queue: a holder again");
+	if (ok(ptl_db_open(path, 200, &db) == PTL_OK, "queue: reopen")) {
+		is_int(ptl_db_begin(db), PTL_ERR_BUSY,
+		       "queue: a holder that stays: busy after the timeout");
+		ptl_db_close(db);
+		db = NULL;
+	}
+	fflush(stdout);
+	fflush(stderr);
+	waiter = fork();
+	if (waiter == 0) {
+		struct ptl_db *w = NULL;
+
+		close(go[1]);
+		_exit(ptl_db_open(path, 60000, &w) == PTL_OK &&
+				      ptl_db_begin(w) == PTL_OK &&
+				      ptl_db_commit(w) == PTL_OK
+			      ? 0
+			      : 1);
+	}
+	for (i = 0; i < 3000 && !flock_waiter(); i++)
+		(void)usleep(10000);
+	if (!flock_waiter())
+		diag("no waiting FLOCK seen in /proc/locks");
+	ok(flock_waiter(), "queue: the waiter sleeps in flock(2)");
+	close(go[1]); /* the holder commits */
+	ok(waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+		   WEXITSTATUS(status) == 0,
+	   "queue: the holder committed");
+	ok(waitpid(waiter, &status, 0) == waiter && WIFEXITED(status) &&
+		   WEXITSTATUS(status) == 0,
+	   "queue: then the waiter wrote");
+	is_int(fix_sql_int(path, "SELECT count(*) FROM audit_log WHERE "
+				 "event = 'held'"),
+	       1, "queue: the holder's row is there");
+	close(go[0]);
+	close(ready[0]);
+	close(ready[1]);
+}
+
 int
 main(void)
 {
@@ -1186,6 +1384,7 @@ main(void)
 	test_busy();
 	test_moved();
 	test_restore();
+	test_write_queue();
 	fix_rmdir(fix_dir);
 	return done();
 }
