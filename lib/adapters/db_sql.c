@@ -323,10 +323,16 @@ const struct ptl_db_sql ptl_db_sql[PTL_Q__MAX] = {
 	[PTL_Q_USER_COUNT_ROLE] = {"USER_COUNT_ROLE",
 		"SELECT count(*) AS count FROM users WHERE role_id = ?1",
 		COLS(user_count_role_cols)},
+	/* prev_hash and rotated_at are set from the start (prev_hash to the
+	 * current digest: nothing matches it that the current one does not
+	 * match first), so that the row keeps its size when it is first
+	 * rotated: a row that grows splits its page (three pages written
+	 * instead of one, BENCHMARKS.md). */
 	[PTL_Q_SESSION_INSERT] = {"SESSION_INSERT",
-		"INSERT INTO sessions (user_id, hash, nonce, generation, "
-		"created_at, last_used_at, expires_at, user_agent, ip) "
-		"VALUES (?1, ?2, ?3, 0, ?4, ?4, ?5, ?6, ?7)"},
+		"INSERT INTO sessions (user_id, hash, prev_hash, nonce, "
+		"generation, created_at, last_used_at, rotated_at, expires_at, "
+		"user_agent, ip) "
+		"VALUES (?1, ?2, ?2, ?3, 0, ?4, ?4, ?4, ?5, ?6, ?7)"},
 	[PTL_Q_SESSION_GET] = {"SESSION_GET",
 		"SELECT s.user_id, s.hash, s.prev_hash, s.nonce, s.generation, "
 		"s.rotated_at, s.expires_at, s.revoked_at, u.role_id, "
