@@ -342,8 +342,11 @@ const struct ptl_db_sql ptl_db_sql[PTL_Q__MAX] = {
 	[PTL_Q_SESSION_USER] = {"SESSION_USER",
 		"SELECT u.id, u.email, u.provider, u.social_id, u.first_name, "
 		"u.last_name, u.role_id, u.status_id, u.created_at, u.updated_at, "
-		"u.password, " PHOTO_COLS("u") " FROM sessions s "
-		"JOIN users u ON u.id = s.user_id "
+		"u.password, f.id AS photo_id, f.name AS photo_name "
+		"FROM sessions s JOIN users u ON u.id = s.user_id "
+		/* One probe of files_photo (at most one row: unique), where
+		 * PHOTO_COLS makes two. */
+		"LEFT JOIN files f ON f.owner = u.id AND f.attached_at IS NOT NULL "
 		"WHERE s.id = ?1 AND s.revoked_at IS NULL AND s.expires_at > ?2 "
 		"AND u.id = ?3 AND u.deleted_at IS NULL AND u.disabled_at IS NULL",
 		COLS(user_cols)},
