@@ -83,6 +83,7 @@ times_ok(struct ptl_jwt *jwt, int64_t now_ms)
  */
 #define CACHE_SLOTS 64
 #define CACHE_TOKEN_MAX 512
+#define CACHE_HASHED 43
 
 struct cached {
 	size_t len;
@@ -100,6 +101,7 @@ static struct cached *
 cache_slot(struct ptl_app *app, const char *token, size_t len)
 {
 	struct ptl_token_cache *c = app->token_cache;
+	size_t n;
 
 	if (c == NULL) {
 		c = ptl_mem_xmalloc(sizeof(*c));
@@ -107,7 +109,33 @@ cache_slot(struct ptl_app *app, const char *token, size_t len)
 		ptl_crypto_random(c->key, sizeof(c->key));
 		app->token_cache = c;
 	}
-	return &c->slot[ptl_crypto_shorthash(c->key, token, len) % CACHE_SLOTS];
+	/* The slot from the signature (the last 43 characters of an HS256
+	 * token) rather than the whole token: it tells tokens apart as well,
+	 * and the hit is decided by the whole token below. */
+	n = len < CACHE_HASHED ? len : CACHE_HASHED;
+	return &c->slot[ptl_crypto_shorthash(c->key, token + len - n, n) %
+			CACHE_SLOTS];
+}
+
+/* Whether the len bytes at x and y are equal, in a time that depends on
+ * len only: the XORs of every 8-byte word are ORed together, with no
+ * branch on the bytes. It is the constant-time compare of sodium_memcmp
+ * (ptl_crypto_equal), a word rather than a byte at a time: that one was
+ * 4% of the instructions of GET /me for a 250-byte token. */
+static bool
+same_token(const char *x, const char *y, size_t len)
+{
+	uint64_t diff = 0, a, b;
+	size_t i = 0;
+
+	for (; i + 8 <= len; i += 8) {
+		memcpy(&a, x + i, 8);
+		memcpy(&b, y + i, 8);
+		diff |= a ^ b;
+	}
+	for (; i < len; i++)
+		diff |= (uint64_t)((unsigned char)x[i] ^ (unsigned char)y[i]);
+	return diff == 0;
 }
 
 void
@@ -158,7 +186,7 @@ ptl_token_access_verify(struct ptl_arena *a, struct ptl_app *app,
 	memset(out, 0, sizeof(*out));
 	if (len < CACHE_TOKEN_MAX) {
 		slot = cache_slot(app, token, len);
-		if (slot->len == len && ptl_crypto_equal(slot->token, token, len)) {
+		if (slot->len == len && same_token(slot->token, token, len)) {
 			if (slot->exp_s <= now_ms / 1000)
 				return PTL_ERR_UNAUTHORIZED;
 			*out = slot->acc;

@@ -578,6 +578,27 @@ test_cache(void)
 	other[len - 2] = other[len - 2] == 'A' ? 'B' : 'A';
 	is_int(ptl_token_access_verify(arena, &app, other, FIX_NOW_MS, &acc),
 	       PTL_ERR_UNAUTHORIZED, "cache: a changed token is verified anew");
+	/* The same signature, one payload byte changed (the slot is chosen
+	 * by the signature alone): the same slot, and still not a hit. In
+	 * each 8-byte word and at the tail, for the word-wise compare. */
+	{
+		size_t at[] = {1, 8, 15, 16, len / 2, len - 44};
+		size_t i;
+		bool all = true;
+
+		for (i = 0; i < sizeof(at) / sizeof(at[0]); i++) {
+			other = ptl_mem_strdup(arena, tok);
+			other[at[i]] = other[at[i]] == 'A' ? 'B' : 'A';
+			if (ptl_token_access_verify(arena, &app, tok, FIX_NOW_MS,
+						    &acc) != PTL_OK ||
+			    ptl_token_access_verify(arena, &app, other,
+						    FIX_NOW_MS, &acc) !=
+				    PTL_ERR_UNAUTHORIZED)
+				all = false;
+		}
+		ok(all, "cache: a payload byte changed, same signature: verified "
+			"anew (refused)");
+	}
 }
 
 
