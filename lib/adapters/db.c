@@ -622,6 +622,17 @@ ptl_db_prepare_all(struct ptl_db *db)
  * forever instead of for the busy timeout): a write of one while another
  * writes waits on SQLite's locks, as before.
  */
+/* A measuring switch of the environment (BENCHMARKS.md): PTL_DB_STATS,
+ * PTL_DB_WRITE_QUEUE=0, PTL_DB_CHECKPOINT=commit (SQLite's automatic
+ * checkpoint inside the commit, as before). */
+static bool
+getenv_is(const char *name, const char *value)
+{
+	const char *v = getenv(name);
+
+	return v != NULL && strcmp(v, value) == 0;
+}
+
 struct wq {
 	struct wq *next;
 	dev_t dev;
@@ -756,7 +767,6 @@ stats_busy(struct db_stats *s, int count, int64_t now_us)
 static void
 wq_attach(struct ptl_db *db, const char *path)
 {
-	const char *off = getenv("PTL_DB_WRITE_QUEUE");
 	struct stat sb;
 	struct wq *q;
 	int fd = -1;
@@ -764,7 +774,7 @@ wq_attach(struct ptl_db *db, const char *path)
 	stats_open(db);
 	db->next_open = open_dbs;
 	open_dbs = db;
-	if (off == NULL || strcmp(off, "0") != 0)
+	if (!getenv_is("PTL_DB_WRITE_QUEUE", "0"))
 		fd = wq_file(path, &sb);
 	if (fd >= 0) {
 		for (q = wqs; q != NULL; q = q->next)
@@ -1181,7 +1191,8 @@ ptl_db_open_with(const char *path, const struct ptl_db_opts *opts,
 	db->backup_on_migrate = opts->backup_on_migrate;
 	sqlite3_busy_handler(db->h, busy_wait, db);
 	wq_attach(db, path);
-	(void)sqlite3_wal_hook(db->h, wal_hook, db);
+	if (!getenv_is("PTL_DB_CHECKPOINT", "commit"))
+		(void)sqlite3_wal_hook(db->h, wal_hook, db);
 	sqlite3_extended_result_codes(db->h, 1);
 	e = check_not_newer(db, path);
 	if (e == PTL_OK)
