@@ -638,6 +638,7 @@ struct wq {
 	dev_t dev;
 	ino_t ino;
 	int fd;          /* -1: no side lock (PTL_DB_WRITE_QUEUE=0, or none) */
+	pid_t pid;       /* the process that opened fd (not a forked child) */
 	unsigned refs;   /* handles of this process on the file */
 	unsigned depth;  /* of those, how many are in a write */
 	bool locked;     /* the flock is held */
@@ -779,7 +780,7 @@ wq_attach(struct ptl_db *db, const char *path)
 	if (fd >= 0) {
 		for (q = wqs; q != NULL; q = q->next)
 			if (q->fd >= 0 && q->dev == sb.st_dev &&
-			    q->ino == sb.st_ino)
+			    q->ino == sb.st_ino && q->pid == getpid())
 				break;
 		if (q != NULL) {
 			(void)close(fd);
@@ -791,6 +792,7 @@ wq_attach(struct ptl_db *db, const char *path)
 	q = ptl_mem_xmalloc(sizeof(*q));
 	memset(q, 0, sizeof(*q));
 	q->fd = fd;
+	q->pid = getpid();
 	q->refs = 1;
 	if (fd >= 0) {
 		q->dev = sb.st_dev;

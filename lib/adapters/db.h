@@ -535,9 +535,8 @@ void ptl_db_rollback(struct ptl_db *db);
 
 /*
  * Whether the writes of db queue on the side lock of its file (db.c, "the
- * write queue"): a waiting writer is then woken as the lock frees, so one
- * short write transaction costs less than a read and a separate write,
- * whose two read snapshots each race the other processes' commits.
+ * write queue": a writer that waits sleeps in flock(2) and is woken as the
+ * lock frees, rather than polling SQLite's lock from the busy handler).
  */
 bool ptl_db_queued(const struct ptl_db *db);
 

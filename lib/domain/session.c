@@ -337,9 +337,7 @@ ptl_session_rotate(struct ptl_arena *a, struct ptl_app *app,
 
 	memset(&r, 0, sizeof(r));
 	digest_hex(presented, d);
-	e = ptl_db_queued(app->db)
-		    ? PTL_ERR_CONFLICT
-		    : rotate_fast(a, app, session_id, d, now_ms, &r, hash);
+	e = rotate_fast(a, app, session_id, d, now_ms, &r, hash);
 	if (e == PTL_ERR_CONFLICT)
 		e = rotate_locked(a, app, session_id, d, now_ms, &r, hash);
 	if (e == PTL_OK) {
