@@ -1362,6 +1362,83 @@ test_write_queue(void)
 	close(ready[1]);
 }
 
+/* ---- the checkpoint after the answer ----------------------------------- */
+
+/* A u32 of the WAL index (-shm) of path, read as SQLite writes it (native
+ * byte order): mxFrame at 16 (the last frame of the WAL), nBackfill at 96
+ * (how many frames a checkpoint copied back). */
+static unsigned
+shm_u32(const char *path, long at)
+{
+	char name[600];
+	unsigned v = 0;
+	FILE *f;
+
+	(void)snprintf(name, sizeof(name), "%s-shm", path);
+	f = fopen(name, "rb");
+	if (f == NULL)
+		return 0;
+	if (fseek(f, at, SEEK_SET) != 0 || fread(&v, sizeof(v), 1, f) != 1)
+		v = 0;
+	fclose(f);
+	return v;
+}
+
+/* Commits n single-row transactions (a frame each at least). */
+static bool
+commits(struct ptl_db *db, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		struct ptl_stmt *st = ptl_db_q(db, PTL_Q_AUDIT_INSERT);
+
+		ptl_db_bind_int(st, 1, i);
+		ptl_db_bind_textz(st, 2, "ckpt");
+		if (ptl_db_exec(st) != PTL_OK)
+			return false;
+	}
+	return true;
+}
+
+static void
+test_checkpoint(void)
+{
+	char path[512];
+	struct ptl_db *db = NULL;
+
+	(void)snprintf(path, sizeof(path), "%s", fix_path("ckpt.db"));
+	if (!ok(ptl_db_open(path, 1000, &db) == PTL_OK, "checkpoint: a database"))
+		return;
+	ok(commits(db, 1100) && shm_u32(path, 16) >= 1000,
+	   "checkpoint: 1100 commits, a WAL past 1000 frames");
+	is_int(shm_u32(path, 96), 0,
+	       "checkpoint: none inside the commits (SQLite's would have run)");
+	ptl_db_maintain(db);
+	ok(shm_u32(path, 96) > 0 && shm_u32(path, 96) == shm_u32(path, 16),
+	   "checkpoint: ptl_db_maintain, after the answer, copies the WAL back");
+	/* A process that never calls ptl_db_maintain: the commit that takes
+	 * the WAL to 4000 frames checkpoints it. (The first commit after a
+	 * whole checkpoint starts the WAL again, so it is looked at after
+	 * each commit.) */
+	{
+		int i;
+		unsigned most = 0;
+
+		ok(commits(db, 1) && shm_u32(path, 96) == 0,
+		   "checkpoint: the next commit starts the WAL again");
+		for (i = 0; i < 8000 && shm_u32(path, 96) == 0; i++) {
+			if (!commits(db, 1))
+				break;
+			if (shm_u32(path, 16) > most)
+				most = shm_u32(path, 16);
+		}
+		ok(shm_u32(path, 96) > 0 && most >= 4000 && most < 4100,
+		   "checkpoint: without ptl_db_maintain, one at 4000 frames");
+	}
+	ptl_db_close(db);
+}
+
 int
 main(void)
 {
@@ -1385,6 +1462,7 @@ main(void)
 	test_moved();
 	test_restore();
 	test_write_queue();
+	test_checkpoint();
 	fix_rmdir(fix_dir);
 	return done();
 }

@@ -617,6 +617,47 @@ test_list_bound(void)
 	app.cfg.max_sessions = 50;
 }
 
+/* A new row is laid out as it stays (prev_hash and rotated_at set, so the
+ * first rotation does not grow it and split its page), and its prev_hash,
+ * the current digest, never stands for a previous secret: a never-issued
+ * secret inside the reuse interval still ends the session. */
+static void
+test_row_layout(void)
+{
+	char *h0 = NULL, *h1, *h;
+	int64_t id = new_session(alice, T0, &h0);
+	const char *q;
+
+	if (!ok(id > 0, "layout: create"))
+		return;
+	q = ptl_mem_printf(arena,
+			   "SELECT prev_hash = hash AND length(prev_hash) = 32 "
+			   "AND rotated_at = created_at FROM sessions WHERE "
+			   "id = %lld",
+			   (long long)id);
+	is_int(fix_sql_int(fix_path("auth.db"), q), 1,
+	       "layout: prev_hash and rotated_at set at creation");
+	q = ptl_mem_printf(arena,
+			   "SELECT length(hash) + length(prev_hash) + "
+			   "length(nonce) + length(rotated_at) FROM sessions "
+			   "WHERE id = %lld",
+			   (long long)id);
+	{
+		long long before = fix_sql_int(fix_path("auth.db"), q);
+
+		ok(rotate(id, h0, T0 + 1000, &h1) == PTL_OK, "layout: rotate");
+		is_int(fix_sql_int(fix_path("auth.db"), q), before,
+		       "layout: the same sizes after the first rotation");
+	}
+	app.cfg.reuse_interval_s = 30;
+	id = new_session(alice, T0, &h0);
+	is_int(rotate(id, HASH_NEVER, T0 + 1, &h), PTL_ERR_UNAUTHORIZED,
+	       "layout: a never-issued secret, in the interval: refused");
+	is_int(live(id, alice, T0 + 1), PTL_ERR_UNAUTHORIZED,
+	       "layout: and the session ended (reuse)");
+	app.cfg.reuse_interval_s = 0;
+}
+
 int
 main(void)
 {
@@ -635,6 +676,7 @@ main(void)
 	test_user_agent_cap();
 	test_session_cap();
 	test_list_bound();
+	test_row_layout();
 	ptl_mem_free(arena);
 	fix_app_close(&app);
 	return done();
