@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: ISC
-"""bench/seed-scale.py DATABASE USERS SESSIONS [EXPIRED]
+"""bench/seed-scale.py DATABASE USERS SESSIONS [EXPIRED [TEMPLATE]]
 
 Seeds a migrated authportal SQLite database (authportal migrate + seed)
 with USERS more users and SESSIONS more sessions for `script/bench
@@ -8,8 +8,8 @@ over a recursive counter, so the rows are made inside SQLite without a
 round trip through Python per row.
 
 - users: scale-user-NNNNNNN@example.com, all with the Argon2 hash of the
-  demo user john.doe@example.com (one real hash reused, so that any of them
-  could sign in with the demo password); 1 in 20 an Admin, first names from
+  demo user john.doe@example.com (or of the user TEMPLATE names: one real
+  hash reused, so that any of them signs in with that user's password); 1 in 20 an Admin, first names from
   a short list with NULLs among them, pseudo-random last names (the sort
   indexes of sql/007_users_admin.sql see realistic keys), half Active.
 - sessions: spread over the new users (SESSIONS / USERS each), random
@@ -31,18 +31,19 @@ DAY_MS = 86400 * 1000
 
 
 def main():
-    if len(sys.argv) not in (4, 5):
+    if len(sys.argv) not in (4, 5, 6):
         sys.stderr.write(__doc__)
         return 2
     path, users, sessions = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-    expired = int(sys.argv[4]) if len(sys.argv) == 5 else sessions // 5
+    expired = int(sys.argv[4]) if len(sys.argv) >= 5 else sessions // 5
+    template = sys.argv[5] if len(sys.argv) == 6 else "john.doe@example.com"
     t0 = time.monotonic()
     db = sqlite3.connect(path, timeout=60, isolation_level=None)
     db.execute("PRAGMA cache_size = -262144")  # 256 MiB for the index builds
-    row = db.execute("SELECT password FROM users "
-                     "WHERE email = 'john.doe@example.com'").fetchone()
+    row = db.execute("SELECT password FROM users WHERE email = ?",
+                     (template,)).fetchone()
     if row is None:
-        sys.stderr.write("seed-scale: no john.doe@example.com (run seed)\n")
+        sys.stderr.write("seed-scale: no user %s (run seed)\n" % template)
         return 1
     pw = row[0]
     now = int(time.time() * 1000)
