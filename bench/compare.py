@@ -48,6 +48,9 @@ def load(path):
 
 
 def floor_of(meta, rows, name, c):
+    if name.startswith("floor"):
+        r = rows.get((name, c))
+        return r["rps"] if r else 0
     if name in ("login", "register"):
         return float(kv(meta.get("hash", "")).get("per_s", "0") or 0)
     if name == "social":
