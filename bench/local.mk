@@ -4,3 +4,7 @@
 noinst_PROGRAMS += bench/floor bench/hashfloor
 bench_floor_SOURCES = bench/floor.c
 bench_hashfloor_SOURCES = bench/hashfloor.c
+# The scripts of script/bench, in the tarball: tests/integration/
+# test_bench_tools.py runs the seed, the social pool and the comparison.
+EXTRA_DIST += bench/wrk/bench.lua bench/seed-scale.py bench/social.py \
+	bench/cgi.py bench/compare.py

@@ -3,6 +3,7 @@
 -- client does the same work everywhere; the mode comes from the
 -- environment:
 --   BENCH_MODE     floor | me | users | refresh | login | register | prep
+--                  | social | pages
 --   BENCH_TOKEN    me, users: the access token (users: an admin's)
 --   BENCH_QUERY    users: the query string of GET /api/v1/users
 --   BENCH_TOKENS   refresh: file of refresh tokens, one a line, each used
@@ -13,6 +14,8 @@
 --                  %d, and request i of the run (over all threads) signs
 --                  in as account (BENCH_BASE + i) mod BENCH_ACCOUNTS, so
 --                  that no account passes AUTH_MAX_SESSIONS
+--   BENCH_POOL     social: file of Google ID tokens, one a line, sent in
+--                  turn (thread i starts at line i; bench/social.py)
 --   BENCH_RUNID    register: makes the generated addresses unique per run
 --   BENCH_OUT      prep: folder where each thread writes the refresh tokens
 --                  it received (tokens.<thread>)
@@ -58,6 +61,15 @@ function init(args)
 	elseif mode == "users" then
 		req_fixed = wrk.format("GET", "/api/v1/users?" .. os.getenv("BENCH_QUERY"),
 			{ ["Authorization"] = "Bearer " .. os.getenv("BENCH_TOKEN") })
+	elseif mode == "pages" then
+		req_fixed = wrk.format("GET", "/account/signin")
+	elseif mode == "social" then
+		for line in io.lines(os.getenv("BENCH_POOL")) do
+			if line ~= "" then
+				tokens[#tokens + 1] = line
+			end
+		end
+		next_token = 1 + tid % #tokens
 	elseif mode == "login" then
 		req_fixed = wrk.format("POST", "/api/v1/auth/email/login", json,
 			login_body())
@@ -83,6 +95,12 @@ end
 function request()
 	if req_fixed ~= nil then
 		return req_fixed
+	end
+	if mode == "social" then
+		local t = tokens[next_token]
+		next_token = next_token % #tokens + 1
+		return wrk.format("POST", "/api/v1/auth/google/login", json,
+			'{"idToken":"' .. t .. '"}')
 	end
 	if mode == "refresh" then
 		local t = tokens[next_token]
