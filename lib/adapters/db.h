@@ -330,6 +330,9 @@ struct ptl_migration {
 };
 extern const struct ptl_migration ptl_migrations[];
 extern const unsigned ptl_migrations_len;
+/* The PostgreSQL sequence (sql/pg/NNN_*.sql, the same numbers). */
+extern const struct ptl_migration ptl_migrations_pg[];
+extern const unsigned ptl_migrations_pg_len;
 
 /* How ptl_db_open_with() opens the database. */
 struct ptl_db_opts {

@@ -139,3 +139,9 @@ check_PROGRAMS += tests/unit/test_tmpl
 tests_unit_test_tmpl_SOURCES = tests/unit/test_tmpl.c tests/tap.h
 check_PROGRAMS += tests/unit/test_ua
 tests_unit_test_ua_SOURCES = tests/unit/test_ua.c tests/tap.h
+# PostgreSQL: sql/pg/ against sql/, and every statement's PostgreSQL text
+# prepared on it (skipped without PTL_TEST_DATABASE_URL unless
+# PTL_TEST_PG=1). tests/tools/sqldump prints the statement table for it.
+noinst_PROGRAMS += tests/tools/sqldump
+TESTS += tests/tools/pgsql-check
+tests_tools_sqldump_SOURCES = tests/tools/sqldump.c
