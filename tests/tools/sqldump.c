@@ -4,10 +4,11 @@
  * embedded migration sequences, for tests/tools/pgsql-check. Never
  * installed. One line a statement:
  *
- *   NAME <TAB> COLUMN,COLUMN,... <TAB> POSTGRESQL TEXT
+ *   NAME <TAB> COLUMN,COLUMN,... <TAB> POSTGRESQL TEXT <TAB> SQLITE TEXT
  *
- * the text being .pg, or .sql with each ?N rewritten $N outside quoted
- * strings and names (what the PostgreSQL engine prepares); then one line a
+ * the PostgreSQL text being .pg, or .sql with each ?N rewritten $N outside
+ * quoted strings and names (what the PostgreSQL engine prepares); then one
+ * line a
  * migration, `migration <TAB> sqlite|pg <TAB> VERSION <TAB> NAME`.
  * Exits 1 when a text holds a tab or a newline (it could not be printed
  * on one line) or a ? is left in a PostgreSQL text.
@@ -78,7 +79,7 @@ main(void)
 					      "PostgreSQL text\n", q->name);
 			bad = 1;
 		}
-		(void)fputc('\n', stdout);
+		(void)printf("\t%s\n", q->sql);
 	}
 	for (i = 0; i < ptl_migrations_len; i++)
 		(void)printf("migration\tsqlite\t%u\t%s\n",
