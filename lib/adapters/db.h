@@ -503,6 +503,9 @@ struct ptl_db_opts {
 	 * empty one where it was moved away): PTL_ERR_DB_REPLACED, not
 	 * logged, when it does not. */
 	bool no_create;
+	/* PostgreSQL: the server was already found unreachable and said so:
+	 * another failure to connect is not logged again. */
+	bool quiet;
 };
 
 /*
@@ -524,6 +527,33 @@ enum ptl_err ptl_db_open_with(const char *path, const struct ptl_db_opts *opts,
 			      struct ptl_db **db)
 	__attribute__((warn_unused_result, nonnull));
 
+/*
+ * The engine: where (the path or URL the open functions take) names a
+ * PostgreSQL database when it is a postgres:// or postgresql:// URI or a
+ * libpq keyword=value string (DATABASE_URL); anything else is the path of
+ * an SQLite file. Every function of this header works on both; where a
+ * function speaks of the file, its PostgreSQL meaning is said beside it.
+ */
+bool ptl_db_is_pg(const char *where) __attribute__((nonnull));
+/* Whether db is on PostgreSQL. */
+bool ptl_db_engine_pg(const struct ptl_db *db) __attribute__((nonnull));
+/* where in words for a log or a message, never with a password:
+ * "SQLite database PATH", "PostgreSQL database NAME on HOST". */
+void ptl_db_describe(const char *where, char *out, size_t size)
+	__attribute__((nonnull));
+
+/*
+ * On PostgreSQL (ptl_db_is_pg(path)), ptl_db_open_with() connects (one
+ * connection, libpq), sets the session's lock_timeout and
+ * statement_timeout to busy_timeout_ms, and migrates under an advisory
+ * lock (ptl_db_migrate); backup_on_migrate and no_create do not apply (no
+ * file). PTL_ERR_UNAVAILABLE (logged, without the password) when the
+ * server cannot be reached; PTL_ERR_DB_NEWER as above. Once open, a lost
+ * connection is made again by the statements that find it lost (at most
+ * once per back-off interval, 100 ms doubling to 5 s while the server
+ * stays away; meanwhile they answer PTL_ERR_UNAVAILABLE at once).
+ */
+
 /* ptl_db_open_with() with busy_timeout_ms and a backup before migrating. */
 enum ptl_err ptl_db_open(const char *path, int busy_timeout_ms,
 			 struct ptl_db **db) __attribute__((warn_unused_result));
@@ -533,7 +563,9 @@ enum ptl_err ptl_db_open(const char *path, int busy_timeout_ms,
  * nothing: no migration, no pragma that writes, and, when the file has no
  * -wal beside it (no process has it open), not even the -wal and -shm
  * files a read-only connection makes (SQLite's immutable mode). For
- * `authportal check-config`. OUT db. PTL_ERR_UNAVAILABLE (logged) when it
+ * `authportal check-config`. On PostgreSQL: a connection whose
+ * transactions are read-only (default_transaction_read_only), no
+ * migration. OUT db. PTL_ERR_UNAVAILABLE (logged) when it
  * cannot be opened or is not a database; PTL_ERR_INTERNAL for a path too
  * long.
  */
@@ -551,6 +583,10 @@ unsigned ptl_db_known_version(void);
  * back). Written to path.tmp-PID (mode 0600) and renamed over path at the
  * end, so that path is either what it was or the whole copy. Errors:
  * PTL_ERR_INTERNAL, logged, when the copy cannot be made there.
+ * On PostgreSQL: runs pg_dump (found on PATH; the password goes in its
+ * environment, not its command line) in its custom format, for
+ * pg_restore, written the same way; PTL_ERR_INTERNAL, logged, naming
+ * pg_dump when it cannot run or fails.
  */
 enum ptl_err ptl_db_backup(struct ptl_db *db, const char *path)
 	__attribute__((warn_unused_result, nonnull));
@@ -568,6 +604,7 @@ enum ptl_err ptl_db_backup(struct ptl_db *db, const char *path)
  * PTL_ERR_BAD_REQUEST when from is no usable backup (nothing changed);
  * PTL_ERR_BUSY, or a storage fault (PTL_ERR_DB_*), when the copy could
  * not be made (nothing changed); PTL_ERR_INTERNAL otherwise.
+ * On PostgreSQL: refused (PTL_ERR_BAD_REQUEST, logged: use pg_restore).
  */
 enum ptl_err ptl_db_restore(struct ptl_db *db, const char *from)
 	__attribute__((warn_unused_result, nonnull));
@@ -577,6 +614,7 @@ enum ptl_err ptl_db_restore(struct ptl_db *db, const char *from)
  * away, deleted, or replaced by another file (SQLite's
  * SQLITE_FCNTL_HAS_MOVED: one stat(2) of the path, compared by inode). A
  * copy written over the file in place (same inode) is not seen.
+ * PostgreSQL: always false.
  */
 bool ptl_db_moved(struct ptl_db *db) __attribute__((nonnull));
 
@@ -596,6 +634,8 @@ bool ptl_db_writable(const char *path) __attribute__((nonnull));
  * cannot be written (or the connection is read-only), else PTL_OK. What
  * only a write finds (a lock held too long, an I/O error) is for a real
  * write to say (health's ?deep=1). Not logged.
+ * PostgreSQL: PTL_ERR_UNAVAILABLE while the connection is down,
+ * PTL_ERR_DB_READONLY when the server is a hot standby, else PTL_OK.
  */
 #define PTL_DB_FREE_MIN (64 * 1024)
 /* How long a storage fault counts as recent (ptl_db_last_fault). */
@@ -648,7 +688,8 @@ void ptl_db_close(struct ptl_db *db);
 enum ptl_err ptl_db_migrate(struct ptl_db *db, unsigned *applied)
 	__attribute__((warn_unused_result));
 
-/* The schema version (PRAGMA user_version). */
+/* The schema version (PRAGMA user_version; on PostgreSQL the one row of
+ * the table schema_version, which the adapter makes; 0 when none). */
 unsigned ptl_db_version(struct ptl_db *db);
 
 /*
@@ -688,10 +729,14 @@ void ptl_db_maintain(struct ptl_db *db);
 
 /* Rows changed by the last INSERT/UPDATE/DELETE. */
 int64_t ptl_db_changes(struct ptl_db *db);
+/* The id of the row the last INSERT made (PostgreSQL: lastval(), this
+ * connection's last identity value). */
 int64_t ptl_db_last_id(struct ptl_db *db);
 
 /* BEGIN IMMEDIATE: takes the write lock at once (waiting up to the busy
- * timeout), so a transaction never fails on a lock upgrade. */
+ * timeout), so a transaction never fails on a lock upgrade. PostgreSQL:
+ * BEGIN and one advisory lock (pg_advisory_xact_lock) shared by every
+ * host, so that write transactions still run one at a time (db_pg.c). */
 enum ptl_err ptl_db_begin(struct ptl_db *db) __attribute__((warn_unused_result));
 enum ptl_err ptl_db_commit(struct ptl_db *db) __attribute__((warn_unused_result));
 /* Rolls back if a transaction is open; safe to call on every error path. */

@@ -145,3 +145,5 @@ tests_unit_test_ua_SOURCES = tests/unit/test_ua.c tests/tap.h
 noinst_PROGRAMS += tests/tools/sqldump
 TESTS += tests/tools/pgsql-check
 tests_tools_sqldump_SOURCES = tests/tools/sqldump.c
+check_PROGRAMS += tests/unit/test_db_pg
+tests_unit_test_db_pg_SOURCES = tests/unit/test_db_pg.c tests/unit/fixture.h tests/tap.h
