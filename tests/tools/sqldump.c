@@ -65,8 +65,10 @@ main(void)
 
 		if (q->name == NULL || q->sql == NULL || !one_line(q->sql) ||
 		    !one_line(q->pg)) {
-			(void)fprintf(stderr, "sqldump: statement %u: no name, "
-					      "no text, or not one line\n", i);
+			(void)fprintf(stderr,
+				      "sqldump: statement %u: no name, "
+				      "no text, or not one line\n",
+				      i);
 			bad = 1;
 			continue;
 		}
@@ -75,8 +77,10 @@ main(void)
 			(void)printf("%s%s", c > 0 ? "," : "", q->cols[c]);
 		(void)fputc('\t', stdout);
 		if (put_pg(q->pg != NULL ? q->pg : q->sql, stdout) != 0) {
-			(void)fprintf(stderr, "sqldump: %s: a ? in its "
-					      "PostgreSQL text\n", q->name);
+			(void)fprintf(stderr,
+				      "sqldump: %s: a ? in its "
+				      "PostgreSQL text\n",
+				      q->name);
 			bad = 1;
 		}
 		(void)printf("\t%s\n", q->sql);
