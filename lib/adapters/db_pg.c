@@ -30,6 +30,40 @@
  * (DATABASE_BUSY_TIMEOUT_MS), and running out is PTL_ERR_BUSY: lock_timeout is the busy timeout, and
  * statement_timeout twice that (a statement that waits for no lock but
  * runs too long), so that a lock wait ends as lock_not_available.
+ *
+ * Why that keeps the domain code's guarantees (the ptl_db_begin sites of
+ * lib/domain/: session create and rotate_locked, signup create and
+ * confirm, me apply, password queue_reset and store_reset, admin
+ * set_role and set_password, account end_user, social link, users create
+ * and write_update, files record and drop, health probe): each reads and
+ * then writes only under the lock, so no two of them interleave, on any
+ * host, as under BEGIN IMMEDIATE. What can still run beside one is a
+ * single statement in autocommit, and each of those is atomic on its own
+ * rows under PostgreSQL's row locks, READ COMMITTED re-checking an
+ * UPDATE's WHERE on the row's newest version after a wait:
+ *  - the refresh compare-and-swap (SESSION_ROTATE, WHERE hash = old):
+ *    of any number of them one changes the row; one beside rotate_locked
+ *    either goes first (rotate_locked's read sees it, or its own CAS then
+ *    matches nothing: PTL_ERR_UNAUTHORIZED) or after a reuse revocation
+ *    (revoked_at IS NULL no longer holds). No token is handed out twice;
+ *  - the rate counters (RATE_HIT, INSERT ... ON CONFLICT DO UPDATE): a
+ *    row lock per key; a transaction's hit holds it to its end;
+ *  - the outbox claim (FOR UPDATE SKIP LOCKED: pgsql's text), sent and
+ *    retry marks: one row each; enqueueing (count, then insert) is
+ *    always inside a transaction, so the count holds;
+ *  - one-time OAuth states (DELETE ... RETURNING): the second DELETE of a
+ *    row finds it gone after the first commits;
+ *  - the login's re-hash of a password (USER_SET_PASSWORD, unconditional)
+ *    can land between store_reset's read and its write: the reset's write
+ *    comes last and wins; on SQLite the re-hash would have come before
+ *    (the reset then refused as a used link) or after.
+ * Within a transaction a statement sees what such single statements
+ * committed since the previous one (READ COMMITTED): the checks above
+ * count rows that only transactions write (files of a user, mails of an
+ * address, admins), or have a UNIQUE constraint behind them (an email
+ * taken since the check: PTL_ERR_CONFLICT). A statement that fails inside
+ * a transaction aborts it on PostgreSQL: the rest of it is refused with
+ * the first failure, and ptl_pg_commit rolls back and returns it.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -353,7 +387,7 @@ rewrite(const char *text, int *max)
 			quote = c;
 		} else if ((c == '?' || c == '$') && text[i + 1] >= '0' &&
 			   text[i + 1] <= '9') {
-			int v = atoi(text + i + 1);
+			int v = (int)strtol(text + i + 1, NULL, 10);
 
 			if (v > *max)
 				*max = v;
