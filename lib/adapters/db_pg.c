@@ -303,10 +303,16 @@ exec_sql(struct ptl_pg *pg, const char *text)
 static enum ptl_err
 connect_now(struct ptl_pg *pg)
 {
-	/* Ours first: what the URL says wins (expand_dbname, last wins). */
-	const char *keys[] = {"connect_timeout", "application_name",
-			      "client_encoding", "dbname", NULL};
-	const char *vals[] = {"3", "authportal", "UTF8", pg->conninfo, NULL};
+	/* Ours first: what the URL says wins (expand_dbname, last wins).
+	 * A server that vanished without closing the connection (a host
+	 * down, a network cut) is noticed within seconds, not the system's
+	 * two hours of TCP keepalive: a request must not hang on it. */
+	const char *keys[] = {"connect_timeout", "keepalives_idle",
+			      "keepalives_interval", "keepalives_count",
+			      "application_name", "client_encoding", "dbname",
+			      NULL};
+	const char *vals[] = {"2", "5", "2", "3", "authportal", "UTF8",
+			      pg->conninfo, NULL};
 	char set[256];
 	enum ptl_err e;
 
@@ -739,7 +745,10 @@ ptl_pg_begin(struct ptl_pg *pg)
 {
 	enum ptl_err e;
 
-	PTL_ASSERT(!pg->in_tx);
+	if (pg->in_tx) {
+		PTL_LOG_ERR("%s: BEGIN inside a transaction", pg->where);
+		return PTL_ERR_INTERNAL;
+	}
 	e = ensure(pg);
 	if (e != PTL_OK)
 		return e;
