@@ -231,6 +231,12 @@ err_of_state(const char *state)
 		return PTL_OK;
 	if (strncmp(state, "08", 2) == 0) /* connection_exception */
 		return PTL_ERR_UNAVAILABLE;
+	/* data_exception: a value PostgreSQL refuses where SQLite would
+	 * have stored it (bytes that are not UTF-8, a number out of range
+	 * for its column, text where a number goes): the request's input,
+	 * answered 400, not 500. Logged (fail), as it may be a bug too. */
+	if (strncmp(state, "22", 2) == 0)
+		return PTL_ERR_BAD_REQUEST;
 	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
 		if (strcmp(state, map[i].state) == 0)
 			return map[i].e;
@@ -265,6 +271,11 @@ fail(struct ptl_pg *pg, const PGresult *res, const char *what)
 				    pg->where, len, msg, what);
 		pg->down = true;
 		drop(pg);
+	} else if (e == PTL_ERR_BAD_REQUEST) {
+		/* Not the message: it may quote the value. */
+		PTL_LOG_WARN("%s: a value refused (SQLSTATE %s) in %.200s; "
+			     "answering 400",
+			     pg->where, state, what);
 	} else if (e != PTL_OK && e != PTL_ERR_CONFLICT) {
 		if (ptl_db_fault_note(e))
 			PTL_LOG_ERR("%s: %s: %.*s (SQLSTATE %s) in %.200s; "

@@ -278,6 +278,18 @@ test_statements(void)
 	is_str(ptl_db_text(st, PTL_COL_USER_FIRST_NAME), "Zoë", "  UTF-8 text");
 	ok(ptl_db_text(st, PTL_COL_USER_LAST_NAME) == NULL, "  NULL text");
 	ptl_db_done(st);
+	/* What PostgreSQL refuses and SQLite stores is the input's fault:
+	 * 400, not 500. */
+	st = ptl_db_q(db, PTL_Q_USER_BY_EMAIL_ANY);
+	ptl_db_bind_textz(st, 1, "\xff\xfe@example.com");
+	is_int(ptl_db_step(st, &row), PTL_ERR_BAD_REQUEST,
+	       "text that is not UTF-8: PTL_ERR_BAD_REQUEST (22021)");
+	ptl_db_done(st);
+	st = ptl_db_q(db, PTL_Q_USER_GET);
+	ptl_db_bind_textz(st, 1, "12abc");
+	is_int(ptl_db_step(st, &row), PTL_ERR_BAD_REQUEST,
+	       "text where a number goes: PTL_ERR_BAD_REQUEST (22P02)");
+	ptl_db_done(st);
 	/* ptl_db_changes after an UPDATE that matches nothing, and a
 	 * SELECT leaves it. */
 	st = ptl_db_q(db, PTL_Q_SESSION_ROTATE);
