@@ -133,6 +133,7 @@ struct ptl_pg {
 	int64_t retry_at_us;
 	int backoff_ms;
 	bool down;      /* lost, and said so in the log */
+	bool versioned; /* schema_version was seen: it is never dropped */
 };
 
 #define PGST(s) ((struct pg_stmt *)(void *)(s))
@@ -857,6 +858,8 @@ ptl_pg_version(struct ptl_pg *pg)
 
 	if (ensure(pg) != PTL_OK)
 		return 0;
+	if (pg->versioned)
+		goto read; /* one round trip (health asks each time) */
 	/* Asked first, so that no error (which would abort the open
 	 * transaction) comes before the table exists. */
 	res = PQexec(pg->conn, "SELECT to_regclass('schema_version') IS NULL");
@@ -870,11 +873,13 @@ ptl_pg_version(struct ptl_pg *pg)
 		return 0;
 	}
 	PQclear(res);
+read:
 	res = PQexec(pg->conn,
 		     "SELECT coalesce(max(version), 0) FROM schema_version");
-	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
+	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1) {
 		v = (unsigned)strtoul(PQgetvalue(res, 0, 0), NULL, 10);
-	else
+		pg->versioned = true;
+	} else
 		(void)fail(pg, res, "the schema version");
 	PQclear(res);
 	return v;
