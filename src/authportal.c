@@ -499,12 +499,34 @@ cmd_setting(struct ctx *c, const struct args *args)
 	return 0;
 }
 
+/* The database of the settings in words for a message, after
+ * "database ": its path (SQLite), or "NAME on HOST (PostgreSQL)", never
+ * with the URL's user or password. */
+static const char *
+db_label(const struct ptl_cfg *cfg, char *out, size_t size)
+{
+	static const char prefix[] = "PostgreSQL database ";
+	char words[512];
+
+	if (cfg->database_url == NULL)
+		return cfg->database_path;
+	ptl_db_describe(cfg->database_url, words, sizeof(words));
+	(void)snprintf(out, size, "%s (PostgreSQL)",
+		       strncmp(words, prefix, sizeof(prefix) - 1) == 0
+			       ? words + sizeof(prefix) - 1
+			       : words);
+	return out;
+}
+
 static int
 cmd_migrate(struct ctx *c, const struct args *args)
 {
+	char label[600];
+
 	(void)args;
 	say(stdout, "database %s at schema version %u",
-	    c->app->cfg.database_path, ptl_db_version(c->app->db));
+	    db_label(&c->app->cfg, label, sizeof(label)),
+	    ptl_db_version(c->app->db));
 	return 0;
 }
 
@@ -526,22 +548,25 @@ cmd_backup(struct ctx *c, const struct args *args)
 	const char *db = c->app->cfg.database_path, *to = args->pos[0];
 	struct stat a, b;
 	size_t n = strlen(db);
+	char label[600];
 
 	/* The copy is renamed over FILE: never over the live file or one of
-	 * its companions. */
-	if ((stat(db, &a) == 0 && stat(to, &b) == 0 && a.st_dev == b.st_dev &&
-	     a.st_ino == b.st_ino) ||
-	    (strncmp(to, db, n) == 0 &&
-	     (strcmp(to + n, "-wal") == 0 || strcmp(to + n, "-shm") == 0 ||
-	      strcmp(to + n, "-journal") == 0))) {
+	 * its companions. (PostgreSQL: pg_dump writes FILE, README
+	 * "Database engines".) */
+	if (c->app->cfg.database_url == NULL &&
+	    ((stat(db, &a) == 0 && stat(to, &b) == 0 && a.st_dev == b.st_dev &&
+	      a.st_ino == b.st_ino) ||
+	     (strncmp(to, db, n) == 0 &&
+	      (strcmp(to + n, "-wal") == 0 || strcmp(to + n, "-shm") == 0 ||
+	       strcmp(to + n, "-journal") == 0)))) {
 		say(stderr, "authportal: %s is the database itself", to);
 		return 2;
 	}
 	if (ptl_db_backup(c->app->db, to) != PTL_OK)
 		return 1;
 	say(stdout, "database %s (schema version %u) backed up to %s",
-	    c->app->cfg.database_path, ptl_db_version(c->app->db),
-	    args->pos[0]);
+	    db_label(&c->app->cfg, label, sizeof(label)),
+	    ptl_db_version(c->app->db), args->pos[0]);
 	return 0;
 }
 
@@ -658,6 +683,16 @@ cmd_restore(struct ctx *c, const struct args *args)
 	const char *db = c->app->cfg.database_path, *from = args->pos[0];
 	struct stat a, b;
 
+	if (c->app->cfg.database_url != NULL) {
+		/* The dump `authportal backup` wrote is pg_dump's own. */
+		say(stderr,
+		    "authportal: restore a PostgreSQL database with "
+		    "pg_restore, not with authportal: stop the workers, then "
+		    "`pg_restore --clean --if-exists --no-owner -d DATABASE_URL "
+		    "%s` (README \"Database engines\")",
+		    from);
+		return 2;
+	}
 	if (stat(db, &a) == 0 && stat(from, &b) == 0 && a.st_dev == b.st_dev &&
 	    a.st_ino == b.st_ino) {
 		say(stderr, "authportal: %s is the database itself", from);
@@ -1122,8 +1157,22 @@ check_database(const struct ptl_cfg *cfg)
 	unsigned problems = 0;
 	struct ptl_db *db;
 	struct stat sb;
-	char dir[4096];
+	char dir[4096], label[600];
 
+	if (cfg->database_url != NULL) {
+		/* PostgreSQL: no file to look at; the connection must work. */
+		path = db_label(cfg, label, sizeof(label));
+		report("database", "engine PostgreSQL (DATABASE_URL): %s",
+		       path);
+		if (ptl_db_open_readonly(cfg->database_url,
+					 cfg->busy_timeout_ms, &db) != PTL_OK) {
+			report("database", "%s cannot be reached (see the line "
+					   "above)", path);
+			return 1;
+		}
+		goto schema;
+	}
+	report("database", "engine SQLite (DATABASE_PATH): %s", path);
 	folder(path, dir, sizeof(dir));
 	if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
 		report("database",
@@ -1153,6 +1202,7 @@ check_database(const struct ptl_cfg *cfg)
 		       path);
 		return 1;
 	}
+schema:
 	v = ptl_db_version(db);
 	if (v > known) {
 		report("database",
@@ -1165,7 +1215,9 @@ check_database(const struct ptl_cfg *cfg)
 		       "%s at schema version %u of %u: `authportal "
 		       "migrate` upgrades it%s",
 		       path, v, known,
-		       cfg->backup_on_migrate ? ", after a backup" : "");
+		       cfg->backup_on_migrate && cfg->database_url == NULL
+			       ? ", after a backup"
+			       : "");
 	} else if (ptl_db_prepare_all(db) != PTL_OK) {
 		report("database",
 		       "%s: a statement does not fit its schema "
@@ -1480,22 +1532,26 @@ prepare(const struct command *c, struct ptl_app *app)
 	}
 	if (c->need == NEED_SETTINGS)
 		return 0;
-	if (c->need == NEED_DB_READ &&
+	if (c->need == NEED_DB_READ && app->cfg.database_url == NULL &&
 	    access(app->cfg.database_path, F_OK) != 0) {
 		say(stderr, "authportal: the database %s does not exist",
 		    app->cfg.database_path);
 		return 1;
 	}
 	if (c->need == NEED_DB_READ)
-		e = ptl_db_open_readonly(app->cfg.database_path,
+		e = ptl_db_open_readonly(app->cfg.database_url != NULL
+					     ? app->cfg.database_url
+					     : app->cfg.database_path,
 					 app->cfg.busy_timeout_ms, &app->db);
 	else
 		e = ptl_app_open_db(app);
 	if (e != PTL_OK) {
+		char label[600];
+
 		say(stderr,
 		    "authportal: cannot use the database %s (see the "
 		    "messages above)",
-		    app->cfg.database_path);
+		    db_label(&app->cfg, label, sizeof(label)));
 		return 1;
 	}
 	return 0;

@@ -30,6 +30,40 @@
  * (DATABASE_BUSY_TIMEOUT_MS), and running out is PTL_ERR_BUSY: lock_timeout is the busy timeout, and
  * statement_timeout twice that (a statement that waits for no lock but
  * runs too long), so that a lock wait ends as lock_not_available.
+ *
+ * Why that keeps the domain code's guarantees (the ptl_db_begin sites of
+ * lib/domain/: session create and rotate_locked, signup create and
+ * confirm, me apply, password queue_reset and store_reset, admin
+ * set_role and set_password, account end_user, social link, users create
+ * and write_update, files record and drop, health probe): each reads and
+ * then writes only under the lock, so no two of them interleave, on any
+ * host, as under BEGIN IMMEDIATE. What can still run beside one is a
+ * single statement in autocommit, and each of those is atomic on its own
+ * rows under PostgreSQL's row locks, READ COMMITTED re-checking an
+ * UPDATE's WHERE on the row's newest version after a wait:
+ *  - the refresh compare-and-swap (SESSION_ROTATE, WHERE hash = old):
+ *    of any number of them one changes the row; one beside rotate_locked
+ *    either goes first (rotate_locked's read sees it, or its own CAS then
+ *    matches nothing: PTL_ERR_UNAUTHORIZED) or after a reuse revocation
+ *    (revoked_at IS NULL no longer holds). No token is handed out twice;
+ *  - the rate counters (RATE_HIT, INSERT ... ON CONFLICT DO UPDATE): a
+ *    row lock per key; a transaction's hit holds it to its end;
+ *  - the outbox claim (FOR UPDATE SKIP LOCKED: pgsql's text), sent and
+ *    retry marks: one row each; enqueueing (count, then insert) is
+ *    always inside a transaction, so the count holds;
+ *  - one-time OAuth states (DELETE ... RETURNING): the second DELETE of a
+ *    row finds it gone after the first commits;
+ *  - the login's re-hash of a password (USER_SET_PASSWORD, unconditional)
+ *    can land between store_reset's read and its write: the reset's write
+ *    comes last and wins; on SQLite the re-hash would have come before
+ *    (the reset then refused as a used link) or after.
+ * Within a transaction a statement sees what such single statements
+ * committed since the previous one (READ COMMITTED): the checks above
+ * count rows that only transactions write (files of a user, mails of an
+ * address, admins), or have a UNIQUE constraint behind them (an email
+ * taken since the check: PTL_ERR_CONFLICT). A statement that fails inside
+ * a transaction aborts it on PostgreSQL: the rest of it is refused with
+ * the first failure, and ptl_pg_commit rolls back and returns it.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -99,6 +133,7 @@ struct ptl_pg {
 	int64_t retry_at_us;
 	int backoff_ms;
 	bool down;      /* lost, and said so in the log */
+	bool versioned; /* schema_version was seen: it is never dropped */
 };
 
 #define PGST(s) ((struct pg_stmt *)(void *)(s))
@@ -197,6 +232,12 @@ err_of_state(const char *state)
 		return PTL_OK;
 	if (strncmp(state, "08", 2) == 0) /* connection_exception */
 		return PTL_ERR_UNAVAILABLE;
+	/* data_exception: a value PostgreSQL refuses where SQLite would
+	 * have stored it (bytes that are not UTF-8, a number out of range
+	 * for its column, text where a number goes): the request's input,
+	 * answered 400, not 500. Logged (fail), as it may be a bug too. */
+	if (strncmp(state, "22", 2) == 0)
+		return PTL_ERR_BAD_REQUEST;
 	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
 		if (strcmp(state, map[i].state) == 0)
 			return map[i].e;
@@ -231,6 +272,11 @@ fail(struct ptl_pg *pg, const PGresult *res, const char *what)
 				    pg->where, len, msg, what);
 		pg->down = true;
 		drop(pg);
+	} else if (e == PTL_ERR_BAD_REQUEST) {
+		/* Not the message: it may quote the value. */
+		PTL_LOG_WARN("%s: a value refused (SQLSTATE %s) in %.200s; "
+			     "answering 400",
+			     pg->where, state, what);
 	} else if (e != PTL_OK && e != PTL_ERR_CONFLICT) {
 		if (ptl_db_fault_note(e))
 			PTL_LOG_ERR("%s: %s: %.*s (SQLSTATE %s) in %.200s; "
@@ -269,10 +315,16 @@ exec_sql(struct ptl_pg *pg, const char *text)
 static enum ptl_err
 connect_now(struct ptl_pg *pg)
 {
-	/* Ours first: what the URL says wins (expand_dbname, last wins). */
-	const char *keys[] = {"connect_timeout", "application_name",
-			      "client_encoding", "dbname", NULL};
-	const char *vals[] = {"3", "authportal", "UTF8", pg->conninfo, NULL};
+	/* Ours first: what the URL says wins (expand_dbname, last wins).
+	 * A server that vanished without closing the connection (a host
+	 * down, a network cut) is noticed within seconds, not the system's
+	 * two hours of TCP keepalive: a request must not hang on it. */
+	const char *keys[] = {"connect_timeout", "keepalives_idle",
+			      "keepalives_interval", "keepalives_count",
+			      "application_name", "client_encoding", "dbname",
+			      NULL};
+	const char *vals[] = {"2", "5", "2", "3", "authportal", "UTF8",
+			      pg->conninfo, NULL};
 	char set[256];
 	enum ptl_err e;
 
@@ -353,7 +405,7 @@ rewrite(const char *text, int *max)
 			quote = c;
 		} else if ((c == '?' || c == '$') && text[i + 1] >= '0' &&
 			   text[i + 1] <= '9') {
-			int v = atoi(text + i + 1);
+			int v = (int)strtol(text + i + 1, NULL, 10);
 
 			if (v > *max)
 				*max = v;
@@ -705,7 +757,10 @@ ptl_pg_begin(struct ptl_pg *pg)
 {
 	enum ptl_err e;
 
-	PTL_ASSERT(!pg->in_tx);
+	if (pg->in_tx) {
+		PTL_LOG_ERR("%s: BEGIN inside a transaction", pg->where);
+		return PTL_ERR_INTERNAL;
+	}
 	e = ensure(pg);
 	if (e != PTL_OK)
 		return e;
@@ -803,6 +858,8 @@ ptl_pg_version(struct ptl_pg *pg)
 
 	if (ensure(pg) != PTL_OK)
 		return 0;
+	if (pg->versioned)
+		goto read; /* one round trip (health asks each time) */
 	/* Asked first, so that no error (which would abort the open
 	 * transaction) comes before the table exists. */
 	res = PQexec(pg->conn, "SELECT to_regclass('schema_version') IS NULL");
@@ -816,11 +873,13 @@ ptl_pg_version(struct ptl_pg *pg)
 		return 0;
 	}
 	PQclear(res);
+read:
 	res = PQexec(pg->conn,
 		     "SELECT coalesce(max(version), 0) FROM schema_version");
-	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
+	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1) {
 		v = (unsigned)strtoul(PQgetvalue(res, 0, 0), NULL, 10);
-	else
+		pg->versioned = true;
+	} else
 		(void)fail(pg, res, "the schema version");
 	PQclear(res);
 	return v;

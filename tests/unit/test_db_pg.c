@@ -278,6 +278,18 @@ test_statements(void)
 	is_str(ptl_db_text(st, PTL_COL_USER_FIRST_NAME), "Zoë", "  UTF-8 text");
 	ok(ptl_db_text(st, PTL_COL_USER_LAST_NAME) == NULL, "  NULL text");
 	ptl_db_done(st);
+	/* What PostgreSQL refuses and SQLite stores is the input's fault:
+	 * 400, not 500. */
+	st = ptl_db_q(db, PTL_Q_USER_BY_EMAIL_ANY);
+	ptl_db_bind_textz(st, 1, "\xff\xfe@example.com");
+	is_int(ptl_db_step(st, &row), PTL_ERR_BAD_REQUEST,
+	       "text that is not UTF-8: PTL_ERR_BAD_REQUEST (22021)");
+	ptl_db_done(st);
+	st = ptl_db_q(db, PTL_Q_USER_GET);
+	ptl_db_bind_textz(st, 1, "12abc");
+	is_int(ptl_db_step(st, &row), PTL_ERR_BAD_REQUEST,
+	       "text where a number goes: PTL_ERR_BAD_REQUEST (22P02)");
+	ptl_db_done(st);
 	/* ptl_db_changes after an UPDATE that matches nothing, and a
 	 * SELECT leaves it. */
 	st = ptl_db_q(db, PTL_Q_SESSION_ROTATE);
@@ -587,6 +599,110 @@ test_app(void)
 	unsetenv("DATABASE_URL");
 }
 
+/* The settings' URL with a password added (trust authentication ignores
+ * it): the CLI must never print it. malloc'd. */
+static char *
+url_with_password(void)
+{
+	PQconninfoOption *o, *opts = PQconninfoParse(url, NULL);
+	char *out = malloc(4096);
+	size_t n = 0;
+
+	if (opts == NULL || out == NULL)
+		return NULL;
+	for (o = opts; o->keyword != NULL; o++)
+		if (o->val != NULL && *o->val != '\0' &&
+		    strcmp(o->keyword, "password") != 0)
+			n += (size_t)snprintf(out + n, 4096 - n, "%s='%s' ",
+					      o->keyword, o->val);
+	(void)snprintf(out + n, 4096 - n, "password='%s'", "pw-never-shown-7");
+	PQconninfoFree(opts);
+	return out;
+}
+
+/* Runs `./authportal ARGS` (stderr too): its exit status, its output in
+ * out. */
+static int
+cli(const char *args, char *out, size_t size)
+{
+	char cmd[512];
+	FILE *p;
+	size_t n;
+	int status;
+
+	(void)snprintf(cmd, sizeof(cmd), "./authportal %s 2>&1", args);
+	p = popen(cmd, "r");
+	if (p == NULL)
+		return -1;
+	n = fread(out, 1, size - 1, p);
+	out[n] = '\0';
+	status = pclose(p);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static void
+test_cli(void)
+{
+	char *conn = url_with_password(), out[16384], args[700];
+	const char *dump = NULL;
+
+	if (!ok(conn != NULL, "a URL with a password") ||
+	    access("./authportal", X_OK) != 0) {
+		ok(0, "./authportal is built");
+		free(conn);
+		return;
+	}
+	fix_env();
+	setenv("DATABASE_URL", conn, 1);
+	ok(admin_exec("SET client_min_messages = warning; DROP SCHEMA "
+		      "public CASCADE; CREATE SCHEMA public"),
+	   "an empty database for the CLI");
+	is_int(cli("check-config", out, sizeof(out)), 0,
+	       "check-config before migrate");
+	ok(strstr(out, "engine PostgreSQL") != NULL &&
+		   strstr(out, "schema version 0 of") != NULL &&
+		   strstr(out, "after a backup") == NULL,
+	   "  names the engine, says to migrate (no backup on PostgreSQL)");
+	is_int(cli("migrate", out, sizeof(out)), 0, "migrate");
+	ok(strstr(out, "schema version") != NULL, "  says the version");
+	is_int(cli("check-config", out, sizeof(out)), 0, "check-config");
+	ok(strstr(out, "engine PostgreSQL") != NULL &&
+		   strstr(out, "ok, schema version") != NULL,
+	   "  engine PostgreSQL, schema ok");
+	ok(strstr(out, "pw-never-shown-7") == NULL, "  no password shown");
+	is_int(cli("user add cli@example.com --password secret123 --admin",
+		   out, sizeof(out)), 0, "user add");
+	is_int(cli("user add cli@example.com --password secret123", out,
+		   sizeof(out)), 1, "  the same again is refused");
+	ok(strstr(out, "taken") != NULL, "  as taken");
+	is_int(cli("user list", out, sizeof(out)), 0, "user list");
+	ok(strstr(out, "cli@example.com") != NULL, "  shows it");
+	is_int(cli("user disable cli@example.com", out, sizeof(out)), 0,
+	       "user disable");
+	is_int(cli("user enable cli@example.com", out, sizeof(out)), 0,
+	       "user enable");
+	is_int(cli("user set-password cli@example.com --password other1234",
+		   out, sizeof(out)), 0, "user set-password");
+	is_int(cli("audit", out, sizeof(out)), 0, "audit");
+	ok(strstr(out, "account_disabled") != NULL, "  lists the events");
+	is_int(cli("session list", out, sizeof(out)), 0, "session list");
+	is_int(cli("mail list", out, sizeof(out)), 0, "mail list");
+	is_int(cli("mail flush", out, sizeof(out)), 0, "mail flush");
+	is_int(cli("gc", out, sizeof(out)), 0, "gc");
+	dump = fix_path("cli.pgdump");
+	(void)snprintf(args, sizeof(args), "backup %s", dump);
+	is_int(cli(args, out, sizeof(out)), 0, "backup (pg_dump)");
+	ok(access(dump, R_OK) == 0, "  the dump is there");
+	ok(strstr(out, "pw-never-shown-7") == NULL, "  no password shown");
+	(void)snprintf(args, sizeof(args), "restore %s", dump);
+	is_int(cli(args, out, sizeof(out)), 2, "restore is refused");
+	ok(strstr(out, "pg_restore") != NULL, "  naming pg_restore");
+	is_int(cli("user delete cli@example.com", out, sizeof(out)), 0,
+	       "user delete");
+	unsetenv("DATABASE_URL");
+	free(conn);
+}
+
 int
 main(void)
 {
@@ -622,6 +738,7 @@ main(void)
 	test_backup();
 	test_describe();
 	test_app();
+	test_cli();
 	fix_rmdir(fix_dir);
 	return done();
 }
