@@ -146,4 +146,5 @@ noinst_PROGRAMS += tests/tools/sqldump
 TESTS += tests/tools/pgsql-check
 tests_tools_sqldump_SOURCES = tests/tools/sqldump.c
 check_PROGRAMS += tests/unit/test_db_pg
-tests_unit_test_db_pg_SOURCES = tests/unit/test_db_pg.c tests/unit/fixture.h tests/tap.h
+tests_unit_test_db_pg_SOURCES = tests/unit/test_db_pg.c tests/unit/fixture.h tests/tap.h \
+	tests/memio.c tests/memio.h

@@ -20,8 +20,12 @@
  * statement runs beside the open transaction; an aborted transaction does
  * not commit; the app answers at once (no new connection) during its
  * back-off when the server cannot be reached, and health says
- * "unavailable"; health (?deep=1 too) on PostgreSQL; backup runs pg_dump
- * and restore is refused; check-config's words name no password.
+ * "unavailable"; health (?deep=1 too) on PostgreSQL; a worker whose
+ * connection the server ended answers a clean 503 JSON with Retry-After,
+ * then 200 again without a restart, and one whose server cannot be
+ * reached starts and answers 503; backup runs pg_dump and restore is
+ * refused; every subcommand of the admin tool on PostgreSQL, its output
+ * never showing the URL's password.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -43,7 +47,9 @@
 #include "domain/app.h"
 #include "domain/health.h"
 #include "fixture.h"
+#include "memio.h"
 #include "tap.h"
+#include "web/endpoint.h"
 
 #define NOW 1764115140000LL
 #define NRACE 40
@@ -548,6 +554,95 @@ test_describe(void)
 	   "  the keyword form too (%s)", out);
 }
 
+/* A route whose handler reads the database, as every real one does. */
+static enum ptl_err
+h_read(struct ptl_req *req, struct ptl_resp *resp)
+{
+	enum ptl_err e = health_step(req->app->db);
+
+	if (e == PTL_OK)
+		ptl_buf_adds(&resp->body, "{\"ok\":true}");
+	return e;
+}
+
+static const struct ptl_route routes[] = {
+	{"GET", "/api/v1/read", PTL_AUTH_NONE, PTL_NO_FIELDS, h_read,
+	 PTL_BUCKET_NONE},
+};
+static const struct ptl_endpoint ep = {"unit", PTL_ROUTES(routes)};
+
+/* Serves GET /api/v1/read as the accept loop does (ptl_endpoint_loop:
+ * open the database if it is not, then serve). */
+static const char *
+serve_read(struct ptl_app *app, struct memio *m, struct ptl_arena *a)
+{
+	static const char *const vars[] = {"REQUEST_METHOD", "GET",
+					   "REQUEST_URI", "/api/v1/read",
+					   "REMOTE_ADDR", "127.0.0.1", NULL};
+	struct ptl_transport t;
+
+	if (app->db == NULL)
+		(void)ptl_app_open_db(app);
+	memio_start(m, &t, vars, NULL, 0);
+	ptl_mem_reset(a);
+	ptl_endpoint_serve(app, &ep, &t, a);
+	return m->out;
+}
+
+static bool
+answered_503(const char *out)
+{
+	return strncmp(out, "Status: 503", 11) == 0 &&
+	       strstr(out, "\r\nRetry-After: 10\r\n") != NULL &&
+	       strstr(out, "{\"statusCode\":503,\"message\":\"Service "
+			   "Unavailable\"}") != NULL;
+}
+
+static void
+test_endpoint(void)
+{
+	struct ptl_app app;
+	struct memio m;
+	struct ptl_arena *a = ptl_mem_new();
+	const char *out = "";
+	int tries;
+
+	fix_env();
+	setenv("DATABASE_URL", url, 1);
+	memset(&app, 0, sizeof(app));
+	memio_init(&m, 64 * 1024);
+	if (!ok(ptl_app_init(&app) == PTL_OK, "a worker on PostgreSQL"))
+		goto out;
+	out = serve_read(&app, &m, a);
+	ok(strncmp(out, "Status: 200", 11) == 0, "  answers 200");
+	ok(kill_engine() == 1, "the server ends its connection");
+	out = serve_read(&app, &m, a);
+	ok(answered_503(out), "  the next request: a clean 503 JSON with "
+			      "Retry-After");
+	for (tries = 0; tries < 200 && strncmp(out, "Status: 200", 11) != 0;
+	     tries++) {
+		pause_ms(50);
+		out = serve_read(&app, &m, a);
+		if (strncmp(out, "Status: 200", 11) != 0 && !answered_503(out))
+			break;
+	}
+	ok(strncmp(out, "Status: 200", 11) == 0,
+	   "  then, the worker still running, 200 again (only 503s between)");
+	ptl_app_close(&app);
+
+	setenv("DATABASE_URL", "postgresql:///none?host=/nonexistent-ptl", 1);
+	memset(&app, 0, sizeof(app));
+	ok(ptl_app_init(&app) == PTL_ERR_UNAVAILABLE,
+	   "a worker whose server cannot be reached starts");
+	out = serve_read(&app, &m, a);
+	ok(answered_503(out), "  and answers a clean 503 JSON with Retry-After");
+	ptl_app_close(&app);
+out:
+	unsetenv("DATABASE_URL");
+	memio_free(&m);
+	ptl_mem_free(a);
+}
+
 static void
 test_app(void)
 {
@@ -738,6 +833,7 @@ main(void)
 	test_backup();
 	test_describe();
 	test_app();
+	test_endpoint();
 	test_cli();
 	fix_rmdir(fix_dir);
 	return done();
