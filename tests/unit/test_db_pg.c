@@ -182,6 +182,63 @@ open_db(int busy_ms)
 	return db;
 }
 
+static bool
+empty_schema(void)
+{
+	return admin_exec("SET client_min_messages = warning; DROP SCHEMA "
+			  "public CASCADE; CREATE SCHEMA public");
+}
+
+/* Three processes open (and migrate) one empty database at once, as the
+ * workers of several hosts do after an upgrade: under the advisory lock
+ * one migrates, the others find the work done, none fails. */
+static void
+test_migrate_race(void)
+{
+	pid_t pid[3];
+	int i, good = 0, created = 0, status;
+	char path[600], line[512];
+
+	if (!ok(empty_schema(), "an empty database"))
+		return;
+	fflush(stdout);
+	for (i = 0; i < 3; i++) {
+		pid[i] = fork();
+		if (pid[i] == 0) {
+			struct ptl_db *db = NULL;
+
+			(void)snprintf(path, sizeof(path), "%s/mig-%d.log",
+				       fix_dir, i);
+			if (freopen(path, "w", stderr) == NULL)
+				_exit(2);
+			if (ptl_db_open(url, 5000, &db) != PTL_OK)
+				_exit(3);
+			ptl_db_close(db);
+			_exit(0);
+		}
+	}
+	for (i = 0; i < 3; i++) {
+		FILE *f;
+
+		if (waitpid(pid[i], &status, 0) == pid[i] && WIFEXITED(status) &&
+		    WEXITSTATUS(status) == 0)
+			good++;
+		(void)snprintf(path, sizeof(path), "%s/mig-%d.log", fix_dir, i);
+		f = fopen(path, "r");
+		while (f != NULL && fgets(line, sizeof(line), f) != NULL)
+			if (strstr(line, "created at schema version") != NULL)
+				created++;
+		if (f != NULL)
+			fclose(f);
+	}
+	is_int(good, 3, "three processes open a new database at once");
+	is_int(created, 1, "  exactly one of them migrates it");
+	is_int(admin_int("SELECT count(*) FROM schema_version"), 1,
+	       "  schema_version has one row");
+	is_int(admin_int("SELECT version FROM schema_version"),
+	       ptl_db_known_version(), "  at the last version");
+}
+
 static void
 test_migrate(void)
 {
@@ -194,6 +251,8 @@ test_migrate(void)
 		   ptl_db_is_pg("host=/tmp dbname=x") &&
 		   !ptl_db_is_pg("mysql://h/d"),
 	   "the forms that select PostgreSQL (contract 4)");
+	if (!ok(empty_schema(), "an empty database again"))
+		return;
 	db = open_db(2000);
 	if (!ok(db != NULL, "open and migrate an empty database"))
 		return;
@@ -749,9 +808,7 @@ test_cli(void)
 	}
 	fix_env();
 	setenv("DATABASE_URL", conn, 1);
-	ok(admin_exec("SET client_min_messages = warning; DROP SCHEMA "
-		      "public CASCADE; CREATE SCHEMA public"),
-	   "an empty database for the CLI");
+	ok(empty_schema(), "an empty database for the CLI");
 	is_int(cli("check-config", out, sizeof(out)), 0,
 	       "check-config before migrate");
 	ok(strstr(out, "engine PostgreSQL") != NULL &&
@@ -819,11 +876,7 @@ main(void)
 		return 1;
 	}
 	(void)setenv("TZ", "UTC", 1);
-	if (!admin_exec("SET client_min_messages = warning; DROP SCHEMA "
-			"public CASCADE; CREATE SCHEMA public")) {
-		printf("Bail out! cannot empty the public schema\n");
-		return 1;
-	}
+	test_migrate_race();
 	test_migrate();
 	test_statements();
 	test_readonly_and_busy();
