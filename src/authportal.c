@@ -38,6 +38,7 @@
 #include "domain/admin.h"
 #include "domain/app.h"
 #include "domain/audit.h"
+#include "domain/copydb.h"
 #include "domain/i18n.h"
 #include "domain/mail.h"
 #include "domain/outbox.h"
@@ -94,6 +95,8 @@ enum {
 	OPT_SINCE = 1 << 6,
 	OPT_LIMIT = 1 << 7,
 	OPT_SMTP = 1 << 8,
+	OPT_FROM = 1 << 9,
+	OPT_TO = 1 << 10,
 };
 
 static const struct option {
@@ -106,6 +109,7 @@ static const struct option {
     {"--inactive", OPT_INACTIVE, false}, {"--user", OPT_USER, true},
     {"--since", OPT_SINCE, true},        {"--limit", OPT_LIMIT, true},
     {"--smtp", OPT_SMTP, false},
+    {"--from", OPT_FROM, true},          {"--to", OPT_TO, true},
 };
 
 #define MAX_POS 2
@@ -115,7 +119,7 @@ struct args {
 	const char *pos[MAX_POS]; /* the positional arguments */
 	int npos;
 	unsigned given;       /* OPT_ bits */
-	const char *value[9]; /* of each option with a value, by bit index */
+	const char *value[11]; /* of each option with a value, by bit index */
 	const char *email;    /* pos[0] normalised, for the user commands */
 	int64_t number;       /* a numeric positional argument */
 	int64_t limit;        /* --limit */
@@ -564,6 +568,111 @@ cmd_backup(struct ctx *c, const struct args *args)
 	    db_label(&c->app->cfg, label, sizeof(label)),
 	    ptl_db_version(c->app->db), args->pos[0]);
 	return 0;
+}
+
+/* ---- copy-db ------------------------------------------------------------ */
+
+/* A database of copy-db: sqlite:PATH, or a PostgreSQL URL or keyword
+ * string. NULL (and a message that never repeats arg: a URL may hold a
+ * password) when it is neither. */
+static const char *
+copy_where(const char *opt, const char *arg)
+{
+	if (strncmp(arg, "sqlite:", 7) == 0 && arg[7] != '\0')
+		return arg + 7;
+	if (strncmp(arg, "sqlite:", 7) != 0 && ptl_db_is_pg(arg))
+		return arg;
+	say(stderr,
+	    "authportal: %s takes sqlite:PATH or a PostgreSQL URL "
+	    "(postgres://, postgresql:// or host=... dbname=...)",
+	    opt);
+	return NULL;
+}
+
+/* Opens where for copy-db (migrated to this program's schema); source:
+ * an SQLite file must exist (none is made) and is backed up before a
+ * migration. Returns 0, or the exit status. */
+static int
+copy_open(const char *where, bool source, struct ptl_db **db)
+{
+	struct ptl_db_opts opts = {.busy_timeout_ms = 5000,
+				   .backup_on_migrate = source,
+				   .no_create = source};
+	char name[512];
+
+	ptl_db_describe(where, name, sizeof(name));
+	if (source && !ptl_db_is_pg(where) && access(where, F_OK) != 0) {
+		say(stderr, "authportal: the %s does not exist", name);
+		return 1;
+	}
+	if (ptl_db_open_with(where, &opts, db) != PTL_OK) {
+		say(stderr,
+		    "authportal: cannot use the %s (see the messages above)",
+		    name);
+		return 1;
+	}
+	return 0;
+}
+
+static int
+cmd_copy_db(struct ctx *c, const struct args *args)
+{
+	const char *from = opt_value(args, OPT_FROM);
+	const char *to = opt_value(args, OPT_TO);
+	struct ptl_copydb_count counts[PTL_COPYDB_TABLES];
+	struct ptl_db *src = NULL, *dst = NULL;
+	const char *nonempty = NULL;
+	char from_name[512], to_name[512];
+	enum ptl_err e;
+	int rc;
+	size_t i;
+
+	(void)c;
+	if (from == NULL || to == NULL) {
+		for (i = 0; strcmp(commands[i].name, "copy-db") != 0; i++)
+			;
+		return usage_of(&commands[i], "copy-db needs --from and --to");
+	}
+	from = copy_where("--from", from);
+	to = copy_where("--to", to);
+	if (from == NULL || to == NULL)
+		return 2;
+	if (strcmp(from, to) == 0) {
+		say(stderr, "authportal: --from and --to name one database");
+		return 2;
+	}
+	ptl_db_describe(from, from_name, sizeof(from_name));
+	ptl_db_describe(to, to_name, sizeof(to_name));
+	rc = copy_open(from, true, &src);
+	if (rc == 0)
+		rc = copy_open(to, false, &dst);
+	if (rc != 0)
+		goto out;
+	e = ptl_copydb(src, dst, counts, &nonempty);
+	if (e == PTL_ERR_CONFLICT && nonempty != NULL) {
+		say(stderr,
+		    "authportal: the %s is not empty (%s has rows): copy-db "
+		    "fills an empty database only; nothing was copied",
+		    to_name, nonempty);
+		rc = 1;
+	} else if (e != PTL_OK) {
+		say(stderr,
+		    "authportal: nothing was copied to the %s (see the "
+		    "messages above)",
+		    to_name);
+		rc = 1;
+	} else {
+		say(stdout, "copied the %s to the %s:", from_name, to_name);
+		for (i = 0; i < PTL_COPYDB_TABLES; i++)
+			say(stdout, "  %-16s %lld row(s), the same in both",
+			    counts[i].table, (long long)counts[i].rows);
+	}
+out:
+	if (dst != NULL)
+		ptl_db_close(dst);
+	if (src != NULL)
+		ptl_db_close(src);
+	return rc;
 }
 
 /* The inverse of cmd_backup: FILE into the live database, under its own
@@ -1342,6 +1451,11 @@ static const struct command commands[] = {
     {"restore", NULL, 1, 1, 0, CHECK_NONE, NEED_DB, cmd_restore, "restore FILE",
      "replace the database's content with the backup FILE, under its "
      "lock: safe while the server runs"},
+    {"copy-db", NULL, 0, 0, OPT_FROM | OPT_TO, CHECK_NONE, NEED_NOTHING,
+     cmd_copy_db, "copy-db --from sqlite:PATH|URL --to URL|sqlite:PATH",
+     "copy every row into an empty database (SQLite to PostgreSQL, or "
+     "back), ids and sessions kept, and check the counts; stop the "
+     "servers first"},
 };
 static const size_t ncommands = sizeof(commands) / sizeof(commands[0]);
 

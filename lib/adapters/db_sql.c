@@ -293,6 +293,146 @@ COLS_ASSERT(identity_list_cols, PTL_COL_IDENTITY_LIST__MAX);
 	"CASE WHEN " d "::int <> 0 THEN " USERS_INT_KEY_PG(k) " END DESC, "
 _Static_assert(PTL_DB_SORT_KEYS == 8, "USERS_PAGE_SORTED has 8 keys");
 
+/* copy-db (lib/domain/copydb.c): every column of each table. */
+static const char *const copy_users_cols[] = {
+	[PTL_COL_COPY_USERS_ID] = "id",
+	[PTL_COL_COPY_USERS_EMAIL] = "email",
+	[PTL_COL_COPY_USERS_PASSWORD] = "password",
+	[PTL_COL_COPY_USERS_PROVIDER] = "provider",
+	[PTL_COL_COPY_USERS_SOCIAL_ID] = "social_id",
+	[PTL_COL_COPY_USERS_FIRST_NAME] = "first_name",
+	[PTL_COL_COPY_USERS_LAST_NAME] = "last_name",
+	[PTL_COL_COPY_USERS_ROLE_ID] = "role_id",
+	[PTL_COL_COPY_USERS_STATUS_ID] = "status_id",
+	[PTL_COL_COPY_USERS_CREATED_AT] = "created_at",
+	[PTL_COL_COPY_USERS_UPDATED_AT] = "updated_at",
+	[PTL_COL_COPY_USERS_DELETED_AT] = "deleted_at",
+	[PTL_COL_COPY_USERS_DISABLED_AT] = "disabled_at",
+	[PTL_COL_COPY_USERS_SECURITY_STAMP] = "security_stamp",
+	[PTL_COL_COPY_USERS_PENDING_EMAIL] = "pending_email",
+};
+COLS_ASSERT(copy_users_cols, PTL_COL_COPY_USERS__MAX);
+
+static const char *const copy_sessions_cols[] = {
+	[PTL_COL_COPY_SESSIONS_ID] = "id",
+	[PTL_COL_COPY_SESSIONS_USER_ID] = "user_id",
+	[PTL_COL_COPY_SESSIONS_HASH] = "hash",
+	[PTL_COL_COPY_SESSIONS_PREV_HASH] = "prev_hash",
+	[PTL_COL_COPY_SESSIONS_NONCE] = "nonce",
+	[PTL_COL_COPY_SESSIONS_GENERATION] = "generation",
+	[PTL_COL_COPY_SESSIONS_ROTATED_AT] = "rotated_at",
+	[PTL_COL_COPY_SESSIONS_CREATED_AT] = "created_at",
+	[PTL_COL_COPY_SESSIONS_LAST_USED_AT] = "last_used_at",
+	[PTL_COL_COPY_SESSIONS_EXPIRES_AT] = "expires_at",
+	[PTL_COL_COPY_SESSIONS_USER_AGENT] = "user_agent",
+	[PTL_COL_COPY_SESSIONS_IP] = "ip",
+	[PTL_COL_COPY_SESSIONS_REVOKED_AT] = "revoked_at",
+	[PTL_COL_COPY_SESSIONS_REVOKE_REASON] = "revoke_reason",
+};
+COLS_ASSERT(copy_sessions_cols, PTL_COL_COPY_SESSIONS__MAX);
+
+static const char *const copy_user_identities_cols[] = {
+	[PTL_COL_COPY_IDENTITIES_PROVIDER] = "provider",
+	[PTL_COL_COPY_IDENTITIES_SUBJECT] = "subject",
+	[PTL_COL_COPY_IDENTITIES_USER_ID] = "user_id",
+	[PTL_COL_COPY_IDENTITIES_CREATED_AT] = "created_at",
+	[PTL_COL_COPY_IDENTITIES_LAST_USED_AT] = "last_used_at",
+};
+COLS_ASSERT(copy_user_identities_cols, PTL_COL_COPY_IDENTITIES__MAX);
+
+static const char *const copy_mail_outbox_cols[] = {
+	[PTL_COL_COPY_OUTBOX_ID] = "id",
+	[PTL_COL_COPY_OUTBOX_KIND] = "kind",
+	[PTL_COL_COPY_OUTBOX_USER_ID] = "user_id",
+	[PTL_COL_COPY_OUTBOX_RECIPIENT] = "recipient",
+	[PTL_COL_COPY_OUTBOX_NEW_EMAIL] = "new_email",
+	[PTL_COL_COPY_OUTBOX_CREATED_AT] = "created_at",
+	[PTL_COL_COPY_OUTBOX_ATTEMPTS] = "attempts",
+	[PTL_COL_COPY_OUTBOX_NEXT_ATTEMPT_AT] = "next_attempt_at",
+	[PTL_COL_COPY_OUTBOX_CLAIMED_UNTIL] = "claimed_until",
+	[PTL_COL_COPY_OUTBOX_SENT_AT] = "sent_at",
+	[PTL_COL_COPY_OUTBOX_FAILED_AT] = "failed_at",
+	[PTL_COL_COPY_OUTBOX_LAST_ERROR] = "last_error",
+	[PTL_COL_COPY_OUTBOX_LANG] = "lang",
+};
+COLS_ASSERT(copy_mail_outbox_cols, PTL_COL_COPY_OUTBOX__MAX);
+
+static const char *const copy_audit_log_cols[] = {
+	[PTL_COL_COPY_AUDIT_ID] = "id",
+	[PTL_COL_COPY_AUDIT_AT] = "at",
+	[PTL_COL_COPY_AUDIT_EVENT] = "event",
+	[PTL_COL_COPY_AUDIT_USER_ID] = "user_id",
+	[PTL_COL_COPY_AUDIT_SESSION_ID] = "session_id",
+	[PTL_COL_COPY_AUDIT_IP] = "ip",
+	[PTL_COL_COPY_AUDIT_DETAIL] = "detail",
+	[PTL_COL_COPY_AUDIT_USER_AGENT] = "user_agent",
+	[PTL_COL_COPY_AUDIT_EMAIL] = "email",
+};
+COLS_ASSERT(copy_audit_log_cols, PTL_COL_COPY_AUDIT__MAX);
+
+static const char *const copy_rate_limits_cols[] = {
+	[PTL_COL_COPY_RATE_KEY] = "key",
+	[PTL_COL_COPY_RATE_WINDOW_START] = "window_start",
+	[PTL_COL_COPY_RATE_COUNT] = "count",
+	[PTL_COL_COPY_RATE_LAST_AT] = "last_at",
+};
+COLS_ASSERT(copy_rate_limits_cols, PTL_COL_COPY_RATE__MAX);
+
+static const char *const copy_oauth_states_cols[] = {
+	[PTL_COL_COPY_OAUTH_HASH] = "hash",
+	[PTL_COL_COPY_OAUTH_PROVIDER] = "provider",
+	[PTL_COL_COPY_OAUTH_REDIRECT] = "redirect",
+	[PTL_COL_COPY_OAUTH_VERIFIER] = "verifier",
+	[PTL_COL_COPY_OAUTH_NONCE] = "nonce",
+	[PTL_COL_COPY_OAUTH_BROWSER] = "browser",
+	[PTL_COL_COPY_OAUTH_CREATED_AT] = "created_at",
+	[PTL_COL_COPY_OAUTH_EXPIRES_AT] = "expires_at",
+};
+COLS_ASSERT(copy_oauth_states_cols, PTL_COL_COPY_OAUTH__MAX);
+
+static const char *const copy_files_cols[] = {
+	[PTL_COL_COPY_FILES_ID] = "id",
+	[PTL_COL_COPY_FILES_NAME] = "name",
+	[PTL_COL_COPY_FILES_TYPE] = "type",
+	[PTL_COL_COPY_FILES_SIZE] = "size",
+	[PTL_COL_COPY_FILES_OWNER] = "owner",
+	[PTL_COL_COPY_FILES_CREATED_AT] = "created_at",
+	[PTL_COL_COPY_FILES_ATTACHED_AT] = "attached_at",
+};
+COLS_ASSERT(copy_files_cols, PTL_COL_COPY_FILES__MAX);
+
+static const char *const copy_health_probe_cols[] = {
+	[PTL_COL_COPY_HEALTH_ID] = "id",
+	[PTL_COL_COPY_HEALTH_AT] = "at",
+};
+COLS_ASSERT(copy_health_probe_cols, PTL_COL_COPY_HEALTH__MAX);
+
+static const char *const copy_count_cols[] = {
+	[PTL_COL_COPY_COUNT_N] = "n",
+};
+COLS_ASSERT(copy_count_cols, PTL_COL_COPY_COUNT__MAX);
+
+static const char *const copy_seq_cols[] = {
+	[PTL_COL_COPY_SEQ_NEXT_ID] = "next_id",
+};
+COLS_ASSERT(copy_seq_cols, PTL_COL_COPY_SEQ__MAX);
+
+#define COPY_COUNT(tag, table)                                                 \
+	[PTL_Q_COPY_##tag##_COUNT] = {"COPY_" #tag "_COUNT",                   \
+				      "SELECT count(*) AS n FROM " table,      \
+				      COLS(copy_count_cols)}
+/* After rows were inserted with their ids: the next id the table gives.
+ * SQLite moves an AUTOINCREMENT table's sqlite_sequence (and a rowid
+ * table's next rowid) past an id inserted by itself; PostgreSQL's identity
+ * sequence is moved here, so that the next row gets max(id) + 1. */
+#define COPY_SEQ(tag, table)                                                   \
+	[PTL_Q_COPY_##tag##_SEQ] = {                                           \
+	    "COPY_" #tag "_SEQ",                                               \
+	    "SELECT coalesce(max(id), 0) + 1 AS next_id FROM " table,          \
+	    COLS(copy_seq_cols),                                               \
+	    .pg = "SELECT setval(pg_get_serial_sequence('" table "', 'id'), "  \
+		  "coalesce(max(id), 0) + 1, false) AS next_id FROM " table}
+
 const struct ptl_db_sql ptl_db_sql[PTL_Q__MAX] = {
 	USERS_Q(USERS_PAGE, "id", "id"),
 	USERS_Q(USERS_PAGE_ID_DESC, "id DESC", "id DESC"),
@@ -695,4 +835,93 @@ const struct ptl_db_sql ptl_db_sql[PTL_Q__MAX] = {
 	[PTL_Q_FILE_OWNED] = {"FILE_OWNED",
 		"SELECT " FILE_COLS " FROM files WHERE owner = ?1 LIMIT ?2",
 		COLS(file_cols)},
+	/* authportal copy-db (lib/domain/copydb.c): every column of every
+	 * table, the ids kept. */
+	[PTL_Q_COPY_USERS_READ] = {"COPY_USERS_READ",
+		"SELECT id, email, password, provider, social_id, first_name, "
+		"last_name, role_id, status_id, created_at, updated_at, "
+		"deleted_at, disabled_at, security_stamp, pending_email"
+		" FROM users ORDER BY id",
+		COLS(copy_users_cols)},
+	[PTL_Q_COPY_USERS_WRITE] = {"COPY_USERS_WRITE",
+		"INSERT INTO users (id, email, password, provider, social_id, "
+		"first_name, last_name, role_id, status_id, created_at, "
+		"updated_at, deleted_at, disabled_at, security_stamp, "
+		"pending_email) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
+		"?11, ?12, ?13, ?14, ?15)"},
+	COPY_COUNT(USERS, "users"),
+	COPY_SEQ(USERS, "users"),
+	[PTL_Q_COPY_SESSIONS_READ] = {"COPY_SESSIONS_READ",
+		"SELECT id, user_id, hash, prev_hash, nonce, generation, "
+		"rotated_at, created_at, last_used_at, expires_at, user_agent, "
+		"ip, revoked_at, revoke_reason FROM sessions ORDER BY id",
+		COLS(copy_sessions_cols)},
+	[PTL_Q_COPY_SESSIONS_WRITE] = {"COPY_SESSIONS_WRITE",
+		"INSERT INTO sessions (id, user_id, hash, prev_hash, nonce, "
+		"generation, rotated_at, created_at, last_used_at, expires_at, "
+		"user_agent, ip, revoked_at, revoke_reason) VALUES (?1, ?2, ?3, "
+		"?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"},
+	COPY_COUNT(SESSIONS, "sessions"),
+	COPY_SEQ(SESSIONS, "sessions"),
+	[PTL_Q_COPY_IDENTITIES_READ] = {"COPY_IDENTITIES_READ",
+		"SELECT provider, subject, user_id, created_at, last_used_at"
+		" FROM user_identities ORDER BY provider, subject",
+		COLS(copy_user_identities_cols)},
+	[PTL_Q_COPY_IDENTITIES_WRITE] = {"COPY_IDENTITIES_WRITE",
+		"INSERT INTO user_identities (provider, subject, user_id, "
+		"created_at, last_used_at) VALUES (?1, ?2, ?3, ?4, ?5)"},
+	COPY_COUNT(IDENTITIES, "user_identities"),
+	[PTL_Q_COPY_OUTBOX_READ] = {"COPY_OUTBOX_READ",
+		"SELECT id, kind, user_id, recipient, new_email, created_at, "
+		"attempts, next_attempt_at, claimed_until, sent_at, failed_at, "
+		"last_error, lang FROM mail_outbox ORDER BY id",
+		COLS(copy_mail_outbox_cols)},
+	[PTL_Q_COPY_OUTBOX_WRITE] = {"COPY_OUTBOX_WRITE",
+		"INSERT INTO mail_outbox (id, kind, user_id, recipient, "
+		"new_email, created_at, attempts, next_attempt_at, "
+		"claimed_until, sent_at, failed_at, last_error, lang) VALUES ("
+		"?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"},
+	COPY_COUNT(OUTBOX, "mail_outbox"),
+	COPY_SEQ(OUTBOX, "mail_outbox"),
+	[PTL_Q_COPY_AUDIT_READ] = {"COPY_AUDIT_READ",
+		"SELECT id, at, event, user_id, session_id, ip, detail, "
+		"user_agent, email FROM audit_log ORDER BY id",
+		COLS(copy_audit_log_cols)},
+	[PTL_Q_COPY_AUDIT_WRITE] = {"COPY_AUDIT_WRITE",
+		"INSERT INTO audit_log (id, at, event, user_id, session_id, ip, "
+		"detail, user_agent, email) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+		"?8, ?9)"},
+	COPY_COUNT(AUDIT, "audit_log"),
+	COPY_SEQ(AUDIT, "audit_log"),
+	[PTL_Q_COPY_RATE_READ] = {"COPY_RATE_READ",
+		"SELECT key, window_start, count, last_at"
+		" FROM rate_limits ORDER BY key",
+		COLS(copy_rate_limits_cols)},
+	[PTL_Q_COPY_RATE_WRITE] = {"COPY_RATE_WRITE",
+		"INSERT INTO rate_limits (key, window_start, count, last_at"
+		") VALUES (?1, ?2, ?3, ?4)"},
+	COPY_COUNT(RATE, "rate_limits"),
+	[PTL_Q_COPY_OAUTH_READ] = {"COPY_OAUTH_READ",
+		"SELECT hash, provider, redirect, verifier, nonce, browser, "
+		"created_at, expires_at FROM oauth_states ORDER BY hash",
+		COLS(copy_oauth_states_cols)},
+	[PTL_Q_COPY_OAUTH_WRITE] = {"COPY_OAUTH_WRITE",
+		"INSERT INTO oauth_states (hash, provider, redirect, verifier, "
+		"nonce, browser, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, "
+		"?5, ?6, ?7, ?8)"},
+	COPY_COUNT(OAUTH, "oauth_states"),
+	[PTL_Q_COPY_FILES_READ] = {"COPY_FILES_READ",
+		"SELECT id, name, type, size, owner, created_at, attached_at"
+		" FROM files ORDER BY id",
+		COLS(copy_files_cols)},
+	[PTL_Q_COPY_FILES_WRITE] = {"COPY_FILES_WRITE",
+		"INSERT INTO files (id, name, type, size, owner, created_at, "
+		"attached_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"},
+	COPY_COUNT(FILES, "files"),
+	[PTL_Q_COPY_HEALTH_READ] = {"COPY_HEALTH_READ",
+		"SELECT id, at FROM health_probe ORDER BY id",
+		COLS(copy_health_probe_cols)},
+	[PTL_Q_COPY_HEALTH_WRITE] = {"COPY_HEALTH_WRITE",
+		"INSERT INTO health_probe (id, at) VALUES (?1, ?2)"},
+	COPY_COUNT(HEALTH, "health_probe"),
 };

@@ -4,10 +4,11 @@
  * embedded migration sequences, for tests/tools/pgsql-check. Never
  * installed. One line a statement:
  *
- *   NAME <TAB> COLUMN,COLUMN,... <TAB> POSTGRESQL TEXT
+ *   NAME <TAB> COLUMN,COLUMN,... <TAB> POSTGRESQL TEXT <TAB> SQLITE TEXT
  *
- * the text being .pg, or .sql with each ?N rewritten $N outside quoted
- * strings and names (what the PostgreSQL engine prepares); then one line a
+ * the PostgreSQL text being .pg, or .sql with each ?N rewritten $N outside
+ * quoted strings and names (what the PostgreSQL engine prepares); then one
+ * line a
  * migration, `migration <TAB> sqlite|pg <TAB> VERSION <TAB> NAME`.
  * Exits 1 when a text holds a tab or a newline (it could not be printed
  * on one line) or a ? is left in a PostgreSQL text.
@@ -64,8 +65,10 @@ main(void)
 
 		if (q->name == NULL || q->sql == NULL || !one_line(q->sql) ||
 		    !one_line(q->pg)) {
-			(void)fprintf(stderr, "sqldump: statement %u: no name, "
-					      "no text, or not one line\n", i);
+			(void)fprintf(stderr,
+				      "sqldump: statement %u: no name, "
+				      "no text, or not one line\n",
+				      i);
 			bad = 1;
 			continue;
 		}
@@ -74,11 +77,13 @@ main(void)
 			(void)printf("%s%s", c > 0 ? "," : "", q->cols[c]);
 		(void)fputc('\t', stdout);
 		if (put_pg(q->pg != NULL ? q->pg : q->sql, stdout) != 0) {
-			(void)fprintf(stderr, "sqldump: %s: a ? in its "
-					      "PostgreSQL text\n", q->name);
+			(void)fprintf(stderr,
+				      "sqldump: %s: a ? in its "
+				      "PostgreSQL text\n",
+				      q->name);
 			bad = 1;
 		}
-		(void)fputc('\n', stdout);
+		(void)printf("\t%s\n", q->sql);
 	}
 	for (i = 0; i < ptl_migrations_len; i++)
 		(void)printf("migration\tsqlite\t%u\t%s\n",
