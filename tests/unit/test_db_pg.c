@@ -20,8 +20,12 @@
  * statement runs beside the open transaction; an aborted transaction does
  * not commit; the app answers at once (no new connection) during its
  * back-off when the server cannot be reached, and health says
- * "unavailable"; health (?deep=1 too) on PostgreSQL; backup runs pg_dump
- * and restore is refused; check-config's words name no password.
+ * "unavailable"; health (?deep=1 too) on PostgreSQL; a worker whose
+ * connection the server ended answers a clean 503 JSON with Retry-After,
+ * then 200 again without a restart, and one whose server cannot be
+ * reached starts and answers 503; backup runs pg_dump and restore is
+ * refused; every subcommand of the admin tool on PostgreSQL, its output
+ * never showing the URL's password.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -43,7 +47,9 @@
 #include "domain/app.h"
 #include "domain/health.h"
 #include "fixture.h"
+#include "memio.h"
 #include "tap.h"
+#include "web/endpoint.h"
 
 #define NOW 1764115140000LL
 #define NRACE 40
@@ -176,6 +182,63 @@ open_db(int busy_ms)
 	return db;
 }
 
+static bool
+empty_schema(void)
+{
+	return admin_exec("SET client_min_messages = warning; DROP SCHEMA "
+			  "public CASCADE; CREATE SCHEMA public");
+}
+
+/* Three processes open (and migrate) one empty database at once, as the
+ * workers of several hosts do after an upgrade: under the advisory lock
+ * one migrates, the others find the work done, none fails. */
+static void
+test_migrate_race(void)
+{
+	pid_t pid[3];
+	int i, good = 0, created = 0, status;
+	char path[600], line[512];
+
+	if (!ok(empty_schema(), "an empty database"))
+		return;
+	fflush(stdout);
+	for (i = 0; i < 3; i++) {
+		pid[i] = fork();
+		if (pid[i] == 0) {
+			struct ptl_db *db = NULL;
+
+			(void)snprintf(path, sizeof(path), "%s/mig-%d.log",
+				       fix_dir, i);
+			if (freopen(path, "w", stderr) == NULL)
+				_exit(2);
+			if (ptl_db_open(url, 5000, &db) != PTL_OK)
+				_exit(3);
+			ptl_db_close(db);
+			_exit(0);
+		}
+	}
+	for (i = 0; i < 3; i++) {
+		FILE *f;
+
+		if (waitpid(pid[i], &status, 0) == pid[i] && WIFEXITED(status) &&
+		    WEXITSTATUS(status) == 0)
+			good++;
+		(void)snprintf(path, sizeof(path), "%s/mig-%d.log", fix_dir, i);
+		f = fopen(path, "r");
+		while (f != NULL && fgets(line, sizeof(line), f) != NULL)
+			if (strstr(line, "created at schema version") != NULL)
+				created++;
+		if (f != NULL)
+			fclose(f);
+	}
+	is_int(good, 3, "three processes open a new database at once");
+	is_int(created, 1, "  exactly one of them migrates it");
+	is_int(admin_int("SELECT count(*) FROM schema_version"), 1,
+	       "  schema_version has one row");
+	is_int(admin_int("SELECT version FROM schema_version"),
+	       ptl_db_known_version(), "  at the last version");
+}
+
 static void
 test_migrate(void)
 {
@@ -188,6 +251,8 @@ test_migrate(void)
 		   ptl_db_is_pg("host=/tmp dbname=x") &&
 		   !ptl_db_is_pg("mysql://h/d"),
 	   "the forms that select PostgreSQL (contract 4)");
+	if (!ok(empty_schema(), "an empty database again"))
+		return;
 	db = open_db(2000);
 	if (!ok(db != NULL, "open and migrate an empty database"))
 		return;
@@ -548,6 +613,95 @@ test_describe(void)
 	   "  the keyword form too (%s)", out);
 }
 
+/* A route whose handler reads the database, as every real one does. */
+static enum ptl_err
+h_read(struct ptl_req *req, struct ptl_resp *resp)
+{
+	enum ptl_err e = health_step(req->app->db);
+
+	if (e == PTL_OK)
+		ptl_buf_adds(&resp->body, "{\"ok\":true}");
+	return e;
+}
+
+static const struct ptl_route routes[] = {
+	{"GET", "/api/v1/read", PTL_AUTH_NONE, PTL_NO_FIELDS, h_read,
+	 PTL_BUCKET_NONE},
+};
+static const struct ptl_endpoint ep = {"unit", PTL_ROUTES(routes)};
+
+/* Serves GET /api/v1/read as the accept loop does (ptl_endpoint_loop:
+ * open the database if it is not, then serve). */
+static const char *
+serve_read(struct ptl_app *app, struct memio *m, struct ptl_arena *a)
+{
+	static const char *const vars[] = {"REQUEST_METHOD", "GET",
+					   "REQUEST_URI", "/api/v1/read",
+					   "REMOTE_ADDR", "127.0.0.1", NULL};
+	struct ptl_transport t;
+
+	if (app->db == NULL)
+		(void)ptl_app_open_db(app);
+	memio_start(m, &t, vars, NULL, 0);
+	ptl_mem_reset(a);
+	ptl_endpoint_serve(app, &ep, &t, a);
+	return m->out;
+}
+
+static bool
+answered_503(const char *out)
+{
+	return strncmp(out, "Status: 503", 11) == 0 &&
+	       strstr(out, "\r\nRetry-After: 10\r\n") != NULL &&
+	       strstr(out, "{\"statusCode\":503,\"message\":\"Service "
+			   "Unavailable\"}") != NULL;
+}
+
+static void
+test_endpoint(void)
+{
+	struct ptl_app app;
+	struct memio m;
+	struct ptl_arena *a = ptl_mem_new();
+	const char *out = "";
+	int tries;
+
+	fix_env();
+	setenv("DATABASE_URL", url, 1);
+	memset(&app, 0, sizeof(app));
+	memio_init(&m, 64 * 1024);
+	if (!ok(ptl_app_init(&app) == PTL_OK, "a worker on PostgreSQL"))
+		goto out;
+	out = serve_read(&app, &m, a);
+	ok(strncmp(out, "Status: 200", 11) == 0, "  answers 200");
+	ok(kill_engine() == 1, "the server ends its connection");
+	out = serve_read(&app, &m, a);
+	ok(answered_503(out), "  the next request: a clean 503 JSON with "
+			      "Retry-After");
+	for (tries = 0; tries < 200 && strncmp(out, "Status: 200", 11) != 0;
+	     tries++) {
+		pause_ms(50);
+		out = serve_read(&app, &m, a);
+		if (strncmp(out, "Status: 200", 11) != 0 && !answered_503(out))
+			break;
+	}
+	ok(strncmp(out, "Status: 200", 11) == 0,
+	   "  then, the worker still running, 200 again (only 503s between)");
+	ptl_app_close(&app);
+
+	setenv("DATABASE_URL", "postgresql:///none?host=/nonexistent-ptl", 1);
+	memset(&app, 0, sizeof(app));
+	ok(ptl_app_init(&app) == PTL_ERR_UNAVAILABLE,
+	   "a worker whose server cannot be reached starts");
+	out = serve_read(&app, &m, a);
+	ok(answered_503(out), "  and answers a clean 503 JSON with Retry-After");
+	ptl_app_close(&app);
+out:
+	unsetenv("DATABASE_URL");
+	memio_free(&m);
+	ptl_mem_free(a);
+}
+
 static void
 test_app(void)
 {
@@ -654,9 +808,7 @@ test_cli(void)
 	}
 	fix_env();
 	setenv("DATABASE_URL", conn, 1);
-	ok(admin_exec("SET client_min_messages = warning; DROP SCHEMA "
-		      "public CASCADE; CREATE SCHEMA public"),
-	   "an empty database for the CLI");
+	ok(empty_schema(), "an empty database for the CLI");
 	is_int(cli("check-config", out, sizeof(out)), 0,
 	       "check-config before migrate");
 	ok(strstr(out, "engine PostgreSQL") != NULL &&
@@ -724,11 +876,7 @@ main(void)
 		return 1;
 	}
 	(void)setenv("TZ", "UTC", 1);
-	if (!admin_exec("SET client_min_messages = warning; DROP SCHEMA "
-			"public CASCADE; CREATE SCHEMA public")) {
-		printf("Bail out! cannot empty the public schema\n");
-		return 1;
-	}
+	test_migrate_race();
 	test_migrate();
 	test_statements();
 	test_readonly_and_busy();
@@ -738,6 +886,7 @@ main(void)
 	test_backup();
 	test_describe();
 	test_app();
+	test_endpoint();
 	test_cli();
 	fix_rmdir(fix_dir);
 	return done();
