@@ -17,6 +17,12 @@ and stops it after the last test:
 
 Every response the harness sees is recorded in Server.seen, so that suites
 can assert afterwards that no 5xx happened and nothing secret leaked.
+
+PTL_DB=postgres runs every Server() against a fresh database of one
+throw-away PostgreSQL cluster (tests/tools/pgcluster, started once by
+run.py) through DATABASE_URL instead of a SQLite file. Tests read and poke
+the database through Server.sql()/sql_one(), which speak either engine;
+a test about the SQLite file itself is marked @sqlite_only("why").
 """
 
 import base64
@@ -51,6 +57,11 @@ MAIL_TEMPLATES = os.path.join(REPO, "mail")
 I18N_DIR = os.path.join(REPO, "i18n")
 OPENAPI = os.path.join(REPO, "docs", "openapi.json")
 LIGHTTPD_TEMPLATE = os.path.join(REPO, "lighttpd", "lighttpd.conf.in")
+PGCLUSTER = os.path.join(REPO, "tests", "tools", "pgcluster")
+# The engine of every Server() unless it names one: PTL_DB=postgres (the
+# second run of script/test) or SQLite.
+DB_ENGINE = "postgres" if os.environ.get("PTL_DB") in ("postgres", "pg",
+                                                        "postgresql") else "sqlite"
 
 
 def _routed_executables():
@@ -132,6 +143,10 @@ APP_PREFIXES = ("AUTH_", "APP_", "MAIL_", "DATABASE_", "FRONTEND_",
                 "BACKEND_", "GOOGLE_", "FACEBOOK_", "APPLE_", "GITHUB_", "OAUTH_",
                 "TRUSTED_PROXIES", "NODE_ENV", "API_PREFIX", "FILES_",
                 "PAGES_")
+
+# What every host of one site shares (Server(share=...)): the signing keys.
+SHARED_SETTINGS = ("AUTH_JWT_SECRET", "AUTH_REFRESH_SECRET",
+                   "AUTH_FORGOT_SECRET", "AUTH_CONFIRM_EMAIL_SECRET")
 
 _counter = itertools.count(1)
 _counter_lock = threading.Lock()
@@ -391,6 +406,184 @@ class ServerError(RuntimeError):
     pass
 
 
+def sqlite_only(reason):
+    """Marks a test (or a class) about the SQLite file itself (the file on
+    a full disk, read-only, moved, restored, its WAL, its lock): skipped
+    when the suite runs on PostgreSQL, with reason. run.py reports these
+    skips apart and does not count them as failures."""
+    return unittest.skipIf(DB_ENGINE == "postgres", "sqlite only: " + reason)
+
+
+class PgCluster:
+    """A throw-away PostgreSQL cluster in a folder (tests/tools/pgcluster):
+    start() (idempotent) returns the URI of the database `postgres`,
+    createdb() a fresh database's URI, stop() stops it (immediate, and
+    nothing to do when it does not run)."""
+
+    def __init__(self, directory=None):
+        if directory is None:
+            directory = tempfile.mkdtemp(prefix="ptl-pg-")
+            self.owned = True
+        else:
+            self.owned = False
+        os.chmod(directory, 0o755)   # the postgres user runs in it
+        self.dir = directory
+        self.url = None
+        self._names = itertools.count(1)
+
+    def _run(self, *args):
+        cp = subprocess.run([PGCLUSTER] + list(args), capture_output=True,
+                            text=True, timeout=120)
+        if cp.returncode != 0:
+            raise ServerError("pgcluster %s failed (%d): %s%s" % (
+                args[0], cp.returncode, cp.stdout, cp.stderr))
+        return cp.stdout.strip()
+
+    def start(self):
+        self.url = self._run("start", self.dir)
+        return self.url
+
+    def running(self):
+        return subprocess.run([PGCLUSTER, "status", self.dir],
+                              capture_output=True).returncode == 0
+
+    def createdb(self, name=None):
+        with _counter_lock:
+            n = next(self._names)
+        name = name or "t%d_%d_%s" % (os.getpid(), n, secrets.token_hex(3))
+        return self._run("createdb", self.dir, name)
+
+    def dropdb(self, url):
+        name = url.split("?", 1)[0].rsplit("/", 1)[-1]
+        if self.running():
+            self._run("dropdb", self.dir, name)
+
+    def stop(self):
+        self._run("stop", self.dir)
+
+    def remove(self):
+        """Stops it and removes its folder when this object made it."""
+        try:
+            self.stop()
+        finally:
+            if self.owned and os.environ.get("KEEP_TMP") != "1":
+                shutil.rmtree(self.dir, ignore_errors=True)
+
+    @property
+    def sock(self):
+        return os.path.join(self.dir, "sock")
+
+    def log(self):
+        return _read(os.path.join(self.dir, "postgresql.log"))
+
+
+def _pg_program(name):
+    """A program of the PostgreSQL server's bin folder (pg_dump, psql)."""
+    base = os.environ.get("PG_BINDIR")
+    if not base:
+        import glob
+        dirs = sorted(glob.glob("/usr/lib/postgresql/*/bin"),
+                      key=lambda d: [int(x) if x.isdigit() else 0 for x in
+                                     d.split("/")[-2].split(".")])
+        base = dirs[-1] if dirs else "/usr/bin"
+    return os.path.join(base, name)
+
+
+_shared_cluster = None
+_shared_lock = threading.Lock()
+
+
+def shared_cluster():
+    """The suite's one cluster: the one run.py started (PTL_PG_DIR), or one
+    started here at the first call and stopped when Python exits."""
+    global _shared_cluster
+    with _shared_lock:
+        if _shared_cluster is None:
+            given = os.environ.get("PTL_PG_DIR")
+            c = PgCluster(given)
+            c.start()
+            if not given:
+                import atexit
+                atexit.register(c.remove)
+            _shared_cluster = c
+        return _shared_cluster
+
+
+def _qmark_to_format(query):
+    """SQLite's `?` placeholders as psycopg2's `%s` (and a literal `%` as
+    `%%`), leaving quoted strings and identifiers alone."""
+    out, quote = [], None
+    for ch in query:
+        if quote:
+            out.append("%%" if ch == "%" else ch)
+            if ch == quote:
+                quote = None
+        elif ch in ("'", '"'):
+            quote = ch
+            out.append(ch)
+        elif ch == "?":
+            out.append("%s")
+        elif ch == "%":
+            out.append("%%")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def _pg_value(v):
+    return bytes(v) if isinstance(v, memoryview) else v
+
+
+class Database:
+    """One connection to a Server's database, on either engine, in
+    autocommit mode: execute() runs one statement (placeholders `?`) and
+    returns its rows as tuples (bytea as bytes); rowcount and columns (the
+    result's column names) of the last."""
+
+    def __init__(self, engine, target):
+        self.engine = engine
+        self.rowcount = -1
+        self.columns = []
+        if engine == "postgres":
+            import psycopg2
+            self.conn = psycopg2.connect(target)
+            self.conn.autocommit = True
+        else:
+            import sqlite3
+            self.conn = sqlite3.connect(target, timeout=10,
+                                        isolation_level=None)
+
+    def execute(self, query, params=()):
+        if self.engine == "postgres":
+            cur = self.conn.cursor()
+            try:
+                cur.execute(_qmark_to_format(query), tuple(params))
+                self.rowcount = cur.rowcount
+                self.columns = [d[0] for d in cur.description or ()]
+                if cur.description is None:
+                    return []
+                return [tuple(_pg_value(v) for v in row) for row in cur.fetchall()]
+            finally:
+                cur.close()
+        cur = self.conn.execute(query, tuple(params))
+        rows = cur.fetchall()
+        self.rowcount = cur.rowcount
+        self.columns = [d[0] for d in cur.description or ()]
+        return rows
+
+    def close(self):
+        try:
+            self.conn.close()
+        except Exception:
+            pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
 def apache_user():
     """(user, group) Apache's children run as: www-data when the tests run
     as root (Apache started by root switches to User/Group), else the
@@ -488,14 +681,28 @@ class Server:
       server's own address, e.g. a FRONTEND_DOMAIN of
       "http://localhost:%d" % port.
     start_timeout: seconds the web server has to answer /api/v1/health.
+    engine: "sqlite" (a file, DATABASE_PATH) or "postgres" (a fresh
+      database of cluster through DATABASE_URL; Server.db_url); default
+      DB_ENGINE (PTL_DB).
+    cluster: the PgCluster of engine "postgres" (default shared_cluster()).
+    share: another, started Server whose database (file or URL) and
+      secrets this one uses: a second "host" of one site. It is migrated
+      (a no-op) but not seeded, and its database is left to the first.
     """
 
     def __init__(self, *, web=None, env=None, db_path=None, smtp=True,
-                 maxprocs=2, port_env=None, start_timeout=30):
+                 maxprocs=2, port_env=None, start_timeout=30, engine=None,
+                 cluster=None, share=None):
         web = web or DEFAULT_WEB
         if web not in ("lighttpd", "nginx") and web not in APACHE_KINDS:
             raise ValueError("unknown web server %r" % (web,))
         self.web = web
+        self.share = share
+        self.engine = share.engine if share is not None else (engine or DB_ENGINE)
+        if self.engine not in ("sqlite", "postgres"):
+            raise ValueError("unknown engine %r" % (self.engine,))
+        self.cluster = share.cluster if share is not None else cluster
+        self.db_url = None      # engine postgres: the database's URI
         self.overrides = dict(env or {})
         self.db_file = db_path or "authportal.db"
         self.use_smtp = smtp
@@ -521,7 +728,6 @@ class Server:
         env = {k: v for k, v in os.environ.items()
                if not k.startswith(APP_PREFIXES)}
         env.update({
-            "DATABASE_PATH": self.db_path,
             "FILES_DIR": os.path.join(os.path.dirname(self.db_path), "files"),
             "AUTH_JWT_SECRET": secrets.token_hex(24),
             "AUTH_REFRESH_SECRET": secrets.token_hex(24),
@@ -532,7 +738,18 @@ class Server:
             "AUTH_ARGON2_OPSLIMIT": "2",
             "NODE_ENV": "test",
             "AUTH_RATE_LIMIT": "false",
+            # Which Server a worker belongs to, when two share a database
+            # (session_pids()).
+            "PTL_TEST_HOST": self.tmp,
         })
+        if self.engine == "postgres":
+            env["DATABASE_URL"] = self.db_url
+        else:
+            env["DATABASE_PATH"] = self.db_path
+        if self.share is not None:
+            for k in SHARED_SETTINGS:
+                if k in self.share.env:
+                    env[k] = self.share.env[k]
         if self.smtp is not None:
             env.update({
                 "MAIL_HOST": "127.0.0.1",
@@ -556,6 +773,15 @@ class Server:
         os.makedirs(self.rundir)
         self.db_path = os.path.join(self.tmp, self.db_file)
         try:
+            if self.share is not None:
+                if self.share.env is None:
+                    raise ServerError("share: start the first Server first")
+                self.db_path = self.share.db_path
+                self.db_url = self.share.db_url
+            elif self.engine == "postgres":
+                if self.cluster is None:
+                    self.cluster = shared_cluster()
+                self.db_url = self.cluster.createdb()
             if self.use_smtp == "catcher":
                 self.mail_dir = os.path.join(self.tmp, "mail")
                 self.smtp = SmtpCatcher(self.mail_dir)
@@ -563,7 +789,8 @@ class Server:
                 self.smtp = SmtpSink()
             self.env = self._build_env()
             self.db_path = self.env.get("DATABASE_PATH", self.db_path)
-            for cmd in ("migrate", "seed"):
+            self.db_url = self.env.get("DATABASE_URL", self.db_url)
+            for cmd in ("migrate",) if self.share else ("migrate", "seed"):
                 cp = self.cli(cmd)
                 if cp.returncode != 0:
                     raise ServerError("authportal %s failed (%d):\n%s%s" % (
@@ -587,6 +814,14 @@ class Server:
         self._stop_web()
         if self.smtp is not None:
             self.smtp.close()
+        if (self.engine == "postgres" and self.share is None and
+                self.db_url and self.cluster is not None and
+                os.environ.get("KEEP_TMP") != "1"):
+            try:
+                self.cluster.dropdb(self.db_url)
+            except ServerError:
+                pass
+            self.db_url = None
         if self.tmp and os.environ.get("KEEP_TMP") != "1":
             shutil.rmtree(self.tmp, ignore_errors=True)
         elif self.tmp:
@@ -784,7 +1019,11 @@ class Server:
         if self.server_pid is None:
             return []
         me = self.server_pid
-        db = ("DATABASE_PATH=%s" % self.db_path).encode()
+        if self.engine == "postgres":
+            db = ("DATABASE_URL=%s" % self.db_url).encode()
+        else:
+            db = ("DATABASE_PATH=%s" % self.db_path).encode()
+        host = ("PTL_TEST_HOST=%s" % self.tmp).encode()
         env_file = ("ENV_FILE=%s" % os.path.join(self.tmp, "authportal.env")).encode()
         found = []
         for name in os.listdir("/proc"):
@@ -803,7 +1042,9 @@ class Server:
                 continue
             if os.path.basename(exe) in EXECUTABLES:
                 envs = _proc_environ(pid)
-                if db in envs or env_file in envs:
+                other = any(e.startswith(b"PTL_TEST_HOST=") and e != host
+                            for e in envs)   # a worker of another host
+                if (db in envs or env_file in envs) and not other:
                     found.append(pid)
         return found
 
@@ -961,8 +1202,40 @@ class Server:
                               cwd=self.tmp, capture_output=True, text=True,
                               input=input, timeout=timeout)
 
+    # ---- the database ----------------------------------------------------
+    def db(self):
+        """A Database connection to this server's database (either
+        engine); close it, or use it in a with block."""
+        return Database(self.engine,
+                        self.db_url if self.engine == "postgres" else self.db_path)
+
+    def sql(self, query, params=()):
+        """Runs one statement (placeholders `?`) on the database, committed
+        at once; returns its rows as a list of tuples."""
+        with self.db() as d:
+            return d.execute(query, params)
+
+    def sql_one(self, query, params=()):
+        """The first row of sql() (a tuple), or None."""
+        rows = self.sql(query, params)
+        return rows[0] if rows else None
+
+    def sql_value(self, query, params=()):
+        """The first column of the first row of sql(), or None."""
+        row = self.sql_one(query, params)
+        return row[0] if row else None
+
     def db_bytes(self):
-        """Raw bytes of the database file and its WAL (for leak scans)."""
+        """Raw bytes of the database file and its WAL (for leak scans); on
+        PostgreSQL, a pg_dump of the database (what a leaked backup holds)."""
+        if self.engine == "postgres":
+            cp = subprocess.run([_pg_program("pg_dump"), "--no-owner",
+                                 "-d", self.db_url], capture_output=True,
+                                timeout=120)
+            if cp.returncode != 0:
+                raise ServerError("pg_dump failed: %s" % cp.stderr.decode(
+                    "utf-8", "replace"))
+            return cp.stdout
         out = b""
         for suffix in ("", "-wal", "-journal"):
             try:

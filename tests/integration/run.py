@@ -9,11 +9,19 @@ anything failed.
 Run with Debian's interpreter: /usr/bin/python3 tests/integration/run.py
 KEEP_TMP=1 keeps each server's temp dir (database, the rendered lighttpd.conf
 or apache2.conf, run/error.log).
+
+PTL_DB=postgres runs every Server() on PostgreSQL: one throw-away cluster
+(tests/tools/pgcluster) is started here before the first test, named to
+the harness by PTL_PG_DIR, and stopped after the last, even when the run
+fails or is interrupted. A test marked @sqlite_only (harness) is then
+reported `skip <name> (sqlite only: why)`, counted neither way.
 """
 
 import glob
 import os
+import signal
 import sys
+import tempfile
 import time
 import unittest
 
@@ -31,6 +39,7 @@ class LineResult(unittest.TestResult):
         self.stream = stream
         self.passed = 0
         self.failed = 0
+        self.engine_skipped = 0
         self._failed_ids = set()
         self._subtest_failed = set()
 
@@ -72,6 +81,10 @@ class LineResult(unittest.TestResult):
 
     def addSkip(self, test, reason):
         super().addSkip(test, reason)
+        if reason.startswith("sqlite only:"):   # harness.sqlite_only
+            self.engine_skipped += 1
+            self._line("skip %s (%s)" % (test.id(), reason))
+            return
         self.failed += 1
         self._line("FAIL %s (skipped: %s)" % (test.id(), reason))
 
@@ -86,7 +99,39 @@ class LineResult(unittest.TestResult):
         self._line("ok %s (expected failure)" % test.id())
 
 
+def _start_cluster():
+    """PTL_DB=postgres: the suite's cluster (see the module doc), or None."""
+    if os.environ.get("PTL_DB") not in ("postgres", "pg", "postgresql"):
+        return None
+    import harness
+    c = harness.PgCluster(tempfile.mkdtemp(prefix="ptl-pg-"))
+    c.owned = True
+    os.environ["PTL_PG_DIR"] = c.dir
+    c.start()
+    sys.stdout.write("# engine: postgres (%s)\n" % c.sock)
+    return c
+
+
+def _on_term(signum, _frame):
+    raise SystemExit(128 + signum)
+
+
 def main(argv):
+    signal.signal(signal.SIGTERM, _on_term)
+    signal.signal(signal.SIGHUP, _on_term)
+    cluster = None
+    try:
+        cluster = _start_cluster()
+        return _run(argv)
+    finally:
+        import harness
+        if harness._shared_cluster is not None and harness._shared_cluster is not cluster:
+            harness._shared_cluster.remove()
+        if cluster is not None:
+            cluster.remove()
+
+
+def _run(argv):
     names = argv[1:]
     if not names:
         names = sorted(os.path.splitext(os.path.basename(p))[0]
@@ -104,6 +149,9 @@ def main(argv):
     t0 = time.monotonic()
     suite.run(result)
     sys.stdout.write("# %.1fs\n" % (time.monotonic() - t0))
+    if result.engine_skipped:
+        sys.stdout.write("# %d sqlite-only tests skipped on postgres\n"
+                         % result.engine_skipped)
     sys.stdout.write("integration: %d passed, %d failed\n" % (result.passed, result.failed))
     sys.stdout.flush()
     return 1 if result.failed else 0
