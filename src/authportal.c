@@ -38,6 +38,7 @@
 #include "domain/admin.h"
 #include "domain/app.h"
 #include "domain/audit.h"
+#include "domain/copydb.h"
 #include "domain/i18n.h"
 #include "domain/mail.h"
 #include "domain/outbox.h"
@@ -94,6 +95,8 @@ enum {
 	OPT_SINCE = 1 << 6,
 	OPT_LIMIT = 1 << 7,
 	OPT_SMTP = 1 << 8,
+	OPT_FROM = 1 << 9,
+	OPT_TO = 1 << 10,
 };
 
 static const struct option {
@@ -106,6 +109,7 @@ static const struct option {
     {"--inactive", OPT_INACTIVE, false}, {"--user", OPT_USER, true},
     {"--since", OPT_SINCE, true},        {"--limit", OPT_LIMIT, true},
     {"--smtp", OPT_SMTP, false},
+    {"--from", OPT_FROM, true},          {"--to", OPT_TO, true},
 };
 
 #define MAX_POS 2
@@ -115,7 +119,7 @@ struct args {
 	const char *pos[MAX_POS]; /* the positional arguments */
 	int npos;
 	unsigned given;       /* OPT_ bits */
-	const char *value[9]; /* of each option with a value, by bit index */
+	const char *value[11]; /* of each option with a value, by bit index */
 	const char *email;    /* pos[0] normalised, for the user commands */
 	int64_t number;       /* a numeric positional argument */
 	int64_t limit;        /* --limit */
@@ -495,12 +499,34 @@ cmd_setting(struct ctx *c, const struct args *args)
 	return 0;
 }
 
+/* The database of the settings in words for a message, after
+ * "database ": its path (SQLite), or "NAME on HOST (PostgreSQL)", never
+ * with the URL's user or password. */
+static const char *
+db_label(const struct ptl_cfg *cfg, char *out, size_t size)
+{
+	static const char prefix[] = "PostgreSQL database ";
+	char words[512];
+
+	if (cfg->database_url == NULL)
+		return cfg->database_path;
+	ptl_db_describe(cfg->database_url, words, sizeof(words));
+	(void)snprintf(out, size, "%s (PostgreSQL)",
+		       strncmp(words, prefix, sizeof(prefix) - 1) == 0
+			       ? words + sizeof(prefix) - 1
+			       : words);
+	return out;
+}
+
 static int
 cmd_migrate(struct ctx *c, const struct args *args)
 {
+	char label[600];
+
 	(void)args;
 	say(stdout, "database %s at schema version %u",
-	    c->app->cfg.database_path, ptl_db_version(c->app->db));
+	    db_label(&c->app->cfg, label, sizeof(label)),
+	    ptl_db_version(c->app->db));
 	return 0;
 }
 
@@ -522,23 +548,131 @@ cmd_backup(struct ctx *c, const struct args *args)
 	const char *db = c->app->cfg.database_path, *to = args->pos[0];
 	struct stat a, b;
 	size_t n = strlen(db);
+	char label[600];
 
 	/* The copy is renamed over FILE: never over the live file or one of
-	 * its companions. */
-	if ((stat(db, &a) == 0 && stat(to, &b) == 0 && a.st_dev == b.st_dev &&
-	     a.st_ino == b.st_ino) ||
-	    (strncmp(to, db, n) == 0 &&
-	     (strcmp(to + n, "-wal") == 0 || strcmp(to + n, "-shm") == 0 ||
-	      strcmp(to + n, "-journal") == 0))) {
+	 * its companions. (PostgreSQL: pg_dump writes FILE, README
+	 * "Database engines".) */
+	if (c->app->cfg.database_url == NULL &&
+	    ((stat(db, &a) == 0 && stat(to, &b) == 0 && a.st_dev == b.st_dev &&
+	      a.st_ino == b.st_ino) ||
+	     (strncmp(to, db, n) == 0 &&
+	      (strcmp(to + n, "-wal") == 0 || strcmp(to + n, "-shm") == 0 ||
+	       strcmp(to + n, "-journal") == 0)))) {
 		say(stderr, "authportal: %s is the database itself", to);
 		return 2;
 	}
 	if (ptl_db_backup(c->app->db, to) != PTL_OK)
 		return 1;
 	say(stdout, "database %s (schema version %u) backed up to %s",
-	    c->app->cfg.database_path, ptl_db_version(c->app->db),
-	    args->pos[0]);
+	    db_label(&c->app->cfg, label, sizeof(label)),
+	    ptl_db_version(c->app->db), args->pos[0]);
 	return 0;
+}
+
+/* ---- copy-db ------------------------------------------------------------ */
+
+/* A database of copy-db: sqlite:PATH, or a PostgreSQL URL or keyword
+ * string. NULL (and a message that never repeats arg: a URL may hold a
+ * password) when it is neither. */
+static const char *
+copy_where(const char *opt, const char *arg)
+{
+	if (strncmp(arg, "sqlite:", 7) == 0 && arg[7] != '\0')
+		return arg + 7;
+	if (strncmp(arg, "sqlite:", 7) != 0 && ptl_db_is_pg(arg))
+		return arg;
+	say(stderr,
+	    "authportal: %s takes sqlite:PATH or a PostgreSQL URL "
+	    "(postgres://, postgresql:// or host=... dbname=...)",
+	    opt);
+	return NULL;
+}
+
+/* Opens where for copy-db (migrated to this program's schema); source:
+ * an SQLite file must exist (none is made) and is backed up before a
+ * migration. Returns 0, or the exit status. */
+static int
+copy_open(const char *where, bool source, struct ptl_db **db)
+{
+	struct ptl_db_opts opts = {.busy_timeout_ms = 5000,
+				   .backup_on_migrate = source,
+				   .no_create = source};
+	char name[512];
+
+	ptl_db_describe(where, name, sizeof(name));
+	if (source && !ptl_db_is_pg(where) && access(where, F_OK) != 0) {
+		say(stderr, "authportal: the %s does not exist", name);
+		return 1;
+	}
+	if (ptl_db_open_with(where, &opts, db) != PTL_OK) {
+		say(stderr,
+		    "authportal: cannot use the %s (see the messages above)",
+		    name);
+		return 1;
+	}
+	return 0;
+}
+
+static int
+cmd_copy_db(struct ctx *c, const struct args *args)
+{
+	const char *from = opt_value(args, OPT_FROM);
+	const char *to = opt_value(args, OPT_TO);
+	struct ptl_copydb_count counts[PTL_COPYDB_TABLES];
+	struct ptl_db *src = NULL, *dst = NULL;
+	const char *nonempty = NULL;
+	char from_name[512], to_name[512];
+	enum ptl_err e;
+	int rc;
+	size_t i;
+
+	(void)c;
+	if (from == NULL || to == NULL) {
+		for (i = 0; strcmp(commands[i].name, "copy-db") != 0; i++)
+			;
+		return usage_of(&commands[i], "copy-db needs --from and --to");
+	}
+	from = copy_where("--from", from);
+	to = copy_where("--to", to);
+	if (from == NULL || to == NULL)
+		return 2;
+	if (strcmp(from, to) == 0) {
+		say(stderr, "authportal: --from and --to name one database");
+		return 2;
+	}
+	ptl_db_describe(from, from_name, sizeof(from_name));
+	ptl_db_describe(to, to_name, sizeof(to_name));
+	rc = copy_open(from, true, &src);
+	if (rc == 0)
+		rc = copy_open(to, false, &dst);
+	if (rc != 0)
+		goto out;
+	e = ptl_copydb(src, dst, counts, &nonempty);
+	if (e == PTL_ERR_CONFLICT && nonempty != NULL) {
+		say(stderr,
+		    "authportal: the %s is not empty (%s has rows): copy-db "
+		    "fills an empty database only; nothing was copied",
+		    to_name, nonempty);
+		rc = 1;
+	} else if (e != PTL_OK) {
+		say(stderr,
+		    "authportal: nothing was copied to the %s (see the "
+		    "messages above)",
+		    to_name);
+		rc = 1;
+	} else {
+		say(stdout, "copied the %s to the %s:", from_name, to_name);
+		for (i = 0; i < PTL_COPYDB_TABLES; i++)
+			say(stdout, "  %-16s %lld row(s), the same in both",
+			    counts[i].table, (long long)counts[i].rows);
+	}
+out:
+	if (dst != NULL)
+		ptl_db_close(dst);
+	if (src != NULL)
+		ptl_db_close(src);
+	return rc;
 }
 
 /* The inverse of cmd_backup: FILE into the live database, under its own
@@ -549,6 +683,16 @@ cmd_restore(struct ctx *c, const struct args *args)
 	const char *db = c->app->cfg.database_path, *from = args->pos[0];
 	struct stat a, b;
 
+	if (c->app->cfg.database_url != NULL) {
+		/* The dump `authportal backup` wrote is pg_dump's own. */
+		say(stderr,
+		    "authportal: restore a PostgreSQL database with "
+		    "pg_restore, not with authportal: stop the workers, then "
+		    "`pg_restore --clean --if-exists --no-owner -d DATABASE_URL "
+		    "%s` (README \"Database engines\")",
+		    from);
+		return 2;
+	}
 	if (stat(db, &a) == 0 && stat(from, &b) == 0 && a.st_dev == b.st_dev &&
 	    a.st_ino == b.st_ino) {
 		say(stderr, "authportal: %s is the database itself", from);
@@ -1013,8 +1157,22 @@ check_database(const struct ptl_cfg *cfg)
 	unsigned problems = 0;
 	struct ptl_db *db;
 	struct stat sb;
-	char dir[4096];
+	char dir[4096], label[600];
 
+	if (cfg->database_url != NULL) {
+		/* PostgreSQL: no file to look at; the connection must work. */
+		path = db_label(cfg, label, sizeof(label));
+		report("database", "engine PostgreSQL (DATABASE_URL): %s",
+		       path);
+		if (ptl_db_open_readonly(cfg->database_url,
+					 cfg->busy_timeout_ms, &db) != PTL_OK) {
+			report("database", "%s cannot be reached (see the line "
+					   "above)", path);
+			return 1;
+		}
+		goto schema;
+	}
+	report("database", "engine SQLite (DATABASE_PATH): %s", path);
 	folder(path, dir, sizeof(dir));
 	if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
 		report("database",
@@ -1044,6 +1202,7 @@ check_database(const struct ptl_cfg *cfg)
 		       path);
 		return 1;
 	}
+schema:
 	v = ptl_db_version(db);
 	if (v > known) {
 		report("database",
@@ -1056,7 +1215,9 @@ check_database(const struct ptl_cfg *cfg)
 		       "%s at schema version %u of %u: `authportal "
 		       "migrate` upgrades it%s",
 		       path, v, known,
-		       cfg->backup_on_migrate ? ", after a backup" : "");
+		       cfg->backup_on_migrate && cfg->database_url == NULL
+			       ? ", after a backup"
+			       : "");
 	} else if (ptl_db_prepare_all(db) != PTL_OK) {
 		report("database",
 		       "%s: a statement does not fit its schema "
@@ -1290,6 +1451,11 @@ static const struct command commands[] = {
     {"restore", NULL, 1, 1, 0, CHECK_NONE, NEED_DB, cmd_restore, "restore FILE",
      "replace the database's content with the backup FILE, under its "
      "lock: safe while the server runs"},
+    {"copy-db", NULL, 0, 0, OPT_FROM | OPT_TO, CHECK_NONE, NEED_NOTHING,
+     cmd_copy_db, "copy-db --from sqlite:PATH|URL --to URL|sqlite:PATH",
+     "copy every row into an empty database (SQLite to PostgreSQL, or "
+     "back), ids and sessions kept, and check the counts; stop the "
+     "servers first"},
 };
 static const size_t ncommands = sizeof(commands) / sizeof(commands[0]);
 
@@ -1366,22 +1532,26 @@ prepare(const struct command *c, struct ptl_app *app)
 	}
 	if (c->need == NEED_SETTINGS)
 		return 0;
-	if (c->need == NEED_DB_READ &&
+	if (c->need == NEED_DB_READ && app->cfg.database_url == NULL &&
 	    access(app->cfg.database_path, F_OK) != 0) {
 		say(stderr, "authportal: the database %s does not exist",
 		    app->cfg.database_path);
 		return 1;
 	}
 	if (c->need == NEED_DB_READ)
-		e = ptl_db_open_readonly(app->cfg.database_path,
+		e = ptl_db_open_readonly(app->cfg.database_url != NULL
+					     ? app->cfg.database_url
+					     : app->cfg.database_path,
 					 app->cfg.busy_timeout_ms, &app->db);
 	else
 		e = ptl_app_open_db(app);
 	if (e != PTL_OK) {
+		char label[600];
+
 		say(stderr,
 		    "authportal: cannot use the database %s (see the "
 		    "messages above)",
-		    app->cfg.database_path);
+		    db_label(&app->cfg, label, sizeof(label)));
 		return 1;
 	}
 	return 0;

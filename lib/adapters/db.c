@@ -26,6 +26,7 @@
 #include <sqlite3.h>
 
 #include "adapters/db.h"
+#include "adapters/db_pg.h"
 #include "adapters/db_sql.h"
 #include "base/clock.h"
 #include "base/log.h"
@@ -35,8 +36,11 @@
 
 
 struct ptl_db {
+	/* PostgreSQL (db_pg.c): every call below goes there; else SQLite. */
+	struct ptl_pg *pg;
 	sqlite3 *h;
 	sqlite3_stmt *stmts[PTL_Q__MAX];
+	struct ptl_stmt handles[PTL_Q__MAX]; /* .h: stmts[i] */
 	bool in_tx;
 	bool backup_on_migrate;
 	int busy_timeout_ms;
@@ -44,9 +48,9 @@ struct ptl_db {
 	unsigned calls; /* ptl_db_maintain() */
 };
 
-/* A statement handle is the sqlite3_stmt; the wrapper type keeps sqlite3.h
- * out of every other file. */
-#define ST(s) ((sqlite3_stmt *)(void *)(s))
+/* A statement handle holds the sqlite3_stmt (db_pg.h); the wrapper type
+ * keeps sqlite3.h out of every other file. */
+#define ST(s) ((sqlite3_stmt *)(s)->h)
 
 enum ptl_err
 ptl_db_fault_of(int rc, int sys_errno)
@@ -118,6 +122,67 @@ ptl_db_fault_reset(void)
 	last_fault_us = 0;
 }
 
+bool
+ptl_db_fault_note(enum ptl_err e)
+{
+	int64_t now = ptl_clock_mono_us();
+
+	last_fault = e;
+	last_fault_us = now;
+	if (fault_logged_us[e] != 0 &&
+	    now - fault_logged_us[e] < FAULT_LOG_EVERY_US)
+		return false;
+	fault_logged_us[e] = now != 0 ? now : 1;
+	return true;
+}
+
+void
+ptl_db_fault_clear(void)
+{
+	last_fault = PTL_OK;
+}
+
+bool
+ptl_db_is_pg(const char *where)
+{
+	return ptl_pg_selects(where);
+}
+
+bool
+ptl_db_engine_pg(const struct ptl_db *db)
+{
+	return db->pg != NULL;
+}
+
+void
+ptl_db_describe(const char *where, char *out, size_t size)
+{
+	if (ptl_pg_selects(where))
+		ptl_pg_describe(where, out, size);
+	else
+		(void)snprintf(out, size, "SQLite database %s", where);
+}
+
+/* Opens where on the PostgreSQL engine into a database handle. */
+static enum ptl_err
+open_pg(const char *where, const struct ptl_db_opts *opts, bool readonly,
+	struct ptl_db **out)
+{
+	struct ptl_pg *pg = NULL;
+	struct ptl_db *db;
+	enum ptl_err e;
+
+	*out = NULL;
+	e = ptl_pg_open(where, opts, readonly, &pg);
+	if (e != PTL_OK)
+		return e;
+	db = ptl_mem_xmalloc(sizeof(*db));
+	memset(db, 0, sizeof(*db));
+	db->pg = pg;
+	*out = db;
+	return PTL_OK;
+}
+
 static enum ptl_err
 map_rc(sqlite3 *h, int rc, const char *what)
 {
@@ -154,6 +219,8 @@ exec_sql(struct ptl_db *db, const char *text)
 unsigned
 ptl_db_version(struct ptl_db *db)
 {
+	if (db->pg != NULL)
+		return ptl_pg_version(db->pg);
 	sqlite3_stmt *st = NULL;
 	unsigned v = 0;
 
@@ -246,6 +313,8 @@ backup_from(sqlite3 *src, const char *path)
 enum ptl_err
 ptl_db_backup(struct ptl_db *db, const char *path)
 {
+	if (db->pg != NULL)
+		return ptl_pg_backup(db->pg, path);
 	return backup_from(db->h, path);
 }
 
@@ -367,6 +436,12 @@ copy_in(struct ptl_db *db, sqlite3 *src, const char *from)
 enum ptl_err
 ptl_db_restore(struct ptl_db *db, const char *from)
 {
+	if (db->pg != NULL) {
+		PTL_LOG_ERR("restore: a PostgreSQL database is restored with "
+			    "pg_restore (or psql for a plain dump), not by "
+			    "authportal; README \"Database engines\"");
+		return PTL_ERR_BAD_REQUEST;
+	}
 	sqlite3 *src = NULL;
 	enum ptl_err e = open_backup(from, &src);
 
@@ -381,6 +456,8 @@ ptl_db_restore(struct ptl_db *db, const char *from)
 bool
 ptl_db_moved(struct ptl_db *db)
 {
+	if (db->pg != NULL)
+		return false; /* no file */
 	int moved = 0;
 
 	if (sqlite3_file_control(db->h, "main", SQLITE_FCNTL_HAS_MOVED,
@@ -392,6 +469,8 @@ ptl_db_moved(struct ptl_db *db)
 bool
 ptl_db_readonly(struct ptl_db *db)
 {
+	if (db->pg != NULL)
+		return ptl_pg_readonly(db->pg);
 	return sqlite3_db_readonly(db->h, "main") == 1;
 }
 
@@ -419,12 +498,16 @@ files_writable(const char *path)
 bool
 ptl_db_writable(const char *path)
 {
+	if (ptl_pg_selects(path))
+		return true; /* no file */
 	return files_writable(path);
 }
 
 enum ptl_err
 ptl_db_storage(struct ptl_db *db)
 {
+	if (db->pg != NULL)
+		return ptl_pg_storage(db->pg);
 	const char *file = sqlite3_db_filename(db->h, "main");
 	const char *slash;
 	char dir[4096];
@@ -476,6 +559,8 @@ apply_from(struct ptl_db *db, unsigned from, unsigned *n)
 enum ptl_err
 ptl_db_migrate(struct ptl_db *db, unsigned *applied)
 {
+	if (db->pg != NULL)
+		return ptl_pg_migrate(db->pg, applied);
 	unsigned from, n = 0;
 	enum ptl_err e;
 
@@ -551,6 +636,8 @@ enum ptl_err
 ptl_db_check_columns(struct ptl_db *db, enum ptl_q q,
 		     const char *const *names, unsigned n)
 {
+	if (db->pg != NULL)
+		return ptl_pg_check_columns(db->pg, q, names, n);
 	sqlite3_stmt *st;
 	unsigned i, count;
 
@@ -724,6 +811,8 @@ enum ptl_err
 ptl_db_open_with(const char *path, const struct ptl_db_opts *opts,
 		 struct ptl_db **out)
 {
+	if (ptl_pg_selects(path))
+		return open_pg(path, opts, false, out);
 	struct ptl_db *db;
 	enum ptl_err e;
 	int rc;
@@ -818,6 +907,12 @@ enum ptl_err
 ptl_db_open_readonly(const char *path, int busy_timeout_ms,
 		     struct ptl_db **out)
 {
+	if (ptl_pg_selects(path)) {
+		const struct ptl_db_opts opts = {.busy_timeout_ms =
+						     busy_timeout_ms};
+
+		return open_pg(path, &opts, true, out);
+	}
 	char uri[3 * 4096 + 64], wal[4096 + 8];
 	struct ptl_db *db;
 	int rc;
@@ -860,6 +955,11 @@ ptl_db_open_readonly(const char *path, int busy_timeout_ms,
 void
 ptl_db_close(struct ptl_db *db)
 {
+	if (db != NULL && db->pg != NULL) {
+		ptl_pg_close(db->pg);
+		free(db);
+		return;
+	}
 	int i;
 
 	if (db == NULL)
@@ -873,6 +973,8 @@ ptl_db_close(struct ptl_db *db)
 struct ptl_stmt *
 ptl_db_q(struct ptl_db *db, enum ptl_q q)
 {
+	if (db->pg != NULL)
+		return ptl_pg_q(db->pg, q);
 	sqlite3_stmt *st;
 
 	PTL_ASSERT((unsigned)q < PTL_Q__MAX);
@@ -882,7 +984,8 @@ ptl_db_q(struct ptl_db *db, enum ptl_q q)
 	st = db->stmts[q];
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
-	return (struct ptl_stmt *)(void *)st;
+	db->handles[q].h = st;
+	return &db->handles[q];
 }
 
 static void
@@ -898,12 +1001,20 @@ check_bind(struct ptl_stmt *st, int rc)
 void
 ptl_db_bind_int(struct ptl_stmt *st, int i, int64_t v)
 {
+	if (st->pg) {
+		ptl_pg_bind_int(st, i, v);
+		return;
+	}
 	check_bind(st, sqlite3_bind_int64(ST(st), i, v));
 }
 
 void
 ptl_db_bind_text(struct ptl_stmt *st, int i, const char *s, size_t len)
 {
+	if (st->pg) {
+		ptl_pg_bind(st, i, s, len, false);
+		return;
+	}
 	check_bind(st, sqlite3_bind_text64(ST(st), i, s, len, SQLITE_TRANSIENT,
 					   SQLITE_UTF8));
 }
@@ -920,19 +1031,31 @@ ptl_db_bind_textz(struct ptl_stmt *st, int i, const char *s)
 void
 ptl_db_bind_blob(struct ptl_stmt *st, int i, const void *p, size_t len)
 {
+	if (st->pg) {
+		ptl_pg_bind(st, i, p != NULL ? p : "", len, true);
+		return;
+	}
 	check_bind(st, sqlite3_bind_blob64(ST(st), i, p, len, SQLITE_TRANSIENT));
 }
 
 void
 ptl_db_bind_null(struct ptl_stmt *st, int i)
 {
+	if (st->pg) {
+		ptl_pg_bind(st, i, NULL, 0, false);
+		return;
+	}
 	check_bind(st, sqlite3_bind_null(ST(st), i));
 }
 
 enum ptl_err
 ptl_db_step(struct ptl_stmt *st, bool *row)
 {
-	int rc = sqlite3_step(ST(st));
+	int rc;
+
+	if (st->pg)
+		return ptl_pg_step(st, row);
+	rc = sqlite3_step(ST(st));
 
 	*row = rc == SQLITE_ROW;
 	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
@@ -953,6 +1076,10 @@ ptl_db_exec(struct ptl_stmt *st)
 	bool row;
 	enum ptl_err e = ptl_db_step(st, &row);
 
+	if (st->pg) {
+		ptl_pg_done(st);
+		return e;
+	}
 	sqlite3_reset(ST(st));
 	return e;
 }
@@ -960,25 +1087,35 @@ ptl_db_exec(struct ptl_stmt *st)
 int64_t
 ptl_db_int(struct ptl_stmt *st, int col)
 {
+	if (st->pg)
+		return ptl_pg_int(st, col);
 	return sqlite3_column_int64(ST(st), col);
 }
 
 bool
 ptl_db_is_null(struct ptl_stmt *st, int col)
 {
+	if (st->pg)
+		return ptl_pg_is_null(st, col);
 	return sqlite3_column_type(ST(st), col) == SQLITE_NULL;
 }
 
 const char *
 ptl_db_text(struct ptl_stmt *st, int col)
 {
+	if (st->pg)
+		return ptl_pg_text(st, col);
 	return (const char *)sqlite3_column_text(ST(st), col);
 }
 
 const void *
 ptl_db_blob(struct ptl_stmt *st, int col, size_t *len)
 {
-	const void *p = sqlite3_column_blob(ST(st), col);
+	const void *p;
+
+	if (st->pg)
+		return ptl_pg_blob(st, col, len);
+	p = sqlite3_column_blob(ST(st), col);
 
 	*len = (size_t)sqlite3_column_bytes(ST(st), col);
 	return p;
@@ -987,6 +1124,10 @@ ptl_db_blob(struct ptl_stmt *st, int col, size_t *len)
 void
 ptl_db_done(struct ptl_stmt *st)
 {
+	if (st->pg) {
+		ptl_pg_done(st);
+		return;
+	}
 	sqlite3_reset(ST(st));
 }
 
@@ -996,6 +1137,8 @@ ptl_db_done(struct ptl_stmt *st)
 void
 ptl_db_maintain(struct ptl_db *db)
 {
+	if (db->pg != NULL)
+		return; /* the server does its own (autovacuum) */
 	const char *wal;
 	struct stat sb;
 	int log = 0, done = 0;
@@ -1016,18 +1159,24 @@ ptl_db_maintain(struct ptl_db *db)
 int64_t
 ptl_db_changes(struct ptl_db *db)
 {
+	if (db->pg != NULL)
+		return ptl_pg_changes(db->pg);
 	return sqlite3_changes64(db->h);
 }
 
 int64_t
 ptl_db_last_id(struct ptl_db *db)
 {
+	if (db->pg != NULL)
+		return ptl_pg_last_id(db->pg);
 	return sqlite3_last_insert_rowid(db->h);
 }
 
 enum ptl_err
 ptl_db_begin(struct ptl_db *db)
 {
+	if (db->pg != NULL)
+		return ptl_pg_begin(db->pg);
 	enum ptl_err e = exec_sql(db, "BEGIN IMMEDIATE");
 
 	db->in_tx = e == PTL_OK;
@@ -1037,6 +1186,8 @@ ptl_db_begin(struct ptl_db *db)
 enum ptl_err
 ptl_db_commit(struct ptl_db *db)
 {
+	if (db->pg != NULL)
+		return ptl_pg_commit(db->pg);
 	enum ptl_err e = exec_sql(db, "COMMIT");
 
 	if (e == PTL_OK)
@@ -1060,6 +1211,10 @@ ptl_db_end(struct ptl_db *db, enum ptl_err e)
 void
 ptl_db_rollback(struct ptl_db *db)
 {
+	if (db->pg != NULL) {
+		ptl_pg_rollback(db->pg);
+		return;
+	}
 	if (!sqlite3_get_autocommit(db->h))
 		(void)sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
 	db->in_tx = false;

@@ -112,6 +112,42 @@ enum ptl_q {
 	PTL_Q_FILE_STALE,        /* PTL_COL_FILE_*: unattached before ?1, or
 				  * of a deleted user; at most ?2 */
 	PTL_Q_FILE_OWNED,        /* PTL_COL_FILE_* of user ?1; at most ?2 */
+	/* authportal copy-db (lib/domain/copydb.c), one set a table: _READ
+	 * every row (PTL_COL_COPY_<TABLE>_*, by key), _WRITE one row (the
+	 * same columns as ?1, ?2 ... in that order, the ids kept), _COUNT its
+	 * rows (PTL_COL_COPY_COUNT_N), _SEQ (tables with an identity id)
+	 * moves the next id past the largest (PTL_COL_COPY_SEQ_NEXT_ID). */
+	PTL_Q_COPY_USERS_READ,
+	PTL_Q_COPY_USERS_WRITE,
+	PTL_Q_COPY_USERS_COUNT,
+	PTL_Q_COPY_USERS_SEQ,
+	PTL_Q_COPY_SESSIONS_READ,
+	PTL_Q_COPY_SESSIONS_WRITE,
+	PTL_Q_COPY_SESSIONS_COUNT,
+	PTL_Q_COPY_SESSIONS_SEQ,
+	PTL_Q_COPY_IDENTITIES_READ,
+	PTL_Q_COPY_IDENTITIES_WRITE,
+	PTL_Q_COPY_IDENTITIES_COUNT,
+	PTL_Q_COPY_OUTBOX_READ,
+	PTL_Q_COPY_OUTBOX_WRITE,
+	PTL_Q_COPY_OUTBOX_COUNT,
+	PTL_Q_COPY_OUTBOX_SEQ,
+	PTL_Q_COPY_AUDIT_READ,
+	PTL_Q_COPY_AUDIT_WRITE,
+	PTL_Q_COPY_AUDIT_COUNT,
+	PTL_Q_COPY_AUDIT_SEQ,
+	PTL_Q_COPY_RATE_READ,
+	PTL_Q_COPY_RATE_WRITE,
+	PTL_Q_COPY_RATE_COUNT,
+	PTL_Q_COPY_OAUTH_READ,
+	PTL_Q_COPY_OAUTH_WRITE,
+	PTL_Q_COPY_OAUTH_COUNT,
+	PTL_Q_COPY_FILES_READ,
+	PTL_Q_COPY_FILES_WRITE,
+	PTL_Q_COPY_FILES_COUNT,
+	PTL_Q_COPY_HEALTH_READ,
+	PTL_Q_COPY_HEALTH_WRITE,
+	PTL_Q_COPY_HEALTH_COUNT,
 	PTL_Q__MAX
 };
 
@@ -321,6 +357,131 @@ enum ptl_col_outbox_oldest_failing { /* PTL_Q_OUTBOX_OLDEST_FAILING */
 	PTL_COL_OUTBOX_OLDEST_FAILING__MAX
 };
 
+/* The columns of the PTL_Q_COPY_* statements (copy-db): every column of
+ * each table, in the order of its _READ result and _WRITE parameters. */
+enum ptl_col_copy_users { /* PTL_Q_COPY_USERS_READ: the users table */
+	PTL_COL_COPY_USERS_ID,
+	PTL_COL_COPY_USERS_EMAIL,
+	PTL_COL_COPY_USERS_PASSWORD,
+	PTL_COL_COPY_USERS_PROVIDER,
+	PTL_COL_COPY_USERS_SOCIAL_ID,
+	PTL_COL_COPY_USERS_FIRST_NAME,
+	PTL_COL_COPY_USERS_LAST_NAME,
+	PTL_COL_COPY_USERS_ROLE_ID,
+	PTL_COL_COPY_USERS_STATUS_ID,
+	PTL_COL_COPY_USERS_CREATED_AT,
+	PTL_COL_COPY_USERS_UPDATED_AT,
+	PTL_COL_COPY_USERS_DELETED_AT,
+	PTL_COL_COPY_USERS_DISABLED_AT,
+	PTL_COL_COPY_USERS_SECURITY_STAMP,
+	PTL_COL_COPY_USERS_PENDING_EMAIL,
+	PTL_COL_COPY_USERS__MAX
+};
+
+enum ptl_col_copy_sessions { /* PTL_Q_COPY_SESSIONS_READ: sessions */
+	PTL_COL_COPY_SESSIONS_ID,
+	PTL_COL_COPY_SESSIONS_USER_ID,
+	PTL_COL_COPY_SESSIONS_HASH,
+	PTL_COL_COPY_SESSIONS_PREV_HASH,
+	PTL_COL_COPY_SESSIONS_NONCE,
+	PTL_COL_COPY_SESSIONS_GENERATION,
+	PTL_COL_COPY_SESSIONS_ROTATED_AT,
+	PTL_COL_COPY_SESSIONS_CREATED_AT,
+	PTL_COL_COPY_SESSIONS_LAST_USED_AT,
+	PTL_COL_COPY_SESSIONS_EXPIRES_AT,
+	PTL_COL_COPY_SESSIONS_USER_AGENT,
+	PTL_COL_COPY_SESSIONS_IP,
+	PTL_COL_COPY_SESSIONS_REVOKED_AT,
+	PTL_COL_COPY_SESSIONS_REVOKE_REASON,
+	PTL_COL_COPY_SESSIONS__MAX
+};
+
+enum ptl_col_copy_identities { /* PTL_Q_COPY_IDENTITIES_READ */
+	PTL_COL_COPY_IDENTITIES_PROVIDER,
+	PTL_COL_COPY_IDENTITIES_SUBJECT,
+	PTL_COL_COPY_IDENTITIES_USER_ID,
+	PTL_COL_COPY_IDENTITIES_CREATED_AT,
+	PTL_COL_COPY_IDENTITIES_LAST_USED_AT,
+	PTL_COL_COPY_IDENTITIES__MAX
+};
+
+enum ptl_col_copy_outbox { /* PTL_Q_COPY_OUTBOX_READ: mail_outbox */
+	PTL_COL_COPY_OUTBOX_ID,
+	PTL_COL_COPY_OUTBOX_KIND,
+	PTL_COL_COPY_OUTBOX_USER_ID,
+	PTL_COL_COPY_OUTBOX_RECIPIENT,
+	PTL_COL_COPY_OUTBOX_NEW_EMAIL,
+	PTL_COL_COPY_OUTBOX_CREATED_AT,
+	PTL_COL_COPY_OUTBOX_ATTEMPTS,
+	PTL_COL_COPY_OUTBOX_NEXT_ATTEMPT_AT,
+	PTL_COL_COPY_OUTBOX_CLAIMED_UNTIL,
+	PTL_COL_COPY_OUTBOX_SENT_AT,
+	PTL_COL_COPY_OUTBOX_FAILED_AT,
+	PTL_COL_COPY_OUTBOX_LAST_ERROR,
+	PTL_COL_COPY_OUTBOX_LANG,
+	PTL_COL_COPY_OUTBOX__MAX
+};
+
+enum ptl_col_copy_audit { /* PTL_Q_COPY_AUDIT_READ: audit_log */
+	PTL_COL_COPY_AUDIT_ID,
+	PTL_COL_COPY_AUDIT_AT,
+	PTL_COL_COPY_AUDIT_EVENT,
+	PTL_COL_COPY_AUDIT_USER_ID,
+	PTL_COL_COPY_AUDIT_SESSION_ID,
+	PTL_COL_COPY_AUDIT_IP,
+	PTL_COL_COPY_AUDIT_DETAIL,
+	PTL_COL_COPY_AUDIT_USER_AGENT,
+	PTL_COL_COPY_AUDIT_EMAIL,
+	PTL_COL_COPY_AUDIT__MAX
+};
+
+enum ptl_col_copy_rate { /* PTL_Q_COPY_RATE_READ: rate_limits */
+	PTL_COL_COPY_RATE_KEY,
+	PTL_COL_COPY_RATE_WINDOW_START,
+	PTL_COL_COPY_RATE_COUNT,
+	PTL_COL_COPY_RATE_LAST_AT,
+	PTL_COL_COPY_RATE__MAX
+};
+
+enum ptl_col_copy_oauth { /* PTL_Q_COPY_OAUTH_READ: oauth_states */
+	PTL_COL_COPY_OAUTH_HASH,
+	PTL_COL_COPY_OAUTH_PROVIDER,
+	PTL_COL_COPY_OAUTH_REDIRECT,
+	PTL_COL_COPY_OAUTH_VERIFIER,
+	PTL_COL_COPY_OAUTH_NONCE,
+	PTL_COL_COPY_OAUTH_BROWSER,
+	PTL_COL_COPY_OAUTH_CREATED_AT,
+	PTL_COL_COPY_OAUTH_EXPIRES_AT,
+	PTL_COL_COPY_OAUTH__MAX
+};
+
+enum ptl_col_copy_files { /* PTL_Q_COPY_FILES_READ: files */
+	PTL_COL_COPY_FILES_ID,
+	PTL_COL_COPY_FILES_NAME,
+	PTL_COL_COPY_FILES_TYPE,
+	PTL_COL_COPY_FILES_SIZE,
+	PTL_COL_COPY_FILES_OWNER,
+	PTL_COL_COPY_FILES_CREATED_AT,
+	PTL_COL_COPY_FILES_ATTACHED_AT,
+	PTL_COL_COPY_FILES__MAX
+};
+
+enum ptl_col_copy_health { /* PTL_Q_COPY_HEALTH_READ: health_probe */
+	PTL_COL_COPY_HEALTH_ID,
+	PTL_COL_COPY_HEALTH_AT,
+	PTL_COL_COPY_HEALTH__MAX
+};
+
+enum ptl_col_copy_count { /* PTL_Q_COPY_*_COUNT */
+	PTL_COL_COPY_COUNT_N,
+	PTL_COL_COPY_COUNT__MAX
+};
+
+enum ptl_col_copy_seq { /* PTL_Q_COPY_*_SEQ */
+	PTL_COL_COPY_SEQ_NEXT_ID,
+	PTL_COL_COPY_SEQ__MAX
+};
+
 struct ptl_db;
 
 struct ptl_migration {
@@ -330,6 +491,9 @@ struct ptl_migration {
 };
 extern const struct ptl_migration ptl_migrations[];
 extern const unsigned ptl_migrations_len;
+/* The PostgreSQL sequence (sql/pg/NNN_*.sql, the same numbers). */
+extern const struct ptl_migration ptl_migrations_pg[];
+extern const unsigned ptl_migrations_pg_len;
 
 /* How ptl_db_open_with() opens the database. */
 struct ptl_db_opts {
@@ -339,6 +503,9 @@ struct ptl_db_opts {
 	 * empty one where it was moved away): PTL_ERR_DB_REPLACED, not
 	 * logged, when it does not. */
 	bool no_create;
+	/* PostgreSQL: the server was already found unreachable and said so:
+	 * another failure to connect is not logged again. */
+	bool quiet;
 };
 
 /*
@@ -360,6 +527,33 @@ enum ptl_err ptl_db_open_with(const char *path, const struct ptl_db_opts *opts,
 			      struct ptl_db **db)
 	__attribute__((warn_unused_result, nonnull));
 
+/*
+ * The engine: where (the path or URL the open functions take) names a
+ * PostgreSQL database when it is a postgres:// or postgresql:// URI or a
+ * libpq keyword=value string (DATABASE_URL); anything else is the path of
+ * an SQLite file. Every function of this header works on both; where a
+ * function speaks of the file, its PostgreSQL meaning is said beside it.
+ */
+bool ptl_db_is_pg(const char *where) __attribute__((nonnull));
+/* Whether db is on PostgreSQL. */
+bool ptl_db_engine_pg(const struct ptl_db *db) __attribute__((nonnull));
+/* where in words for a log or a message, never with a password:
+ * "SQLite database PATH", "PostgreSQL database NAME on HOST". */
+void ptl_db_describe(const char *where, char *out, size_t size)
+	__attribute__((nonnull));
+
+/*
+ * On PostgreSQL (ptl_db_is_pg(path)), ptl_db_open_with() connects (one
+ * connection, libpq), sets the session's lock_timeout and
+ * statement_timeout to busy_timeout_ms, and migrates under an advisory
+ * lock (ptl_db_migrate); backup_on_migrate and no_create do not apply (no
+ * file). PTL_ERR_UNAVAILABLE (logged, without the password) when the
+ * server cannot be reached; PTL_ERR_DB_NEWER as above. Once open, a lost
+ * connection is made again by the statements that find it lost (at most
+ * once per back-off interval, 100 ms doubling to 5 s while the server
+ * stays away; meanwhile they answer PTL_ERR_UNAVAILABLE at once).
+ */
+
 /* ptl_db_open_with() with busy_timeout_ms and a backup before migrating. */
 enum ptl_err ptl_db_open(const char *path, int busy_timeout_ms,
 			 struct ptl_db **db) __attribute__((warn_unused_result));
@@ -369,7 +563,9 @@ enum ptl_err ptl_db_open(const char *path, int busy_timeout_ms,
  * nothing: no migration, no pragma that writes, and, when the file has no
  * -wal beside it (no process has it open), not even the -wal and -shm
  * files a read-only connection makes (SQLite's immutable mode). For
- * `authportal check-config`. OUT db. PTL_ERR_UNAVAILABLE (logged) when it
+ * `authportal check-config`. On PostgreSQL: a connection whose
+ * transactions are read-only (default_transaction_read_only), no
+ * migration. OUT db. PTL_ERR_UNAVAILABLE (logged) when it
  * cannot be opened or is not a database; PTL_ERR_INTERNAL for a path too
  * long.
  */
@@ -387,6 +583,10 @@ unsigned ptl_db_known_version(void);
  * back). Written to path.tmp-PID (mode 0600) and renamed over path at the
  * end, so that path is either what it was or the whole copy. Errors:
  * PTL_ERR_INTERNAL, logged, when the copy cannot be made there.
+ * On PostgreSQL: runs pg_dump (found on PATH; the password goes in its
+ * environment, not its command line) in its custom format, for
+ * pg_restore, written the same way; PTL_ERR_INTERNAL, logged, naming
+ * pg_dump when it cannot run or fails.
  */
 enum ptl_err ptl_db_backup(struct ptl_db *db, const char *path)
 	__attribute__((warn_unused_result, nonnull));
@@ -404,6 +604,7 @@ enum ptl_err ptl_db_backup(struct ptl_db *db, const char *path)
  * PTL_ERR_BAD_REQUEST when from is no usable backup (nothing changed);
  * PTL_ERR_BUSY, or a storage fault (PTL_ERR_DB_*), when the copy could
  * not be made (nothing changed); PTL_ERR_INTERNAL otherwise.
+ * On PostgreSQL: refused (PTL_ERR_BAD_REQUEST, logged: use pg_restore).
  */
 enum ptl_err ptl_db_restore(struct ptl_db *db, const char *from)
 	__attribute__((warn_unused_result, nonnull));
@@ -413,6 +614,7 @@ enum ptl_err ptl_db_restore(struct ptl_db *db, const char *from)
  * away, deleted, or replaced by another file (SQLite's
  * SQLITE_FCNTL_HAS_MOVED: one stat(2) of the path, compared by inode). A
  * copy written over the file in place (same inode) is not seen.
+ * PostgreSQL: always false.
  */
 bool ptl_db_moved(struct ptl_db *db) __attribute__((nonnull));
 
@@ -432,6 +634,8 @@ bool ptl_db_writable(const char *path) __attribute__((nonnull));
  * cannot be written (or the connection is read-only), else PTL_OK. What
  * only a write finds (a lock held too long, an I/O error) is for a real
  * write to say (health's ?deep=1). Not logged.
+ * PostgreSQL: PTL_ERR_UNAVAILABLE while the connection is down,
+ * PTL_ERR_DB_READONLY when the server is a hot standby, else PTL_OK.
  */
 #define PTL_DB_FREE_MIN (64 * 1024)
 /* How long a storage fault counts as recent (ptl_db_last_fault). */
@@ -484,7 +688,8 @@ void ptl_db_close(struct ptl_db *db);
 enum ptl_err ptl_db_migrate(struct ptl_db *db, unsigned *applied)
 	__attribute__((warn_unused_result));
 
-/* The schema version (PRAGMA user_version). */
+/* The schema version (PRAGMA user_version; on PostgreSQL the one row of
+ * the table schema_version, which the adapter makes; 0 when none). */
 unsigned ptl_db_version(struct ptl_db *db);
 
 /*
@@ -524,10 +729,14 @@ void ptl_db_maintain(struct ptl_db *db);
 
 /* Rows changed by the last INSERT/UPDATE/DELETE. */
 int64_t ptl_db_changes(struct ptl_db *db);
+/* The id of the row the last INSERT made (PostgreSQL: lastval(), this
+ * connection's last identity value). */
 int64_t ptl_db_last_id(struct ptl_db *db);
 
 /* BEGIN IMMEDIATE: takes the write lock at once (waiting up to the busy
- * timeout), so a transaction never fails on a lock upgrade. */
+ * timeout), so a transaction never fails on a lock upgrade. PostgreSQL:
+ * BEGIN and one advisory lock (pg_advisory_xact_lock) shared by every
+ * host, so that write transactions still run one at a time (db_pg.c). */
 enum ptl_err ptl_db_begin(struct ptl_db *db) __attribute__((warn_unused_result));
 enum ptl_err ptl_db_commit(struct ptl_db *db) __attribute__((warn_unused_result));
 /* Rolls back if a transaction is open; safe to call on every error path. */

@@ -234,19 +234,35 @@ COLS_ASSERT(identity_list_cols, PTL_COL_IDENTITY_LIST__MAX);
 /* The users admin list (API.md §10.23): live users, optionally of some
  * roles, in the order given then by id; NULLs last ascending and first
  * descending as in PostgreSQL, which the (c IS NULL, c) indexes of
- * sql/007_users_admin.sql serve. */
+ * sql/007_users_admin.sql serve. On PostgreSQL (PG) that is its own
+ * order, text is compared by its bytes as SQLite's BINARY collation does
+ * (COLLATE "C", whatever the database's locale), and the indexes of
+ * sql/pg/007_users_admin.sql serve it. ?1 is NULL or a JSON array of role
+ * ids. */
 #define USERS_PAGE(order)                                                      \
 	"SELECT " USER_COLS " FROM users WHERE deleted_at IS NULL AND "        \
 	"disabled_at IS NULL AND (?1 IS NULL OR role_id IN "                   \
 	"(SELECT value FROM json_each(?1))) ORDER BY " order                   \
 	" LIMIT ?2 OFFSET ?3"
-#define USERS_Q(name, order)                                                   \
-	[PTL_Q_##name] = {#name, USERS_PAGE(order), COLS(user_cols)}
+#define USERS_PAGE_PG(order)                                                   \
+	"SELECT " USER_COLS " FROM users WHERE deleted_at IS NULL AND "        \
+	"disabled_at IS NULL AND ($1::text IS NULL OR role_id IN "             \
+	"(SELECT r::bigint FROM json_array_elements_text($1::json) r)) "       \
+	"ORDER BY " order " LIMIT $2 OFFSET $3"
+#define USERS_Q(name, order, pg_order)                                         \
+	[PTL_Q_##name] = {#name, USERS_PAGE(order), COLS(user_cols),           \
+			  .pg = USERS_PAGE_PG(pg_order)}
+#define C_COLLATE " COLLATE \"C\""
 #define USERS_NULLABLE(name, c)                                                \
-	USERS_Q(name, c " IS NULL, " c ", id"),                                \
-	    USERS_Q(name##_DESC, c " IS NULL DESC, " c " DESC, id")
+	USERS_Q(name, c " IS NULL, " c ", id", c C_COLLATE ", id"),            \
+	    USERS_Q(name##_DESC, c " IS NULL DESC, " c " DESC, id",            \
+		    c C_COLLATE " DESC, id")
+#define USERS_TEXT(name, c)                                                    \
+	USERS_Q(name, c ", id", c C_COLLATE ", id"),                           \
+	    USERS_Q(name##_DESC, c " DESC, id", c C_COLLATE " DESC, id")
 #define USERS_PLAIN(name, c)                                                   \
-	USERS_Q(name, c ", id"), USERS_Q(name##_DESC, c " DESC, id")
+	USERS_Q(name, c ", id", c ", id"),                                     \
+	    USERS_Q(name##_DESC, c " DESC, id", c " DESC, id")
 /* Sort key i of PTL_Q_USERS_PAGE_SORTED: parameter k its column code,
  * parameter d its direction. */
 #define USERS_KEY(k)                                                           \
@@ -258,13 +274,170 @@ COLS_ASSERT(identity_list_cols, PTL_COL_IDENTITY_LIST__MAX);
 	"CASE WHEN " d " THEN (" USERS_KEY(k) ") IS NULL END DESC, "           \
 	"CASE WHEN " d " THEN NULL ELSE " USERS_KEY(k) " END, "                \
 	"CASE WHEN " d " THEN " USERS_KEY(k) " END DESC, "
+/* On PG a CASE has one type: the text keys and the integer keys are two
+ * CASEs (the other one is NULL on every row, ordering nothing), and its
+ * NULLs are already last ascending and first descending. */
+#define USERS_TEXT_KEY_PG(k)                                                   \
+	"CASE " k "::int WHEN 2 THEN email WHEN 3 THEN provider "              \
+	"WHEN 4 THEN social_id WHEN 5 THEN first_name WHEN 6 THEN last_name "  \
+	"END"
+#define USERS_INT_KEY_PG(k)                                                    \
+	"CASE " k "::int WHEN 1 THEN id WHEN 7 THEN created_at "               \
+	"WHEN 8 THEN updated_at END"
+#define USERS_SORT_PG(k, d)                                                    \
+	"(CASE WHEN " d "::int = 0 THEN " USERS_TEXT_KEY_PG(k) " END)"         \
+	C_COLLATE ", "                                                         \
+	"CASE WHEN " d "::int = 0 THEN " USERS_INT_KEY_PG(k) " END, "          \
+	"(CASE WHEN " d "::int <> 0 THEN " USERS_TEXT_KEY_PG(k) " END)"        \
+	C_COLLATE " DESC, "                                                    \
+	"CASE WHEN " d "::int <> 0 THEN " USERS_INT_KEY_PG(k) " END DESC, "
 _Static_assert(PTL_DB_SORT_KEYS == 8, "USERS_PAGE_SORTED has 8 keys");
 
+/* copy-db (lib/domain/copydb.c): every column of each table. */
+static const char *const copy_users_cols[] = {
+	[PTL_COL_COPY_USERS_ID] = "id",
+	[PTL_COL_COPY_USERS_EMAIL] = "email",
+	[PTL_COL_COPY_USERS_PASSWORD] = "password",
+	[PTL_COL_COPY_USERS_PROVIDER] = "provider",
+	[PTL_COL_COPY_USERS_SOCIAL_ID] = "social_id",
+	[PTL_COL_COPY_USERS_FIRST_NAME] = "first_name",
+	[PTL_COL_COPY_USERS_LAST_NAME] = "last_name",
+	[PTL_COL_COPY_USERS_ROLE_ID] = "role_id",
+	[PTL_COL_COPY_USERS_STATUS_ID] = "status_id",
+	[PTL_COL_COPY_USERS_CREATED_AT] = "created_at",
+	[PTL_COL_COPY_USERS_UPDATED_AT] = "updated_at",
+	[PTL_COL_COPY_USERS_DELETED_AT] = "deleted_at",
+	[PTL_COL_COPY_USERS_DISABLED_AT] = "disabled_at",
+	[PTL_COL_COPY_USERS_SECURITY_STAMP] = "security_stamp",
+	[PTL_COL_COPY_USERS_PENDING_EMAIL] = "pending_email",
+};
+COLS_ASSERT(copy_users_cols, PTL_COL_COPY_USERS__MAX);
+
+static const char *const copy_sessions_cols[] = {
+	[PTL_COL_COPY_SESSIONS_ID] = "id",
+	[PTL_COL_COPY_SESSIONS_USER_ID] = "user_id",
+	[PTL_COL_COPY_SESSIONS_HASH] = "hash",
+	[PTL_COL_COPY_SESSIONS_PREV_HASH] = "prev_hash",
+	[PTL_COL_COPY_SESSIONS_NONCE] = "nonce",
+	[PTL_COL_COPY_SESSIONS_GENERATION] = "generation",
+	[PTL_COL_COPY_SESSIONS_ROTATED_AT] = "rotated_at",
+	[PTL_COL_COPY_SESSIONS_CREATED_AT] = "created_at",
+	[PTL_COL_COPY_SESSIONS_LAST_USED_AT] = "last_used_at",
+	[PTL_COL_COPY_SESSIONS_EXPIRES_AT] = "expires_at",
+	[PTL_COL_COPY_SESSIONS_USER_AGENT] = "user_agent",
+	[PTL_COL_COPY_SESSIONS_IP] = "ip",
+	[PTL_COL_COPY_SESSIONS_REVOKED_AT] = "revoked_at",
+	[PTL_COL_COPY_SESSIONS_REVOKE_REASON] = "revoke_reason",
+};
+COLS_ASSERT(copy_sessions_cols, PTL_COL_COPY_SESSIONS__MAX);
+
+static const char *const copy_user_identities_cols[] = {
+	[PTL_COL_COPY_IDENTITIES_PROVIDER] = "provider",
+	[PTL_COL_COPY_IDENTITIES_SUBJECT] = "subject",
+	[PTL_COL_COPY_IDENTITIES_USER_ID] = "user_id",
+	[PTL_COL_COPY_IDENTITIES_CREATED_AT] = "created_at",
+	[PTL_COL_COPY_IDENTITIES_LAST_USED_AT] = "last_used_at",
+};
+COLS_ASSERT(copy_user_identities_cols, PTL_COL_COPY_IDENTITIES__MAX);
+
+static const char *const copy_mail_outbox_cols[] = {
+	[PTL_COL_COPY_OUTBOX_ID] = "id",
+	[PTL_COL_COPY_OUTBOX_KIND] = "kind",
+	[PTL_COL_COPY_OUTBOX_USER_ID] = "user_id",
+	[PTL_COL_COPY_OUTBOX_RECIPIENT] = "recipient",
+	[PTL_COL_COPY_OUTBOX_NEW_EMAIL] = "new_email",
+	[PTL_COL_COPY_OUTBOX_CREATED_AT] = "created_at",
+	[PTL_COL_COPY_OUTBOX_ATTEMPTS] = "attempts",
+	[PTL_COL_COPY_OUTBOX_NEXT_ATTEMPT_AT] = "next_attempt_at",
+	[PTL_COL_COPY_OUTBOX_CLAIMED_UNTIL] = "claimed_until",
+	[PTL_COL_COPY_OUTBOX_SENT_AT] = "sent_at",
+	[PTL_COL_COPY_OUTBOX_FAILED_AT] = "failed_at",
+	[PTL_COL_COPY_OUTBOX_LAST_ERROR] = "last_error",
+	[PTL_COL_COPY_OUTBOX_LANG] = "lang",
+};
+COLS_ASSERT(copy_mail_outbox_cols, PTL_COL_COPY_OUTBOX__MAX);
+
+static const char *const copy_audit_log_cols[] = {
+	[PTL_COL_COPY_AUDIT_ID] = "id",
+	[PTL_COL_COPY_AUDIT_AT] = "at",
+	[PTL_COL_COPY_AUDIT_EVENT] = "event",
+	[PTL_COL_COPY_AUDIT_USER_ID] = "user_id",
+	[PTL_COL_COPY_AUDIT_SESSION_ID] = "session_id",
+	[PTL_COL_COPY_AUDIT_IP] = "ip",
+	[PTL_COL_COPY_AUDIT_DETAIL] = "detail",
+	[PTL_COL_COPY_AUDIT_USER_AGENT] = "user_agent",
+	[PTL_COL_COPY_AUDIT_EMAIL] = "email",
+};
+COLS_ASSERT(copy_audit_log_cols, PTL_COL_COPY_AUDIT__MAX);
+
+static const char *const copy_rate_limits_cols[] = {
+	[PTL_COL_COPY_RATE_KEY] = "key",
+	[PTL_COL_COPY_RATE_WINDOW_START] = "window_start",
+	[PTL_COL_COPY_RATE_COUNT] = "count",
+	[PTL_COL_COPY_RATE_LAST_AT] = "last_at",
+};
+COLS_ASSERT(copy_rate_limits_cols, PTL_COL_COPY_RATE__MAX);
+
+static const char *const copy_oauth_states_cols[] = {
+	[PTL_COL_COPY_OAUTH_HASH] = "hash",
+	[PTL_COL_COPY_OAUTH_PROVIDER] = "provider",
+	[PTL_COL_COPY_OAUTH_REDIRECT] = "redirect",
+	[PTL_COL_COPY_OAUTH_VERIFIER] = "verifier",
+	[PTL_COL_COPY_OAUTH_NONCE] = "nonce",
+	[PTL_COL_COPY_OAUTH_BROWSER] = "browser",
+	[PTL_COL_COPY_OAUTH_CREATED_AT] = "created_at",
+	[PTL_COL_COPY_OAUTH_EXPIRES_AT] = "expires_at",
+};
+COLS_ASSERT(copy_oauth_states_cols, PTL_COL_COPY_OAUTH__MAX);
+
+static const char *const copy_files_cols[] = {
+	[PTL_COL_COPY_FILES_ID] = "id",
+	[PTL_COL_COPY_FILES_NAME] = "name",
+	[PTL_COL_COPY_FILES_TYPE] = "type",
+	[PTL_COL_COPY_FILES_SIZE] = "size",
+	[PTL_COL_COPY_FILES_OWNER] = "owner",
+	[PTL_COL_COPY_FILES_CREATED_AT] = "created_at",
+	[PTL_COL_COPY_FILES_ATTACHED_AT] = "attached_at",
+};
+COLS_ASSERT(copy_files_cols, PTL_COL_COPY_FILES__MAX);
+
+static const char *const copy_health_probe_cols[] = {
+	[PTL_COL_COPY_HEALTH_ID] = "id",
+	[PTL_COL_COPY_HEALTH_AT] = "at",
+};
+COLS_ASSERT(copy_health_probe_cols, PTL_COL_COPY_HEALTH__MAX);
+
+static const char *const copy_count_cols[] = {
+	[PTL_COL_COPY_COUNT_N] = "n",
+};
+COLS_ASSERT(copy_count_cols, PTL_COL_COPY_COUNT__MAX);
+
+static const char *const copy_seq_cols[] = {
+	[PTL_COL_COPY_SEQ_NEXT_ID] = "next_id",
+};
+COLS_ASSERT(copy_seq_cols, PTL_COL_COPY_SEQ__MAX);
+
+#define COPY_COUNT(tag, table)                                                 \
+	[PTL_Q_COPY_##tag##_COUNT] = {"COPY_" #tag "_COUNT",                   \
+				      "SELECT count(*) AS n FROM " table,      \
+				      COLS(copy_count_cols)}
+/* After rows were inserted with their ids: the next id the table gives.
+ * SQLite moves an AUTOINCREMENT table's sqlite_sequence (and a rowid
+ * table's next rowid) past an id inserted by itself; PostgreSQL's identity
+ * sequence is moved here, so that the next row gets max(id) + 1. */
+#define COPY_SEQ(tag, table)                                                   \
+	[PTL_Q_COPY_##tag##_SEQ] = {                                           \
+	    "COPY_" #tag "_SEQ",                                               \
+	    "SELECT coalesce(max(id), 0) + 1 AS next_id FROM " table,          \
+	    COLS(copy_seq_cols),                                               \
+	    .pg = "SELECT setval(pg_get_serial_sequence('" table "', 'id'), "  \
+		  "coalesce(max(id), 0) + 1, false) AS next_id FROM " table}
+
 const struct ptl_db_sql ptl_db_sql[PTL_Q__MAX] = {
-	USERS_Q(USERS_PAGE, "id"),
-	USERS_Q(USERS_PAGE_ID_DESC, "id DESC"),
+	USERS_Q(USERS_PAGE, "id", "id"),
+	USERS_Q(USERS_PAGE_ID_DESC, "id DESC", "id DESC"),
 	USERS_NULLABLE(USERS_PAGE_EMAIL, "email"),
-	USERS_PLAIN(USERS_PAGE_PROVIDER, "provider"),
+	USERS_TEXT(USERS_PAGE_PROVIDER, "provider"),
 	USERS_NULLABLE(USERS_PAGE_SOCIAL_ID, "social_id"),
 	USERS_NULLABLE(USERS_PAGE_FIRST_NAME, "first_name"),
 	USERS_NULLABLE(USERS_PAGE_LAST_NAME, "last_name"),
@@ -274,7 +447,11 @@ const struct ptl_db_sql ptl_db_sql[PTL_Q__MAX] = {
 		USERS_SORT("?4", "?5") USERS_SORT("?6", "?7")
 		USERS_SORT("?8", "?9") USERS_SORT("?10", "?11")
 		USERS_SORT("?12", "?13") USERS_SORT("?14", "?15")
-		USERS_SORT("?16", "?17") USERS_SORT("?18", "?19") "id"),
+		USERS_SORT("?16", "?17") USERS_SORT("?18", "?19") "id",
+		USERS_SORT_PG("$4", "$5") USERS_SORT_PG("$6", "$7")
+		USERS_SORT_PG("$8", "$9") USERS_SORT_PG("$10", "$11")
+		USERS_SORT_PG("$12", "$13") USERS_SORT_PG("$14", "$15")
+		USERS_SORT_PG("$16", "$17") USERS_SORT_PG("$18", "$19") "id"),
 	[PTL_Q_USERS_UPDATE] = {"USERS_UPDATE",
 		"UPDATE users SET email = coalesce(?2, email), "
 		"password = coalesce(?3, password), "
@@ -282,11 +459,22 @@ const struct ptl_db_sql ptl_db_sql[PTL_Q__MAX] = {
 		"last_name = CASE WHEN ?6 THEN ?7 ELSE last_name END, "
 		"role_id = coalesce(?8, role_id), "
 		"status_id = coalesce(?9, status_id), updated_at = ?10 "
-		"WHERE id = ?1 AND deleted_at IS NULL AND disabled_at IS NULL"},
-	/* Reads the file (its schema page), not only the library. */
+		"WHERE id = ?1 AND deleted_at IS NULL AND disabled_at IS NULL",
+		.pg = "UPDATE users SET email = coalesce($2, email), "
+		"password = coalesce($3, password), "
+		"first_name = CASE WHEN $4::bigint <> 0 THEN $5 "
+		"ELSE first_name END, "
+		"last_name = CASE WHEN $6::bigint <> 0 THEN $7 "
+		"ELSE last_name END, "
+		"role_id = coalesce($8, role_id), "
+		"status_id = coalesce($9, status_id), updated_at = $10 "
+		"WHERE id = $1 AND deleted_at IS NULL AND disabled_at IS NULL"},
+	/* Reads the file (its schema page), not only the library; on PG, a
+	 * table of the migrated schema, through the connection. */
 	[PTL_Q_HEALTH] = {"HEALTH",
 		"SELECT count(*) >= 0 AS ok FROM sqlite_schema",
-		COLS(health_cols)},
+		COLS(health_cols),
+		.pg = "SELECT (count(*) >= 0)::int AS ok FROM health_probe"},
 	[PTL_Q_USER_LOGIN] = {"USER_LOGIN",
 		"SELECT id, password, provider FROM users "
 		"WHERE email = ?1 AND deleted_at IS NULL AND disabled_at IS NULL",
@@ -309,7 +497,13 @@ const struct ptl_db_sql ptl_db_sql[PTL_Q__MAX] = {
 		"UPDATE users SET "
 		"first_name = CASE WHEN ?2 THEN ?3 ELSE first_name END, "
 		"last_name = CASE WHEN ?4 THEN ?5 ELSE last_name END, "
-		"updated_at = ?6 WHERE id = ?1"},
+		"updated_at = ?6 WHERE id = ?1",
+		.pg = "UPDATE users SET "
+		"first_name = CASE WHEN $2::bigint <> 0 THEN $3 "
+		"ELSE first_name END, "
+		"last_name = CASE WHEN $4::bigint <> 0 THEN $5 "
+		"ELSE last_name END, "
+		"updated_at = $6 WHERE id = $1"},
 	[PTL_Q_USER_DELETE] = {"USER_DELETE",
 		"UPDATE users SET deleted_at = ?2, updated_at = ?2 "
 		"WHERE id = ?1 AND deleted_at IS NULL"},
@@ -332,7 +526,13 @@ const struct ptl_db_sql ptl_db_sql[PTL_Q__MAX] = {
 		"s.rotated_at, s.expires_at, s.revoked_at, u.role_id, "
 		"u.deleted_at IS NULL AND u.disabled_at IS NULL AS user_live "
 		"FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = ?1",
-		COLS(session_get_cols)},
+		COLS(session_get_cols),
+		.pg = "SELECT s.user_id, s.hash, s.prev_hash, s.nonce, "
+		"s.generation, s.rotated_at, s.expires_at, s.revoked_at, "
+		"u.role_id, "
+		"(u.deleted_at IS NULL AND u.disabled_at IS NULL)::int "
+		"AS user_live "
+		"FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = $1"},
 	[PTL_Q_SESSION_USER] = {"SESSION_USER",
 		"SELECT u.id, u.email, u.provider, u.social_id, u.first_name, "
 		"u.last_name, u.role_id, u.status_id, u.created_at, u.updated_at, "
@@ -370,7 +570,12 @@ const struct ptl_db_sql ptl_db_sql[PTL_Q__MAX] = {
 		"ON u.id = s.user_id WHERE s.revoked_at IS NULL "
 		"AND s.expires_at > ?1 AND (?2 IS NULL OR u.email = ?2) "
 		"ORDER BY s.id",
-		COLS(session_list_admin_cols)},
+		COLS(session_list_admin_cols),
+		.pg = "SELECT s.id, u.email, s.created_at, s.last_used_at, "
+		"s.user_agent, s.ip FROM sessions s JOIN users u "
+		"ON u.id = s.user_id WHERE s.revoked_at IS NULL "
+		"AND s.expires_at > $1 AND ($2::text IS NULL OR u.email = $2) "
+		"ORDER BY s.id"},
 	[PTL_Q_AUDIT_INSERT] = {"AUDIT_INSERT",
 		"INSERT INTO audit_log (at, event, user_id, session_id, ip, "
 		"detail, user_agent, email) "
@@ -385,7 +590,15 @@ const struct ptl_db_sql ptl_db_sql[PTL_Q__MAX] = {
 		"window_start = CASE WHEN ?2 - window_start < ?3 THEN "
 		"window_start ELSE ?2 END, last_at = ?2 "
 		"RETURNING count, window_start, last_at",
-		COLS(rate_cols)},
+		COLS(rate_cols),
+		/* The row's own columns named: PG also sees excluded's. */
+		.pg = "INSERT INTO rate_limits AS r (key, window_start, count, "
+		"last_at) VALUES ($1, $2, 1, $2) ON CONFLICT (key) DO UPDATE SET "
+		"count = CASE WHEN $2 - r.window_start < $3 THEN r.count + 1 "
+		"ELSE 1 END, "
+		"window_start = CASE WHEN $2 - r.window_start < $3 THEN "
+		"r.window_start ELSE $2 END, last_at = $2 "
+		"RETURNING count, window_start, last_at"},
 	[PTL_Q_RATE_PEEK] = {"RATE_PEEK",
 		"SELECT count, window_start, "
 		"coalesce(last_at, window_start) AS last_at "
@@ -401,15 +614,31 @@ const struct ptl_db_sql ptl_db_sql[PTL_Q__MAX] = {
 		"SELECT status_id, deleted_at IS NOT NULL OR disabled_at IS NOT "
 		"NULL AS gone, email, security_stamp, pending_email FROM users "
 		"WHERE id = ?1",
-		COLS(user_any_cols)},
+		COLS(user_any_cols),
+		.pg = "SELECT status_id, (deleted_at IS NOT NULL OR "
+		"disabled_at IS NOT NULL)::int AS gone, email, security_stamp, "
+		"pending_email FROM users WHERE id = $1"},
 	[PTL_Q_OUTBOX_INSERT] = {"OUTBOX_INSERT",
 		"INSERT INTO mail_outbox (kind, user_id, recipient, new_email, "
 		"created_at, next_attempt_at, lang) "
 		"VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6)"},
+	/* A lease until ?3 (lib/domain/outbox.c): one change means this
+	 * worker delivers it; a row leased to a live worker, sent or given up
+	 * changes nothing. On PG, with workers of several hosts claiming the
+	 * same row at once, the one that locks the row first takes the
+	 * lease; the others skip the locked row (SKIP LOCKED) and change
+	 * nothing, rather than wait for it (once it is unlocked, its lease
+	 * would refuse them anyway). Each mail is then delivered once, by
+	 * the lease's holder, unless the lease runs out mid-delivery. */
 	[PTL_Q_OUTBOX_CLAIM] = {"OUTBOX_CLAIM",
 		"UPDATE mail_outbox SET claimed_until = ?3 WHERE id = ?1 "
 		"AND sent_at IS NULL AND failed_at IS NULL "
-		"AND (claimed_until IS NULL OR claimed_until < ?2)"},
+		"AND (claimed_until IS NULL OR claimed_until < ?2)",
+		.pg = "UPDATE mail_outbox SET claimed_until = $3 WHERE id = "
+		"(SELECT id FROM mail_outbox WHERE id = $1 "
+		"AND sent_at IS NULL AND failed_at IS NULL "
+		"AND (claimed_until IS NULL OR claimed_until < $2) "
+		"FOR UPDATE SKIP LOCKED)"},
 	[PTL_Q_OUTBOX_GET] = {"OUTBOX_GET",
 		"SELECT kind, user_id, recipient, new_email, attempts, lang "
 		"FROM mail_outbox WHERE id = ?1",
@@ -442,7 +671,14 @@ const struct ptl_db_sql ptl_db_sql[PTL_Q__MAX] = {
 		"(?2 IS NULL OR a.email = ?2 OR a.user_id = "
 		"(SELECT id FROM users WHERE email = ?2)) "
 		"ORDER BY a.at DESC, a.id DESC LIMIT ?3",
-		COLS(audit_list_cols)},
+		COLS(audit_list_cols),
+		.pg = "SELECT a.at, a.event, a.user_id, "
+		"coalesce(u.email, a.email) AS email, a.session_id, a.ip, "
+		"a.detail, a.user_agent FROM audit_log a "
+		"LEFT JOIN users u ON u.id = a.user_id WHERE a.at >= $1 AND "
+		"($2::text IS NULL OR a.email = $2 OR a.user_id = "
+		"(SELECT id FROM users WHERE email = $2)) "
+		"ORDER BY a.at DESC, a.id DESC LIMIT $3"},
 	/* The gc statements: ?1 the cutoff, ?2 the batch size. */
 	[PTL_Q_AUDIT_PRUNE] = {"AUDIT_PRUNE",
 		"DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log "
@@ -462,7 +698,11 @@ const struct ptl_db_sql ptl_db_sql[PTL_Q__MAX] = {
 		"UPDATE users SET security_stamp = security_stamp + 1, "
 		"pending_email = NULL, "
 		"status_id = CASE WHEN ?2 THEN ?3 ELSE status_id END "
-		"WHERE id = ?1"},
+		"WHERE id = ?1",
+		.pg = "UPDATE users SET security_stamp = security_stamp + 1, "
+		"pending_email = NULL, "
+		"status_id = CASE WHEN $2::bigint <> 0 THEN $3 "
+		"ELSE status_id END WHERE id = $1"},
 	[PTL_Q_USER_SET_PENDING] = {"USER_SET_PENDING",
 		"UPDATE users SET pending_email = ?2 WHERE id = ?1"},
 	/* A row being delivered (claimed) is left to its worker. */
@@ -478,7 +718,12 @@ const struct ptl_db_sql ptl_db_sql[PTL_Q__MAX] = {
 		"AND revoked_at IS NULL AND expires_at > ?3 "
 		"ORDER BY last_used_at DESC, id DESC LIMIT -1 OFFSET ?2) "
 		"RETURNING id",
-		COLS(session_trim_cols)},
+		COLS(session_trim_cols),
+		.pg = "UPDATE sessions SET revoked_at = $3, revoke_reason = $4 "
+		"WHERE id IN (SELECT id FROM sessions WHERE user_id = $1 "
+		"AND revoked_at IS NULL AND expires_at > $3 "
+		"ORDER BY last_used_at DESC, id DESC OFFSET $2) "
+		"RETURNING id"},
 	[PTL_Q_USER_ENABLE] = {"USER_ENABLE",
 		"UPDATE users SET disabled_at = NULL, updated_at = ?2 "
 		"WHERE id = ?1 AND disabled_at IS NOT NULL"},
@@ -488,7 +733,10 @@ const struct ptl_db_sql ptl_db_sql[PTL_Q__MAX] = {
 		"SELECT role_id, deleted_at IS NOT NULL AS deleted, "
 		"disabled_at IS NOT NULL AS disabled, provider FROM users "
 		"WHERE id = ?1",
-		COLS(user_state_cols)},
+		COLS(user_state_cols),
+		.pg = "SELECT role_id, (deleted_at IS NOT NULL)::int AS deleted, "
+		"(disabled_at IS NOT NULL)::int AS disabled, provider "
+		"FROM users WHERE id = $1"},
 	/* Social sign-in (domain/social.c, sql/006_social.sql). */
 	[PTL_Q_OAUTH_STATE_INSERT] = {"OAUTH_STATE_INSERT",
 		"INSERT INTO oauth_states (hash, provider, redirect, verifier, "
@@ -512,11 +760,21 @@ const struct ptl_db_sql ptl_db_sql[PTL_Q__MAX] = {
 		"(provider = ?1 AND social_id = ?2)) "
 		"ORDER BY id = (SELECT user_id FROM user_identities WHERE "
 		"provider = ?1 AND subject = ?2) DESC, id LIMIT 1",
-		COLS(social_user_cols)},
+		COLS(social_user_cols),
+		/* NULL (no identity) sorts last descending, as in SQLite. */
+		.pg = "SELECT id, status_id, (disabled_at IS NOT NULL)::int "
+		"AS disabled FROM users WHERE deleted_at IS NULL AND "
+		"(id = (SELECT user_id FROM user_identities WHERE "
+		"provider = $1 AND subject = $2) OR "
+		"(provider = $1 AND social_id = $2)) "
+		"ORDER BY (id = (SELECT user_id FROM user_identities WHERE "
+		"provider = $1 AND subject = $2)) DESC NULLS LAST, id LIMIT 1"},
 	[PTL_Q_SOCIAL_BY_EMAIL] = {"SOCIAL_BY_EMAIL",
 		"SELECT id, status_id, disabled_at IS NOT NULL AS disabled "
 		"FROM users WHERE email = ?1 AND deleted_at IS NULL",
-		COLS(social_user_cols)},
+		COLS(social_user_cols),
+		.pg = "SELECT id, status_id, (disabled_at IS NOT NULL)::int "
+		"AS disabled FROM users WHERE email = $1 AND deleted_at IS NULL"},
 	[PTL_Q_IDENTITY_UPSERT] = {"IDENTITY_UPSERT",
 		"INSERT INTO user_identities (provider, subject, user_id, "
 		"created_at, last_used_at) VALUES (?1, ?2, ?3, ?4, ?4) "
@@ -526,14 +784,22 @@ const struct ptl_db_sql ptl_db_sql[PTL_Q__MAX] = {
 		"SELECT DISTINCT provider FROM (SELECT provider FROM "
 		"user_identities WHERE user_id = ?1 UNION SELECT provider FROM "
 		"users WHERE id = ?1 AND provider <> 'email') ORDER BY provider",
-		COLS(identity_list_cols)},
+		COLS(identity_list_cols),
+		/* PG 15 wants the subquery named; UNION already removes the
+		 * duplicates; the bytes order, as SQLite's BINARY. */
+		.pg = "SELECT provider FROM (SELECT provider FROM "
+		"user_identities WHERE user_id = $1 UNION SELECT provider FROM "
+		"users WHERE id = $1 AND provider <> 'email') p "
+		"ORDER BY provider" C_COLLATE},
 	[PTL_Q_USER_SET_SOCIAL] = {"USER_SET_SOCIAL",
 		"UPDATE users SET provider = ?2, social_id = ?3, updated_at = ?4 "
 		"WHERE id = ?1"},
 	[PTL_Q_USER_SET_EMAIL_ONLY] = {"USER_SET_EMAIL_ONLY",
 		"UPDATE users SET email = ?2, updated_at = ?3 WHERE id = ?1"},
 	[PTL_Q_HEALTH_PROBE] = {"HEALTH_PROBE",
-		"INSERT OR REPLACE INTO health_probe (id, at) VALUES (1, ?1)"},
+		"INSERT OR REPLACE INTO health_probe (id, at) VALUES (1, ?1)",
+		.pg = "INSERT INTO health_probe (id, at) VALUES (1, $1) "
+		"ON CONFLICT (id) DO UPDATE SET at = excluded.at"},
 	/* A mail that failed at least once and is neither sent nor given
 	 * up: how long delivery has been failing (health). */
 	[PTL_Q_OUTBOX_OLDEST_FAILING] = {"OUTBOX_OLDEST_FAILING",
@@ -569,4 +835,93 @@ const struct ptl_db_sql ptl_db_sql[PTL_Q__MAX] = {
 	[PTL_Q_FILE_OWNED] = {"FILE_OWNED",
 		"SELECT " FILE_COLS " FROM files WHERE owner = ?1 LIMIT ?2",
 		COLS(file_cols)},
+	/* authportal copy-db (lib/domain/copydb.c): every column of every
+	 * table, the ids kept. */
+	[PTL_Q_COPY_USERS_READ] = {"COPY_USERS_READ",
+		"SELECT id, email, password, provider, social_id, first_name, "
+		"last_name, role_id, status_id, created_at, updated_at, "
+		"deleted_at, disabled_at, security_stamp, pending_email"
+		" FROM users ORDER BY id",
+		COLS(copy_users_cols)},
+	[PTL_Q_COPY_USERS_WRITE] = {"COPY_USERS_WRITE",
+		"INSERT INTO users (id, email, password, provider, social_id, "
+		"first_name, last_name, role_id, status_id, created_at, "
+		"updated_at, deleted_at, disabled_at, security_stamp, "
+		"pending_email) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
+		"?11, ?12, ?13, ?14, ?15)"},
+	COPY_COUNT(USERS, "users"),
+	COPY_SEQ(USERS, "users"),
+	[PTL_Q_COPY_SESSIONS_READ] = {"COPY_SESSIONS_READ",
+		"SELECT id, user_id, hash, prev_hash, nonce, generation, "
+		"rotated_at, created_at, last_used_at, expires_at, user_agent, "
+		"ip, revoked_at, revoke_reason FROM sessions ORDER BY id",
+		COLS(copy_sessions_cols)},
+	[PTL_Q_COPY_SESSIONS_WRITE] = {"COPY_SESSIONS_WRITE",
+		"INSERT INTO sessions (id, user_id, hash, prev_hash, nonce, "
+		"generation, rotated_at, created_at, last_used_at, expires_at, "
+		"user_agent, ip, revoked_at, revoke_reason) VALUES (?1, ?2, ?3, "
+		"?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"},
+	COPY_COUNT(SESSIONS, "sessions"),
+	COPY_SEQ(SESSIONS, "sessions"),
+	[PTL_Q_COPY_IDENTITIES_READ] = {"COPY_IDENTITIES_READ",
+		"SELECT provider, subject, user_id, created_at, last_used_at"
+		" FROM user_identities ORDER BY provider, subject",
+		COLS(copy_user_identities_cols)},
+	[PTL_Q_COPY_IDENTITIES_WRITE] = {"COPY_IDENTITIES_WRITE",
+		"INSERT INTO user_identities (provider, subject, user_id, "
+		"created_at, last_used_at) VALUES (?1, ?2, ?3, ?4, ?5)"},
+	COPY_COUNT(IDENTITIES, "user_identities"),
+	[PTL_Q_COPY_OUTBOX_READ] = {"COPY_OUTBOX_READ",
+		"SELECT id, kind, user_id, recipient, new_email, created_at, "
+		"attempts, next_attempt_at, claimed_until, sent_at, failed_at, "
+		"last_error, lang FROM mail_outbox ORDER BY id",
+		COLS(copy_mail_outbox_cols)},
+	[PTL_Q_COPY_OUTBOX_WRITE] = {"COPY_OUTBOX_WRITE",
+		"INSERT INTO mail_outbox (id, kind, user_id, recipient, "
+		"new_email, created_at, attempts, next_attempt_at, "
+		"claimed_until, sent_at, failed_at, last_error, lang) VALUES ("
+		"?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"},
+	COPY_COUNT(OUTBOX, "mail_outbox"),
+	COPY_SEQ(OUTBOX, "mail_outbox"),
+	[PTL_Q_COPY_AUDIT_READ] = {"COPY_AUDIT_READ",
+		"SELECT id, at, event, user_id, session_id, ip, detail, "
+		"user_agent, email FROM audit_log ORDER BY id",
+		COLS(copy_audit_log_cols)},
+	[PTL_Q_COPY_AUDIT_WRITE] = {"COPY_AUDIT_WRITE",
+		"INSERT INTO audit_log (id, at, event, user_id, session_id, ip, "
+		"detail, user_agent, email) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+		"?8, ?9)"},
+	COPY_COUNT(AUDIT, "audit_log"),
+	COPY_SEQ(AUDIT, "audit_log"),
+	[PTL_Q_COPY_RATE_READ] = {"COPY_RATE_READ",
+		"SELECT key, window_start, count, last_at"
+		" FROM rate_limits ORDER BY key",
+		COLS(copy_rate_limits_cols)},
+	[PTL_Q_COPY_RATE_WRITE] = {"COPY_RATE_WRITE",
+		"INSERT INTO rate_limits (key, window_start, count, last_at"
+		") VALUES (?1, ?2, ?3, ?4)"},
+	COPY_COUNT(RATE, "rate_limits"),
+	[PTL_Q_COPY_OAUTH_READ] = {"COPY_OAUTH_READ",
+		"SELECT hash, provider, redirect, verifier, nonce, browser, "
+		"created_at, expires_at FROM oauth_states ORDER BY hash",
+		COLS(copy_oauth_states_cols)},
+	[PTL_Q_COPY_OAUTH_WRITE] = {"COPY_OAUTH_WRITE",
+		"INSERT INTO oauth_states (hash, provider, redirect, verifier, "
+		"nonce, browser, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, "
+		"?5, ?6, ?7, ?8)"},
+	COPY_COUNT(OAUTH, "oauth_states"),
+	[PTL_Q_COPY_FILES_READ] = {"COPY_FILES_READ",
+		"SELECT id, name, type, size, owner, created_at, attached_at"
+		" FROM files ORDER BY id",
+		COLS(copy_files_cols)},
+	[PTL_Q_COPY_FILES_WRITE] = {"COPY_FILES_WRITE",
+		"INSERT INTO files (id, name, type, size, owner, created_at, "
+		"attached_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"},
+	COPY_COUNT(FILES, "files"),
+	[PTL_Q_COPY_HEALTH_READ] = {"COPY_HEALTH_READ",
+		"SELECT id, at FROM health_probe ORDER BY id",
+		COLS(copy_health_probe_cols)},
+	[PTL_Q_COPY_HEALTH_WRITE] = {"COPY_HEALTH_WRITE",
+		"INSERT INTO health_probe (id, at) VALUES (?1, ?2)"},
+	COPY_COUNT(HEALTH, "health_probe"),
 };

@@ -301,6 +301,25 @@ ptl_cfg_get(const char *name)
 	return v;
 }
 
+bool
+ptl_cfg_is_pg_url(const char *s)
+{
+	size_t n = 0;
+
+	if (strncmp(s, "postgres://", 11) == 0 ||
+	    strncmp(s, "postgresql://", 13) == 0)
+		return true;
+	while (s[n] == ' ' || s[n] == '\t')
+		n++;
+	if (!((s[n] >= 'a' && s[n] <= 'z') || s[n] == '_'))
+		return false;
+	while ((s[n] >= 'a' && s[n] <= 'z') || s[n] == '_')
+		n++;
+	while (s[n] == ' ' || s[n] == '\t')
+		n++;
+	return s[n] == '=';
+}
+
 static const char *
 str_or(const char *name, const char *def)
 {
@@ -606,6 +625,15 @@ ptl_cfg_load(struct ptl_cfg *cfg)
 			  strcmp(cfg->node_env, "test") != 0;
 	cfg->app_name = str_or("APP_NAME", "authportal");
 	cfg->database_path = path_or("DATABASE_PATH", ptl_paths_database());
+	cfg->database_url = str_or("DATABASE_URL", NULL);
+	if (cfg->database_url != NULL && !ptl_cfg_is_pg_url(cfg->database_url)) {
+		/* Not echoed: it may hold a password. */
+		PTL_LOG_ERR("setting DATABASE_URL: a PostgreSQL connection "
+			    "string, postgresql://USER@HOST/DB or "
+			    "host=HOST dbname=DB (unset it to use SQLite at "
+			    "DATABASE_PATH)");
+		good = false;
+	}
 	cfg->frontend_domain = str_or("FRONTEND_DOMAIN", NULL);
 	cfg->backend_domain = str_or("BACKEND_DOMAIN", NULL);
 	cfg->cors_origins = str_or("APP_CORS_ORIGINS", cfg->frontend_domain);

@@ -58,6 +58,11 @@ struct ptl_cfg {
 	const char *header_language_var;
 	bool docs;                     /* APP_DOCS, true: /docs, /docs-json */
 	const char *database_path;  /* DATABASE_PATH, absolute */
+	/* DATABASE_URL: a PostgreSQL connection string (postgres://,
+	 * postgresql://, or libpq's keyword=value form), which selects
+	 * PostgreSQL; NULL: SQLite at database_path. May hold a password:
+	 * never logged nor shown (ptl_db_describe). */
+	const char *database_url;
 
 	const char *jwt_secret;     /* AUTH_JWT_SECRET */
 	const char *refresh_secret; /* AUTH_REFRESH_SECRET */
@@ -192,6 +197,11 @@ const char *ptl_cfg_file(void);
  * A missing file is no error. Call it before the first ptl_cfg_get() or
  * ptl_cfg_load(): each process reads its files once. path is copied. */
 void ptl_cfg_set_fallback(const char *path) __attribute__((nonnull));
+
+/* Whether s is a PostgreSQL connection string: a postgres:// or
+ * postgresql:// URI, or libpq's keyword=value form (a first word of
+ * letters and '_' followed by '='). */
+bool ptl_cfg_is_pg_url(const char *s) __attribute__((nonnull));
 
 /* The list a,b,c (trimmed) contains s[0..len), exactly. */
 bool ptl_cfg_list_has(const char *list, const char *s, size_t len);

@@ -156,6 +156,27 @@ remember_file(struct ptl_app *app)
 	app->shm_ino = inode_beside(app->cfg.database_path, "-shm");
 }
 
+/* The database of the settings: DATABASE_URL (PostgreSQL) when set,
+ * else the file DATABASE_PATH. */
+static const char *
+db_where(const struct ptl_app *app)
+{
+	return app->cfg.database_url != NULL ? app->cfg.database_url
+					     : app->cfg.database_path;
+}
+
+/* PostgreSQL could not be reached: the next try waits, 100 ms doubling
+ * to 5 s (a try costs a connection attempt, up to its connect_timeout). */
+static void
+back_off(struct ptl_app *app)
+{
+	app->db_backoff_ms = app->db_backoff_ms == 0 ? 100
+			     : app->db_backoff_ms >= 2500 ? 5000
+							  : app->db_backoff_ms * 2;
+	app->db_retry_us =
+	    ptl_clock_mono_us() + (int64_t)app->db_backoff_ms * 1000;
+}
+
 enum ptl_err
 ptl_app_open_db(struct ptl_app *app)
 {
@@ -163,24 +184,42 @@ ptl_app_open_db(struct ptl_app *app)
 		.busy_timeout_ms = app->cfg.busy_timeout_ms,
 		.backup_on_migrate = app->cfg.backup_on_migrate,
 		.no_create = app->db_lost,
+		.quiet = app->db_backoff_ms != 0,
 	};
+	bool pg = app->cfg.database_url != NULL;
 	enum ptl_err e;
 
 	if (app->db != NULL)
 		return PTL_OK;
-	if (app->cfg.database_path == NULL) {
+	if (db_where(app) == NULL) {
 		app->db_err = PTL_ERR_UNAVAILABLE;
 		return PTL_ERR_UNAVAILABLE;
 	}
-	if (app->db_lost && !may_reopen(app)) {
+	if (pg && app->db_backoff_ms != 0 &&
+	    ptl_clock_mono_us() < app->db_retry_us)
+		return PTL_ERR_UNAVAILABLE; /* db_err as the last try left it */
+	if (!pg && app->db_lost && !may_reopen(app)) {
 		app->db_err = PTL_ERR_DB_REPLACED;
 		return PTL_ERR_UNAVAILABLE;
 	}
-	e = ptl_db_open_with(app->cfg.database_path, &opts, &app->db);
+	e = ptl_db_open_with(db_where(app), &opts, &app->db);
 	if (e != PTL_OK) {
 		app->db = NULL;
 		app->db_err = e;
+		if (pg)
+			back_off(app);
 		return PTL_ERR_UNAVAILABLE;
+	}
+	if (pg) {
+		char what[256];
+
+		if (app->db_backoff_ms != 0) {
+			ptl_db_describe(db_where(app), what, sizeof(what));
+			PTL_LOG_WARN("%s: connected", what);
+		}
+		app->db_backoff_ms = 0;
+		app->db_err = PTL_OK;
+		return PTL_OK;
 	}
 	if (app->db_lost)
 		PTL_LOG_WARN("database %s: opened again (the file that was "
@@ -216,13 +255,14 @@ check_writable(struct ptl_app *app)
 	if (!ptl_db_readonly(app->db) &&
 	    ptl_db_last_fault(PTL_DB_FAULT_RECENT_US) != PTL_ERR_DB_READONLY)
 		return;
-	if (now - tried_us < 1000000 ||
-	    !ptl_db_writable(app->cfg.database_path))
+	if (now - tried_us < 1000000 || !ptl_db_writable(db_where(app)))
 		return;
 	tried_us = now;
 	ptl_db_close(app->db);
 	app->db = NULL;
-	if (ptl_app_open_db(app) == PTL_OK)
+	/* PostgreSQL: connected to a standby (a failover that DNS now
+	 * points elsewhere): connect again. */
+	if (ptl_app_open_db(app) == PTL_OK && app->cfg.database_url == NULL)
 		PTL_LOG_INFO("database %s: writable again; opened it again",
 			     app->cfg.database_path);
 }

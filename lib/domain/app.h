@@ -63,6 +63,11 @@ struct ptl_app {
 	 * open connection keeps its -wal and -shm: no other process removes
 	 * them meanwhile). 0: none. */
 	uint64_t db_dev, db_ino, wal_ino, shm_ino;
+	/* PostgreSQL (DATABASE_URL) could not be reached: no new try before
+	 * db_retry_us (monotonic), the interval doubling from 100 ms to 5 s,
+	 * so that a request meanwhile is answered 503 at once. */
+	int64_t db_retry_us;
+	int db_backoff_ms;
 	/* The shipped language of the request being served (ptl_i18n_pick()
 	 * of its language header, API.md §12.1), stored with the mails it
 	 * queues (domain/outbox.h). Owned by i18n; NULL outside a request:

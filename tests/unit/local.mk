@@ -139,3 +139,12 @@ check_PROGRAMS += tests/unit/test_tmpl
 tests_unit_test_tmpl_SOURCES = tests/unit/test_tmpl.c tests/tap.h
 check_PROGRAMS += tests/unit/test_ua
 tests_unit_test_ua_SOURCES = tests/unit/test_ua.c tests/tap.h
+# PostgreSQL: sql/pg/ against sql/, and every statement's PostgreSQL text
+# prepared on it (skipped without PTL_TEST_DATABASE_URL unless
+# PTL_TEST_PG=1). tests/unit/sqldump prints the statement table for it.
+noinst_PROGRAMS += tests/unit/sqldump
+TESTS += tests/tools/pgsql-check
+tests_unit_sqldump_SOURCES = tests/unit/sqldump.c
+check_PROGRAMS += tests/unit/test_db_pg
+tests_unit_test_db_pg_SOURCES = tests/unit/test_db_pg.c tests/unit/fixture.h tests/tap.h \
+	tests/memio.c tests/memio.h
