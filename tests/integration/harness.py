@@ -144,6 +144,11 @@ APP_PREFIXES = ("AUTH_", "APP_", "MAIL_", "DATABASE_", "FRONTEND_",
                 "TRUSTED_PROXIES", "NODE_ENV", "API_PREFIX", "FILES_",
                 "PAGES_")
 
+# The signing keys: what a second host of one site must share at least
+# (Server(share=...) takes every setting).
+SHARED_SETTINGS = ("AUTH_JWT_SECRET", "AUTH_REFRESH_SECRET",
+                   "AUTH_FORGOT_SECRET", "AUTH_CONFIRM_EMAIL_SECRET")
+
 _counter = itertools.count(1)
 _counter_lock = threading.Lock()
 
