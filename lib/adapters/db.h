@@ -548,10 +548,12 @@ void ptl_db_describe(const char *where, char *out, size_t size)
  * statement_timeout to busy_timeout_ms, and migrates under an advisory
  * lock (ptl_db_migrate); backup_on_migrate and no_create do not apply (no
  * file). PTL_ERR_UNAVAILABLE (logged, without the password) when the
- * server cannot be reached; PTL_ERR_DB_NEWER as above. Once open, a lost
- * connection is made again by the statements that find it lost (at most
+ * server cannot be reached; PTL_ERR_DB_NEWER as above. Once open, a
+ * connection the server ended while idle is made again before the next
+ * statement; a statement whose connection breaks under it answers
+ * PTL_ERR_UNAVAILABLE, and the connection is made again later (at most
  * once per back-off interval, 100 ms doubling to 5 s while the server
- * stays away; meanwhile they answer PTL_ERR_UNAVAILABLE at once).
+ * stays away; meanwhile statements answer PTL_ERR_UNAVAILABLE at once).
  */
 
 /* ptl_db_open_with() with busy_timeout_ms and a backup before migrating. */

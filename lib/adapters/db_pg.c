@@ -10,9 +10,12 @@
  * ptl_pg_blob. A statement's SQLite text serves PostgreSQL too when the
  * table gives no PostgreSQL text (.pg), with each ?N rewritten $N.
  *
- * Connection loss: a statement that finds the connection broken answers
- * PTL_ERR_UNAVAILABLE, and the connection is dropped. The next statement
- * connects again, but not more than once per back-off interval (100 ms,
+ * Connection loss: a connection the server ended while it was idle is
+ * seen before the next statement is sent (ensure) and made again at once.
+ * A statement whose connection breaks under it answers
+ * PTL_ERR_UNAVAILABLE (it is never sent twice), and the connection is
+ * dropped. The next statement connects again, but not more than once per
+ * back-off interval (100 ms,
  * doubling to 5 s while the server stays away): meanwhile every statement
  * answers PTL_ERR_UNAVAILABLE at once, so a request never waits long for
  * a server that is down. Statements are prepared again on the new
@@ -362,19 +365,37 @@ connect_now(struct ptl_pg *pg)
 }
 
 /* A usable connection, or PTL_ERR_UNAVAILABLE at once while the back-off
- * interval runs, or when the open transaction lost its connection. */
+ * interval runs, or when the open transaction lost its connection.
+ * Outside a transaction, what the server sent while the connection was
+ * idle is read first, without waiting (PQconsumeInput): a connection it
+ * ended meanwhile (a restart, pg_terminate_backend, an idle timeout) is
+ * seen before a statement is sent on it, and made again at once, so that
+ * the request does not fail. (Once a statement is sent, a loss is
+ * PTL_ERR_UNAVAILABLE: whether it ran cannot be known, and it is never
+ * sent twice.) */
 static enum ptl_err
 ensure(struct ptl_pg *pg)
 {
+	/* Twice: the first read takes the server's last message (FATAL ...),
+	 * the second sees the end of the connection. Nothing to read costs
+	 * two recv(2) that return at once. */
+	if (pg->conn != NULL && !pg->in_tx &&
+	    PQstatus(pg->conn) == CONNECTION_OK &&
+	    PQconsumeInput(pg->conn) == 1 &&
+	    PQstatus(pg->conn) == CONNECTION_OK)
+		(void)PQconsumeInput(pg->conn);
 	if (pg->conn != NULL && PQstatus(pg->conn) == CONNECTION_OK)
 		return PTL_OK;
 	if (pg->conn != NULL) {
-		if (!pg->down)
-			PTL_LOG_ERR("%s: connection lost; answering 503, "
-				    "connecting again with back-off",
-				    pg->where);
-		pg->down = true;
+		bool idle = !pg->in_tx;
+
+		PTL_LOG_WARN("%s: the server ended the connection%s",
+			     pg->where,
+			     idle ? "; connecting again"
+				  : " (the transaction is lost)");
 		drop(pg);
+		if (idle)
+			pg->retry_at_us = 0; /* nothing was sent: at once */
 	}
 	if (pg->in_tx)
 		return PTL_ERR_UNAVAILABLE; /* the transaction is gone */
@@ -430,10 +451,8 @@ prepare(struct ptl_pg *pg, enum ptl_q q)
 	PGresult *res;
 	enum ptl_err e = PTL_OK;
 
-	if (pg->prepared[q])
-		return PTL_OK;
-	e = ensure(pg);
-	if (e != PTL_OK)
+	e = ensure(pg); /* first: a reconnect forgets what was prepared */
+	if (e != PTL_OK || pg->prepared[q])
 		return e;
 	(void)snprintf(name, sizeof(name), "ptl_%d", (int)q);
 	res = PQprepare(pg->conn, name, pg->text[q], 0, NULL);
