@@ -941,6 +941,21 @@ test_cli(void)
 	ok(strstr(out, "pg_restore") != NULL, "  naming pg_restore");
 	is_int(cli("user delete cli@example.com", out, sizeof(out)), 0,
 	       "user delete");
+	setenv("DATABASE_URL",
+	       "postgresql://joe:pw-never-shown-7@/none?host=/nonexistent-ptl", 1);
+	is_int(cli("check-config", out, sizeof(out)), 1,
+	       "check-config, the server unreachable: a problem");
+	ok(strstr(out, "cannot be reached") != NULL &&
+		   strstr(out, "pw-never-shown-7") == NULL,
+	   "  said so, without the password");
+	is_int(cli("migrate", out, sizeof(out)), 1, "  migrate fails");
+	ok(strstr(out, "pw-never-shown-7") == NULL, "  without the password");
+	setenv("DATABASE_URL", "mysql://joe:pw-never-shown-7@db/auth", 1);
+	is_int(cli("check-config", out, sizeof(out)), 1,
+	       "a DATABASE_URL of another engine is refused");
+	ok(strstr(out, "DATABASE_URL") != NULL &&
+		   strstr(out, "pw-never-shown-7") == NULL,
+	   "  naming the setting, not its value");
 	unsetenv("DATABASE_URL");
 	free(conn);
 }
