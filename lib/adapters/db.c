@@ -1199,6 +1199,14 @@ ptl_db_commit(struct ptl_db *db)
 }
 
 enum ptl_err
+ptl_db_begin_rows(struct ptl_db *db)
+{
+	if (db->pg != NULL)
+		return ptl_pg_begin_rows(db->pg);
+	return ptl_db_begin(db);
+}
+
+enum ptl_err
 ptl_db_end(struct ptl_db *db, enum ptl_err e)
 {
 	if (e != PTL_OK) {

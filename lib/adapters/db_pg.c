@@ -60,6 +60,8 @@
  *    can land between store_reset's read and its write: the reset's write
  *    comes last and wins; on SQLite the re-hash would have come before
  *    (the reset then refused as a used link) or after.
+ * A transaction begun with ptl_pg_begin_rows (no advisory lock) counts as
+ * such a single statement: it must rest on its own compare-and-swap.
  * Within a transaction a statement sees what such single statements
  * committed since the previous one (READ COMMITTED): the checks above
  * count rows that only transactions write (files of a user, mails of an
@@ -771,8 +773,9 @@ ptl_pg_check_columns(struct ptl_pg *pg, enum ptl_q q,
 
 /* ---- transactions ------------------------------------------------------- */
 
-enum ptl_err
-ptl_pg_begin(struct ptl_pg *pg)
+/* BEGIN, with the lock of write transactions when alone. */
+static enum ptl_err
+begin(struct ptl_pg *pg, bool alone)
 {
 	enum ptl_err e;
 
@@ -785,8 +788,8 @@ ptl_pg_begin(struct ptl_pg *pg)
 		return e;
 	/* One round trip: BEGIN, then the lock of write transactions
 	 * (waiting at most lock_timeout: 55P03, PTL_ERR_BUSY). */
-	e = exec_sql(pg, pg->readonly ? "BEGIN"
-				      : "BEGIN; SELECT " TX_LOCK);
+	e = exec_sql(pg, pg->readonly || !alone ? "BEGIN"
+						: "BEGIN; SELECT " TX_LOCK);
 	if (e != PTL_OK) {
 		ptl_pg_rollback(pg);
 		return e;
@@ -794,6 +797,23 @@ ptl_pg_begin(struct ptl_pg *pg)
 	pg->in_tx = true;
 	pg->tx_err = PTL_OK;
 	return PTL_OK;
+}
+
+enum ptl_err
+ptl_pg_begin(struct ptl_pg *pg)
+{
+	return begin(pg, true);
+}
+
+/* A transaction whose correctness rests on the row locks of its own
+ * statements (a compare-and-swap UPDATE ... WHERE the row is still what
+ * was read), not on running alone: no advisory lock, so that such
+ * transactions on different rows run side by side on every host, and
+ * beside the transactions of ptl_pg_begin, as single statements do. */
+enum ptl_err
+ptl_pg_begin_rows(struct ptl_pg *pg)
+{
+	return begin(pg, false);
 }
 
 void

@@ -473,6 +473,31 @@ test_serialize(void)
 	ok(ptl_db_commit(a) == PTL_OK, "a commits");
 	ok(ptl_db_begin(b) == PTL_OK, "  then b begins");
 	ptl_db_rollback(b);
+	/* Transactions on row locks alone: beside a ptl_db_begin one, and
+	 * beside each other on different rows; on the same row, the second
+	 * waits for the first (the busy timeout here). */
+	ok(ptl_db_begin(a) == PTL_OK, "a begins a write transaction");
+	ok(ptl_db_begin_rows(b) == PTL_OK,
+	   "  b's row-lock transaction begins beside it");
+	ptl_db_rollback(a);
+	ok(ptl_db_begin_rows(a) == PTL_OK, "a begins a row-lock transaction");
+	st = ptl_db_q(a, PTL_Q_USER_SET_PASSWORD);
+	ptl_db_bind_int(st, 1, 1);
+	ptl_db_bind_textz(st, 2, "A");
+	ptl_db_bind_int(st, 3, NOW);
+	ok(ptl_db_exec(st) == PTL_OK, "  and writes row 1");
+	st = ptl_db_q(b, PTL_Q_USER_SET_PASSWORD);
+	ptl_db_bind_int(st, 1, 2);
+	ptl_db_bind_textz(st, 2, "B");
+	ptl_db_bind_int(st, 3, NOW);
+	ok(ptl_db_exec(st) == PTL_OK, "  b writes row 2 at the same time");
+	st = ptl_db_q(b, PTL_Q_USER_SET_PASSWORD);
+	ptl_db_bind_int(st, 1, 1);
+	ptl_db_bind_textz(st, 2, "B");
+	ptl_db_bind_int(st, 3, NOW);
+	is_int(ptl_db_exec(st), PTL_ERR_BUSY, "  but not row 1 (a holds it)");
+	ok(ptl_db_end(b, PTL_OK) != PTL_OK, "  b's transaction failed");
+	ok(ptl_db_commit(a) == PTL_OK, "  a commits");
 out:
 	ptl_db_close(a);
 	ptl_db_close(b);
