@@ -108,7 +108,8 @@ struct pg_stmt {
 	struct ptl_stmt base; /* first: a struct ptl_stmt * is this */
 	struct ptl_pg *pg;
 	enum ptl_q q;
-	int nparams;
+	int nparams;    /* sent: the highest $N of the PostgreSQL text */
+	int nslots;     /* bindable: nparams, or the SQLite text's if more */
 	char **values;  /* malloc'd copies; NULL binds NULL */
 	int *lengths;
 	int *formats;
@@ -494,7 +495,7 @@ reset(struct pg_stmt *s)
 	s->res = NULL;
 	s->row = -1;
 	s->nrows = 0;
-	for (i = 0; i < s->nparams; i++) {
+	for (i = 0; i < s->nslots; i++) {
 		free(s->values[i]);
 		s->values[i] = NULL;
 		s->lengths[i] = 0;
@@ -520,7 +521,8 @@ ptl_pg_bind(struct ptl_stmt *st, int i, const void *p, size_t len, bool blob)
 	char *v = NULL;
 
 	/* Only a programming error (bad index) can fail a bind. */
-	PTL_ASSERT(i >= 1 && i <= s->nparams && len < (size_t)1 << 30);
+	/* A parameter the PostgreSQL text does not use is kept, not sent. */
+	PTL_ASSERT(i >= 1 && i <= s->nslots && len < (size_t)1 << 30);
 	if (p != NULL) {
 		v = ptl_mem_xmalloc(len + 1);
 		memcpy(v, p, len);
@@ -1030,16 +1032,21 @@ ptl_pg_open(const char *conninfo, const struct ptl_db_opts *opts,
 	for (i = 0; i < PTL_Q__MAX; i++) {
 		struct pg_stmt *s = &pg->stmts[i];
 
+		int sqlite_max = 0;
+
 		pg->text[i] = rewrite(sql_of((enum ptl_q)i), &pg->nparams[i]);
+		free(rewrite(ptl_db_sql[i].sql, &sqlite_max));
 		s->base.pg = true;
 		s->pg = pg;
 		s->q = (enum ptl_q)i;
 		s->row = -1;
 		s->nparams = pg->nparams[i];
-		if (s->nparams > 0) {
-			s->values = calloc((size_t)s->nparams, sizeof(char *));
-			s->lengths = calloc((size_t)s->nparams, sizeof(int));
-			s->formats = calloc((size_t)s->nparams, sizeof(int));
+		/* The callers bind what the SQLite text takes. */
+		s->nslots = sqlite_max > s->nparams ? sqlite_max : s->nparams;
+		if (s->nslots > 0) {
+			s->values = calloc((size_t)s->nslots, sizeof(char *));
+			s->lengths = calloc((size_t)s->nslots, sizeof(int));
+			s->formats = calloc((size_t)s->nslots, sizeof(int));
 			if (s->values == NULL || s->lengths == NULL ||
 			    s->formats == NULL)
 				ptl_mem_oom();
