@@ -1032,7 +1032,7 @@ void
 ptl_db_bind_blob(struct ptl_stmt *st, int i, const void *p, size_t len)
 {
 	if (st->pg) {
-		ptl_pg_bind(st, i, p != NULL ? p : "", len, true);
+		ptl_pg_bind(st, i, p, len, true); /* NULL binds NULL */
 		return;
 	}
 	check_bind(st, sqlite3_bind_blob64(ST(st), i, p, len, SQLITE_TRANSIENT));
