@@ -520,8 +520,8 @@ ptl_pg_bind(struct ptl_stmt *st, int i, const void *p, size_t len, bool blob)
 	struct pg_stmt *s = PGST(st);
 	char *v = NULL;
 
-	/* Only a programming error (bad index) can fail a bind. */
-	/* A parameter the PostgreSQL text does not use is kept, not sent. */
+	/* Only a programming error (bad index) can fail a bind. A parameter
+	 * the PostgreSQL text does not use is kept, not sent (nslots). */
 	PTL_ASSERT(i >= 1 && i <= s->nslots && len < (size_t)1 << 30);
 	if (p != NULL) {
 		v = ptl_mem_xmalloc(len + 1);
