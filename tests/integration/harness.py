@@ -537,11 +537,13 @@ def _pg_value(v):
 class Database:
     """One connection to a Server's database, on either engine, in
     autocommit mode: execute() runs one statement (placeholders `?`) and
-    returns its rows as tuples (bytea as bytes); rowcount of the last."""
+    returns its rows as tuples (bytea as bytes); rowcount and columns (the
+    result's column names) of the last."""
 
     def __init__(self, engine, target):
         self.engine = engine
         self.rowcount = -1
+        self.columns = []
         if engine == "postgres":
             import psycopg2
             self.conn = psycopg2.connect(target)
@@ -557,6 +559,7 @@ class Database:
             try:
                 cur.execute(_qmark_to_format(query), tuple(params))
                 self.rowcount = cur.rowcount
+                self.columns = [d[0] for d in cur.description or ()]
                 if cur.description is None:
                     return []
                 return [tuple(_pg_value(v) for v in row) for row in cur.fetchall()]
@@ -565,6 +568,7 @@ class Database:
         cur = self.conn.execute(query, tuple(params))
         rows = cur.fetchall()
         self.rowcount = cur.rowcount
+        self.columns = [d[0] for d in cur.description or ()]
         return rows
 
     def close(self):

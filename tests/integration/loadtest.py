@@ -21,8 +21,13 @@ spread over the run. Afterwards it checks, prints and returns:
   confirm-new-email mail per 200 email change) is in the outbox, and every
   outbox row marked sent reached the SMTP catcher;
 - no refresh token was accepted twice, and none was handed out twice;
-- PRAGMA integrity_check is ok;
+- PRAGMA integrity_check is ok (SQLite);
 - the error log shows no crash: workers died only of the kills.
+
+On either engine (harness.Server's, PTL_DB), or named: LoadTest(server_kw=
+{"engine": "postgres", "cluster": ...}). hosts=2 runs two web servers on
+one database (harness.Server(share=...)), each request of a client sent to
+either at random (no sticky sessions), the kills spread over both.
 
 The randomness (the order of the operations, which worker is killed and
 when) comes from one seeded generator per thread, so a run is repeatable in
@@ -41,7 +46,6 @@ import os
 import random
 import re
 import signal
-import sqlite3
 import sys
 import threading
 import time
@@ -72,10 +76,11 @@ RECOVERY_MAX_S = 2.0
 
 
 class Entry:
-    __slots__ = ("op", "exe", "t0", "t1", "status", "error", "page", "cut")
+    __slots__ = ("op", "exe", "t0", "t1", "status", "error", "page", "cut",
+                 "host")
 
-    def __init__(self, op, t0, t1, status, error, page):
-        self.op, self.exe = op, EXE[op]
+    def __init__(self, op, t0, t1, status, error, page, host=0):
+        self.op, self.exe, self.host = op, EXE[op], host
         self.t0, self.t1 = t0, t1
         self.status, self.error, self.page = status, error, page
         self.cut = False   # set when a kill explains it
@@ -87,7 +92,7 @@ class Record:
     def __init__(self):
         self.lock = threading.Lock()
         self.entries = []
-        self.kills = []          # (time, executable, pid)
+        self.kills = []          # (time, executable, pid, host)
         self.signed_up = []      # addresses that answered 204
         self.due = []            # (kind, address) of every mail due
         self.presented = {}      # refresh token -> times presented
@@ -112,7 +117,7 @@ class Cut(Exception):
 class Client:
     def __init__(self, test, index, active_email):
         self.t = test
-        self.s = test.server
+        self.servers = test.servers
         self.rec = test.rec
         self.rng = random.Random(test.seed * 1000 + index)
         self.index = index
@@ -123,11 +128,13 @@ class Client:
         headers = {"User-Agent": agent or "loadtest/%d" % self.index}
         if token is not None:
             headers["Authorization"] = "Bearer " + token
+        host = self.rng.randrange(len(self.servers)) if len(self.servers) > 1 else 0
         t0 = time.monotonic()
         status, error, page, r = None, None, False, None
         try:
-            r = self.s.request(method, path, json_body=body, headers=headers,
-                               record=False, timeout=REQUEST_TIMEOUT)
+            r = self.servers[host].request(
+                method, path, json_body=body, headers=headers, record=False,
+                timeout=REQUEST_TIMEOUT)
             status = r.status
             # The web server's own answer (its JSON error for a worker
             # that died carries no X-Request-Id: API.md §9.2), not the
@@ -136,7 +143,8 @@ class Client:
                 "application/json")) or "x-request-id" not in r.headers
         except (OSError, http.client.HTTPException) as e:
             error = type(e).__name__
-        self.rec.add(Entry(op, t0, time.monotonic(), status, error, page))
+        self.rec.add(Entry(op, t0, time.monotonic(), status, error, page,
+                           host))
         if status is None or status >= 500:
             raise Cut(op)
         if status not in EXPECT[op]:
@@ -253,7 +261,7 @@ class Client:
 
 class LoadTest:
     def __init__(self, seconds=60, kills=None, clients=8, seed=9, maxprocs=2,
-                 out=None):
+                 out=None, server_kw=None, hosts=1):
         self.seconds = seconds
         self.kills = kills if kills is not None else max(1, seconds // 3)
         self.clients = clients
@@ -261,14 +269,17 @@ class LoadTest:
         self.maxprocs = maxprocs
         self.out = out or (lambda line: print(line, flush=True))
         self.rec = Record()
-        self.server = None
+        self.server_kw = dict(server_kw or {})
+        self.hosts = hosts
+        self.servers = []
+        self.server = None   # the first host
         self.checks = []   # (ok, text)
 
     # ---- the run ---------------------------------------------------------
-    def workers(self):
-        """{executable: [pid, ...]} of the server's live FastCGI workers."""
+    def workers(self, host=0):
+        """{executable: [pid, ...]} of a host's live FastCGI workers."""
         found = {}
-        for pid in self.server.session_pids():
+        for pid in self.servers[host].session_pids():
             try:
                 exe = os.path.basename(os.readlink("/proc/%d/exe" % pid))
             except OSError:
@@ -285,7 +296,8 @@ class LoadTest:
         for when in times:
             if stop_event.wait(max(0.0, when - time.monotonic())):
                 return
-            live = self.workers()
+            host = rng.randrange(len(self.servers)) if len(self.servers) > 1 else 0
+            live = self.workers(host)
             # An executable whose killed worker is not back yet is spared.
             choices = [e for e in KILLABLE if len(live.get(e, [])) >= 2] or \
                 [e for e in KILLABLE if live.get(e)]
@@ -299,7 +311,7 @@ class LoadTest:
             except ProcessLookupError:
                 continue
             with self.rec.lock:
-                self.rec.kills.append((t, exe, pid))
+                self.rec.kills.append((t, exe, pid, host))
 
     def seed_accounts(self):
         """One Active account per client, for the email changes (an
@@ -314,14 +326,19 @@ class LoadTest:
         return emails
 
     def run(self):
-        self.server = harness.Server(smtp="catcher", maxprocs=self.maxprocs)
-        self.server.start()
+        kw = dict(self.server_kw, smtp="catcher", maxprocs=self.maxprocs)
         try:
+            for _ in range(self.hosts):
+                s = harness.Server(**dict(kw, share=self.server))
+                self.servers.append(s)
+                s.start()
+                self.server = self.servers[0]
             active = self.seed_accounts()
             self.out("loadtest: %d s, %d clients, %d kills, seed %d, %d "
-                     "workers per executable, %s on 127.0.0.1:%d" % (
+                     "workers per executable, %s, %s on 127.0.0.1:%s" % (
                          self.seconds, self.clients, self.kills, self.seed,
-                         self.maxprocs, self.server.web, self.server.port))
+                         self.maxprocs, self.server.engine, self.server.web,
+                         ",".join(str(s.port) for s in self.servers)))
             start = time.monotonic()
             deadline = start + self.seconds
             stop = threading.Event()
@@ -340,7 +357,8 @@ class LoadTest:
             stragglers = sum(1 for t in threads if t.is_alive())
             self.verdicts(time.monotonic() - start, stragglers)
         finally:
-            self.server.stop()
+            for s in reversed(self.servers):
+                s.stop()
         return all(ok for ok, _ in self.checks)
 
     # ---- the verdicts ----------------------------------------------------
@@ -356,19 +374,20 @@ class LoadTest:
         # (PTL_WEB=nginx) 502 Bad Gateway.
         if e.status is not None and not (e.status in (500, 502) and e.page):
             return False
-        return any(exe == e.exe and e.t0 <= self.recovered(t, exe) and
+        return any(exe == e.exe and host == e.host and
+                   e.t0 <= self.recovered(t, exe, host) and
                    e.t1 >= t - KILL_MARGIN_S
-                   for t, exe, _pid in self.rec.kills)
+                   for t, exe, _pid, host in self.rec.kills)
 
-    def recovered(self, t, exe):
+    def recovered(self, t, exe, host=0):
         """When the web server served exe again after the kill at t: the
         end of the first good answer of exe sent after the kill (the web
         server may route a request or two to the dead worker's socket
         before it notices, and a sanitizer build respawns slowly), but no
         later than RECOVERY_MAX_S after the kill."""
         ends = [e.t1 for e in self.rec.entries
-                if e.exe == exe and e.t0 >= t and e.status is not None and
-                e.status < 500]
+                if e.exe == exe and e.host == host and e.t0 >= t and
+                e.status is not None and e.status < 500]
         limit = t + RECOVERY_MAX_S
         return min([limit] + ends) + KILL_MARGIN_S
 
@@ -386,8 +405,9 @@ class LoadTest:
                 "%s: %d" % (k, v) for k, v in sorted(ops[op].items(),
                                                      key=lambda kv: str(kv[0])))))
         by_exe = {}
-        for _t, exe, _pid in rec.kills:
-            by_exe[exe] = by_exe.get(exe, 0) + 1
+        for _t, exe, _pid, host in rec.kills:
+            name = exe if len(self.servers) == 1 else "%s@%d" % (exe, host)
+            by_exe[name] = by_exe.get(name, 0) + 1
         out("kills: %d (%s)" % (len(rec.kills), ", ".join(
             "%s %d" % kv for kv in sorted(by_exe.items()))))
         self.check(stragglers == 0, "every client finished (%d still "
@@ -411,18 +431,17 @@ class LoadTest:
                    % (len(rec.unexpected), "" if not rec.unexpected else
                       ": " + repr(rec.unexpected[:5])))
 
-        db = sqlite3.connect("file:%s?mode=ro" % self.server.db_path,
-                             uri=True, timeout=30)
-        try:
+        with self.server.db() as db:
             self.check_signups(db)
             self.check_mail(db)
-            integrity = db.execute("PRAGMA integrity_check").fetchall()
-        finally:
-            db.close()
+            integrity = (db.execute("PRAGMA integrity_check")
+                         if self.server.engine == "sqlite" else None)
         self.check_refresh()
-        self.check(integrity == [("ok",)], "PRAGMA integrity_check: %s" % (
-            "; ".join(r[0] for r in integrity[:5])))
-        self.check_log()
+        if integrity is not None:
+            self.check(integrity == [("ok",)], "PRAGMA integrity_check: %s" % (
+                "; ".join(r[0] for r in integrity[:5])))
+        for host in range(len(self.servers)):
+            self.check_log(host)
 
     def check_signups(self, db):
         have = {r[0] for r in db.execute("SELECT email FROM users")}
@@ -439,7 +458,8 @@ class LoadTest:
                 "SELECT kind, recipient, sent_at IS NOT NULL FROM mail_outbox"):
             rows.setdefault((kind, to), []).append(sent)
         received = set()
-        for _name, _from, rcpts in self.server.smtp.envelopes():
+        envelopes = [e for s in self.servers for e in s.smtp.envelopes()]
+        for _name, _from, rcpts in envelopes:
             received.update(r.strip("<>").lower() for r in rcpts)
         lost = [d for d in self.rec.due if d not in rows]
         sent = sum(1 for d in self.rec.due if any(rows.get(d, [])))
@@ -455,7 +475,7 @@ class LoadTest:
                        "" if not lost else "; lost " + repr(lost[:5])))
         self.check(not phantom, "every outbox row marked sent reached the "
                    "SMTP catcher (%d messages received)%s" % (
-                       len(self.server.smtp.envelopes()),
+                       len(envelopes),
                        "" if not phantom else "; not received: " +
                        repr(phantom[:5])))
 
@@ -470,11 +490,12 @@ class LoadTest:
                        sum(rec.accepted.values()), len(twice),
                        len(reissued)))
 
-    def check_log(self):
-        log = self.server.error_log().splitlines()
+    def check_log(self, host=0):
+        log = self.servers[host].error_log().splitlines()
         signalled = [int(m.group(1)) for m in
                      (re.search(r"child signalled: (\d+)", l) for l in log) if m]
-        killed = {exe for _t, exe, _pid in self.rec.kills}
+        kills = [k for k in self.rec.kills if k[3] == host]
+        killed = {exe for _t, exe, _pid, _h in kills}
 
         def ours(line):
             # What lighttpd says of a worker we killed: "child signalled: 9"
@@ -492,10 +513,11 @@ class LoadTest:
                    not ours(l)]
         others = [s for s in signalled if s != signal.SIGKILL]
         self.check(not crashes and not others and
-                   len(signalled) <= len(self.rec.kills),
-                   "error log: %d workers ended by SIGKILL (%d kills), "
+                   len(signalled) <= len(kills),
+                   "error log%s: %d workers ended by SIGKILL (%d kills), "
                    "%d by another signal, %d crash lines%s" % (
-                       len(signalled) - len(others), len(self.rec.kills),
+                       "" if len(self.servers) == 1 else " of host %d" % host,
+                       len(signalled) - len(others), len(kills),
                        len(others), len(crashes),
                        "" if not crashes else ": " + repr(crashes[:3])))
 

@@ -5,13 +5,12 @@ the real request, with the client's IP and user agent; no audit row holds a
 password, token, link code or hash used in the test (every column of every
 row is searched); and the admin tool's `audit` filters and `gc`.
 
-The database is read (and, for gc, written) through Python's sqlite3 on the
-server's file, beside the running workers (WAL)."""
+The database is read (and, for gc, written) through the harness's
+Server.sql, beside the running workers, on either engine."""
 
 import os
 import re
 import secrets
-import sqlite3
 import subprocess
 import sys
 import time
@@ -56,27 +55,15 @@ def keep(*values):
             SECRETS.add(v.rsplit(".", 1)[1])
 
 
-def rows(server, where="1", args=()):
+def rows(server, where="1 = 1", args=()):
     """Audit rows as dicts, oldest first."""
-    db = sqlite3.connect("file:%s?mode=ro" % server.db_path, uri=True,
-                         timeout=10)
-    try:
-        cur = db.execute("SELECT %s FROM audit_log WHERE %s ORDER BY id" % (
-            ", ".join(COLUMNS), where), args)
-        return [dict(zip(COLUMNS, r)) for r in cur.fetchall()]
-    finally:
-        db.close()
+    return [dict(zip(COLUMNS, r)) for r in server.sql(
+        "SELECT %s FROM audit_log WHERE %s ORDER BY id" % (
+            ", ".join(COLUMNS), where), args)]
 
 
 def sql(server, text, args=()):
-    db = sqlite3.connect(server.db_path, timeout=10)
-    try:
-        cur = db.execute(text, args)
-        out = cur.fetchall()
-        db.commit()
-        return out
-    finally:
-        db.close()
+    return server.sql(text, args)
 
 
 def user_id(server, email):
@@ -276,12 +263,9 @@ class Events(AuditCase):
             for b in (h, p, n):
                 if b:
                     stored.add(bytes(b).hex())
-        db = sqlite3.connect("file:%s?mode=ro" % S.db_path, uri=True)
-        try:
-            all_rows = db.execute("SELECT * FROM audit_log").fetchall()
-            raw = db.execute("SELECT * FROM audit_log").description
-        finally:
-            db.close()
+        with S.db() as db:
+            all_rows = db.execute("SELECT * FROM audit_log")
+            raw = db.columns
         self.assertGreater(len(all_rows), 10)
         self.assertEqual(len(raw), len(COLUMNS), "a new column: check it too")
         leaks = []
@@ -382,13 +366,18 @@ class Cli(AuditCase):
                       (user_id(S, email),))
         self.assertEqual(stored[0]["user_agent"], "Evil\t\u009b31m\ufffd\\end")
         # What only the database can hold (ESC, other C0 controls, DEL, a
-        # line break that would forge a row, a byte that is not UTF-8): a
-        # row written directly.
+        # line break that would forge a row, and on SQLite a byte that is
+        # not UTF-8, which PostgreSQL's text refuses): a row written
+        # directly.
+        if S.engine == "postgres":
+            raw_ua = "Raw\x1b[2J\x7f\r\nforged line"
+        else:
+            raw_ua = b"Raw\x1b[2J\x7f\r\nforged \xfe line"
         sql(S, "INSERT INTO audit_log (at, event, user_id, ip, detail, "
                "user_agent) VALUES (?, 'signin_ok', ?, ?, ?, "
                "CAST(? AS TEXT))",
             (int(time.time() * 1000), user_id(S, email), "1.2.3.4\n5",
-             "d\x1b]0;x\x07", b"Raw\x1b[2J\x7f\r\nforged \xfe line"))
+             "d\x1b]0;x\x07", raw_ua))
         out = cli_bytes("audit", "--user", email).stdout
         sql(S, "DELETE FROM audit_log WHERE ip = '1.2.3.4\n5'")
         lines = out.split(b"\n")
@@ -398,7 +387,8 @@ class Cli(AuditCase):
         self.assertNotIn(b"\xc2\x9b", out)
         self.assertNotIn(b"\xfe", out)
         self.assertIn(b"Evil\\x09\\xc2\\x9b31m\xef\xbf\xbd\\x5cend", out)
-        self.assertIn(b"Raw\\x1b[2J\\x7f\\x0d\\x0aforged \\xfe line", out)
+        self.assertIn(b"Raw\\x1b[2J\\x7f\\x0d\\x0aforged line" if S.engine == "postgres"
+                      else b"Raw\\x1b[2J\\x7f\\x0d\\x0aforged \\xfe line", out)
         self.assertIn(b"1.2.3.4\\x0a5", out)
         self.assertIn(b"d\\x1b]0;x\\x07", out)
 
@@ -411,8 +401,9 @@ class Cli(AuditCase):
             (now - 91 * day, now - 3 * day, now - day // 2))
         sql(S, "INSERT INTO sessions (user_id, hash, nonce, created_at, "
                "last_used_at, expires_at, revoked_at) VALUES "
-               "(?, x'aa', x'aa', 0, 0, ?, ?), (?, x'bb', x'bb', 0, 0, ?, NULL)",
-            (uid, now + day, now - 91 * day, uid, now - 91 * day))
+               "(?, ?, ?, 0, 0, ?, ?), (?, ?, ?, 0, 0, ?, NULL)",
+            (uid, b"\xaa", b"\xaa", now + day, now - 91 * day,
+             uid, b"\xbb", b"\xbb", now - 91 * day))
         # Spent: older than the longest window (a day, the sign-in budgets).
         sql(S, "INSERT INTO rate_limits (key, window_start, count) "
                "VALUES ('gc:old', ?, 3)", (now - 2 * day,))
@@ -424,8 +415,8 @@ class Cli(AuditCase):
         self.assertEqual(len(rows(S, "event = 'gc_old'")), 1)
         self.assertEqual(sql(S, "SELECT count(*) FROM rate_limits WHERE key = 'gc:old'"),
                          [(0,)])
-        self.assertEqual(sql(S, "SELECT count(*) FROM sessions WHERE hash IN (x'aa', x'bb')"),
-                         [(0,)])
+        self.assertEqual(sql(S, "SELECT count(*) FROM sessions WHERE hash IN (?, ?)",
+                             (b"\xaa", b"\xbb")), [(0,)])
         # AUDIT_RETENTION_DAYS=1: the 3-day-old row goes, the 12 h one stays.
         cp = S.cli("gc", env={"AUDIT_RETENTION_DAYS": "1"})
         self.assertEqual(cp.returncode, 0, cp.stderr)

@@ -12,7 +12,6 @@ least recently used one ends), and body and headers have caps of their
 own (API.md §10 item 9)."""
 
 import json
-import sqlite3
 
 from harness import ApiTestCase, DEFAULT_PASSWORD, jwt_parts, serve
 
@@ -102,9 +101,7 @@ class SessionLimit(ApiTestCase):
         cls.S = serve(cls, env={"AUTH_MAX_SESSIONS": "3"})
 
     def db(self, sql, *args):
-        with sqlite3.connect("file:%s?mode=ro" % self.S.db_path, uri=True,
-                             timeout=10) as c:
-            return c.execute(sql, args).fetchall()
+        return self.S.sql(sql, args)
 
     def test_least_recently_used_ends(self):
         S = self.S

@@ -27,7 +27,7 @@ import threading
 import time
 
 from harness import (APP_PREFIXES, REPO, ApiTestCase, Server, DEFAULT_PASSWORD,
-                     _free_port, unique_email)
+                     _free_port, unique_email, sqlite_only)
 
 SERVICE_UNAVAILABLE = b'{"statusCode":503,"message":"Service Unavailable"}'
 CHEAP = {"AUTH_ARGON2_MEMLIMIT_KIB": "1024", "AUTH_ARGON2_OPSLIMIT": "1"}
@@ -43,8 +43,12 @@ def wait_until(what, timeout=10.0, step=0.02):
         time.sleep(step)
 
 
-def rows(path, sql, *args):
-    db = sqlite3.connect("file:%s?mode=ro" % path, uri=True, timeout=10)
+def rows(where, sql, *args):
+    """The rows of a query on a Server's database (either engine), or on a
+    SQLite file named by its path (an orphan, a backup)."""
+    if isinstance(where, Server):
+        return where.sql(sql, args)
+    db = sqlite3.connect("file:%s?mode=ro" % where, uri=True, timeout=10)
     try:
         return db.execute(sql, args).fetchall()
     finally:
@@ -72,6 +76,7 @@ class FaultCase(ApiTestCase):
                           if expected is None or expected not in l], [])
 
 
+@sqlite_only("the database file on a full file system (test_pg_faults: the server down)")
 class FullDisk(FaultCase):
     """Sign-ups until the 1200 KiB file system of the database is full:
     every write then answers 503 with Retry-After, reads go on, health
@@ -176,6 +181,7 @@ class Writer:
         return self.done
 
 
+@sqlite_only("the file's write lock and PRAGMA user_version (test_pg_faults: schema_version)")
 class LockedAndNewer(FaultCase):
     """A write lock held past DATABASE_BUSY_TIMEOUT_MS: writes answer 503,
     the plain health check does not wait (200), the deep one says
@@ -212,6 +218,7 @@ class LockedAndNewer(FaultCase):
         self.no_5xx_but_503(s, expected="database busy: database is locked")
 
 
+@sqlite_only("authportal restore of a SQLite file")
 class Restore(FaultCase):
     """`authportal restore FILE` on a running server (lighttpd), while
     sign-ups go on: the content is the backup's at once for every worker,
@@ -262,6 +269,7 @@ class Restore(FaultCase):
         self.no_5xx_but_503(s)
 
 
+@sqlite_only("the database file moved or replaced")
 class Replaced(FaultCase):
     """The careless ways: the live file moved away (mv), and a copy moved
     over it. The workers notice before their next request, close the old
@@ -357,6 +365,7 @@ def end_workers(s):
     return pids
 
 
+@sqlite_only("a read-only database file (test_pg_faults: a read-only database)")
 class ReadOnly(FaultCase):
     """A database file that cannot be written (chmod 0444), opened by
     Apache's mod_fcgid children, which run as www-data (root ignores file
@@ -502,10 +511,10 @@ class MailFaults(FaultCase):
         answered = time.monotonic()
         self.assertStatus(r, 204)
         row = wait_until(lambda: rows(
-            s.db_path, "SELECT attempts, last_error, sent_at FROM mail_outbox "
+            s, "SELECT attempts, last_error, sent_at FROM mail_outbox "
             "WHERE recipient = ?", email) or None, timeout=5)
         got = wait_until(lambda: rows(
-            s.db_path, "SELECT attempts, last_error, sent_at FROM mail_outbox "
+            s, "SELECT attempts, last_error, sent_at FROM mail_outbox "
             "WHERE recipient = ? AND attempts > 0", email), timeout=10)
         self.assertTrue(row and got, "one attempt was made")
         attempts, err, sent = got[0]
@@ -563,7 +572,7 @@ class MailHealth(FaultCase):
         s.start()
         self.addCleanup(s.stop)
         email = s.new_user("failing")
-        wait_until(lambda: rows(s.db_path, "SELECT 1 FROM mail_outbox WHERE "
+        wait_until(lambda: rows(s, "SELECT 1 FROM mail_outbox WHERE "
                                 "recipient = ? AND attempts > 0", email))
         time.sleep(1.1)
         self.assertHealth(s, 503, {"status": "error", "mail": "failing"})
@@ -575,11 +584,19 @@ class MailHealth(FaultCase):
 class InFlight:
     """n sign-ups held in progress by a write lock the test takes on the
     database (each waits in its worker, up to the busy timeout), released
-    by release()."""
+    by release(). db: a Server (either engine: on PostgreSQL the lock is
+    LOCK TABLE users, which holds every insert of a user and no read) or
+    the path of a SQLite file."""
 
-    def __init__(self, port, db_path, n=3):
-        self.db = sqlite3.connect(db_path, timeout=10, isolation_level=None)
-        self.db.execute("BEGIN IMMEDIATE")
+    def __init__(self, port, db, n=3):
+        if isinstance(db, Server) and db.engine == "postgres":
+            self.db = db.db()
+            self.db.execute("BEGIN")
+            self.db.execute("LOCK TABLE users IN EXCLUSIVE MODE")
+        else:
+            path = db.db_path if isinstance(db, Server) else db
+            self.db = sqlite3.connect(path, timeout=10, isolation_level=None)
+            self.db.execute("BEGIN IMMEDIATE")
         self.port = port
         self.results = []
         self.threads = [threading.Thread(target=self._one) for _ in range(n)]
@@ -610,8 +627,8 @@ class InFlight:
         return self.results
 
 
-def users(path):
-    return {e for (e,) in rows(path, "SELECT email FROM users")}
+def users(where):
+    return {e for (e,) in rows(where, "SELECT email FROM users")}
 
 
 class LighttpdStops(FaultCase):
@@ -629,7 +646,7 @@ class LighttpdStops(FaultCase):
 
     def stopped(self, sig, bound):
         s = self.s
-        flight = InFlight(s.port, s.db_path)
+        flight = InFlight(s.port, s)
         t0 = time.monotonic()
         s.proc.send_signal(sig)
         time.sleep(0.5)
@@ -650,22 +667,22 @@ class LighttpdStops(FaultCase):
     def test_sigint_lets_requests_finish(self):
         results, took = self.stopped(signal.SIGINT, 20)
         self.assertEqual([st for (_, st) in results], [204] * 3)
-        have = users(self.s.db_path)
+        have = users(self.s)
         self.assertTrue(all(e in have for (e, _) in results))
         print("SIGINT: lighttpd and its workers gone %.1fs after" % took)
         self.restart()
 
     def test_sigterm_finishes_transactions(self):
         results, took = self.stopped(signal.SIGTERM, 10)
-        have = users(self.s.db_path)
+        have = users(self.s)
         self.assertTrue(all(e in have for (e, st) in results if st == 204))
         written = [e for (e, _) in results if e in have]
         print("SIGTERM: %d of 3 answered, %d written, gone %.1fs after"
               % (sum(1 for (_, st) in results if st == 204), len(written), took))
         self.assertIn("SIGTERM: no request in progress; exiting",
                       self.s.error_log())
-        self.assertEqual(rows(self.s.db_path, "PRAGMA integrity_check"),
-                         [("ok",)])
+        if self.s.engine == "sqlite":
+            self.assertEqual(rows(self.s, "PRAGMA integrity_check"), [("ok",)])
         self.restart()
         for e in written:        # whole: its password works
             self.assertStatus(self.s.login(e, DEFAULT_PASSWORD), 200)
@@ -680,7 +697,7 @@ class LighttpdStops(FaultCase):
         self.restart()
         acked = [e for (e, st, _) in done if st == 204]
         self.assertGreater(len(acked), 0)
-        have = users(s.db_path)
+        have = users(s)
         self.assertEqual([e for e in acked if e not in have], [],
                          "every acknowledged sign-up is there")
         self.assertStatus(s.register(unique_email("again")), 204)

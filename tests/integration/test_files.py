@@ -6,7 +6,6 @@ items 8 and 30; issue 16 point 3)."""
 
 import os
 import re
-import sqlite3
 import stat
 import struct
 import time
@@ -369,11 +368,8 @@ class Caps(FilesCase):
         photo = self.upload_ok(token, server=self.srv)
         self.assertStatus(self.patch_me(token, {"photo": {"id": photo["id"]}}, server=self.srv), 200)
         old = self.upload_ok(token, server=self.srv)
-        con = sqlite3.connect(self.srv.db_path, timeout=10)
-        with con:
-            con.execute("UPDATE files SET created_at = created_at - 86400001 WHERE id IN (?, ?)",
-                        (old["id"], photo["id"]))
-        con.close()
+        self.srv.sql("UPDATE files SET created_at = created_at - 86400001 WHERE id IN (?, ?)",
+                     (old["id"], photo["id"]))
         cp = self.srv.cli("gc")
         self.assertEqual(cp.returncode, 0, cp.stderr)
         self.assertIn("removed 1 file(s)", cp.stdout)

@@ -2,7 +2,6 @@
 """POST /api/v1/auth/email/login and the access-token claims:
 API.md §1.1, §2, §3.1-3.3, §10.1, §10.2, §10.14."""
 
-import sqlite3
 import statistics
 import time
 import urllib.parse
@@ -205,17 +204,19 @@ class AccessTokenClaims(ApiTestCase):
 
 def stored_hash(email):
     """The Argon2 string stored for `email`, found without knowing the schema."""
-    con = sqlite3.connect("file:%s?mode=ro" % S.db_path, uri=True, timeout=10)
-    try:
-        tables = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")]
-        for t in tables:
+    with S.db() as con:
+        if S.engine == "postgres":
+            tables = con.execute(
+                "SELECT table_name FROM information_schema.tables WHERE "
+                "table_schema = current_schema() AND table_type = 'BASE TABLE'")
+        else:
+            tables = con.execute("SELECT name FROM sqlite_master WHERE type='table'")
+        for (t,) in tables:
             for row in con.execute('SELECT * FROM "%s"' % t.replace('"', '""')):
                 if email in row:
                     for v in row:
                         if isinstance(v, str) and v.startswith("$argon2"):
                             return v
-    finally:
-        con.close()
     return None
 
 
@@ -257,12 +258,9 @@ def add_social_user(server, provider="google"):
     """A social account as social sign-in leaves it: no password."""
     email = unique_email("social")
     now = int(time.time() * 1000)
-    con = sqlite3.connect(server.db_path, timeout=10)
-    with con:
-        con.execute("INSERT INTO users (email, provider, social_id, status_id,"
-                    " created_at, updated_at) VALUES (?, ?, ?, 1, ?, ?)",
-                    (email, provider, "sid-" + email, now, now))
-    con.close()
+    server.sql("INSERT INTO users (email, provider, social_id, status_id,"
+               " created_at, updated_at) VALUES (?, ?, ?, 1, ?, ?)",
+               (email, provider, "sid-" + email, now, now))
     return email
 
 

@@ -13,7 +13,6 @@ catcher (tests/tools/smtp_catcher.py)."""
 import os
 import signal
 import socket
-import sqlite3
 import statistics
 import sys
 import time
@@ -35,12 +34,7 @@ MUTE = dict(CHEAP, MAIL_CONNECT_TIMEOUT_MS="3000", MAIL_TIMEOUT_MS="3000")
 
 def outbox(server, sql, *args):
     """Rows of sql on the server's database (read-only)."""
-    db = sqlite3.connect("file:%s?mode=ro" % server.db_path, uri=True,
-                         timeout=10)
-    try:
-        return db.execute(sql, args).fetchall()
-    finally:
-        db.close()
+    return server.sql(sql, args)
 
 
 def wait_until(what, timeout=10.0, step=0.02):

@@ -37,7 +37,6 @@ ZzEnd (last): no code, state or token in the main server's log or
 import http.client
 import re
 import secrets
-import sqlite3
 import threading
 import time
 import unittest
@@ -1167,7 +1166,7 @@ class RedirectFlow(OAuthCase):
         M.login_as("google")
         f = Flow(self.srv, "google")
         f.visit_provider()
-        age_states(self.srv.db_path, 601)
+        age_states(self.srv, 601)
         self.assertFlowFailed(f.callback(), "invalidState")
         self.assertEqual(M.requests("google.token"), [])
 
@@ -1243,30 +1242,39 @@ class RedirectFlow(OAuthCase):
         self.assertNotIn(M.url, r.headers.get("location", ""))
 
 
-def age_states(db_path, seconds):
+def age_states(server, seconds):
     """Moves every stored OAuth state `seconds` into the past: the integer
     time columns (seconds or milliseconds since the epoch) of the oauth
-    tables whose names say expire or created."""
-    conn = sqlite3.connect(db_path, timeout=10)
-    try:
-        tables = [r[0] for r in conn.execute(
-            "SELECT name FROM sqlite_master WHERE type='table' AND name LIKE '%oauth%'")]
+    tables whose names say expire or created (either engine)."""
+    pg = server.engine == "postgres"
+    with server.db() as conn:
+        if pg:
+            tables = [r[0] for r in conn.execute(
+                "SELECT table_name FROM information_schema.tables WHERE "
+                "table_schema = current_schema() AND table_name LIKE '%oauth%'")]
+        else:
+            tables = [r[0] for r in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type='table' AND name LIKE '%oauth%'")]
         done = 0
         for t in tables:
-            for c in [r[1] for r in conn.execute('PRAGMA table_info("%s")' % t)]:
+            if pg:
+                cols = [r[0] for r in conn.execute(
+                    "SELECT column_name FROM information_schema.columns WHERE "
+                    "table_schema = current_schema() AND table_name = ? AND "
+                    "data_type IN ('bigint', 'integer')", (t,))]
+            else:
+                cols = [r[1] for r in conn.execute('PRAGMA table_info("%s")' % t)]
+            for c in cols:
                 if "expire" not in c.lower() and "created" not in c.lower():
                     continue
-                cur = conn.execute(
+                conn.execute(
                     'UPDATE "{t}" SET "{c}" = CASE WHEN "{c}" > 100000000000 '
-                    'THEN "{c}" - ? ELSE "{c}" - ? END '
-                    'WHERE typeof("{c}") = \'integer\''.format(t=t, c=c),
+                    'THEN "{c}" - ? ELSE "{c}" - ? END'.format(t=t, c=c) +
+                    ("" if pg else ' WHERE typeof("{c}") = \'integer\''.format(c=c)),
                     (seconds * 1000, seconds))
-                done += cur.rowcount
-        conn.commit()
+                done += conn.rowcount
         if not done:
             raise AssertionError("no OAuth state to age in %r" % tables)
-    finally:
-        conn.close()
 
 
 # ---------------------------------------------------------------------------

@@ -781,22 +781,20 @@ class LongestDeviceList(PagesTestCase):
     env = {"AUTH_MAX_SESSIONS": "500"}
 
     def test_five_hundred_devices(self):
-        import sqlite3
         email = self.confirmed("many")
         b = self.signed_in(email)
         ua = "Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0 " + "<&\"'>" * 100
         now = int(time.time() * 1000)
-        c = sqlite3.connect(self.S.db_path, timeout=30)
-        try:
-            uid = c.execute("SELECT id FROM users WHERE email = ?", (email,)).fetchone()[0]
-            c.executemany(
-                "INSERT INTO sessions (user_id, hash, nonce, created_at, last_used_at, "
-                "expires_at, user_agent, ip) VALUES (?, x'00', x'00', ?, ?, ?, ?, ?)",
-                [(uid, now, now - i, now + 86400000, ua[:512], "2001:db8::" + "f" * 40)
-                 for i in range(499)])
-            c.commit()
-        finally:
-            c.close()
+        with self.S.db() as c:
+            (uid,), = c.execute("SELECT id FROM users WHERE email = ?", (email,))
+            c.execute("BEGIN")
+            for i in range(499):
+                c.execute(
+                    "INSERT INTO sessions (user_id, hash, nonce, created_at, last_used_at, "
+                    "expires_at, user_agent, ip) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (uid, b"\0", b"\0", now, now - i, now + 86400000, ua[:512],
+                     "2001:db8::" + "f" * 40))
+            c.execute("COMMIT")
         r = b.get(BASE + "devices")
         self.assertPage(r)
         self.assertEqual(r.body.count(b'<li class="device'), 500)

@@ -9,7 +9,6 @@ are rows of user_identities, as a sign-in writes them (sql/006_social.sql).
 """
 
 import re
-import sqlite3
 import time
 
 from harness import ApiTestCase, serve, unique_email
@@ -25,12 +24,7 @@ def setUpModule():
 
 
 def sql(query, *args):
-    conn = sqlite3.connect(S.db_path, timeout=10)
-    try:
-        with conn:
-            return conn.execute(query, args).fetchall()
-    finally:
-        conn.close()
+    return S.sql(query, args)
 
 
 class SocialCli(ApiTestCase):

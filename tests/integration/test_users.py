@@ -7,7 +7,6 @@ requests write; and no request of the module may answer a 5xx."""
 
 import json
 import os
-import sqlite3
 import threading
 import time
 import urllib.parse
@@ -75,13 +74,9 @@ class Base(ApiTestCase):
         self.assertStatus(r, 422)
         return r.json()["errors"]
 
-    def db(self):
-        return sqlite3.connect(self.srv().db_path, timeout=10)
-
     def count_live(self):
-        with self.db() as db:
-            return db.execute("SELECT count(*) FROM users WHERE deleted_at IS NULL "
-                              "AND disabled_at IS NULL").fetchone()[0]
+        return self.srv().sql_value("SELECT count(*) FROM users WHERE deleted_at IS NULL "
+                                    "AND disabled_at IS NULL")
 
 
 class Routes(Base):
@@ -284,18 +279,14 @@ class Differences(Base):
         u = self.create()
         path = "%s/%d" % (USERS, u["id"])
         self.assertStatus(self.call("DELETE", path), 204)
-        with self.db() as db:
-            first = db.execute("SELECT deleted_at FROM users WHERE id = ?",
-                               (u["id"],)).fetchone()[0]
+        first = self.srv().sql_value("SELECT deleted_at FROM users WHERE id = ?", (u["id"],))
         self.assertIsNotNone(first)
         time.sleep(0.01)
         self.assertBody(self.call("DELETE", path), 204, b"")
         self.assertBody(self.call("GET", path), 404, NOT_FOUND)
         self.assertBody(self.call("PATCH", path, {"firstName": "x"}), 404,
                         NOT_FOUND)
-        with self.db() as db:
-            again = db.execute("SELECT deleted_at FROM users WHERE id = ?",
-                               (u["id"],)).fetchone()[0]
+        again = self.srv().sql_value("SELECT deleted_at FROM users WHERE id = ?", (u["id"],))
         self.assertEqual(again, first)
 
     def test_16_post_and_patch_answer_the_loaded_user(self):
@@ -580,9 +571,7 @@ class Differences(Base):
         self.assertEqual(self.errors(self.call("PATCH", path, {"password": "x" * 1025})),
                          {"password": "password must be shorter than or equal to 1024 characters"})
         self.assertStatus(self.call("PATCH", path, {"password": "y" * 1024}), 200)
-        with self.db() as db:
-            stored = db.execute("SELECT password FROM users WHERE id = ?",
-                                (u["id"],)).fetchone()[0]
+        stored = self.srv().sql_value("SELECT password FROM users WHERE id = ?", (u["id"],))
         self.assertTrue(stored.startswith("$argon2id$"), stored)
 
     def test_27_photo_and_names(self):
