@@ -115,7 +115,8 @@ pause_ms(long ms)
 }
 
 /* Ends the engine connections to the test database (not the test's own),
- * waiting until each is gone: the number ended. */
+ * waiting until each is gone: the number ended (at least the live ones:
+ * one closed a moment ago may still be listed while it exits). */
 static long long
 kill_engine(void)
 {
@@ -523,7 +524,7 @@ test_reconnect(void)
 	if (!ok(db != NULL && a != NULL, "open"))
 		goto out;
 	is_int(health_step(db), PTL_OK, "a statement runs");
-	ok(kill_engine() == 2, "the server ends the (idle) connections");
+	ok(kill_engine() >= 2, "the server ends the (idle) connections");
 	is_int(health_step(db), PTL_OK,
 	       "  the next statement connects again first, and runs");
 	ok(ptl_db_prepare_all(db) == PTL_OK,
@@ -559,7 +560,7 @@ test_reconnect(void)
 	/* A transaction the loss cuts stays failed: nothing of it runs in
 	 * autocommit on the new connection. */
 	ok(ptl_db_begin(db) == PTL_OK, "begin");
-	ok(kill_engine() == 2, "  the server ends the connections");
+	ok(kill_engine() >= 2, "  the server ends the connections");
 	is_int(health_step(db), PTL_ERR_UNAVAILABLE, "  in it: unavailable");
 	pause_ms(300);
 	is_int(insert_user(db, "cut@example.com", NULL), PTL_ERR_UNAVAILABLE,
@@ -724,7 +725,7 @@ h_cut(struct ptl_req *req, struct ptl_resp *resp)
 	(void)resp;
 	if (e != PTL_OK)
 		return PTL_ERR_INTERNAL;
-	if (kill_engine() != 1)
+	if (kill_engine() < 1)
 		return PTL_ERR_INTERNAL;
 	return ptl_db_end(req->app->db, health_step(req->app->db));
 }
@@ -787,7 +788,7 @@ test_endpoint(void)
 		goto out;
 	out = serve_read(&app, &m, a);
 	ok(strncmp(out, "Status: 200", 11) == 0, "  answers 200");
-	ok(kill_engine() == 1, "the server ends its idle connection");
+	ok(kill_engine() >= 1, "the server ends its idle connection");
 	out = serve_read(&app, &m, a);
 	ok(strncmp(out, "Status: 200", 11) == 0,
 	   "  the next request connects again and answers 200");
@@ -860,7 +861,7 @@ test_app(void)
 	ok(ptl_health_check(&app, true, NOW, &h) == PTL_OK &&
 		   h.database == NULL,
 	   "  ?deep=1 writes on PostgreSQL too");
-	ok(kill_engine() == 1, "  the server ends the connection");
+	ok(kill_engine() >= 1, "  the server ends the connection");
 	ok(ptl_health_check(&app, false, NOW, &h) == PTL_OK &&
 		   h.database == NULL,
 	   "  health connects again and is fine");
