@@ -268,7 +268,10 @@ fail(struct ptl_pg *pg, const PGresult *res, const char *what)
 	if (msg == NULL || *msg == '\0')
 		msg = pg->conn != NULL ? PQerrorMessage(pg->conn) : "";
 	len = (int)strcspn(msg, "\n");
-	if (e == PTL_OK && connection_lost(pg))
+	/* No SQLSTATE: libpq's own error, a connection that broke under the
+	 * statement (the server stopped or the backend was terminated; libpq
+	 * may still say CONNECTION_OK until its next read). */
+	if (e == PTL_OK && (connection_lost(pg) || state == NULL))
 		e = PTL_ERR_UNAVAILABLE;
 	if (e == PTL_ERR_UNAVAILABLE) {
 		if (!pg->down)
