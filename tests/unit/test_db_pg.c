@@ -355,9 +355,12 @@ test_statements(void)
 	p = ptl_db_blob(st, PTL_COL_SESSION_GET_NONCE, &len);
 	ok(len == 16 && ((const unsigned char *)p)[3] == 2,
 	   "  a second blob of the same row");
-	ok(ptl_db_is_null(st, PTL_COL_SESSION_GET_PREV_HASH) &&
-		   ptl_db_blob(st, PTL_COL_SESSION_GET_PREV_HASH, &len) ==
-			   NULL,
+	/* (Not prev_hash: issue 13 sets it from the start.) */
+	ok(ptl_db_is_null(st, PTL_COL_SESSION_GET_REVOKED_AT) &&
+		   ptl_db_blob(st, PTL_COL_SESSION_GET_REVOKED_AT, &len) ==
+			   NULL &&
+		   len == 0 &&
+		   ptl_db_int(st, PTL_COL_SESSION_GET_REVOKED_AT) == 0,
 	   "  NULL reads as NULL");
 	is_int(ptl_db_int(st, PTL_COL_SESSION_GET_USER_ID), uid,
 	       "  an integer");
