@@ -591,11 +591,13 @@ copy_where(const char *opt, const char *arg)
 
 /* Opens where for copy-db (migrated to this program's schema); source:
  * an SQLite file must exist (none is made) and is backed up before a
- * migration. Returns 0, or the exit status. */
+ * migration. The wait for a lock, and on PostgreSQL the longest
+ * statement, is a minute: reading a whole table of a large site takes
+ * longer than a request may. Returns 0, or the exit status. */
 static int
 copy_open(const char *where, bool source, struct ptl_db **db)
 {
-	struct ptl_db_opts opts = {.busy_timeout_ms = 5000,
+	struct ptl_db_opts opts = {.busy_timeout_ms = 60000,
 				   .backup_on_migrate = source,
 				   .no_create = source};
 	char name[512];

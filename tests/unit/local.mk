@@ -148,3 +148,5 @@ tests_unit_sqldump_SOURCES = tests/unit/sqldump.c
 check_PROGRAMS += tests/unit/test_db_pg
 tests_unit_test_db_pg_SOURCES = tests/unit/test_db_pg.c tests/unit/fixture.h tests/tap.h \
 	tests/memio.c tests/memio.h
+check_PROGRAMS += tests/unit/test_copydb
+tests_unit_test_copydb_SOURCES = tests/unit/test_copydb.c tests/unit/fixture.h tests/tap.h
