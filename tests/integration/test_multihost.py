@@ -365,7 +365,8 @@ class LoadOnBothHosts(unittest.TestCase):
         self.assertEqual(served, {0, 1}, "requests reached both hosts")
         print("\n".join(l for l in lines if l.startswith(("loadtest", "kills",
                                                           "requests"))))
-        self.assertTrue(hosts, "\n".join(lines))
+        # (The killer's choice of host comes from the seeded generator.)
+        self.assertEqual(hosts, {0, 1}, "kills on both hosts")
 
 
 if __name__ == "__main__":
