@@ -1485,7 +1485,7 @@ void
 ptl_db_bind_blob(struct ptl_stmt *st, int i, const void *p, size_t len)
 {
 	if (st->pg) {
-		ptl_pg_bind(st, i, p != NULL ? p : "", len, true);
+		ptl_pg_bind(st, i, p, len, true); /* NULL binds NULL */
 		return;
 	}
 	check_bind(st, sqlite3_bind_blob64(ST(st), i, p, len, SQLITE_TRANSIENT));
@@ -1667,6 +1667,14 @@ ptl_db_commit(struct ptl_db *db)
 		wq_leave(db);
 	db->in_tx = false;
 	return e;
+}
+
+enum ptl_err
+ptl_db_begin_rows(struct ptl_db *db)
+{
+	if (db->pg != NULL)
+		return ptl_pg_begin_rows(db->pg);
+	return ptl_db_begin(db);
 }
 
 enum ptl_err

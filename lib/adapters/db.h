@@ -548,10 +548,12 @@ void ptl_db_describe(const char *where, char *out, size_t size)
  * statement_timeout to busy_timeout_ms, and migrates under an advisory
  * lock (ptl_db_migrate); backup_on_migrate and no_create do not apply (no
  * file). PTL_ERR_UNAVAILABLE (logged, without the password) when the
- * server cannot be reached; PTL_ERR_DB_NEWER as above. Once open, a lost
- * connection is made again by the statements that find it lost (at most
+ * server cannot be reached; PTL_ERR_DB_NEWER as above. Once open, a
+ * connection the server ended while idle is made again before the next
+ * statement; a statement whose connection breaks under it answers
+ * PTL_ERR_UNAVAILABLE, and the connection is made again later (at most
  * once per back-off interval, 100 ms doubling to 5 s while the server
- * stays away; meanwhile they answer PTL_ERR_UNAVAILABLE at once).
+ * stays away; meanwhile statements answer PTL_ERR_UNAVAILABLE at once).
  */
 
 /* ptl_db_open_with() with busy_timeout_ms and a backup before migrating. */
@@ -738,6 +740,15 @@ int64_t ptl_db_last_id(struct ptl_db *db);
  * BEGIN and one advisory lock (pg_advisory_xact_lock) shared by every
  * host, so that write transactions still run one at a time (db_pg.c). */
 enum ptl_err ptl_db_begin(struct ptl_db *db) __attribute__((warn_unused_result));
+/* A write transaction whose correctness rests only on its own statements'
+ * row locks, such as a read followed by a compare-and-swap UPDATE ...
+ * WHERE the row is still what was read (a refresh rotation), not on
+ * running alone. SQLite: ptl_db_begin (a writer is always alone there).
+ * PostgreSQL: BEGIN without the advisory lock, so that such transactions
+ * on different rows run side by side on every host, and beside those of
+ * ptl_db_begin, as single statements do (db_pg.c). Ended as any other. */
+enum ptl_err ptl_db_begin_rows(struct ptl_db *db)
+	__attribute__((warn_unused_result));
 enum ptl_err ptl_db_commit(struct ptl_db *db) __attribute__((warn_unused_result));
 /* Rolls back if a transaction is open; safe to call on every error path. */
 void ptl_db_rollback(struct ptl_db *db);

@@ -10,9 +10,12 @@
  * ptl_pg_blob. A statement's SQLite text serves PostgreSQL too when the
  * table gives no PostgreSQL text (.pg), with each ?N rewritten $N.
  *
- * Connection loss: a statement that finds the connection broken answers
- * PTL_ERR_UNAVAILABLE, and the connection is dropped. The next statement
- * connects again, but not more than once per back-off interval (100 ms,
+ * Connection loss: a connection the server ended while it was idle is
+ * seen before the next statement is sent (ensure) and made again at once.
+ * A statement whose connection breaks under it answers
+ * PTL_ERR_UNAVAILABLE (it is never sent twice), and the connection is
+ * dropped. The next statement connects again, but not more than once per
+ * back-off interval (100 ms,
  * doubling to 5 s while the server stays away): meanwhile every statement
  * answers PTL_ERR_UNAVAILABLE at once, so a request never waits long for
  * a server that is down. Statements are prepared again on the new
@@ -57,6 +60,8 @@
  *    can land between store_reset's read and its write: the reset's write
  *    comes last and wins; on SQLite the re-hash would have come before
  *    (the reset then refused as a used link) or after.
+ * A transaction begun with ptl_pg_begin_rows (no advisory lock) counts as
+ * such a single statement: it must rest on its own compare-and-swap.
  * Within a transaction a statement sees what such single statements
  * committed since the previous one (READ COMMITTED): the checks above
  * count rows that only transactions write (files of a user, mails of an
@@ -103,7 +108,8 @@ struct pg_stmt {
 	struct ptl_stmt base; /* first: a struct ptl_stmt * is this */
 	struct ptl_pg *pg;
 	enum ptl_q q;
-	int nparams;
+	int nparams;    /* sent: the highest $N of the PostgreSQL text */
+	int nslots;     /* bindable: nparams, or the SQLite text's if more */
 	char **values;  /* malloc'd copies; NULL binds NULL */
 	int *lengths;
 	int *formats;
@@ -262,7 +268,10 @@ fail(struct ptl_pg *pg, const PGresult *res, const char *what)
 	if (msg == NULL || *msg == '\0')
 		msg = pg->conn != NULL ? PQerrorMessage(pg->conn) : "";
 	len = (int)strcspn(msg, "\n");
-	if (e == PTL_OK && connection_lost(pg))
+	/* No SQLSTATE: libpq's own error, a connection that broke under the
+	 * statement (the server stopped or the backend was terminated; libpq
+	 * may still say CONNECTION_OK until its next read). */
+	if (e == PTL_OK && (connection_lost(pg) || state == NULL))
 		e = PTL_ERR_UNAVAILABLE;
 	if (e == PTL_ERR_UNAVAILABLE) {
 		if (!pg->down)
@@ -362,19 +371,37 @@ connect_now(struct ptl_pg *pg)
 }
 
 /* A usable connection, or PTL_ERR_UNAVAILABLE at once while the back-off
- * interval runs, or when the open transaction lost its connection. */
+ * interval runs, or when the open transaction lost its connection.
+ * Outside a transaction, what the server sent while the connection was
+ * idle is read first, without waiting (PQconsumeInput): a connection it
+ * ended meanwhile (a restart, pg_terminate_backend, an idle timeout) is
+ * seen before a statement is sent on it, and made again at once, so that
+ * the request does not fail. (Once a statement is sent, a loss is
+ * PTL_ERR_UNAVAILABLE: whether it ran cannot be known, and it is never
+ * sent twice.) */
 static enum ptl_err
 ensure(struct ptl_pg *pg)
 {
+	/* Twice: the first read takes the server's last message (FATAL ...),
+	 * the second sees the end of the connection. Nothing to read costs
+	 * two recv(2) that return at once. */
+	if (pg->conn != NULL && !pg->in_tx &&
+	    PQstatus(pg->conn) == CONNECTION_OK &&
+	    PQconsumeInput(pg->conn) == 1 &&
+	    PQstatus(pg->conn) == CONNECTION_OK)
+		(void)PQconsumeInput(pg->conn);
 	if (pg->conn != NULL && PQstatus(pg->conn) == CONNECTION_OK)
 		return PTL_OK;
 	if (pg->conn != NULL) {
-		if (!pg->down)
-			PTL_LOG_ERR("%s: connection lost; answering 503, "
-				    "connecting again with back-off",
-				    pg->where);
-		pg->down = true;
+		bool idle = !pg->in_tx;
+
+		PTL_LOG_WARN("%s: the server ended the connection%s",
+			     pg->where,
+			     idle ? "; connecting again"
+				  : " (the transaction is lost)");
 		drop(pg);
+		if (idle)
+			pg->retry_at_us = 0; /* nothing was sent: at once */
 	}
 	if (pg->in_tx)
 		return PTL_ERR_UNAVAILABLE; /* the transaction is gone */
@@ -430,10 +457,8 @@ prepare(struct ptl_pg *pg, enum ptl_q q)
 	PGresult *res;
 	enum ptl_err e = PTL_OK;
 
-	if (pg->prepared[q])
-		return PTL_OK;
-	e = ensure(pg);
-	if (e != PTL_OK)
+	e = ensure(pg); /* first: a reconnect forgets what was prepared */
+	if (e != PTL_OK || pg->prepared[q])
 		return e;
 	(void)snprintf(name, sizeof(name), "ptl_%d", (int)q);
 	res = PQprepare(pg->conn, name, pg->text[q], 0, NULL);
@@ -473,7 +498,7 @@ reset(struct pg_stmt *s)
 	s->res = NULL;
 	s->row = -1;
 	s->nrows = 0;
-	for (i = 0; i < s->nparams; i++) {
+	for (i = 0; i < s->nslots; i++) {
 		free(s->values[i]);
 		s->values[i] = NULL;
 		s->lengths[i] = 0;
@@ -498,8 +523,9 @@ ptl_pg_bind(struct ptl_stmt *st, int i, const void *p, size_t len, bool blob)
 	struct pg_stmt *s = PGST(st);
 	char *v = NULL;
 
-	/* Only a programming error (bad index) can fail a bind. */
-	PTL_ASSERT(i >= 1 && i <= s->nparams && len < (size_t)1 << 30);
+	/* Only a programming error (bad index) can fail a bind. A parameter
+	 * the PostgreSQL text does not use is kept, not sent (nslots). */
+	PTL_ASSERT(i >= 1 && i <= s->nslots && len < (size_t)1 << 30);
 	if (p != NULL) {
 		v = ptl_mem_xmalloc(len + 1);
 		memcpy(v, p, len);
@@ -752,8 +778,9 @@ ptl_pg_check_columns(struct ptl_pg *pg, enum ptl_q q,
 
 /* ---- transactions ------------------------------------------------------- */
 
-enum ptl_err
-ptl_pg_begin(struct ptl_pg *pg)
+/* BEGIN, with the lock of write transactions when alone. */
+static enum ptl_err
+begin(struct ptl_pg *pg, bool alone)
 {
 	enum ptl_err e;
 
@@ -766,8 +793,8 @@ ptl_pg_begin(struct ptl_pg *pg)
 		return e;
 	/* One round trip: BEGIN, then the lock of write transactions
 	 * (waiting at most lock_timeout: 55P03, PTL_ERR_BUSY). */
-	e = exec_sql(pg, pg->readonly ? "BEGIN"
-				      : "BEGIN; SELECT " TX_LOCK);
+	e = exec_sql(pg, pg->readonly || !alone ? "BEGIN"
+						: "BEGIN; SELECT " TX_LOCK);
 	if (e != PTL_OK) {
 		ptl_pg_rollback(pg);
 		return e;
@@ -775,6 +802,23 @@ ptl_pg_begin(struct ptl_pg *pg)
 	pg->in_tx = true;
 	pg->tx_err = PTL_OK;
 	return PTL_OK;
+}
+
+enum ptl_err
+ptl_pg_begin(struct ptl_pg *pg)
+{
+	return begin(pg, true);
+}
+
+/* A transaction whose correctness rests on the row locks of its own
+ * statements (a compare-and-swap UPDATE ... WHERE the row is still what
+ * was read), not on running alone: no advisory lock, so that such
+ * transactions on different rows run side by side on every host, and
+ * beside the transactions of ptl_pg_begin, as single statements do. */
+enum ptl_err
+ptl_pg_begin_rows(struct ptl_pg *pg)
+{
+	return begin(pg, false);
 }
 
 void
@@ -991,16 +1035,21 @@ ptl_pg_open(const char *conninfo, const struct ptl_db_opts *opts,
 	for (i = 0; i < PTL_Q__MAX; i++) {
 		struct pg_stmt *s = &pg->stmts[i];
 
+		int sqlite_max = 0;
+
 		pg->text[i] = rewrite(sql_of((enum ptl_q)i), &pg->nparams[i]);
+		free(rewrite(ptl_db_sql[i].sql, &sqlite_max));
 		s->base.pg = true;
 		s->pg = pg;
 		s->q = (enum ptl_q)i;
 		s->row = -1;
 		s->nparams = pg->nparams[i];
-		if (s->nparams > 0) {
-			s->values = calloc((size_t)s->nparams, sizeof(char *));
-			s->lengths = calloc((size_t)s->nparams, sizeof(int));
-			s->formats = calloc((size_t)s->nparams, sizeof(int));
+		/* The callers bind what the SQLite text takes. */
+		s->nslots = sqlite_max > s->nparams ? sqlite_max : s->nparams;
+		if (s->nslots > 0) {
+			s->values = calloc((size_t)s->nslots, sizeof(char *));
+			s->lengths = calloc((size_t)s->nslots, sizeof(int));
+			s->formats = calloc((size_t)s->nslots, sizeof(int));
 			if (s->values == NULL || s->lengths == NULL ||
 			    s->formats == NULL)
 				ptl_mem_oom();

@@ -65,6 +65,8 @@ int64_t ptl_pg_changes(struct ptl_pg *pg);
 int64_t ptl_pg_last_id(struct ptl_pg *pg);
 enum ptl_err ptl_pg_begin(struct ptl_pg *pg)
 	__attribute__((warn_unused_result));
+enum ptl_err ptl_pg_begin_rows(struct ptl_pg *pg)
+	__attribute__((warn_unused_result));
 enum ptl_err ptl_pg_commit(struct ptl_pg *pg)
 	__attribute__((warn_unused_result));
 void ptl_pg_rollback(struct ptl_pg *pg);

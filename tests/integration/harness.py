@@ -144,7 +144,8 @@ APP_PREFIXES = ("AUTH_", "APP_", "MAIL_", "DATABASE_", "FRONTEND_",
                 "TRUSTED_PROXIES", "NODE_ENV", "API_PREFIX", "FILES_",
                 "PAGES_")
 
-# What every host of one site shares (Server(share=...)): the signing keys.
+# The signing keys: what a second host of one site must share at least
+# (Server(share=...) takes every setting).
 SHARED_SETTINGS = ("AUTH_JWT_SECRET", "AUTH_REFRESH_SECRET",
                    "AUTH_FORGOT_SECRET", "AUTH_CONFIRM_EMAIL_SECRET")
 
@@ -686,8 +687,10 @@ class Server:
       DB_ENGINE (PTL_DB).
     cluster: the PgCluster of engine "postgres" (default shared_cluster()).
     share: another, started Server whose database (file or URL) and
-      secrets this one uses: a second "host" of one site. It is migrated
-      (a no-op) but not seeded, and its database is left to the first.
+      settings (every app setting: the secrets, the SMTP server, FILES_DIR)
+      this one uses, then env: a second "host" of one site. It has no SMTP
+      server of its own (Server.mail_dir is the first's), is migrated (a
+      no-op) but not seeded, and leaves the database to the first.
     """
 
     def __init__(self, *, web=None, env=None, db_path=None, smtp=True,
@@ -747,9 +750,11 @@ class Server:
         else:
             env["DATABASE_PATH"] = self.db_path
         if self.share is not None:
-            for k in SHARED_SETTINGS:
-                if k in self.share.env:
-                    env[k] = self.share.env[k]
+            # The same settings on every host (README, "Several hosts").
+            env.update({k: v for k, v in self.share.env.items()
+                        if k.startswith(APP_PREFIXES)})
+            _apply(env, self.overrides)
+            return env
         if self.smtp is not None:
             env.update({
                 "MAIL_HOST": "127.0.0.1",
@@ -778,6 +783,8 @@ class Server:
                     raise ServerError("share: start the first Server first")
                 self.db_path = self.share.db_path
                 self.db_url = self.share.db_url
+                self.use_smtp = False
+                self.mail_dir = self.share.mail_dir
             elif self.engine == "postgres":
                 if self.cluster is None:
                     self.cluster = shared_cluster()

@@ -28,6 +28,12 @@ On either engine (harness.Server's, PTL_DB), or named: LoadTest(server_kw=
 {"engine": "postgres", "cluster": ...}). hosts=2 runs two web servers on
 one database (harness.Server(share=...)), each request of a client sent to
 either at random (no sticky sessions), the kills spread over both.
+fault=callable(test) runs in a thread of its own from the middle of the
+run (test_pg_faults: the database server stopped and started again); it
+appends (down, up) monotonic times to test.outages, and the application's
+own 503 (JSON, Retry-After) is then a right answer for a request in such
+an outage or up to OUTAGE_RECOVERY_S after it (the back-off of the
+reconnects), counted apart; the client drops that session, as after a cut.
 
 The randomness (the order of the operations, which worker is killed and
 when) comes from one seeded generator per thread, so a run is repeatable in
@@ -73,6 +79,9 @@ REQUEST_TIMEOUT = 30
 KILL_MARGIN_S = 0.05
 # The longest a kill may explain failed requests of its executable for.
 RECOVERY_MAX_S = 2.0
+# After an outage of the database: the longest a worker waits before it
+# connects again (lib/adapters/db_pg.c: back-off up to 5 s), and a margin.
+OUTAGE_RECOVERY_S = 6.0
 
 
 class Entry:
@@ -261,7 +270,7 @@ class Client:
 
 class LoadTest:
     def __init__(self, seconds=60, kills=None, clients=8, seed=9, maxprocs=2,
-                 out=None, server_kw=None, hosts=1):
+                 out=None, server_kw=None, hosts=1, fault=None):
         self.seconds = seconds
         self.kills = kills if kills is not None else max(1, seconds // 3)
         self.clients = clients
@@ -271,6 +280,8 @@ class LoadTest:
         self.rec = Record()
         self.server_kw = dict(server_kw or {})
         self.hosts = hosts
+        self.fault = fault
+        self.outages = []    # (down, up) of the fault
         self.servers = []
         self.server = None   # the first host
         self.checks = []   # (ok, text)
@@ -345,6 +356,13 @@ class LoadTest:
             kt = threading.Thread(target=self.killer, args=(start, stop),
                                   daemon=True)
             kt.start()
+            ft = None
+            if self.fault is not None:
+                def fault():
+                    if not stop.wait(self.seconds / 2):
+                        self.fault(self)
+                ft = threading.Thread(target=fault, daemon=True)
+                ft.start()
             threads = [threading.Thread(
                 target=Client(self, i, active[i]).run, args=(deadline,),
                 daemon=True) for i in range(self.clients)]
@@ -354,6 +372,8 @@ class LoadTest:
                 t.join(self.seconds + REQUEST_TIMEOUT * 3)
             stop.set()
             kt.join(10)
+            if ft is not None:
+                ft.join(60)
             stragglers = sum(1 for t in threads if t.is_alive())
             self.verdicts(time.monotonic() - start, stragglers)
         finally:
@@ -378,6 +398,13 @@ class LoadTest:
                    e.t0 <= self.recovered(t, exe, host) and
                    e.t1 >= t - KILL_MARGIN_S
                    for t, exe, _pid, host in self.rec.kills)
+
+    def in_outage(self, e):
+        """The application's own 503 (not the web server's page) for a
+        request during an outage of the fault, or soon after it."""
+        return e.status == 503 and not e.page and any(
+            e.t1 >= down - KILL_MARGIN_S and e.t0 <= up + OUTAGE_RECOVERY_S
+            for down, up in self.outages)
 
     def recovered(self, t, exe, host=0):
         """When the web server served exe again after the kill at t: the
@@ -415,7 +442,13 @@ class LoadTest:
         self.check(len(rec.kills) == self.kills, "%d of %d kills done" % (
             len(rec.kills), self.kills))
 
-        bad = [e for e in rec.entries if e.status is None or e.status >= 500]
+        unavailable = [e for e in rec.entries if self.in_outage(e)]
+        if self.fault is not None:
+            self.check(bool(self.outages), "the fault ran (%d outages, %d "
+                       "clean 503s in them)" % (len(self.outages),
+                                                len(unavailable)))
+        bad = [e for e in rec.entries if (e.status is None or e.status >= 500)
+               and e not in unavailable]
         for e in bad:
             e.cut = self.explained(e)
         cut = [e for e in bad if e.cut]
@@ -458,7 +491,8 @@ class LoadTest:
                 "SELECT kind, recipient, sent_at IS NOT NULL FROM mail_outbox"):
             rows.setdefault((kind, to), []).append(sent)
         received = set()
-        envelopes = [e for s in self.servers for e in s.smtp.envelopes()]
+        envelopes = [e for s in self.servers if s.smtp is not None
+                     for e in s.smtp.envelopes()]
         for _name, _from, rcpts in envelopes:
             received.update(r.strip("<>").lower() for r in rcpts)
         lost = [d for d in self.rec.due if d not in rows]

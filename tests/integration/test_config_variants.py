@@ -14,7 +14,8 @@ import tempfile
 import time
 
 from harness import (ApiTestCase, serve, unique_email, DEFAULT_PASSWORD,
-                     DEMO_USER, DEMO_PASSWORD)
+                     DEMO_USER, DEMO_PASSWORD,
+                     sqlite_only, shared_cluster)
 
 S = None
 
@@ -136,6 +137,7 @@ class ReuseInterval(ApiTestCase):
         self.assertUnauthorized(S.refresh(r1.json()["refreshToken"]))
 
 
+@sqlite_only("DATABASE_PATH relative to the settings file (DatabaseUrlInTheSettingsFile)")
 class RelativePathsInTheSettingsFile(ApiTestCase):
     """DATABASE_PATH=data/auth.db in a settings file elsewhere: the CLI
     (working directory: the server's temp dir) and the workers (lighttpd
@@ -162,6 +164,43 @@ class RelativePathsInTheSettingsFile(ApiTestCase):
         email = self.S.new_user("relpath")
         self.assertIn(email, self.S.cli("user", "list").stdout)
         self.assertFalse(os.path.exists(os.path.join(self.S.tmp, "data")))
+        self.assertEqual(self.S.server_errors(), [])
+
+
+class DatabaseUrlInTheSettingsFile(ApiTestCase):
+    """DATABASE_URL in the settings file only (ENV_FILE), none in the
+    environment: the CLI (migrate, seed, user list) and the workers use
+    that PostgreSQL database, on either run (the suite's cluster)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.cluster = shared_cluster()
+        cls.url = cls.cluster.createdb()
+        cls.addClassCleanup(cls.cluster.dropdb, cls.url)
+        cls.conf = tempfile.mkdtemp(prefix="authportal-conf-")
+        cls.addClassCleanup(shutil.rmtree, cls.conf, ignore_errors=True)
+        cls.env_file = os.path.join(cls.conf, "app.env")
+        with open(cls.env_file, "w") as f:
+            f.write("DATABASE_URL=%s\n" % cls.url)
+        cls.S = serve(cls, web="lighttpd", engine="postgres", cluster=cls.cluster,
+                      env={"ENV_FILE": cls.env_file, "DATABASE_URL": None,
+                           "DATABASE_PATH": None})
+
+    def test_workers_and_cli_use_the_database_of_the_file(self):
+        import psycopg2
+        self.assertStatus(self.S.login(DEMO_USER, DEMO_PASSWORD), 200)
+        email = self.S.new_user("pgfile")
+        self.assertIn(email, self.S.cli("user", "list").stdout)
+        conn = psycopg2.connect(self.url)
+        try:
+            cur = conn.cursor()
+            cur.execute("SELECT count(*) FROM users WHERE email = %s", (email,))
+            self.assertEqual(cur.fetchone()[0], 1)
+        finally:
+            conn.close()
+        cp = self.S.cli("check-config")
+        self.assertEqual(cp.returncode, 0, cp.stdout + cp.stderr)
+        self.assertIn("PostgreSQL", cp.stdout)
         self.assertEqual(self.S.server_errors(), [])
 
 

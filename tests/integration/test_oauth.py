@@ -37,13 +37,14 @@ ZzEnd (last): no code, state or token in the main server's log or
 import http.client
 import re
 import secrets
+import socket
 import threading
 import time
 import unittest
 import urllib.parse
 
 from harness import (ApiTestCase, Server, serve, unique_email, jwt_parts,
-                     USER_KEYS, DEMO_USER, DEFAULT_PASSWORD, ISO_RE, _free_port)
+                     USER_KEYS, DEMO_USER, DEFAULT_PASSWORD, ISO_RE)
 import mock_provider
 from mock_provider import MockProvider, s256
 
@@ -1491,7 +1492,12 @@ class ProviderRefused(OAuthCase):
 
     @classmethod
     def setUpClass(cls):
-        dead = "http://127.0.0.1:%d" % _free_port()
+        # Bound but not listening: connections are refused, and no server
+        # started meanwhile (this class's own) can be given the port.
+        hold = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        hold.bind(("127.0.0.1", 0))
+        cls.addClassCleanup(hold.close)
+        dead = "http://127.0.0.1:%d" % hold.getsockname()[1]
         env = app_env(GOOGLE_JWKS_URL=dead + "/jwks", APPLE_JWKS_URL=dead + "/jwks",
                       GOOGLE_TOKEN_URL=dead + "/token", GITHUB_TOKEN_URL=dead + "/token",
                       FACEBOOK_GRAPH_URL=dead, GITHUB_API_URL=dead,
