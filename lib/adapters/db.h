@@ -278,7 +278,7 @@ enum ptl_col_session_list_admin { /* PTL_Q_SESSION_LIST_ADMIN */
 	PTL_COL_SESSION_LIST_ADMIN__MAX
 };
 
-enum ptl_col_session_trim { /* PTL_Q_SESSION_TRIM (RETURNING) */
+enum ptl_col_session_trim { /* PTL_Q_SESSION_TRIM, _SESSION_PRUNE (RETURNING) */
 	PTL_COL_SESSION_TRIM_ID,
 	PTL_COL_SESSION_TRIM__MAX
 };

@@ -154,7 +154,7 @@ static const char *const session_list_admin_cols[] = {
 };
 COLS_ASSERT(session_list_admin_cols, PTL_COL_SESSION_LIST_ADMIN__MAX);
 
-/* Of PTL_Q_SESSION_TRIM (its RETURNING clause). */
+/* Of PTL_Q_SESSION_TRIM and PTL_Q_SESSION_PRUNE (their RETURNING clause). */
 static const char *const session_trim_cols[] = {
 	[PTL_COL_SESSION_TRIM_ID] = "id",
 };
@@ -692,9 +692,15 @@ const struct ptl_db_sql ptl_db_sql[PTL_Q__MAX] = {
 	[PTL_Q_AUDIT_PRUNE] = {"AUDIT_PRUNE",
 		"DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log "
 		"WHERE at < ?1 LIMIT ?2)"},
+	/* A batch resumes after the last id pruned (?3), so that gc reads
+	 * the table once however the expired rows lie in it: without it,
+	 * each batch scanned again every live session before them
+	 * (BENCHMARKS.md, "At scale"). PTL_COL_SESSION_TRIM columns. */
 	[PTL_Q_SESSION_PRUNE] = {"SESSION_PRUNE",
 		"DELETE FROM sessions WHERE id IN (SELECT id FROM sessions "
-		"WHERE revoked_at < ?1 OR expires_at < ?1 LIMIT ?2)"},
+		"WHERE id > ?3 AND (revoked_at < ?1 OR expires_at < ?1) "
+		"ORDER BY id LIMIT ?2) RETURNING id",
+		COLS(session_trim_cols)},
 	[PTL_Q_OUTBOX_PRUNE] = {"OUTBOX_PRUNE",
 		"DELETE FROM mail_outbox WHERE id IN (SELECT id FROM mail_outbox "
 		"WHERE sent_at < ?1 OR failed_at < ?1 LIMIT ?2)"},

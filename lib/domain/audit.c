@@ -272,6 +272,38 @@ prune(struct ptl_app *app, enum ptl_q q, int64_t cutoff_ms, int64_t *count)
 	return PTL_OK;
 }
 
+/* PTL_Q_SESSION_PRUNE: the same, each batch after the last id pruned
+ * (?3), read back from its RETURNING rows. */
+static enum ptl_err
+prune_sessions(struct ptl_app *app, int64_t cutoff_ms, int64_t *count)
+{
+	int64_t n, after = 0;
+
+	*count = 0;
+	do {
+		struct ptl_stmt *st = ptl_db_q(app->db, PTL_Q_SESSION_PRUNE);
+		enum ptl_err e;
+		bool row;
+
+		ptl_db_bind_int(st, 1, cutoff_ms);
+		ptl_db_bind_int(st, 2, GC_BATCH);
+		ptl_db_bind_int(st, 3, after);
+		n = 0;
+		while ((e = ptl_db_step(st, &row)) == PTL_OK && row) {
+			int64_t id = ptl_db_int(st, PTL_COL_SESSION_TRIM_ID);
+
+			if (id > after)
+				after = id;
+			n++;
+		}
+		ptl_db_done(st);
+		if (e != PTL_OK)
+			return e;
+		*count += n;
+	} while (n == GC_BATCH);
+	return PTL_OK;
+}
+
 enum ptl_err
 ptl_audit_gc(struct ptl_app *app, int64_t now_ms, struct ptl_audit_gc *out)
 {
@@ -282,7 +314,7 @@ ptl_audit_gc(struct ptl_app *app, int64_t now_ms, struct ptl_audit_gc *out)
 	memset(out, 0, sizeof(*out));
 	e = prune(app, PTL_Q_AUDIT_PRUNE, cutoff, &out->audit_rows);
 	if (e == PTL_OK)
-		e = prune(app, PTL_Q_SESSION_PRUNE, cutoff, &out->sessions);
+		e = prune_sessions(app, cutoff, &out->sessions);
 	if (e == PTL_OK)
 		e = prune(app, PTL_Q_OUTBOX_PRUNE, cutoff, &out->mails);
 	if (e == PTL_OK)
