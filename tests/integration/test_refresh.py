@@ -10,7 +10,7 @@ import threading
 import time
 
 from harness import (ApiTestCase, serve, jwt_parts, forge_jwt,
-                     DEFAULT_PASSWORD, UNAUTHORIZED)
+                     DEFAULT_PASSWORD, UNAUTHORIZED, sqlite_only)
 
 S = None
 USER = None
@@ -169,6 +169,7 @@ class Refresh(ApiTestCase):
         self.assertNotIn(a["refreshToken"], log)
         self.assertNotIn(a["token"], log)
 
+    @sqlite_only("SQLite's write queue file beside the database")
     def test_write_queue_file_beside_the_database(self):
         # The writers of every worker queue on flock(2) of <database>-wlock
         # (lib/adapters/db.c): made beside the database, with its mode and
