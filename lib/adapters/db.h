@@ -148,6 +148,7 @@ enum ptl_q {
 	PTL_Q_COPY_HEALTH_READ,
 	PTL_Q_COPY_HEALTH_WRITE,
 	PTL_Q_COPY_HEALTH_COUNT,
+	PTL_Q_USER_REHASH,       /* ?2 new hash, ?3 now, if still ?4 */
 	PTL_Q__MAX
 };
 

@@ -493,6 +493,12 @@ const struct ptl_db_sql ptl_db_sql[PTL_Q__MAX] = {
 	[PTL_Q_USER_SET_PASSWORD] = {"USER_SET_PASSWORD",
 		"UPDATE users SET password = ?2, updated_at = ?3 "
 		"WHERE id = ?1"},
+	/* The re-hash at sign-in: only over the hash that was checked, so
+	 * that a password changed meanwhile (a reset) is not overwritten
+	 * by the old password's new hash. */
+	[PTL_Q_USER_REHASH] = {"USER_REHASH",
+		"UPDATE users SET password = ?2, updated_at = ?3 "
+		"WHERE id = ?1 AND password = ?4"},
 	[PTL_Q_USER_SET_NAMES] = {"USER_SET_NAMES",
 		"UPDATE users SET "
 		"first_name = CASE WHEN ?2 THEN ?3 ELSE first_name END, "

@@ -22,14 +22,24 @@ dup_text(struct ptl_arena *a, struct ptl_stmt *st, int col)
 	return s != NULL ? ptl_mem_strdup(a, s) : NULL;
 }
 
-static enum ptl_err
-rehash(struct ptl_arena *a, struct ptl_app *app, int64_t user_id,
-       const char *pw, size_t pw_len, int64_t now_ms)
+enum ptl_err
+ptl_account_rehash(struct ptl_arena *a, struct ptl_app *app, int64_t user_id,
+		   const char *old_hash, const char *pw, size_t pw_len,
+		   int64_t now_ms)
 {
-	enum ptl_err e = ptl_account_set_password(a, app, user_id, pw, pw_len,
-						  now_ms);
+	struct ptl_stmt *st;
+	char *hash;
+	enum ptl_err e = ptl_account_hash(a, app, pw, pw_len, &hash);
 
-	if (e == PTL_OK)
+	if (e != PTL_OK)
+		return e;
+	st = ptl_db_q(app->db, PTL_Q_USER_REHASH);
+	ptl_db_bind_int(st, 1, user_id);
+	ptl_db_bind_textz(st, 2, hash);
+	ptl_db_bind_int(st, 3, now_ms);
+	ptl_db_bind_textz(st, 4, old_hash);
+	e = ptl_db_exec(st);
+	if (e == PTL_OK && ptl_db_changes(app->db) == 1)
 		PTL_LOG_INFO("password of user %lld re-hashed with the current "
 			     "parameters", (long long)user_id);
 	return e;
@@ -74,7 +84,8 @@ ptl_account_login(struct ptl_arena *a, struct ptl_app *app, const char *email,
 	if (*fail != PTL_LOGIN_OK)
 		return PTL_ERR_UNAUTHORIZED;
 	if (ptl_crypto_pw_needs_rehash(&app->pw, hash)) {
-		e = rehash(a, app, user_id, pw, pw_len, now_ms);
+		e = ptl_account_rehash(a, app, user_id, hash, pw, pw_len,
+				       now_ms);
 		if (e != PTL_OK)
 			return e;
 	}

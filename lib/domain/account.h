@@ -90,6 +90,18 @@ enum ptl_err ptl_account_insert(struct ptl_app *app, const char *email,
 /* Stores a hash made by ptl_account_hash() as the user's password. The
  * security stamp is the caller's: a password change or reset also calls
  * ptl_account_new_stamp(); the re-hash of a sign-in does not. */
+/*
+ * The re-hash of a sign-in whose stored hash old_hash has outdated
+ * parameters: stores pw hashed with the current ones only if the stored
+ * hash is still old_hash, so that a password changed between the check and
+ * the re-hash (a reset, on any worker or host) stays. A hash that changed
+ * meanwhile is PTL_OK with nothing written.
+ */
+enum ptl_err ptl_account_rehash(struct ptl_arena *a, struct ptl_app *app,
+				int64_t user_id, const char *old_hash,
+				const char *pw, size_t pw_len, int64_t now_ms)
+	__attribute__((warn_unused_result));
+
 enum ptl_err ptl_account_store_hash(struct ptl_app *app, int64_t user_id,
 				    const char *hash, int64_t now_ms)
 	__attribute__((warn_unused_result));

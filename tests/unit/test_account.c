@@ -159,6 +159,20 @@ test_rehash(void)
 	is_str(stored_hash(id), after, "  no re-hash on a failed login");
 	is_int(login("rehash@example.com", PW, &out, &fail), PTL_OK,
 	       "back to t=1");
+	/* A reset that commits between a sign-in's check and its re-hash:
+	 * the re-hash of the old password must not overwrite it. */
+	again = stored_hash(id);
+	is_int(ptl_account_set_password(arena, &app, id, "reset password 1",
+					16, T0),
+	       PTL_OK, "a reset stores a new password");
+	after = stored_hash(id);
+	is_int(ptl_account_rehash(arena, &app, id, again, PW, strlen(PW), T0),
+	       PTL_OK, "a re-hash over the hash checked before the reset");
+	is_str(stored_hash(id), after, "  leaves the reset's hash");
+	is_int(ptl_account_rehash(arena, &app, id, after, "reset password 1",
+				  16, T0),
+	       PTL_OK, "a re-hash over the current hash");
+	ok(strcmp(stored_hash(id), after) != 0, "  stores the new hash");
 }
 
 static void
