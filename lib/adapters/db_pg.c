@@ -69,11 +69,18 @@
  * taken since the check: PTL_ERR_CONFLICT). A statement that fails inside
  * a transaction aborts it on PostgreSQL: the rest of it is refused with
  * the first failure, and ptl_pg_commit rolls back and returns it.
+ *
+ * libpq is not linked but loaded (dlopen) at the first PostgreSQL use, as
+ * lib/adapters/smtp.c does libcurl: a worker on SQLite, the default and
+ * the only engine of a shared host, never maps it and its two dozen
+ * dependencies. libpq-fe.h still gives the types and the prototypes
+ * each pointer of pq takes its type from (typeof).
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -95,6 +102,61 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/mem.h"
+
+#ifndef PTL_PQ_SONAME
+#define PTL_PQ_SONAME "libpq.so.5"
+#endif
+
+/* The libpq functions used here, reached as pq.NAME once loaded. */
+#define PQ_FUNCS(X)                                                         \
+	X(PQclear) X(PQcmdStatus) X(PQcmdTuples) X(PQconnectdbParams)       \
+	X(PQconninfoFree) X(PQconninfoParse) X(PQconsumeInput)              \
+	X(PQdescribePrepared) X(PQerrorMessage) X(PQexec) X(PQexecPrepared) \
+	X(PQfinish) X(PQfname) X(PQftype) X(PQgetisnull) X(PQgetlength)     \
+	X(PQgetvalue) X(PQnfields) X(PQnparams) X(PQntuples)                \
+	X(PQparameterStatus) X(PQprepare) X(PQresultErrorField)             \
+	X(PQresultErrorMessage) X(PQresultStatus) X(PQstatus)               \
+	X(PQtransactionStatus)
+
+static struct {
+#define PQ_FIELD(name) __typeof__(name) *name;
+	PQ_FUNCS(PQ_FIELD)
+#undef PQ_FIELD
+} pq;
+
+/* Loads libpq on first call; false (logged once per process) when it
+ * cannot: the caller answers as for an unreachable server. */
+static bool
+load_pq(void)
+{
+	static bool tried, loaded;
+	const char *missing = NULL;
+	void *h;
+
+	if (tried)
+		return loaded;
+	tried = true;
+	h = dlopen(PTL_PQ_SONAME, RTLD_NOW | RTLD_LOCAL);
+	if (h == NULL) {
+		PTL_LOG_ERR("postgresql: cannot load %s (Debian package "
+			    "libpq5): %s", PTL_PQ_SONAME, dlerror());
+		return false;
+	}
+	/* POSIX.1-2008, XSH dlsym RATIONALE: the conversion is dlsym's use. */
+#define PQ_SYM(name)                                                        \
+	*(void **)(&pq.name) = dlsym(h, #name);                             \
+	if (pq.name == NULL && missing == NULL)                             \
+		missing = #name;
+	PQ_FUNCS(PQ_SYM)
+#undef PQ_SYM
+	if (missing != NULL) {
+		PTL_LOG_ERR("postgresql: %s lacks %s (Debian package libpq5 "
+			    "too old?)", PTL_PQ_SONAME, missing);
+		return false;
+	}
+	loaded = true;
+	return true;
+}
 
 /* The advisory lock of write transactions and migrations: (class, id) of
  * the two-key form, 'ptl\0' and 1. Any other program using this key on
@@ -155,9 +217,15 @@ ptl_pg_selects(const char *where)
 void
 ptl_pg_describe(const char *where, char *out, size_t size)
 {
-	PQconninfoOption *opts = PQconninfoParse(where, NULL), *o;
+	PQconninfoOption *opts, *o;
 	const char *db = NULL, *host = NULL, *port = NULL;
 
+	if (!load_pq()) {
+		(void)snprintf(out, size, "PostgreSQL database (%s not "
+					  "loaded)", PTL_PQ_SONAME);
+		return;
+	}
+	opts = pq.PQconninfoParse(where, NULL);
 	if (opts == NULL) {
 		(void)snprintf(out, size, "PostgreSQL database (unparsable "
 					  "DATABASE_URL)");
@@ -178,7 +246,7 @@ ptl_pg_describe(const char *where, char *out, size_t size)
 		       db != NULL ? db : "(default)",
 		       host != NULL ? host : "(default host)",
 		       port != NULL ? " port " : "", port != NULL ? port : "");
-	PQconninfoFree(opts);
+	pq.PQconninfoFree(opts);
 }
 
 /* ---- errors ------------------------------------------------------------- */
@@ -186,7 +254,7 @@ ptl_pg_describe(const char *where, char *out, size_t size)
 static bool
 connection_lost(struct ptl_pg *pg)
 {
-	return pg->conn == NULL || PQstatus(pg->conn) != CONNECTION_OK;
+	return pg->conn == NULL || pq.PQstatus(pg->conn) != CONNECTION_OK;
 }
 
 /* Drops a broken connection: the next statement connects again after the
@@ -197,7 +265,7 @@ drop(struct ptl_pg *pg)
 	int64_t now = ptl_clock_mono_us();
 
 	if (pg->conn != NULL) {
-		PQfinish(pg->conn);
+		pq.PQfinish(pg->conn);
 		pg->conn = NULL;
 	}
 	memset(pg->prepared, 0, sizeof(pg->prepared));
@@ -259,14 +327,14 @@ static enum ptl_err
 fail(struct ptl_pg *pg, const PGresult *res, const char *what)
 {
 	const char *state = res != NULL
-				    ? PQresultErrorField(res, PG_DIAG_SQLSTATE)
+				    ? pq.PQresultErrorField(res, PG_DIAG_SQLSTATE)
 				    : NULL;
-	const char *msg = res != NULL ? PQresultErrorMessage(res) : "";
+	const char *msg = res != NULL ? pq.PQresultErrorMessage(res) : "";
 	enum ptl_err e = err_of_state(state);
 	int len;
 
 	if (msg == NULL || *msg == '\0')
-		msg = pg->conn != NULL ? PQerrorMessage(pg->conn) : "";
+		msg = pg->conn != NULL ? pq.PQerrorMessage(pg->conn) : "";
 	len = (int)strcspn(msg, "\n");
 	/* No SQLSTATE: libpq's own error, a connection that broke under the
 	 * statement (the server stopped or the backend was terminated; libpq
@@ -307,13 +375,13 @@ fail(struct ptl_pg *pg, const PGresult *res, const char *what)
 static enum ptl_err
 exec_sql(struct ptl_pg *pg, const char *text)
 {
-	PGresult *res = PQexec(pg->conn, text);
-	ExecStatusType s = PQresultStatus(res);
+	PGresult *res = pq.PQexec(pg->conn, text);
+	ExecStatusType s = pq.PQresultStatus(res);
 	enum ptl_err e = PTL_OK;
 
 	if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK)
 		e = fail(pg, res, text);
-	PQclear(res);
+	pq.PQclear(res);
 	return e;
 }
 
@@ -337,11 +405,11 @@ connect_now(struct ptl_pg *pg)
 	char set[256];
 	enum ptl_err e;
 
-	pg->conn = PQconnectdbParams(keys, vals, 1);
+	pg->conn = pq.PQconnectdbParams(keys, vals, 1);
 	if (pg->conn == NULL)
 		ptl_mem_oom();
-	if (PQstatus(pg->conn) != CONNECTION_OK) {
-		const char *msg = PQerrorMessage(pg->conn);
+	if (pq.PQstatus(pg->conn) != CONNECTION_OK) {
+		const char *msg = pq.PQerrorMessage(pg->conn);
 
 		if (!pg->down)
 			PTL_LOG_ERR("%s: cannot connect: %.*s; answering 503, "
@@ -386,11 +454,11 @@ ensure(struct ptl_pg *pg)
 	 * the second sees the end of the connection. Nothing to read costs
 	 * two recv(2) that return at once. */
 	if (pg->conn != NULL && !pg->in_tx &&
-	    PQstatus(pg->conn) == CONNECTION_OK &&
-	    PQconsumeInput(pg->conn) == 1 &&
-	    PQstatus(pg->conn) == CONNECTION_OK)
-		(void)PQconsumeInput(pg->conn);
-	if (pg->conn != NULL && PQstatus(pg->conn) == CONNECTION_OK)
+	    pq.PQstatus(pg->conn) == CONNECTION_OK &&
+	    pq.PQconsumeInput(pg->conn) == 1 &&
+	    pq.PQstatus(pg->conn) == CONNECTION_OK)
+		(void)pq.PQconsumeInput(pg->conn);
+	if (pg->conn != NULL && pq.PQstatus(pg->conn) == CONNECTION_OK)
 		return PTL_OK;
 	if (pg->conn != NULL) {
 		bool idle = !pg->in_tx;
@@ -461,12 +529,12 @@ prepare(struct ptl_pg *pg, enum ptl_q q)
 	if (e != PTL_OK || pg->prepared[q])
 		return e;
 	(void)snprintf(name, sizeof(name), "ptl_%d", (int)q);
-	res = PQprepare(pg->conn, name, pg->text[q], 0, NULL);
-	if (PQresultStatus(res) != PGRES_COMMAND_OK)
+	res = pq.PQprepare(pg->conn, name, pg->text[q], 0, NULL);
+	if (pq.PQresultStatus(res) != PGRES_COMMAND_OK)
 		e = fail(pg, res, pg->text[q]);
 	else
 		pg->prepared[q] = true;
-	PQclear(res);
+	pq.PQclear(res);
 	return e;
 }
 
@@ -494,7 +562,7 @@ reset(struct pg_stmt *s)
 	s->blobs = NULL;
 	s->blob_lens = NULL;
 	s->ncols = 0;
-	PQclear(s->res);
+	pq.PQclear(s->res);
 	s->res = NULL;
 	s->row = -1;
 	s->nrows = 0;
@@ -552,7 +620,7 @@ ptl_pg_bind_int(struct ptl_stmt *st, int i, int64_t v)
 static void
 count_changes(struct ptl_pg *pg, PGresult *res)
 {
-	const char *status = PQcmdStatus(res);
+	const char *status = pq.PQcmdStatus(res);
 
 	if (strncmp(status, "INSERT", 6) == 0) {
 		pg->inserted = true;
@@ -561,7 +629,7 @@ count_changes(struct ptl_pg *pg, PGresult *res)
 		   strncmp(status, "MERGE", 5) != 0) {
 		return;
 	}
-	pg->changes = strtoll(PQcmdTuples(res), NULL, 10);
+	pg->changes = strtoll(pq.PQcmdTuples(res), NULL, 10);
 }
 
 static enum ptl_err
@@ -578,19 +646,19 @@ run(struct pg_stmt *s)
 	if (e != PTL_OK)
 		return e;
 	(void)snprintf(name, sizeof(name), "ptl_%d", (int)s->q);
-	s->res = PQexecPrepared(pg->conn, name, s->nparams,
+	s->res = pq.PQexecPrepared(pg->conn, name, s->nparams,
 				(const char *const *)s->values, s->lengths,
 				s->formats, 0);
-	status = PQresultStatus(s->res);
+	status = pq.PQresultStatus(s->res);
 	if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
 		e = fail(pg, s->res, pg->text[s->q]);
-		PQclear(s->res);
+		pq.PQclear(s->res);
 		s->res = NULL;
 		return e;
 	}
 	count_changes(pg, s->res);
-	s->nrows = PQntuples(s->res);
-	s->ncols = PQnfields(s->res);
+	s->nrows = pq.PQntuples(s->res);
+	s->ncols = pq.PQnfields(s->res);
 	if (s->ncols > 0) {
 		s->blobs = calloc((size_t)s->ncols, sizeof(*s->blobs));
 		s->blob_lens = calloc((size_t)s->ncols, sizeof(*s->blob_lens));
@@ -631,7 +699,7 @@ ptl_pg_is_null(struct ptl_stmt *st, int col)
 {
 	struct pg_stmt *s = PGST(st);
 
-	return !has_cell(s, col) || PQgetisnull(s->res, s->row, col);
+	return !has_cell(s, col) || pq.PQgetisnull(s->res, s->row, col);
 }
 
 int64_t
@@ -642,7 +710,7 @@ ptl_pg_int(struct ptl_stmt *st, int col)
 
 	if (ptl_pg_is_null(st, col))
 		return 0;
-	v = PQgetvalue(s->res, s->row, col);
+	v = pq.PQgetvalue(s->res, s->row, col);
 	/* A boolean the text forgot to cast reads as SQLite's 0 or 1. */
 	if (strcmp(v, "t") == 0)
 		return 1;
@@ -658,7 +726,7 @@ ptl_pg_text(struct ptl_stmt *st, int col)
 
 	if (ptl_pg_is_null(st, col))
 		return NULL;
-	return PQgetvalue(s->res, s->row, col);
+	return pq.PQgetvalue(s->res, s->row, col);
 }
 
 static int
@@ -691,9 +759,9 @@ ptl_pg_blob(struct ptl_stmt *st, int col, size_t *len)
 		*len = s->blob_lens[col];
 		return s->blobs[col];
 	}
-	v = PQgetvalue(s->res, s->row, col);
-	n = (size_t)PQgetlength(s->res, s->row, col);
-	if (PQftype(s->res, col) != 17 /* BYTEAOID */ || n < 2 ||
+	v = pq.PQgetvalue(s->res, s->row, col);
+	n = (size_t)pq.PQgetlength(s->res, s->row, col);
+	if (pq.PQftype(s->res, col) != 17 /* BYTEAOID */ || n < 2 ||
 	    v[0] != '\\' || v[1] != 'x') {
 		*len = n;
 		return v;
@@ -736,15 +804,15 @@ ptl_pg_check_columns(struct ptl_pg *pg, enum ptl_q q,
 		return PTL_ERR_INTERNAL;
 	}
 	(void)snprintf(name, sizeof(name), "ptl_%d", (int)q);
-	res = PQdescribePrepared(pg->conn, name);
-	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+	res = pq.PQdescribePrepared(pg->conn, name);
+	if (pq.PQresultStatus(res) != PGRES_COMMAND_OK) {
 		(void)fail(pg, res, pg->text[q]);
-		PQclear(res);
+		pq.PQclear(res);
 		return PTL_ERR_INTERNAL;
 	}
-	count = (unsigned)PQnfields(res);
+	count = (unsigned)pq.PQnfields(res);
 	for (i = 0; i < n || i < count; i++) {
-		const char *got = i < count ? PQfname(res, (int)i) : NULL;
+		const char *got = i < count ? pq.PQfname(res, (int)i) : NULL;
 		const char *want = i < n ? names[i] : NULL;
 
 		if (got == NULL || want == NULL || strcmp(got, want) != 0) {
@@ -761,18 +829,18 @@ ptl_pg_check_columns(struct ptl_pg *pg, enum ptl_q q,
 				PTL_LOG_ERR("statement PTL_Q_%s: column %u is "
 					    "\"%s\", declared \"%s\"",
 					    ptl_db_sql[q].name, i, got, want);
-			PQclear(res);
+			pq.PQclear(res);
 			return PTL_ERR_INTERNAL;
 		}
 	}
-	if (PQnparams(res) > pg->nparams[q]) {
+	if (pq.PQnparams(res) > pg->nparams[q]) {
 		PTL_LOG_ERR("statement PTL_Q_%s takes %d parameters, its text "
-			    "names %d", ptl_db_sql[q].name, PQnparams(res),
+			    "names %d", ptl_db_sql[q].name, pq.PQnparams(res),
 			    pg->nparams[q]);
-		PQclear(res);
+		pq.PQclear(res);
 		return PTL_ERR_INTERNAL;
 	}
-	PQclear(res);
+	pq.PQclear(res);
 	return PTL_OK;
 }
 
@@ -826,8 +894,8 @@ ptl_pg_rollback(struct ptl_pg *pg)
 {
 	pg->in_tx = false;
 	pg->tx_err = PTL_OK;
-	if (pg->conn == NULL || PQstatus(pg->conn) != CONNECTION_OK ||
-	    PQtransactionStatus(pg->conn) == PQTRANS_IDLE)
+	if (pg->conn == NULL || pq.PQstatus(pg->conn) != CONNECTION_OK ||
+	    pq.PQtransactionStatus(pg->conn) == PQTRANS_IDLE)
 		return;
 	(void)exec_sql(pg, "ROLLBACK");
 }
@@ -844,16 +912,16 @@ ptl_pg_commit(struct ptl_pg *pg)
 		ptl_pg_rollback(pg);
 		return e != PTL_OK ? e : PTL_ERR_UNAVAILABLE;
 	}
-	res = PQexec(pg->conn, "COMMIT");
-	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+	res = pq.PQexec(pg->conn, "COMMIT");
+	if (pq.PQresultStatus(res) != PGRES_COMMAND_OK) {
 		e = fail(pg, res, "COMMIT");
-	} else if (strcmp(PQcmdStatus(res), "COMMIT") != 0) {
+	} else if (strcmp(pq.PQcmdStatus(res), "COMMIT") != 0) {
 		/* A failed transaction "commits" as a rollback. */
 		PTL_LOG_ERR("%s: COMMIT rolled back (%s)", pg->where,
-			    PQcmdStatus(res));
+			    pq.PQcmdStatus(res));
 		e = PTL_ERR_INTERNAL;
 	}
-	PQclear(res);
+	pq.PQclear(res);
 	pg->in_tx = false;
 	pg->tx_err = PTL_OK;
 	if (e == PTL_OK)
@@ -881,14 +949,14 @@ ptl_pg_last_id(struct ptl_pg *pg)
 	if (!pg->inserted || connection_lost(pg) ||
 	    (pg->in_tx && pg->tx_err != PTL_OK))
 		return pg->last_id;
-	res = PQexec(pg->conn, "SELECT lastval()");
-	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1) {
-		pg->last_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	res = pq.PQexec(pg->conn, "SELECT lastval()");
+	if (pq.PQresultStatus(res) == PGRES_TUPLES_OK && pq.PQntuples(res) == 1) {
+		pg->last_id = strtoll(pq.PQgetvalue(res, 0, 0), NULL, 10);
 		pg->inserted = false;
 	} else {
 		(void)fail(pg, res, "SELECT lastval()");
 	}
-	PQclear(res);
+	pq.PQclear(res);
 	return pg->last_id;
 }
 
@@ -906,26 +974,26 @@ ptl_pg_version(struct ptl_pg *pg)
 		goto read; /* one round trip (health asks each time) */
 	/* Asked first, so that no error (which would abort the open
 	 * transaction) comes before the table exists. */
-	res = PQexec(pg->conn, "SELECT to_regclass('schema_version') IS NULL");
-	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+	res = pq.PQexec(pg->conn, "SELECT to_regclass('schema_version') IS NULL");
+	if (pq.PQresultStatus(res) != PGRES_TUPLES_OK || pq.PQntuples(res) != 1) {
 		(void)fail(pg, res, "the schema version");
-		PQclear(res);
+		pq.PQclear(res);
 		return 0;
 	}
-	if (strcmp(PQgetvalue(res, 0, 0), "t") == 0) {
-		PQclear(res);
+	if (strcmp(pq.PQgetvalue(res, 0, 0), "t") == 0) {
+		pq.PQclear(res);
 		return 0;
 	}
-	PQclear(res);
+	pq.PQclear(res);
 read:
-	res = PQexec(pg->conn,
+	res = pq.PQexec(pg->conn,
 		     "SELECT coalesce(max(version), 0) FROM schema_version");
-	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1) {
-		v = (unsigned)strtoul(PQgetvalue(res, 0, 0), NULL, 10);
+	if (pq.PQresultStatus(res) == PGRES_TUPLES_OK && pq.PQntuples(res) == 1) {
+		v = (unsigned)strtoul(pq.PQgetvalue(res, 0, 0), NULL, 10);
 		pg->versioned = true;
 	} else
 		(void)fail(pg, res, "the schema version");
-	PQclear(res);
+	pq.PQclear(res);
 	return v;
 }
 
@@ -1024,6 +1092,8 @@ ptl_pg_open(const char *conninfo, const struct ptl_db_opts *opts,
 	int i;
 
 	*out = NULL;
+	if (!load_pq())
+		return PTL_ERR_UNAVAILABLE;
 	pg = ptl_mem_xmalloc(sizeof(*pg));
 	memset(pg, 0, sizeof(*pg));
 	pg->conninfo = ptl_mem_xmalloc(strlen(conninfo) + 1);
@@ -1091,7 +1161,7 @@ ptl_pg_close(struct ptl_pg *pg)
 		free(pg->text[i]);
 	}
 	if (pg->conn != NULL)
-		PQfinish(pg->conn);
+		pq.PQfinish(pg->conn);
 	explicit_bzero(pg->conninfo, strlen(pg->conninfo));
 	free(pg->conninfo);
 	free(pg);
@@ -1115,7 +1185,7 @@ ptl_pg_storage(struct ptl_pg *pg)
 
 	if (connection_lost(pg))
 		return PTL_ERR_UNAVAILABLE;
-	standby = PQparameterStatus(pg->conn, "in_hot_standby");
+	standby = pq.PQparameterStatus(pg->conn, "in_hot_standby");
 	if (standby != NULL && strcmp(standby, "on") == 0)
 		return PTL_ERR_DB_READONLY;
 	return PTL_OK;
@@ -1131,7 +1201,7 @@ ptl_pg_storage(struct ptl_pg *pg)
 enum ptl_err
 ptl_pg_backup(struct ptl_pg *pg, const char *path)
 {
-	PQconninfoOption *opts = PQconninfoParse(pg->conninfo, NULL), *o;
+	PQconninfoOption *opts = pq.PQconninfoParse(pg->conninfo, NULL), *o;
 	char tmp[4096], *conn, *password = NULL;
 	size_t size = 1, used = 0;
 	pid_t pid;
@@ -1140,7 +1210,7 @@ ptl_pg_backup(struct ptl_pg *pg, const char *path)
 	if (opts == NULL ||
 	    snprintf(tmp, sizeof(tmp), "%s.tmp-%ld", path, (long)getpid()) >=
 		    (int)sizeof(tmp)) {
-		PQconninfoFree(opts);
+		pq.PQconninfoFree(opts);
 		PTL_LOG_ERR("backup %s: path too long", path);
 		return PTL_ERR_INTERNAL;
 	}
@@ -1186,7 +1256,7 @@ ptl_pg_backup(struct ptl_pg *pg, const char *path)
 	}
 	explicit_bzero(conn, size);
 	free(conn);
-	PQconninfoFree(opts);
+	pq.PQconninfoFree(opts);
 	if (pid < 0 || waitpid(pid, &status, 0) != pid ||
 	    !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		PTL_LOG_ERR("backup %s: pg_dump failed (%s %d): install "

@@ -148,5 +148,7 @@ tests_unit_sqldump_SOURCES = tests/unit/sqldump.c
 check_PROGRAMS += tests/unit/test_db_pg
 tests_unit_test_db_pg_SOURCES = tests/unit/test_db_pg.c tests/unit/fixture.h tests/tap.h \
 	tests/memio.c tests/memio.h
+# Its own checks query the server with libpq directly.
+tests_unit_test_db_pg_LDADD = $(LDADD) $(PQ_LIBS)
 check_PROGRAMS += tests/unit/test_copydb
 tests_unit_test_copydb_SOURCES = tests/unit/test_copydb.c tests/unit/fixture.h tests/tap.h
