@@ -150,5 +150,12 @@ tests_unit_test_db_pg_SOURCES = tests/unit/test_db_pg.c tests/unit/fixture.h tes
 	tests/memio.c tests/memio.h
 # Its own checks query the server with libpq directly.
 tests_unit_test_db_pg_LDADD = $(LDADD) $(PQ_LIBS)
+# db_pg.c again, with a libpq soname that names no library: its own
+# ptl_pg_* come before libptl.a's.
+check_PROGRAMS += tests/unit/test_pg_noload
+tests_unit_test_pg_noload_SOURCES = tests/unit/test_pg_noload.c \
+	lib/adapters/db_pg.c tests/tap.h
+tests_unit_test_pg_noload_CPPFLAGS = $(AM_CPPFLAGS) \
+	-DPTL_PQ_SONAME='"libpq-absent.so.0"'
 check_PROGRAMS += tests/unit/test_copydb
 tests_unit_test_copydb_SOURCES = tests/unit/test_copydb.c tests/unit/fixture.h tests/tap.h
