@@ -101,6 +101,7 @@
 #include "base/cfg.h"
 #include "base/clock.h"
 #include "base/log.h"
+#include "base/str.h"
 #include "base/mem.h"
 
 #ifndef PTL_PQ_SONAME
@@ -729,18 +730,6 @@ ptl_pg_text(struct ptl_stmt *st, int col)
 	return pq.PQgetvalue(s->res, s->row, col);
 }
 
-static int
-hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* The bytes of a bytea cell (text result: "\x" and two hex digits a
  * byte, bytea_output = hex), decoded once per row; any other column's
  * text as it is. Valid until the next step or reset. */
@@ -768,7 +757,7 @@ ptl_pg_blob(struct ptl_stmt *st, int col, size_t *len)
 	}
 	out = ptl_mem_xmalloc((n - 2) / 2 + 1);
 	for (i = 0; i + 1 < n - 2; i += 2) {
-		int hi = hex_digit(v[2 + i]), lo = hex_digit(v[3 + i]);
+		int hi = ptl_str_hex_digit(v[2 + i]), lo = ptl_str_hex_digit(v[3 + i]);
 
 		PTL_ASSERT(hi >= 0 && lo >= 0);
 		out[i / 2] = (unsigned char)(hi << 4 | lo);

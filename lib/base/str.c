@@ -81,8 +81,8 @@ ptl_str_ieq(const char *s, size_t len, const char *lit)
 	return lit[len] == '\0';
 }
 
-static int
-hexval(char c)
+int
+ptl_str_hex_digit(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -106,8 +106,8 @@ ptl_str_urldecode(const char *s, size_t len, char *out)
 
 			if (i + 2 >= len)
 				return SIZE_MAX;
-			hi = hexval(s[i + 1]);
-			lo = hexval(s[i + 2]);
+			hi = ptl_str_hex_digit(s[i + 1]);
+			lo = ptl_str_hex_digit(s[i + 2]);
 			if (hi < 0 || lo < 0)
 				return SIZE_MAX;
 			out[o++] = (char)(hi * 16 + lo);

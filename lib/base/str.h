@@ -14,6 +14,9 @@
 /* Lower-case hex of in[0..len) into out (2*len+1 bytes, NUL-terminated). */
 void ptl_str_hex(char *out, const unsigned char *in, size_t len);
 
+/* The value of the hex digit c (either case), or -1 if it is not one. */
+int ptl_str_hex_digit(char c);
+
 /* Parses exactly s[0..len) as a decimal integer in [min, max]: digits only,
  * an optional leading '-', no spaces, no overflow. */
 bool ptl_str_to_i64(const char *s, size_t len, int64_t min, int64_t max,
