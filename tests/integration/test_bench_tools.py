@@ -21,7 +21,7 @@ import tempfile
 import time
 import unittest
 
-from harness import ApiTestCase, serve, unique_email
+from harness import ApiTestCase, serve, sqlite_only, unique_email
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
@@ -49,6 +49,7 @@ def sql(path, query, *args):
         conn.close()
 
 
+@sqlite_only("bench/seed-scale.py writes the SQLite file (script/bench --scale)")
 class SeedScale(ApiTestCase):
     def test_seed_then_login_then_gc(self):
         db = S.db_path

@@ -1214,7 +1214,9 @@ holder(const char *path, int ready, int go, int go_w)
 		if (ptl_db_exec(st) != PTL_OK ||
 		    write(ready, &c, 1) != 1)
 			_exit(1);
-		(void)read(go, &c, 1);
+		/* Holds the lock until the parent writes or closes go. */
+		if (read(go, &c, 1) < 0)
+			_exit(1);
 		_exit(ptl_db_commit(db) == PTL_OK ? 0 : 1);
 	}
 	return pid;
